@@ -1,0 +1,214 @@
+//! Plain data types that flow between the stages (device → classify → store → rules → alerts).
+//! A stage knows the one before it only through these types, never through its internals.
+
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds since the Unix epoch (UTC). Offline recordings start at 0.
+pub type TimestampMs = i64;
+
+/// A run of evenly spaced samples from one sensor, already decoded and scaled to physical units.
+///
+/// Every source (our wearable's frames, Polar PMD, the simulator, a CSV file) produces this.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SensorBatch {
+    /// Time of the first sample, microseconds since the Unix epoch (or since the start of a recording).
+    pub first_sample_us: i64,
+    /// Nominal sample rate of this batch.
+    pub sample_rate_hz: f32,
+    /// Accelerometer samples (x, y, z) in g, gravity included.
+    pub accel_g: Vec<[f32; 3]>,
+    /// Gyroscope samples (x, y, z) in degrees per second; empty when the sensor sends none,
+    /// otherwise the same length as `accel_g`.
+    pub gyro_dps: Vec<[f32; 3]>,
+    /// Samples known to be missing immediately before this batch (sequence gaps, link loss).
+    pub samples_lost_before: u32,
+}
+
+impl SensorBatch {
+    pub fn len(&self) -> usize {
+        self.accel_g.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.accel_g.is_empty()
+    }
+
+    pub fn has_gyro(&self) -> bool {
+        !self.gyro_dps.is_empty()
+    }
+
+    /// Time of sample `i` in microseconds.
+    pub fn sample_time_us(&self, i: usize) -> i64 {
+        self.first_sample_us + (i as f64 * 1e6 / self.sample_rate_hz as f64).round() as i64
+    }
+}
+
+/// The three involuntary movements the product tells apart (seed: "This flutter should be
+/// distinguished from a tremor … or a spasm").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MotorEventKind {
+    /// A brief involuntary twitch of one motor unit.
+    Fasciculation,
+    /// Rhythmic, oscillating movement.
+    Tremor,
+    /// A larger, sustained muscle contraction.
+    Spasm,
+}
+
+impl MotorEventKind {
+    pub const ALL: [MotorEventKind; 3] = [Self::Fasciculation, Self::Tremor, Self::Spasm];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fasciculation => "fasciculation",
+            Self::Tremor => "tremor",
+            Self::Spasm => "spasm",
+        }
+    }
+}
+
+impl std::fmt::Display for MotorEventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for MotorEventKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "fasciculation" | "twitch" => Ok(Self::Fasciculation),
+            "tremor" => Ok(Self::Tremor),
+            "spasm" => Ok(Self::Spasm),
+            other => Err(format!(
+                "unknown event kind '{other}': use fasciculation, tremor or spasm"
+            )),
+        }
+    }
+}
+
+/// One detected involuntary movement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MotorEvent {
+    pub kind: MotorEventKind,
+    pub start_ms: TimestampMs,
+    pub end_ms: TimestampMs,
+    /// Peak dynamic acceleration (gravity removed) during the event, in g.
+    pub peak_accel_g: f32,
+    /// Dominant frequency; set for tremor only.
+    pub dominant_freq_hz: Option<f32>,
+    /// 0..=1: how sure the classifier is (see docs/classifier.md).
+    pub confidence: f32,
+}
+
+impl MotorEvent {
+    pub fn duration_ms(&self) -> i64 {
+        self.end_ms - self.start_ms
+    }
+}
+
+/// Fraction of a minute in each tremor severity, in the style of Apple's Movement Disorder API.
+/// The six fields sum to 1 for a minute with data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct TremorFractions {
+    /// The arm moved, the sensor was off, or the signal was too weak to judge.
+    pub unknown: f32,
+    pub none: f32,
+    pub slight: f32,
+    pub mild: f32,
+    pub moderate: f32,
+    pub strong: f32,
+}
+
+impl TremorFractions {
+    /// Fraction of the minute with tremor of any severity.
+    pub fn any_tremor(&self) -> f32 {
+        self.slight + self.mild + self.moderate + self.strong
+    }
+
+    pub fn total(&self) -> f32 {
+        self.unknown + self.none + self.any_tremor()
+    }
+}
+
+/// Fractions of a minute the sensor was worn and still, worn and moving, or not worn / no data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct WearFractions {
+    pub at_rest: f32,
+    pub moving: f32,
+    pub not_worn: f32,
+    /// No samples arrived (link loss, gaps).
+    pub no_data: f32,
+}
+
+/// One minute of monitoring, summarised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MinuteSummary {
+    /// Start of the minute (a multiple of 60 000 ms).
+    pub minute_start_ms: TimestampMs,
+    pub tremor: TremorFractions,
+    pub wear: WearFractions,
+    /// Fasciculations that started in this minute.
+    pub twitch_count: u32,
+    /// Seconds of this minute covered by spasm events.
+    pub spasm_seconds: f32,
+    /// Tremor events that started in this minute.
+    pub tremor_events: u32,
+    /// Samples received and samples known to be lost in this minute.
+    pub samples_received: u32,
+    pub samples_lost: u32,
+}
+
+/// A ground-truth label from the simulator, used by tests and the evaluation harness.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelledEvent {
+    pub kind: MotorEventKind,
+    pub start_ms: TimestampMs,
+    pub end_ms: TimestampMs,
+    /// Peak amplitude the simulator injected, in g.
+    pub amplitude_g: f32,
+    /// For tremor, the injected frequency.
+    pub freq_hz: Option<f32>,
+}
+
+/// What the arm was doing voluntarily, as labelled by the simulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activity {
+    Rest,
+    Typing,
+    Writing,
+    Walking,
+    Reaching,
+    NotWorn,
+}
+
+/// The connection state of a wearable, as a shell shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    Disconnected,
+    Scanning,
+    Connecting,
+    Connected,
+    Streaming,
+    /// Lost the link; trying again (attempt number, next try in ms).
+    Reconnecting {
+        attempt: u32,
+        retry_in_ms: u64,
+    },
+}
+
+/// Counters a stream keeps so that a user can see what was lost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamStats {
+    pub frames_ok: u64,
+    pub frames_rejected: u64,
+    pub frames_duplicate: u64,
+    pub frames_reordered: u64,
+    pub frames_missing: u64,
+    pub samples_ok: u64,
+    pub samples_lost: u64,
+    pub reconnects: u64,
+}
