@@ -212,3 +212,34 @@ pub struct StreamStats {
     pub samples_lost: u64,
     pub reconnects: u64,
 }
+
+/// Which wire protocol a wearable speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceProtocol {
+    /// Our own open protocol (docs/protocol.md).
+    TwitchWatchV1,
+    /// Polar Measurement Data (Verity Sense, OH1, H10).
+    PolarPmd,
+}
+
+impl DeviceProtocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TwitchWatchV1 => "twitchwatch-v1",
+            Self::PolarPmd => "polar-pmd",
+        }
+    }
+}
+
+/// The one wearable the user chose; the core accepts data only from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairedDevice {
+    /// Platform id (BlueZ address, CoreBluetooth UUID, Android MAC) as a string.
+    pub id: String,
+    pub name: String,
+    pub protocol: DeviceProtocol,
+    pub sample_rate_hz: u16,
+    pub with_gyro: bool,
+    pub paired_at_ms: TimestampMs,
+}
