@@ -1,5 +1,6 @@
 //! Everything that produces `SensorBatch`es: our wearable's GATT protocol, Polar PMD, the simulator,
 //! bytes pushed in by a shell, and (feature `ble`) the btleplug connection manager.
 
+pub mod polar;
 pub mod protocol;
 pub mod simulator;
