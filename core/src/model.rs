@@ -243,3 +243,27 @@ pub struct PairedDevice {
     pub with_gyro: bool,
     pub paired_at_ms: TimestampMs,
 }
+
+/// How strongly an alert asks the user to act (issue 4: info, advice, see-a-doctor, urgent).
+/// Shared by rules, alerts, the screens' notification content and the bindings; ordered by urgency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertSeverity {
+    Info,
+    Advice,
+    SeeADoctor,
+    Urgent,
+}
+
+impl AlertSeverity {
+    pub const ALL: [AlertSeverity; 4] = [Self::Info, Self::Advice, Self::SeeADoctor, Self::Urgent];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Advice => "advice",
+            Self::SeeADoctor => "see_a_doctor",
+            Self::Urgent => "urgent",
+        }
+    }
+}
