@@ -1,1 +1,552 @@
-//! TODO
+//! The `Monitor`: one store, one classifier pipeline, the rules and alerts, and the session that feeds them
+//! (simulator, pushed notification bytes, or the paired wearable). Shells talk to the core through it.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+
+use crate::alerts::{Alert, AlertCenter, AlertListener};
+use crate::classify::{ClassifierConfig, ClassifierOutput, ClassifyError, StreamingClassifier};
+use crate::device::protocol::{FrameError, StreamDecoder};
+use crate::device::simulator::{self, FrameSimulator, SimConfig, SimError};
+use crate::model::{
+    ConnectionState, MinuteSummary, MotorEvent, MotorEventKind, SensorBatch, StreamStats,
+    TimestampMs,
+};
+use crate::store::{Store, StoreError, StoreOptions};
+
+/// Everything a shell can observe while a session runs. Called on the session's thread, never
+/// while the monitor holds a lock; a slow listener slows only the session that calls it.
+pub trait MonitorListener: Send + Sync {
+    fn on_event(&self, _event: &MotorEvent) {}
+    fn on_minute(&self, _minute: &MinuteSummary) {}
+    fn on_connection(&self, _state: &ConnectionState) {}
+    fn on_battery(&self, _percent: u8) {}
+    /// Progress of a session: stream counters and how far it has got (0..=1 when the length is known).
+    fn on_progress(&self, _stats: &StreamStats, _fraction_done: Option<f32>) {}
+    /// A session ended (stopped, finished, or failed with `error`).
+    fn on_session_end(&self, _summary: &SessionSummary, _error: Option<&str>) {}
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MonitorSettings {
+    pub store: StoreOptions,
+    pub classifier: ClassifierConfig,
+}
+
+#[derive(Debug, Error)]
+pub enum MonitorError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Classify(#[from] ClassifyError),
+    #[error(transparent)]
+    Simulator(#[from] SimError),
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+    #[error("rules: {0}")]
+    Rules(String),
+    #[error("a monitoring session is already running; stop it first")]
+    AlreadyRunning,
+    #[error("data from device '{got}' was refused: the paired device is '{paired}'")]
+    NotPairedDevice { got: String, paired: String },
+    #[error("no wearable is paired; pair one first (scan, then pair)")]
+    NoPairedDevice,
+    #[error("speed must be a finite number ≥ 0 (0 = as fast as possible), got {0}")]
+    InvalidSpeed(f32),
+    #[error("duration must be a finite number of seconds > 0, got {0}")]
+    InvalidDuration(f32),
+    #[error("{0}")]
+    Device(String),
+}
+
+/// Totals of one session, shown at its end.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionSummary {
+    pub started_ms: TimestampMs,
+    pub ended_ms: TimestampMs,
+    pub samples: u64,
+    pub minutes: u32,
+    pub fasciculations: u32,
+    pub tremor_events: u32,
+    pub tremor_seconds: f32,
+    pub spasm_events: u32,
+    pub spasm_seconds: f32,
+    pub stream: StreamStats,
+    /// Alerts raised or escalated during the session.
+    pub alerts: u32,
+}
+
+impl SessionSummary {
+    fn add_event(&mut self, e: &MotorEvent) {
+        let secs = e.duration_ms() as f32 / 1000.0;
+        match e.kind {
+            MotorEventKind::Fasciculation => self.fasciculations += 1,
+            MotorEventKind::Tremor => {
+                self.tremor_events += 1;
+                self.tremor_seconds += secs;
+            }
+            MotorEventKind::Spasm => {
+                self.spasm_events += 1;
+                self.spasm_seconds += secs;
+            }
+        }
+    }
+}
+
+/// What one call into the pipeline produced, handed to listeners after the lock is released.
+#[derive(Debug, Default)]
+pub struct Produced {
+    pub events: Vec<MotorEvent>,
+    pub minutes: Vec<MinuteSummary>,
+    pub alerts: Vec<Alert>,
+}
+
+/// Classifier → store, with the accounting of one session. Single-threaded; the monitor guards it.
+struct Pipeline {
+    classifier: StreamingClassifier,
+    out: ClassifierOutput,
+    decoder: StreamDecoder,
+    summary: SessionSummary,
+    scratch: Vec<SensorBatch>,
+}
+
+impl Pipeline {
+    fn new(config: &ClassifierConfig, now_ms: TimestampMs) -> Self {
+        Pipeline {
+            classifier: StreamingClassifier::new(config.clone()),
+            out: ClassifierOutput::default(),
+            decoder: StreamDecoder::default(),
+            summary: SessionSummary {
+                started_ms: now_ms,
+                ..Default::default()
+            },
+            scratch: Vec::new(),
+        }
+    }
+
+    fn ingest(&mut self, store: &Store, batch: &SensorBatch) -> Result<Produced, MonitorError> {
+        self.classifier.push_batch(batch, &mut self.out)?;
+        self.summary.samples += batch.len() as u64;
+        self.persist(store)
+    }
+
+    fn finish(&mut self, store: &Store) -> Result<Produced, MonitorError> {
+        let mut held = std::mem::take(&mut self.scratch);
+        held.clear();
+        self.decoder.flush(&mut held);
+        let mut produced = Produced::default();
+        for b in &held {
+            let p = self.ingest(store, b)?;
+            produced.events.extend(p.events);
+            produced.minutes.extend(p.minutes);
+        }
+        self.scratch = held;
+        self.classifier.finish(&mut self.out);
+        let p = self.persist(store)?;
+        produced.events.extend(p.events);
+        produced.minutes.extend(p.minutes);
+        store.flush()?;
+        Ok(produced)
+    }
+
+    /// Writes what the classifier produced. Events go in as they come; a completed minute triggers an
+    /// explicit flush, so a crash loses at most the current minute.
+    fn persist(&mut self, store: &Store) -> Result<Produced, MonitorError> {
+        let produced = Produced {
+            events: std::mem::take(&mut self.out.events),
+            minutes: std::mem::take(&mut self.out.minutes),
+            alerts: Vec::new(),
+        };
+        if !produced.events.is_empty() {
+            store.put_events(&produced.events)?;
+        }
+        if !produced.minutes.is_empty() {
+            store.put_minutes(&produced.minutes)?;
+            store.flush()?;
+        }
+        for e in &produced.events {
+            self.summary.add_event(e);
+        }
+        self.summary.minutes += produced.minutes.len() as u32;
+        Ok(produced)
+    }
+}
+
+struct Session {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+struct Shared {
+    store: Store,
+    alerts: AlertCenter,
+    settings: MonitorSettings,
+    listeners: Mutex<Vec<Arc<dyn MonitorListener>>>,
+    pipeline: Mutex<Pipeline>,
+    session: Mutex<Option<Session>>,
+}
+
+/// Options for a simulated session (the demo mode, and the desktop `monitor --simulate`).
+#[derive(Debug, Clone)]
+pub struct SimulatedSession {
+    pub scenario: String,
+    /// Cut the scenario (or repeat it) to this many seconds; `None` = the scenario's own length.
+    pub duration_s: Option<f32>,
+    /// Simulated seconds per wall-clock second; 0 = as fast as possible.
+    pub speed: f32,
+    pub config: SimConfig,
+}
+
+impl Default for SimulatedSession {
+    fn default() -> Self {
+        SimulatedSession {
+            scenario: "mixed".into(),
+            duration_s: None,
+            speed: 1.0,
+            config: SimConfig::default(),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A listener that panicked must not make the monitor unusable: the data behind the lock is
+    // consistent between calls, so a poisoned lock is safe to take.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub fn now_ms() -> TimestampMs {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// The object a shell owns: open it once per store, register listeners, start and stop sessions.
+#[derive(Clone)]
+pub struct Monitor {
+    shared: Arc<Shared>,
+}
+
+impl Monitor {
+    pub fn open(data_dir: &Path, settings: MonitorSettings) -> Result<Monitor, MonitorError> {
+        let store = Store::open(data_dir, settings.store.clone())?;
+        let alerts = AlertCenter::new(store.clone());
+        let pipeline = Pipeline::new(&settings.classifier, now_ms());
+        Ok(Monitor {
+            shared: Arc::new(Shared {
+                store,
+                alerts,
+                settings,
+                listeners: Mutex::new(Vec::new()),
+                pipeline: Mutex::new(pipeline),
+                session: Mutex::new(None),
+            }),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.shared.store
+    }
+
+    pub fn alerts(&self) -> &AlertCenter {
+        &self.shared.alerts
+    }
+
+    pub fn add_listener(&self, listener: Arc<dyn MonitorListener>) {
+        lock(&self.shared.listeners).push(listener);
+    }
+
+    pub fn add_alert_listener(&self, listener: Arc<dyn AlertListener>) {
+        self.shared.alerts.add_listener(listener);
+    }
+
+    fn listeners(&self) -> Vec<Arc<dyn MonitorListener>> {
+        lock(&self.shared.listeners).clone()
+    }
+
+    fn notify(&self, f: impl Fn(&dyn MonitorListener)) {
+        for l in self.listeners() {
+            f(l.as_ref());
+        }
+    }
+
+    fn deliver(&self, produced: &Produced) {
+        if produced.events.is_empty() && produced.minutes.is_empty() {
+            return;
+        }
+        for l in self.listeners() {
+            for e in &produced.events {
+                l.on_event(e);
+            }
+            for m in &produced.minutes {
+                l.on_minute(m);
+            }
+        }
+    }
+
+    /// Runs the rules over the history (new data arrived) and delivers new or escalated alerts.
+    pub fn evaluate_rules(&self, now_ms: TimestampMs) -> Result<Vec<Alert>, MonitorError> {
+        self.shared
+            .alerts
+            .evaluate(&self.shared.store, now_ms)
+            .map_err(|e| MonitorError::Rules(e.to_string()))
+    }
+
+    /// Feeds decoded samples from any source. Returns what they produced (already stored and delivered).
+    pub fn ingest(&self, batch: &SensorBatch) -> Result<Produced, MonitorError> {
+        let mut produced = lock(&self.shared.pipeline).ingest(&self.shared.store, batch)?;
+        self.after_ingest(&mut produced)?;
+        Ok(produced)
+    }
+
+    fn after_ingest(&self, produced: &mut Produced) -> Result<(), MonitorError> {
+        self.deliver(produced);
+        if !produced.minutes.is_empty() {
+            let until = produced
+                .minutes
+                .iter()
+                .map(|m| m.minute_start_ms + 60_000)
+                .max()
+                .unwrap_or_else(now_ms);
+            produced.alerts = self.evaluate_rules(until.max(now_ms()))?;
+            lock(&self.shared.pipeline).summary.alerts += produced.alerts.len() as u32;
+        }
+        Ok(())
+    }
+
+    /// Shell-managed BLE: a notification from our wearable's data characteristic, pushed by the shell's own
+    /// Bluetooth stack. Same validation and accounting as the btleplug path. A bad frame is a typed error,
+    /// counted, and the stream goes on.
+    pub fn push_frame(
+        &self,
+        device_id: &str,
+        bytes: &[u8],
+        receive_time_us: i64,
+    ) -> Result<Produced, MonitorError> {
+        self.check_paired(device_id)?;
+        let mut batches = Vec::new();
+        {
+            let mut p = lock(&self.shared.pipeline);
+            p.decoder.push(bytes, receive_time_us, &mut batches)?;
+        }
+        let mut all = Produced::default();
+        for b in &batches {
+            let p = self.ingest(b)?;
+            all.events.extend(p.events);
+            all.minutes.extend(p.minutes);
+            all.alerts.extend(p.alerts);
+        }
+        Ok(all)
+    }
+
+    fn check_paired(&self, device_id: &str) -> Result<(), MonitorError> {
+        match self.shared.store.paired_device()? {
+            Some(d) if d.id == device_id => Ok(()),
+            Some(d) => Err(MonitorError::NotPairedDevice {
+                got: device_id.to_string(),
+                paired: d.id,
+            }),
+            None => Err(MonitorError::NoPairedDevice),
+        }
+    }
+
+    /// Stream counters of the current pipeline (frames, gaps, duplicates…).
+    pub fn stream_stats(&self) -> StreamStats {
+        lock(&self.shared.pipeline).decoder.stats()
+    }
+
+    pub fn is_running(&self) -> bool {
+        lock(&self.shared.session)
+            .as_ref()
+            .and_then(|s| s.thread.as_ref())
+            .is_some_and(|t| !t.is_finished())
+    }
+
+    /// Closes the current pipeline: open events and the partial minute are stored, the totals are
+    /// returned, and a fresh pipeline starts.
+    pub fn finish_pipeline(&self) -> Result<SessionSummary, MonitorError> {
+        let (mut produced, mut summary) = {
+            let mut p = lock(&self.shared.pipeline);
+            let produced = p.finish(&self.shared.store)?;
+            let mut summary = p.summary.clone();
+            summary.stream = p.decoder.stats();
+            *p = Pipeline::new(&self.shared.settings.classifier, now_ms());
+            (produced, summary)
+        };
+        self.after_ingest(&mut produced)?;
+        summary.alerts += produced.alerts.len() as u32;
+        summary.ended_ms = now_ms();
+        Ok(summary)
+    }
+
+    /// Starts a simulated wearable in the background: frames go through the protocol decoder, the
+    /// classifier, the store and the rules exactly as a real wearable's would. Returns at once.
+    pub fn start_simulated(&self, options: SimulatedSession) -> Result<(), MonitorError> {
+        if !(options.speed.is_finite() && options.speed >= 0.0) {
+            return Err(MonitorError::InvalidSpeed(options.speed));
+        }
+        if let Some(d) = options.duration_s {
+            if !(d.is_finite() && d > 0.0) {
+                return Err(MonitorError::InvalidDuration(d));
+            }
+        }
+        let mut scenario = simulator::builtin_scenario(&options.scenario)?;
+        if let Some(d) = options.duration_s {
+            scenario = scenario.with_duration(d);
+        }
+        let duration_ms = (scenario.duration_s() * 1000.0) as i64;
+        // Place the simulated clock so that it reaches "now" exactly when the session ends: the
+        // data is never in the future, and at speed 1 it is live.
+        let wall_start = now_ms();
+        let start_ms = if options.speed == 0.0 {
+            wall_start - duration_ms
+        } else {
+            wall_start + (duration_ms as f64 / options.speed as f64) as i64 - duration_ms
+        };
+        let config = SimConfig {
+            start_ms,
+            ..options.config
+        };
+        let frames = FrameSimulator::new(&scenario, config)?;
+
+        let mut session = lock(&self.shared.session);
+        if session
+            .as_ref()
+            .and_then(|s| s.thread.as_ref())
+            .is_some_and(|t| !t.is_finished())
+        {
+            return Err(MonitorError::AlreadyRunning);
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        // The session holds the monitor weakly: dropping the last handle ends the session.
+        let weak = Arc::downgrade(&self.shared);
+        let stop_flag = stop.clone();
+        let speed = options.speed;
+        let thread = std::thread::Builder::new()
+            .name("twitchwatch-sim".into())
+            .spawn(move || run_simulated(weak, frames, speed, duration_ms, stop_flag))
+            .map_err(|e| MonitorError::Device(format!("cannot start the simulator thread: {e}")))?;
+        *session = Some(Session {
+            stop,
+            thread: Some(thread),
+        });
+        Ok(())
+    }
+
+    /// Asks the running session to stop; returns once it has stored everything and ended.
+    pub fn stop(&self) {
+        let session = lock(&self.shared.session).take();
+        if let Some(mut s) = session {
+            s.stop.store(true, Ordering::Relaxed);
+            if let Some(t) = s.thread.take() {
+                // The session thread never holds the session lock, so this cannot deadlock.
+                let _ = t.join();
+            }
+        }
+    }
+
+    /// Waits for the running session to end by itself (used by the CLI and tests).
+    pub fn wait(&self) {
+        let thread = lock(&self.shared.session)
+            .as_mut()
+            .and_then(|s| s.thread.take());
+        if let Some(t) = thread {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // The last handle is gone: stop the session (it holds the monitor only weakly) and flush.
+        let session = self.session.get_mut().map(|s| s.take()).unwrap_or_else(|e| e.into_inner().take());
+        if let Some(mut s) = session {
+            s.stop.store(true, Ordering::Relaxed);
+            if let Some(t) = s.thread.take() {
+                // When the session thread itself drops the last strong reference, it must not join itself.
+                if t.thread().id() != std::thread::current().id() {
+                    let _ = t.join();
+                }
+            }
+        }
+        if let Err(e) = self.store.flush() {
+            tracing::warn!(error = %e, "final flush failed");
+        }
+    }
+}
+
+fn run_simulated(
+shared: Weak<Shared>,
+mut frames: FrameSimulator,
+    speed: f32,
+    duration_ms: i64,
+    stop: Arc<AtomicBool>,
+) {
+    let upgrade = || shared.upgrade().map(|shared| Monitor { shared });
+    let Some(monitor) = upgrade() else { return };
+    monitor.notify(|l| l.on_connection(&ConnectionState::Connecting));
+    monitor.notify(|l| l.on_connection(&ConnectionState::Streaming));
+    drop(monitor);
+    let wall_start = Instant::now();
+    let start_ms = frames.start_ms();
+    let mut last_progress = Instant::now();
+    let mut error: Option<String> = None;
+    let mut batches = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        let Some(frame) = frames.next_frame() else {
+            break;
+        };
+        let Some(monitor) = upgrade() else {
+            // Every handle was dropped: nobody is left to deliver to.
+            return;
+        };
+        // Arrival time = end of the frame's last sample on the simulated clock.
+        let rx_us = frame.arrival_us;
+        if speed > 0.0 {
+            let sim_elapsed_ms = (rx_us / 1000 - start_ms).max(0) as f64;
+            let due = Duration::from_secs_f64(sim_elapsed_ms / 1000.0 / speed as f64);
+            if let Some(wait) = due.checked_sub(wall_start.elapsed()) {
+                std::thread::sleep(wait.min(Duration::from_millis(200)));
+            }
+        }
+        batches.clear();
+        let decoded = lock(&monitor.shared.pipeline)
+            .decoder
+            .push(&frame.bytes, rx_us, &mut batches);
+        if let Err(e) = decoded {
+            // Counted by the decoder; the stream goes on.
+            tracing::debug!(error = %e, "simulated frame rejected");
+        }
+        for b in &batches {
+            if let Err(e) = monitor.ingest(b) {
+                error = Some(e.to_string());
+                break;
+            }
+        }
+        if error.is_some() {
+            break;
+        }
+        if last_progress.elapsed() >= Duration::from_millis(100) {
+            last_progress = Instant::now();
+            let stats = monitor.stream_stats();
+            let done = ((rx_us / 1000 - start_ms) as f32 / duration_ms.max(1) as f32).clamp(0.0, 1.0);
+            monitor.notify(|l| l.on_progress(&stats, Some(done)));
+        }
+    }
+    let Some(monitor) = upgrade() else { return };
+    let summary = match monitor.finish_pipeline() {
+        Ok(s) => s,
+        Err(e) => {
+            error.get_or_insert(e.to_string());
+            SessionSummary::default()
+        }
+    };
+    if let Some(e) = &error {
+        tracing::warn!(error = %e, "simulated session ended with an error");
+    }
+    tracing::info!("simulated session ended");
+    monitor.notify(|l| l.on_connection(&ConnectionState::Disconnected));
+    monitor.notify(|l| l.on_session_end(&summary, error.as_deref()));
+}

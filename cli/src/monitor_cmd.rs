@@ -1,0 +1,201 @@
+//! `twitchwatch monitor`: a live session on the simulated wearable (or the paired one), with a progress
+//! display, events printed as they happen and a summary at the end.
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use twitchwatch_core::device::simulator::{Placement, SimConfig};
+use twitchwatch_core::monitor::{Monitor, MonitorListener, MonitorSettings, SessionSummary, SimulatedSession};
+use twitchwatch_core::{ConnectionState, MinuteSummary, MotorEvent, StreamStats};
+
+use crate::output;
+
+#[derive(clap::Args)]
+pub struct MonitorArgs {
+    /// Use the built-in simulated wearable instead of the paired one.
+    #[arg(long)]
+    simulate: bool,
+    /// Simulator scenario (see `twitchwatch scenarios`).
+    #[arg(long, default_value = "mixed", requires = "simulate")]
+    scenario: String,
+    /// How long to simulate, e.g. 90s, 5m, 1h (default: the scenario's own length).
+    #[arg(long, value_parser = parse_duration_s)]
+    duration: Option<f32>,
+    /// Simulated seconds per real second; 0 = as fast as the machine can (default 1 = live).
+    #[arg(long, default_value_t = 1.0)]
+    speed: f32,
+    /// Simulated sample rate in Hz (50..=1000).
+    #[arg(long, default_value_t = 200.0)]
+    rate: f32,
+    /// Simulator seed (same seed, same session).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Where the simulated sensor sits.
+    #[arg(long, value_enum, default_value_t = PlacementArg::Hand)]
+    placement: PlacementArg,
+    /// Print JSON lines (as `classify` does) instead of human-readable lines.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum PlacementArg {
+    /// Back of the hand (recommended: twitches are visible there).
+    Hand,
+    /// Wrist, like a watch (twitches are attenuated).
+    Wrist,
+}
+
+/// Accepts `90`, `90s`, `5m`, `1h`, `1.5m`.
+pub fn parse_duration_s(text: &str) -> Result<f32, String> {
+    let t = text.trim();
+    let (num, mult) = match t.chars().last() {
+        Some('s') => (&t[..t.len() - 1], 1.0),
+        Some('m') => (&t[..t.len() - 1], 60.0),
+        Some('h') => (&t[..t.len() - 1], 3600.0),
+        _ => (t, 1.0),
+    };
+    let v: f32 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration; use e.g. 90s, 5m or 1h"))?;
+    let secs = v * mult;
+    if !(secs.is_finite() && secs > 0.0) {
+        return Err(format!("duration must be positive, got '{text}'"));
+    }
+    Ok(secs)
+}
+
+struct Printer {
+    bar: ProgressBar,
+    json: bool,
+    done: Mutex<Option<mpsc::Sender<(SessionSummary, Option<String>)>>>,
+}
+
+impl Printer {
+    fn print(&self, line: String) {
+        self.bar.println(line);
+    }
+}
+
+impl MonitorListener for Printer {
+    fn on_event(&self, e: &MotorEvent) {
+        self.print(if self.json {
+            output::event_json(e).to_string()
+        } else {
+            output::event_line(e)
+        });
+    }
+
+    fn on_minute(&self, m: &MinuteSummary) {
+        if self.json {
+            self.print(output::minute_json(m).to_string());
+        }
+    }
+
+    fn on_connection(&self, state: &ConnectionState) {
+        self.bar.set_message(format!("{state:?}").to_lowercase());
+    }
+
+    fn on_progress(&self, stats: &StreamStats, fraction: Option<f32>) {
+        if let Some(f) = fraction {
+            self.bar.set_position((f * 1000.0) as u64);
+        }
+        self.bar.set_message(format!(
+            "{} frames, {} samples, {} lost, {} rejected",
+            stats.frames_ok, stats.samples_ok, stats.samples_lost, stats.frames_rejected
+        ));
+    }
+
+    fn on_session_end(&self, summary: &SessionSummary, error: Option<&str>) {
+        if let Some(tx) = self.done.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = tx.send((summary.clone(), error.map(str::to_string)));
+        }
+    }
+}
+
+pub fn run(data_dir: &Path, args: MonitorArgs) -> anyhow::Result<()> {
+    if !args.simulate {
+        anyhow::bail!(
+            "no wearable to stream from: pass --simulate for the built-in simulated wearable \
+             (Bluetooth monitoring is `twitchwatch pair ID` then `twitchwatch monitor`)"
+        );
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+    let monitor = Monitor::open(data_dir, MonitorSettings::default())?;
+    let bar = ProgressBar::new(1000);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {percent:>3}%  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let (tx, rx) = mpsc::channel();
+    let printer = Arc::new(Printer {
+        bar: bar.clone(),
+        json: args.json,
+        done: Mutex::new(Some(tx)),
+    });
+    monitor.add_listener(printer);
+    let config = SimConfig {
+        seed: args.seed,
+        sample_rate_hz: args.rate,
+        placement: match args.placement {
+            PlacementArg::Hand => Placement::BackOfHand,
+            PlacementArg::Wrist => Placement::Wrist,
+        },
+        ..SimConfig::default()
+    };
+    monitor.start_simulated(SimulatedSession {
+        scenario: args.scenario.clone(),
+        duration_s: args.duration,
+        speed: args.speed,
+        config,
+    })?;
+    {
+        let monitor = monitor.clone();
+        // Ctrl-C ends the session cleanly: open events and the partial minute are stored.
+        let _ = ctrlc::set_handler(move || monitor.stop());
+    }
+    let (summary, error) = rx
+        .recv()
+        .context("the monitoring session ended without a summary")?;
+    monitor.wait();
+    bar.finish_and_clear();
+    print_summary(&summary, data_dir);
+    match error {
+        Some(e) => anyhow::bail!("the session stopped early: {e}"),
+        None => Ok(()),
+    }
+}
+
+fn print_summary(s: &SessionSummary, data_dir: &Path) {
+    let minutes = (s.ended_ms - s.started_ms).max(0) as f64 / 60_000.0;
+    eprintln!();
+    eprintln!("Session summary");
+    eprintln!("  samples classified   {}", s.samples);
+    eprintln!("  minutes summarised   {}", s.minutes);
+    eprintln!("  fasciculations       {}", s.fasciculations);
+    eprintln!(
+        "  tremor               {} bouts, {:.1} s",
+        s.tremor_events, s.tremor_seconds
+    );
+    eprintln!(
+        "  spasms               {} events, {:.1} s",
+        s.spasm_events, s.spasm_seconds
+    );
+    eprintln!(
+        "  stream               {} frames ok, {} rejected, {} duplicate, {} missing ({} samples lost)",
+        s.stream.frames_ok,
+        s.stream.frames_rejected,
+        s.stream.frames_duplicate,
+        s.stream.frames_missing,
+        s.stream.samples_lost
+    );
+    eprintln!("  alerts raised        {}", s.alerts);
+    eprintln!("  wall time            {minutes:.1} min");
+    eprintln!("  history stored in    {}", data_dir.display());
+    eprintln!("TwitchWatch is informational, not a medical device.");
+}

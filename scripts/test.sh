@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every test of TwitchWatch: formatting, lints, Rust tests (sled on disk, simulator, real recordings),
+# Bluetooth against the emulated BlueZ, the bindings from Kotlin/Python/Swift, and the mobile targets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test (workspace)"
+cargo test --workspace --locked
+
+for suite in tests/ble/run.sh tests/bindings/run.sh scripts/build-mobile.sh tests/apps/run.sh; do
+  if [ -f "$suite" ]; then
+    step "$suite"
+    bash "$suite"
+  fi
+done
+
+step "all test suites passed"
