@@ -3,4 +3,5 @@
 
 pub mod polar;
 pub mod protocol;
+pub mod shell;
 pub mod simulator;
