@@ -1,0 +1,257 @@
+//! Windowed spectra of the decimated, three-axis acceleration: tremor peak, its prominence and
+//! harmonics, and the <2 Hz power that says the arm is moving voluntarily.
+
+use std::sync::Arc;
+
+use realfft::num_complex::Complex;
+use realfft::{RealFftPlanner, RealToComplex};
+
+/// Lower edge of the voluntary-movement band; below it is gravity and orientation drift.
+const VOLUNTARY_LOW_HZ: f32 = 0.3;
+/// Upper edge of the voluntary band. Kept below the 3 Hz tremor floor by one Hann main lobe (0.5 Hz at 4 s).
+const VOLUNTARY_HIGH_HZ: f32 = 2.2;
+/// Half-width of the band around a spectral peak that counts as "the peak" (Hann main lobe + drift).
+const PEAK_HALF_WIDTH_HZ: f32 = 0.6;
+
+/// What one 4 s window says.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WindowFeatures {
+    /// RMS of acceleration in 0.3–2.2 Hz (voluntary movement, orientation change), g.
+    pub voluntary_rms_g: f32,
+    /// RMS in 0.3 Hz .. min(25 Hz, Nyquist): everything dynamic, g.
+    pub broadband_rms_g: f32,
+    /// Dominant frequency in the tremor band after the harmonic check, Hz.
+    pub peak_freq_hz: f32,
+    /// Amplitude (peak, vector) of the oscillation in the peak band, g.
+    pub peak_amplitude_g: f32,
+    /// Peak-band power over power in 2 Hz .. min(20 Hz, Nyquist): 1 = a pure rhythm.
+    pub concentration: f32,
+    /// The peak is a harmonic of a slower (voluntary, < 3 Hz) rhythm.
+    pub harmonic_of_voluntary: bool,
+}
+
+pub struct SpectralAnalyzer {
+    fs_hz: f32,
+    win_len: usize,
+    nfft: usize,
+    hann: Vec<f32>,
+    /// 2 / (nfft · Σw²): turns a one-sided |X|² sum into mean square.
+    power_to_ms: f32,
+    fft: Arc<dyn RealToComplex<f32>>,
+    input: Vec<f32>,
+    spectrum: Vec<Complex<f32>>,
+    scratch: Vec<Complex<f32>>,
+    /// |X|² summed over the three axes, one-sided.
+    power: Vec<f32>,
+    tremor_band_hz: (f32, f32),
+}
+
+impl SpectralAnalyzer {
+    pub fn new(fs_hz: f32, win_len: usize, tremor_band_hz: (f32, f32)) -> Self {
+        // Zero-pad to at least 4× the window so parabolic interpolation works on a smooth peak.
+        let nfft = (win_len * 4).next_power_of_two();
+        let mut planner = RealFftPlanner::<f32>::new();
+        let fft = planner.plan_fft_forward(nfft);
+        let hann: Vec<f32> = (0..win_len)
+            .map(|i| {
+                let x = std::f32::consts::PI * 2.0 * i as f32 / win_len as f32;
+                0.5 - 0.5 * x.cos()
+            })
+            .collect();
+        let sum_w2: f32 = hann.iter().map(|w| w * w).sum();
+        Self {
+            fs_hz,
+            win_len,
+            nfft,
+            power_to_ms: 2.0 / (nfft as f32 * sum_w2.max(1e-9)),
+            input: fft.make_input_vec(),
+            spectrum: fft.make_output_vec(),
+            scratch: fft.make_scratch_vec(),
+            power: vec![0.0; nfft / 2 + 1],
+            hann,
+            fft,
+            tremor_band_hz,
+        }
+    }
+
+    fn bin_hz(&self) -> f32 {
+        self.fs_hz / self.nfft as f32
+    }
+
+    fn bin(&self, hz: f32) -> usize {
+        ((hz / self.bin_hz()).round().max(0.0) as usize).min(self.power.len() - 1)
+    }
+
+    fn band_ms(&self, lo_hz: f32, hi_hz: f32) -> f32 {
+        let (a, b) = (self.bin(lo_hz), self.bin(hi_hz));
+        if b < a {
+            return 0.0;
+        }
+        self.power[a..=b].iter().sum::<f32>() * self.power_to_ms
+    }
+
+    /// Analyse the last `win_len` samples. `samples(i)` returns sample i (0 = oldest).
+    pub fn analyse(&mut self, samples: impl Fn(usize) -> [f32; 3]) -> WindowFeatures {
+        self.power.iter_mut().for_each(|p| *p = 0.0);
+        for axis in 0..3 {
+            let mean =
+                (0..self.win_len).map(|i| samples(i)[axis]).sum::<f32>() / self.win_len as f32;
+            for (i, slot) in self.input.iter_mut().enumerate() {
+                *slot = if i < self.win_len {
+                    (samples(i)[axis] - mean) * self.hann[i]
+                } else {
+                    0.0
+                };
+            }
+            // Lengths come from the planner itself, so this cannot fail; stay silent if it ever did.
+            if self
+                .fft
+                .process_with_scratch(&mut self.input, &mut self.spectrum, &mut self.scratch)
+                .is_err()
+            {
+                return WindowFeatures::default();
+            }
+            for (p, c) in self.power.iter_mut().zip(&self.spectrum) {
+                *p += c.norm_sqr();
+            }
+        }
+        self.features()
+    }
+
+    fn features(&self) -> WindowFeatures {
+        let nyq = 0.5 * self.fs_hz;
+        let voluntary_rms_g = self.band_ms(VOLUNTARY_LOW_HZ, VOLUNTARY_HIGH_HZ).sqrt();
+        let broadband_rms_g = self.band_ms(VOLUNTARY_LOW_HZ, 25f32.min(0.95 * nyq)).sqrt();
+
+        let (lo, hi) = (
+            self.tremor_band_hz.0 - 0.2,
+            (self.tremor_band_hz.1 + 0.5).min(0.9 * nyq),
+        );
+        let (a, b) = (self.bin(lo).max(1), self.bin(hi));
+        let mut k = a;
+        for i in a..=b {
+            if self.power[i] > self.power[k] {
+                k = i;
+            }
+        }
+        let mut f_peak = self.interpolated_peak_hz(k);
+        let mut peak_ms = self.band_ms(f_peak - PEAK_HALF_WIDTH_HZ, f_peak + PEAK_HALF_WIDTH_HZ);
+
+        // Harmonic check 1: a strong component at half the frequency, itself in the tremor band,
+        // is the fundamental (tremor often carries a 2nd harmonic as strong as the first).
+        let half = 0.5 * f_peak;
+        if half >= self.tremor_band_hz.0 - 0.2 {
+            let k_half = self.local_max_near(half, 0.4);
+            let f_half = self.interpolated_peak_hz(k_half);
+            let half_ms = self.band_ms(f_half - PEAK_HALF_WIDTH_HZ, f_half + PEAK_HALF_WIDTH_HZ);
+            if half_ms >= 0.35 * peak_ms {
+                f_peak = f_half;
+                peak_ms = half_ms;
+            }
+        }
+        // Harmonic check 2: a peak that is the 2nd or 3rd harmonic of a slow voluntary rhythm
+        // (pronation-supination, arm swing) is that rhythm, not tremor.
+        let mut harmonic_of_voluntary = false;
+        for div in [2.0f32, 3.0] {
+            let sub = f_peak / div;
+            if (0.6..self.tremor_band_hz.0 - 0.2).contains(&sub) {
+                let k_sub = self.local_max_near(sub, 0.3);
+                let f_sub = self.interpolated_peak_hz(k_sub);
+                let sub_ms = self.band_ms(f_sub - 0.3, f_sub + 0.3);
+                if sub_ms >= 0.5 * peak_ms {
+                    harmonic_of_voluntary = true;
+                }
+            }
+        }
+
+        let ref_ms = self.band_ms(2.0, 20f32.min(0.95 * nyq)).max(1e-12);
+        WindowFeatures {
+            voluntary_rms_g,
+            broadband_rms_g,
+            peak_freq_hz: f_peak,
+            // Vector amplitude of a sinusoid is √2 × RMS.
+            peak_amplitude_g: (2.0 * peak_ms).sqrt(),
+            concentration: (peak_ms / ref_ms).min(1.0),
+            harmonic_of_voluntary,
+        }
+    }
+
+    fn local_max_near(&self, hz: f32, half_width_hz: f32) -> usize {
+        let (a, b) = (
+            self.bin(hz - half_width_hz).max(1),
+            self.bin(hz + half_width_hz),
+        );
+        let mut k = a;
+        for i in a..=b.max(a) {
+            if self.power[i] > self.power[k] {
+                k = i;
+            }
+        }
+        k
+    }
+
+    /// Parabolic interpolation on log power: exact for a Gaussian-shaped peak, within a few
+    /// hundredths of a bin for Hann.
+    fn interpolated_peak_hz(&self, k: usize) -> f32 {
+        if k == 0 || k + 1 >= self.power.len() {
+            return k as f32 * self.bin_hz();
+        }
+        let l = |p: f32| p.max(1e-30).ln();
+        let (y0, y1, y2) = (l(self.power[k - 1]), l(self.power[k]), l(self.power[k + 1]));
+        let denom = y0 - 2.0 * y1 + y2;
+        let delta = if denom.abs() > 1e-12 {
+            (0.5 * (y0 - y2) / denom).clamp(-0.5, 0.5)
+        } else {
+            0.0
+        };
+        (k as f32 + delta) * self.bin_hz()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(fs: f32, n: usize, f: impl Fn(f32) -> [f32; 3]) -> Vec<[f32; 3]> {
+        (0..n).map(|i| f(i as f32 / fs)).collect()
+    }
+
+    #[test]
+    fn finds_tremor_frequency_and_amplitude() {
+        let fs = 50.0;
+        let mut an = SpectralAnalyzer::new(fs, 200, (3.0, 12.0));
+        for f0 in [3.2f32, 4.9, 7.3, 11.8] {
+            let w = window(fs, 200, |t| {
+                let s = 0.05 * (2.0 * std::f32::consts::PI * f0 * t).sin();
+                [s, 0.5 * s, 1.0]
+            });
+            let feat = an.analyse(|i| w[i]);
+            assert!(
+                (feat.peak_freq_hz - f0).abs() < 0.1,
+                "{f0} -> {}",
+                feat.peak_freq_hz
+            );
+            let expected = 0.05 * (1.25f32).sqrt();
+            assert!(
+                (feat.peak_amplitude_g - expected).abs() < 0.15 * expected,
+                "{feat:?}"
+            );
+            assert!(feat.concentration > 0.9);
+            assert!(feat.voluntary_rms_g < 0.003);
+        }
+    }
+
+    #[test]
+    fn slow_rhythm_with_harmonics_is_voluntary() {
+        let fs = 100.0;
+        let mut an = SpectralAnalyzer::new(fs, 400, (3.0, 12.0));
+        let w = window(fs, 400, |t| {
+            let p = 2.0 * std::f32::consts::PI * 1.5 * t;
+            let s = 0.3 * p.sin() + 0.2 * (2.0 * p).sin() + 0.25 * (3.0 * p).sin();
+            [s, 0.0, 1.0]
+        });
+        let feat = an.analyse(|i| w[i]);
+        assert!(feat.voluntary_rms_g > 0.1);
+        assert!(feat.harmonic_of_voluntary, "{feat:?}");
+    }
+}
