@@ -9,6 +9,7 @@ pub mod model;
 pub mod monitor;
 pub mod report;
 pub mod rules;
+pub mod screens;
 pub mod store;
 
 pub use model::*;
