@@ -219,29 +219,33 @@ impl AlertCenter {
     /// tick. Persists alert changes and returns (and delivers to listeners) the alerts that were
     /// raised, escalated or re-raised with new evidence by this call.
     pub fn evaluate(&self, store: &Store, now_ms: TimestampMs) -> Result<Vec<Alert>, RulesError> {
-        let _one_at_a_time = self.evaluating.lock().unwrap_or_else(|p| p.into_inner());
-        let evaluation = self.assess(store, now_ms)?;
-        let mut notify = Vec::new();
-        let mut seen = BTreeSet::new();
-        for f in &evaluation.findings {
-            seen.insert(f.alert_id.clone());
-            let existing: Option<Alert> =
-                store.get_json(TreeName::Alerts, &alert_key(&f.alert_id))?;
-            let (alert, tell) = self.reconcile(existing, f, now_ms);
-            store.put_json(TreeName::Alerts, &alert_key(&alert.id), &alert)?;
-            if tell {
-                notify.push(alert);
+        // Listeners run after the lock is released: they may call back (e.g. acknowledge).
+        let notify = {
+            let _one_at_a_time = self.evaluating.lock().unwrap_or_else(|p| p.into_inner());
+            let evaluation = self.assess(store, now_ms)?;
+            let mut notify = Vec::new();
+            let mut seen = BTreeSet::new();
+            for f in &evaluation.findings {
+                seen.insert(f.alert_id.clone());
+                let existing: Option<Alert> =
+                    store.get_json(TreeName::Alerts, &alert_key(&f.alert_id))?;
+                let (alert, tell) = self.reconcile(existing, f, now_ms);
+                store.put_json(TreeName::Alerts, &alert_key(&alert.id), &alert)?;
+                if tell {
+                    notify.push(alert);
+                }
             }
-        }
-        for (key, mut alert) in store.scan_json::<Alert>(TreeName::Alerts, None, None)? {
-            if alert.is_live() && !seen.contains(&alert.id) {
-                alert.status = AlertStatus::Resolved;
-                alert.resolved_ms = Some(now_ms);
-                store.put_json(TreeName::Alerts, &key, &alert)?;
+            for (key, mut alert) in store.scan_json::<Alert>(TreeName::Alerts, None, None)? {
+                if alert.is_live() && !seen.contains(&alert.id) {
+                    alert.status = AlertStatus::Resolved;
+                    alert.resolved_ms = Some(now_ms);
+                    store.put_json(TreeName::Alerts, &key, &alert)?;
+                }
             }
-        }
-        store.flush()?;
-        notify.sort_by(|a, b| b.rank.cmp(&a.rank));
+            store.flush()?;
+            notify.sort_by(|a, b| b.rank.cmp(&a.rank));
+            notify
+        };
         self.deliver(&notify);
         Ok(notify)
     }
