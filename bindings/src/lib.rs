@@ -1,0 +1,37 @@
+//! TwitchWatch for Kotlin, Swift and Python: thin UniFFI wrappers over `twitchwatch-core`.
+//! Newtypes around core objects and mirror records only; every behaviour lives in the core.
+
+uniffi::setup_scaffolding!();
+
+pub mod error;
+pub mod logging;
+pub mod types;
+
+pub use error::{FfiResult, TwitchWatchError};
+pub use logging::{LogLevel, LogSink};
+pub use types::*;
+
+/// Version of the TwitchWatch library the app is running (the crate version).
+#[uniffi::export]
+pub fn twitchwatch_version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// Parses a movement kind the way the CLI and reports spell it (`fasciculation`/`twitch`, `tremor`, `spasm`).
+#[uniffi::export]
+pub fn parse_motor_event_kind(name: String) -> FfiResult<MotorEventKind> {
+    name.trim()
+        .to_ascii_lowercase()
+        .parse::<twitchwatch_core::MotorEventKind>()
+        .map(Into::into)
+        .map_err(TwitchWatchError::invalid)
+}
+
+/// The movement kinds, in the order reports list them.
+#[uniffi::export]
+pub fn motor_event_kinds() -> Vec<MotorEventKind> {
+    twitchwatch_core::MotorEventKind::ALL
+        .into_iter()
+        .map(Into::into)
+        .collect()
+}

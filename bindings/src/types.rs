@@ -1,0 +1,263 @@
+//! Mirror records of the core's plain data types, with `From` impls; UniFFI derives live here, never in core.
+//! Times are milliseconds since the Unix epoch (UTC) as `i64`, named `*_ms`.
+
+use twitchwatch_core::model as core;
+
+/// The three involuntary movements TwitchWatch tells apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum MotorEventKind {
+    /// A brief involuntary twitch of one motor unit.
+    Fasciculation,
+    /// Rhythmic, oscillating movement.
+    Tremor,
+    /// A larger, sustained muscle contraction.
+    Spasm,
+}
+
+impl From<core::MotorEventKind> for MotorEventKind {
+    fn from(k: core::MotorEventKind) -> Self {
+        match k {
+            core::MotorEventKind::Fasciculation => Self::Fasciculation,
+            core::MotorEventKind::Tremor => Self::Tremor,
+            core::MotorEventKind::Spasm => Self::Spasm,
+        }
+    }
+}
+
+impl From<MotorEventKind> for core::MotorEventKind {
+    fn from(k: MotorEventKind) -> Self {
+        match k {
+            MotorEventKind::Fasciculation => Self::Fasciculation,
+            MotorEventKind::Tremor => Self::Tremor,
+            MotorEventKind::Spasm => Self::Spasm,
+        }
+    }
+}
+
+/// One detected involuntary movement.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct MotorEvent {
+    pub kind: MotorEventKind,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub duration_ms: i64,
+    /// Peak dynamic acceleration (gravity removed), in g.
+    pub peak_accel_g: f32,
+    /// Dominant frequency; tremor only.
+    pub dominant_freq_hz: Option<f32>,
+    /// 0…1: how sure the classifier is.
+    pub confidence: f32,
+}
+
+impl From<core::MotorEvent> for MotorEvent {
+    fn from(e: core::MotorEvent) -> Self {
+        Self {
+            kind: e.kind.into(),
+            duration_ms: e.duration_ms(),
+            start_ms: e.start_ms,
+            end_ms: e.end_ms,
+            peak_accel_g: e.peak_accel_g,
+            dominant_freq_hz: e.dominant_freq_hz,
+            confidence: e.confidence,
+        }
+    }
+}
+
+/// Fraction of a minute in each tremor severity; the six fields sum to 1 for a minute with data.
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct TremorFractions {
+    pub unknown: f32,
+    pub none: f32,
+    pub slight: f32,
+    pub mild: f32,
+    pub moderate: f32,
+    pub strong: f32,
+}
+
+impl From<core::TremorFractions> for TremorFractions {
+    fn from(t: core::TremorFractions) -> Self {
+        Self {
+            unknown: t.unknown,
+            none: t.none,
+            slight: t.slight,
+            mild: t.mild,
+            moderate: t.moderate,
+            strong: t.strong,
+        }
+    }
+}
+
+/// Fractions of a minute the sensor was worn and still, worn and moving, not worn, or silent.
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct WearFractions {
+    pub at_rest: f32,
+    pub moving: f32,
+    pub not_worn: f32,
+    pub no_data: f32,
+}
+
+impl From<core::WearFractions> for WearFractions {
+    fn from(w: core::WearFractions) -> Self {
+        Self {
+            at_rest: w.at_rest,
+            moving: w.moving,
+            not_worn: w.not_worn,
+            no_data: w.no_data,
+        }
+    }
+}
+
+/// One minute of monitoring, summarised.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct MinuteSummary {
+    pub minute_start_ms: i64,
+    pub tremor: TremorFractions,
+    pub wear: WearFractions,
+    pub twitch_count: u32,
+    pub spasm_seconds: f32,
+    pub tremor_events: u32,
+    pub samples_received: u32,
+    pub samples_lost: u32,
+}
+
+impl From<core::MinuteSummary> for MinuteSummary {
+    fn from(m: core::MinuteSummary) -> Self {
+        Self {
+            minute_start_ms: m.minute_start_ms,
+            tremor: m.tremor.into(),
+            wear: m.wear.into(),
+            twitch_count: m.twitch_count,
+            spasm_seconds: m.spasm_seconds,
+            tremor_events: m.tremor_events,
+            samples_received: m.samples_received,
+            samples_lost: m.samples_lost,
+        }
+    }
+}
+
+/// The wearable's connection state, as a shell shows it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum ConnectionState {
+    Disconnected,
+    Scanning,
+    Connecting,
+    Connected,
+    Streaming,
+    /// Lost the link; trying again.
+    Reconnecting {
+        attempt: u32,
+        retry_in_ms: u64,
+    },
+}
+
+impl From<core::ConnectionState> for ConnectionState {
+    fn from(s: core::ConnectionState) -> Self {
+        match s {
+            core::ConnectionState::Disconnected => Self::Disconnected,
+            core::ConnectionState::Scanning => Self::Scanning,
+            core::ConnectionState::Connecting => Self::Connecting,
+            core::ConnectionState::Connected => Self::Connected,
+            core::ConnectionState::Streaming => Self::Streaming,
+            core::ConnectionState::Reconnecting {
+                attempt,
+                retry_in_ms,
+            } => Self::Reconnecting {
+                attempt,
+                retry_in_ms,
+            },
+        }
+    }
+}
+
+/// Counters a stream keeps so that a user can see what was lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct StreamStats {
+    pub frames_ok: u64,
+    pub frames_rejected: u64,
+    pub frames_duplicate: u64,
+    pub frames_reordered: u64,
+    pub frames_missing: u64,
+    pub samples_ok: u64,
+    pub samples_lost: u64,
+    pub reconnects: u64,
+}
+
+impl From<core::StreamStats> for StreamStats {
+    fn from(s: core::StreamStats) -> Self {
+        Self {
+            frames_ok: s.frames_ok,
+            frames_rejected: s.frames_rejected,
+            frames_duplicate: s.frames_duplicate,
+            frames_reordered: s.frames_reordered,
+            frames_missing: s.frames_missing,
+            samples_ok: s.samples_ok,
+            samples_lost: s.samples_lost,
+            reconnects: s.reconnects,
+        }
+    }
+}
+
+/// Which wire protocol a wearable speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum DeviceProtocol {
+    /// TwitchWatch's own open protocol.
+    TwitchWatchV1,
+    /// Polar Measurement Data (Verity Sense, OH1, H10).
+    PolarPmd,
+}
+
+impl From<core::DeviceProtocol> for DeviceProtocol {
+    fn from(p: core::DeviceProtocol) -> Self {
+        match p {
+            core::DeviceProtocol::TwitchWatchV1 => Self::TwitchWatchV1,
+            core::DeviceProtocol::PolarPmd => Self::PolarPmd,
+        }
+    }
+}
+
+impl From<DeviceProtocol> for core::DeviceProtocol {
+    fn from(p: DeviceProtocol) -> Self {
+        match p {
+            DeviceProtocol::TwitchWatchV1 => Self::TwitchWatchV1,
+            DeviceProtocol::PolarPmd => Self::PolarPmd,
+        }
+    }
+}
+
+/// The one wearable the user chose; data is accepted only from it.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct PairedDevice {
+    /// Platform id (Android MAC, CoreBluetooth UUID, BlueZ address).
+    pub id: String,
+    pub name: String,
+    pub protocol: DeviceProtocol,
+    pub sample_rate_hz: u16,
+    pub with_gyro: bool,
+    pub paired_at_ms: i64,
+}
+
+impl From<core::PairedDevice> for PairedDevice {
+    fn from(d: core::PairedDevice) -> Self {
+        Self {
+            id: d.id,
+            name: d.name,
+            protocol: d.protocol.into(),
+            sample_rate_hz: d.sample_rate_hz,
+            with_gyro: d.with_gyro,
+            paired_at_ms: d.paired_at_ms,
+        }
+    }
+}
+
+impl From<PairedDevice> for core::PairedDevice {
+    fn from(d: PairedDevice) -> Self {
+        Self {
+            id: d.id,
+            name: d.name,
+            protocol: d.protocol.into(),
+            sample_rate_hz: d.sample_rate_hz,
+            with_gyro: d.with_gyro,
+            paired_at_ms: d.paired_at_ms,
+        }
+    }
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Builds the twitchwatch-ffi library for this machine and generates the Kotlin, Swift and Python bindings
+# from it (UniFFI library mode), so the apps always build against the current core.
+#
+#   scripts/gen-bindings.sh [--release] [--lib PATH] [--python-out DIR]
+#
+#   Kotlin  -> android/core/src/main/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt   (the :core module)
+#   Swift   -> ios/Sources/TwitchWatchCore/TwitchWatchCore.swift
+#              ios/Sources/TwitchWatchCoreFFI/include/{TwitchWatchCoreFFI.h,module.modulemap}
+#   Python  -> $CARGO_TARGET_DIR/bindings/python/ (twitchwatch_ffi.py + the library next to it)
+#
+# --lib PATH generates from an already built library (e.g. a cross-compiled static library).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+PROFILE=debug
+CARGO_PROFILE=()
+LIB=""
+PY_OUT=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --release) PROFILE=release; CARGO_PROFILE=(--release); shift ;;
+    --lib) LIB="$2"; shift 2 ;;
+    --python-out) PY_OUT="$2"; shift 2 ;;
+    *) echo "unknown argument: $1 (see the header of $0)" >&2; exit 2 ;;
+  esac
+done
+PY_OUT="${PY_OUT:-$CARGO_TARGET_DIR/bindings/python}"
+
+cd "$ROOT"
+case "$(uname -s)" in
+  Darwin) DYLIB_EXT=dylib ;;
+  *) DYLIB_EXT=so ;;
+esac
+
+if [ -z "$LIB" ]; then
+  echo "==> building twitchwatch-ffi ($PROFILE)"
+  cargo build -p twitchwatch-ffi "${CARGO_PROFILE[@]}"
+  LIB="$CARGO_TARGET_DIR/$PROFILE/libtwitchwatch_ffi.$DYLIB_EXT"
+fi
+[ -f "$LIB" ] || { echo "library not found: $LIB" >&2; exit 1; }
+
+echo "==> building uniffi-bindgen"
+cargo build -p twitchwatch-uniffi-bindgen
+BINDGEN="$CARGO_TARGET_DIR/debug/uniffi-bindgen"
+
+# Formatting needs ktlint/swiftformat/yapf, which this machine lacks; unformatted output is still valid.
+gen() { "$BINDGEN" generate --library "$LIB" --crate twitchwatch_ffi --no-format "$@"; }
+
+echo "==> Kotlin -> android/core/src/main/kotlin"
+gen --language kotlin --out-dir android/core/src/main/kotlin
+
+echo "==> Swift -> ios/Sources"
+SWIFT_TMP="$(mktemp -d)"
+trap 'rm -rf "$SWIFT_TMP"' EXIT
+gen --language swift --out-dir "$SWIFT_TMP"
+mkdir -p ios/Sources/TwitchWatchCore ios/Sources/TwitchWatchCoreFFI/include
+cp "$SWIFT_TMP/TwitchWatchCore.swift" ios/Sources/TwitchWatchCore/TwitchWatchCore.swift
+cp "$SWIFT_TMP/TwitchWatchCoreFFI.h" ios/Sources/TwitchWatchCoreFFI/include/TwitchWatchCoreFFI.h
+# SwiftPM and xcframeworks look for the module map under this exact name.
+cp "$SWIFT_TMP/TwitchWatchCoreFFI.modulemap" ios/Sources/TwitchWatchCoreFFI/include/module.modulemap
+
+echo "==> Python -> $PY_OUT"
+mkdir -p "$PY_OUT"
+gen --language python --out-dir "$PY_OUT"
+case "$LIB" in
+  *.so|*.dylib) cp "$LIB" "$PY_OUT/" ;;
+esac
+echo "done: bindings generated from $LIB"
