@@ -24,7 +24,7 @@ pub use history::{
     ChartMetric, ChartPoint, ChartSeries, DayDetailState, HistoryDayRow, HistoryRange,
     HistoryState, HourBucket,
 };
-pub use journal::{JournalField, JournalFieldKind, JournalState};
+pub use journal::{validate_journal_value, JournalField, JournalFieldKind, JournalState};
 pub use notifications::{
     notification_channels, notification_for_alert, AndroidImportance, InterruptionLevel,
     NotificationChannelSpec, NotificationContent, OngoingNotification, MONITORING_CHANNEL_ID,
