@@ -136,7 +136,7 @@ impl DeviceCtl {
                 seq: 0,
                 frame_counter: 0,
                 polar: PolarState::default(),
-                scenario: "twitches".into(),
+                scenario: crate::source::BLE_TEST_SCENARIO.into(),
                 sent_log: VecDeque::new(),
                 log_sends: false,
             }),

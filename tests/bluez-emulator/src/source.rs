@@ -1,7 +1,31 @@
 //! Samples for the emulated peripherals: the core's simulator, looping its scenario with a new seed,
 //! or plain gravity when the simulator refuses the rate (Polar SDK mode allows 26 Hz, below its range).
 
-use twitchwatch_core::device::simulator::{builtin_scenario, SimConfig, Simulator};
+use twitchwatch_core::device::simulator::Segment;
+use twitchwatch_core::device::simulator::{
+    builtin_scenario, Involuntary, Scenario, SimConfig, Simulator,
+};
+use twitchwatch_core::model::Activity;
+
+/// The emulator's default: a hand at rest with frequent, clear twitches, so a short streaming test
+/// sees events.
+pub const BLE_TEST_SCENARIO: &str = "ble-test";
+
+fn scenario(name: &str) -> Option<Scenario> {
+    if name == BLE_TEST_SCENARIO {
+        return Some(Scenario {
+            name: name.into(),
+            description: "Rest with a twitch every ~1.5 s (20-60 mg).".into(),
+            segments: vec![
+                Segment::new(120.0, Activity::Rest).with(Involuntary::Twitches {
+                    rate_per_min: 40.0,
+                    amplitude_mg: (20.0, 60.0),
+                }),
+            ],
+        });
+    }
+    builtin_scenario(name).ok()
+}
 
 pub struct SampleSource {
     scenario: String,
@@ -25,7 +49,7 @@ impl SampleSource {
     }
 
     fn build(&self) -> Option<Simulator> {
-        let scenario = builtin_scenario(&self.scenario).ok()?;
+        let scenario = scenario(&self.scenario)?;
         let config = SimConfig {
             seed: self.seed,
             sample_rate_hz: f32::from(self.rate_hz),

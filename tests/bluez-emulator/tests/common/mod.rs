@@ -1,0 +1,103 @@
+//! Shared helpers for the BLE integration tests: the emulator's control proxy and session helpers.
+//! They need `DBUS_SYSTEM_BUS_ADDRESS` and a running emulator (tests/ble/run.sh provides both).
+
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+use twitchwatch_bluez_emulator::EmulatorControlProxy;
+use twitchwatch_core::device::link::{LinkConfig, LinkEvent, LinkSession};
+use twitchwatch_core::model::{ConnectionState, DeviceProtocol, PairedDevice, SensorBatch};
+
+pub use twitchwatch_bluez_emulator::{POLAR_ADDRESS, POLAR_NAME, WEARABLE_ADDRESS, WEARABLE_NAME};
+
+pub async fn control() -> EmulatorControlProxy<'static> {
+    let conn = zbus::Connection::system()
+        .await
+        .expect("system bus: run these tests through tests/ble/run.sh");
+    let proxy = EmulatorControlProxy::new(&conn)
+        .await
+        .expect("emulator control proxy");
+    proxy
+        .reset()
+        .await
+        .expect("emulator not running: run these tests through tests/ble/run.sh");
+    proxy
+}
+
+pub fn fast_config() -> LinkConfig {
+    LinkConfig {
+        scan_timeout: Duration::from_secs(5),
+        connect_timeout: Duration::from_secs(5),
+        response_timeout: Duration::from_secs(2),
+        data_timeout: Duration::from_secs(3),
+        backoff_initial: Duration::from_millis(100),
+        backoff_max: Duration::from_millis(1000),
+        ..LinkConfig::default()
+    }
+}
+
+pub fn wearable(rate_hz: u16, with_gyro: bool) -> PairedDevice {
+    PairedDevice {
+        id: WEARABLE_ADDRESS.into(),
+        name: WEARABLE_NAME.into(),
+        protocol: DeviceProtocol::TwitchWatchV1,
+        sample_rate_hz: rate_hz,
+        with_gyro,
+        paired_at_ms: 0,
+    }
+}
+
+pub fn polar_sensor(rate_hz: u16) -> PairedDevice {
+    PairedDevice {
+        id: POLAR_ADDRESS.into(),
+        name: POLAR_NAME.into(),
+        protocol: DeviceProtocol::PolarPmd,
+        sample_rate_hz: rate_hz,
+        with_gyro: false,
+        paired_at_ms: 0,
+    }
+}
+
+/// Everything a session reported until `until` said stop (or the deadline passed).
+#[derive(Default, Debug)]
+pub struct Collected {
+    pub batches: Vec<SensorBatch>,
+    pub states: Vec<(Instant, ConnectionState)>,
+    pub battery: Vec<u8>,
+    pub rejected: Vec<String>,
+    pub failed: Option<String>,
+    pub samples: usize,
+}
+
+pub async fn collect_until(
+    session: &mut LinkSession,
+    deadline: Duration,
+    mut until: impl FnMut(&Collected) -> bool,
+) -> Collected {
+    let mut c = Collected::default();
+    let end = tokio::time::Instant::now() + deadline;
+    while !until(&c) {
+        let Ok(Some(ev)) = tokio::time::timeout_at(end, session.next_event()).await else {
+            break;
+        };
+        match ev {
+            LinkEvent::Batch(b) => {
+                c.samples += b.len();
+                c.batches.push(b);
+            }
+            LinkEvent::State(s) => c.states.push((Instant::now(), s)),
+            LinkEvent::Battery(b) => c.battery.push(b),
+            LinkEvent::Rejected(r) => c.rejected.push(r),
+            LinkEvent::Failed(f) => {
+                c.failed = Some(f);
+                break;
+            }
+            LinkEvent::DeviceInfo(_) | LinkEvent::Stats(_) => {}
+        }
+    }
+    c
+}
+
+pub fn start(device: PairedDevice) -> LinkSession {
+    LinkSession::start(device, fast_config())
+}
