@@ -75,3 +75,109 @@ impl From<std::io::Error> for TwitchWatchError {
         }
     }
 }
+
+// ---- The one place core errors become public ones. Messages are the core's own sentences. ----
+
+use twitchwatch_core::classify::ClassifyError;
+use twitchwatch_core::device::protocol::FrameError;
+use twitchwatch_core::device::simulator::SimError;
+use twitchwatch_core::journal::JournalError;
+use twitchwatch_core::monitor::MonitorError;
+use twitchwatch_core::rules::RulesError;
+use twitchwatch_core::store::StoreError;
+
+fn with(make: fn(String) -> TwitchWatchError, e: &dyn std::fmt::Display) -> TwitchWatchError {
+    make(e.to_string())
+}
+
+fn io(reason: String) -> TwitchWatchError {
+    TwitchWatchError::Io { reason }
+}
+fn storage(reason: String) -> TwitchWatchError {
+    TwitchWatchError::Storage { reason }
+}
+fn invalid(reason: String) -> TwitchWatchError {
+    TwitchWatchError::InvalidInput { reason }
+}
+fn not_found(reason: String) -> TwitchWatchError {
+    TwitchWatchError::NotFound { reason }
+}
+fn state(reason: String) -> TwitchWatchError {
+    TwitchWatchError::InvalidState { reason }
+}
+fn device(reason: String) -> TwitchWatchError {
+    TwitchWatchError::Device { reason }
+}
+
+impl From<StoreError> for TwitchWatchError {
+    fn from(e: StoreError) -> Self {
+        let make = match &e {
+            StoreError::Io { .. } => io,
+            StoreError::InUse { .. } => state,
+            StoreError::InvalidInput { .. } | StoreError::InvalidSetting { .. } => invalid,
+            _ => storage,
+        };
+        with(make, &e)
+    }
+}
+
+impl From<JournalError> for TwitchWatchError {
+    fn from(e: JournalError) -> Self {
+        match e {
+            JournalError::Store(e) => e.into(),
+            JournalError::NoEntry(_) | JournalError::NoCheckIn(_) => with(not_found, &e),
+            _ => with(invalid, &e),
+        }
+    }
+}
+
+impl From<RulesError> for TwitchWatchError {
+    fn from(e: RulesError) -> Self {
+        match e {
+            RulesError::Store(e) => e.into(),
+            RulesError::Journal(e) => e.into(),
+            RulesError::UnknownParameter { .. } | RulesError::UnknownAlert(_) => {
+                with(not_found, &e)
+            }
+            _ => with(invalid, &e),
+        }
+    }
+}
+
+impl From<SimError> for TwitchWatchError {
+    fn from(e: SimError) -> Self {
+        match e {
+            SimError::UnknownScenario { .. } => with(not_found, &e),
+            _ => with(invalid, &e),
+        }
+    }
+}
+
+impl From<FrameError> for TwitchWatchError {
+    fn from(e: FrameError) -> Self {
+        with(invalid, &e)
+    }
+}
+
+impl From<ClassifyError> for TwitchWatchError {
+    fn from(e: ClassifyError) -> Self {
+        with(invalid, &e)
+    }
+}
+
+impl From<MonitorError> for TwitchWatchError {
+    fn from(e: MonitorError) -> Self {
+        match e {
+            MonitorError::Store(e) => e.into(),
+            MonitorError::Classify(e) => e.into(),
+            MonitorError::Simulator(e) => e.into(),
+            MonitorError::Frame(e) => e.into(),
+            MonitorError::AlreadyRunning | MonitorError::NoPairedDevice => with(state, &e),
+            MonitorError::NotPairedDevice { .. } => with(not_found, &e),
+            MonitorError::InvalidSpeed(_) | MonitorError::InvalidDuration(_) => with(invalid, &e),
+            MonitorError::Device(_) => with(device, &e),
+            // Rules errors arrive as text; they are store failures underneath.
+            _ => with(storage, &e),
+        }
+    }
+}

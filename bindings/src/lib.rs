@@ -3,12 +3,23 @@
 
 uniffi::setup_scaffolding!();
 
+mod macros;
+
+pub mod alerts;
+mod dates;
 pub mod error;
+pub mod journal;
+pub mod listeners;
 pub mod logging;
+pub mod twitchwatch;
 pub mod types;
 
+pub use alerts::*;
 pub use error::{FfiResult, TwitchWatchError};
+pub use journal::*;
+pub use listeners::{AlertListener, MonitorListener};
 pub use logging::{LogLevel, LogSink};
+pub use twitchwatch::TwitchWatch;
 pub use types::*;
 
 /// Version of the TwitchWatch library the app is running (the crate version).

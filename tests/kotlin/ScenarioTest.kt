@@ -1,8 +1,15 @@
-// Scenario test of the generated Kotlin bindings against the real library, on the JVM (JNA).
-// Prints one line per check and "N passed, N failed"; exits 1 on any failure.
+// Scenario test of the generated Kotlin bindings against the real library, on the JVM (JNA):
+// the whole flow a phone app goes through, plus bad input. Prints one line per check and
+// "N passed, N failed"; exits 1 on any failure.
 package org.twitchwatch.tests
 
+import kotlinx.coroutines.runBlocking
 import org.twitchwatch.core.*
+import java.nio.file.Files
+import java.util.concurrent.ConcurrentLinkedQueue
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.atomic.AtomicInteger
 import kotlin.system.exitProcess
 
 private var passed = 0
@@ -34,20 +41,211 @@ inline fun <reified E : Throwable> expectThrows(block: () -> Unit): E {
     throw AssertionError("expected ${E::class.simpleName}, nothing was thrown")
 }
 
-fun main() {
-    check("library loads and reports its version") {
-        expect(twitchwatchVersion().isNotBlank()) { "empty version" }
+/** Collects everything a session reports; what a Compose screen model would hold. */
+class RecordingMonitorListener : MonitorListener {
+    val events = ConcurrentLinkedQueue<MotorEvent>()
+    val minutes = ConcurrentLinkedQueue<MinuteSummary>()
+    val states = ConcurrentLinkedQueue<ConnectionState>()
+    val progress = AtomicInteger()
+    val ended = CountDownLatch(1)
+    @Volatile var summary: SessionSummary? = null
+    @Volatile var sessionError: String? = null
+
+    override fun onEvent(event: MotorEvent) { events.add(event) }
+    override fun onMinute(minute: MinuteSummary) { minutes.add(minute) }
+    override fun onConnection(state: ConnectionState) { states.add(state) }
+    override fun onBattery(percent: UByte) {}
+    override fun onProgress(stats: StreamStats, fractionDone: Float?) { progress.incrementAndGet() }
+    override fun onSessionEnd(summary: SessionSummary, error: String?) {
+        this.summary = summary
+        this.sessionError = error
+        ended.countDown()
     }
-    check("movement kinds round-trip through Rust") {
+}
+
+/** A buggy app listener: every call throws. TwitchWatch must log it and carry on. */
+class ThrowingMonitorListener : MonitorListener {
+    val calls = AtomicInteger()
+    private fun boom(): Nothing { calls.incrementAndGet(); throw IllegalStateException("listener bug") }
+    override fun onEvent(event: MotorEvent) = boom()
+    override fun onMinute(minute: MinuteSummary) = boom()
+    override fun onConnection(state: ConnectionState) = boom()
+    override fun onBattery(percent: UByte) = boom()
+    override fun onProgress(stats: StreamStats, fractionDone: Float?) = boom()
+    override fun onSessionEnd(summary: SessionSummary, error: String?) = boom()
+}
+
+class RecordingAlertListener : AlertListener {
+    val alerts = ConcurrentLinkedQueue<Alert>()
+    override fun onAlert(alert: Alert) { alerts.add(alert) }
+}
+
+class RecordingLogSink : LogSink {
+    val lines = ConcurrentLinkedQueue<String>()
+    override fun log(level: LogLevel, target: String, message: String) { lines.add("$level $target $message") }
+}
+
+fun main() {
+    val dir = Files.createTempDirectory("twitchwatch-kotlin-").toFile()
+    val logSink = RecordingLogSink()
+    lateinit var tw: TwitchWatch
+    val live = RecordingMonitorListener()
+    val broken = ThrowingMonitorListener()
+    val alertsSeen = RecordingAlertListener()
+
+    check("library loads; version and movement kinds come from Rust") {
+        expect(twitchwatchVersion().isNotBlank()) { "empty version" }
         expect(parseMotorEventKind("twitch") == MotorEventKind.FASCICULATION) { "twitch" }
-        expect(motorEventKinds() == listOf(MotorEventKind.FASCICULATION, MotorEventKind.TREMOR, MotorEventKind.SPASM)) {
-            "kinds: ${motorEventKinds()}"
+        expect(motorEventKinds().size == 3) { "kinds: ${motorEventKinds()}" }
+    }
+    check("log lines reach a Kotlin LogSink") {
+        setLogSink(logSink, LogLevel.INFO)
+    }
+    check("open a store in a temp dir") {
+        tw = TwitchWatch.open(dir.absolutePath, OpenOptions())
+        expect(tw.dataDir().isNotEmpty()) { "no data dir" }
+        expect(tw.pairedDevice() == null) { "fresh store has a paired device" }
+        tw.addMonitorListener(broken)
+        tw.addMonitorListener(live)
+        tw.addAlertListener(alertsSeen)
+    }
+    check("simulated session: events, minutes and connection states reach Kotlin listeners") {
+        val names = simulatorScenarios().map { it.name }
+        expect("twitches" in names) { "scenarios: $names" }
+        tw.startSimulated("twitches", 180f, 0f)
+        expect(live.ended.await(300, TimeUnit.SECONDS)) { "session did not end in 300 s" }
+        runBlocking { tw.waitUntilStopped() }
+        expect(live.sessionError == null) { "session error: ${live.sessionError}" }
+        expect(live.events.isNotEmpty()) { "no events" }
+        expect(live.events.any { it.kind == MotorEventKind.FASCICULATION }) { "no twitch in the twitches scenario" }
+        expect(live.minutes.size >= 2) { "minutes: ${live.minutes.size}" }
+        expect(ConnectionState.Streaming in live.states) { "states: ${live.states}" }
+        expect(live.states.last() == ConnectionState.Disconnected) { "last state: ${live.states.last()}" }
+        val s = live.summary!!
+        expect(s.fasciculations.toInt() == live.events.count { it.kind == MotorEventKind.FASCICULATION }) {
+            "summary ${s.fasciculations} vs delivered ${live.events.size}"
+        }
+        expect(!tw.isRunning()) { "still running" }
+    }
+    check("a listener that throws is survived: it was called, the others still got everything") {
+        expect(broken.calls.get() > 0) { "throwing listener never called" }
+        expect(live.summary != null) { "good listener starved" }
+    }
+    check("history: events, minutes and today's summary read back from the store") {
+        val now = System.currentTimeMillis()
+        val events = tw.eventsInRange(now - 3_600_000, now + 60_000)
+        expect(events.size == live.events.size) { "stored ${events.size}, delivered ${live.events.size}" }
+        val minutes = tw.minutesInRange(now - 3_600_000, now + 60_000)
+        expect(minutes.isNotEmpty()) { "no minutes stored" }
+        val today = tw.today()
+        val days = tw.dailySummaries(today, today)
+        expect(days.size == 1 && days[0].date == today) { "days: $days" }
+        expect(days[0].twitchCount > 0u) { "no twitches today: ${days[0]}" }
+        expect(tw.dataSpan()?.last == today) { "span: ${tw.dataSpan()}" }
+    }
+    check("journal: entries and drinks are stored and read back") {
+        val today = tw.today()
+        tw.putJournalEntry(JournalEntry(date = today, sleepHours = 6.5f, stress010 = 7u, hydration = Hydration.FAIR))
+        val entry = tw.addDrink(today, Drink.ESPRESSO, 2u)
+        expect(entry.caffeineMg == 2 * drinkCaffeineMg(Drink.ESPRESSO)) { "caffeine: ${entry.caffeineMg}" }
+        val back = tw.journalEntry(today)!!
+        expect(back.sleepHours == 6.5f && back.stress010 == 7.toUByte() && back.drinks.size == 1) { "read back: $back" }
+        expect(tw.journalEntries(today, today).size == 1) { "entries" }
+    }
+    check("check-in with difficulty swallowing raises the urgent alert at once, through the listener") {
+        val outcome = tw.recordCheckin(
+            CheckIn(atMs = System.currentTimeMillis(), symptoms = listOf(Symptom.DIFFICULTY_SWALLOWING), note = "")
+        )
+        val urgent = outcome.alerts.firstOrNull { it.severity == AlertSeverity.URGENT }
+            ?: throw AssertionError("no urgent alert in ${outcome.alerts}")
+        expect(urgent.rule == RuleId.SWALLOWING_OR_SPEAKING) { "rule ${urgent.rule}" }
+        expect(urgent.title.isNotBlank() && urgent.message.isNotBlank()) { "empty text: $urgent" }
+        expect(alertsSeen.alerts.any { it.id == urgent.id }) { "listener did not get ${urgent.id}: ${alertsSeen.alerts}" }
+        expect(tw.alerts().first().id == urgent.id) { "urgent alert is not first: ${tw.alerts().map { it.id }}" }
+        val acked = tw.acknowledgeAlert(urgent.id)
+        expect(acked.status == AlertStatus.ACKNOWLEDGED) { "status ${acked.status}" }
+        expect(tw.checkinsInRange(0, System.currentTimeMillis() + 60_000).size == 1) { "check-in not stored" }
+    }
+    check("rules and thresholds are listed with their basis") {
+        expect(tw.rules().any { it.id == RuleId.SWALLOWING_OR_SPEAKING && it.severity == AlertSeverity.URGENT }) { "rules" }
+        val t = tw.ruleThresholds()
+        expect(t.isNotEmpty() && t.all { it.min <= it.value && it.value <= it.max }) { "thresholds: $t" }
+    }
+    check("log lines were forwarded to Kotlin, only from our crates") {
+        expect(logSink.lines.isNotEmpty()) { "no log lines" }
+        expect(logSink.lines.all { it.split(" ")[1].startsWith("twitchwatch") }) { "foreign lines: ${logSink.lines}" }
+        expect(logSink.lines.none { it.startsWith("DEBUG") || it.startsWith("TRACE") }) { "level filter" }
+    }
+
+    // ---- bad input: a Kotlin exception with a clear message, never a crash ----
+    check("NaN sleep hours -> InvalidInput naming the field") {
+        val e = expectThrows<TwitchWatchException.InvalidInput> {
+            tw.putJournalEntry(JournalEntry(date = tw.today(), sleepHours = Float.NaN))
+        }
+        expect(e.reason.contains("sleep")) { e.reason }
+    }
+    check("negative caffeine -> InvalidInput naming the field") {
+        val e = expectThrows<TwitchWatchException.InvalidInput> {
+            tw.putJournalEntry(JournalEntry(date = tw.today(), caffeineMg = -5f))
+        }
+        expect(e.reason.contains("caffeine")) { e.reason }
+    }
+    check("a future journal day and a malformed date -> InvalidInput") {
+        expectThrows<TwitchWatchException.InvalidInput> { tw.putJournalEntry(JournalEntry(date = "2999-01-01")) }
+        val e = expectThrows<TwitchWatchException.InvalidInput> { tw.journalEntry("25/11/2026") }
+        expect(e.reason.contains("YYYY-MM-DD")) { e.reason }
+    }
+    check("unknown device: push with nothing paired, then from a stranger, then removing it") {
+        val none = expectThrows<TwitchWatchException.InvalidState> {
+            tw.pushNotification("AA:BB:CC:DD:EE:FF", byteArrayOf(1, 2, 3), 0)
+        }
+        expect(none.reason.contains("pair")) { none.reason }
+        tw.pairDevice(PairedDevice("11:22:33:44:55:66", "TW-1", DeviceProtocol.TWITCH_WATCH_V1, 100u, true, System.currentTimeMillis()))
+        val stranger = expectThrows<TwitchWatchException.NotFound> {
+            tw.pushNotification("AA:BB:CC:DD:EE:FF", byteArrayOf(1, 2, 3), 0)
+        }
+        expect(stranger.reason.contains("AA:BB:CC:DD:EE:FF")) { stranger.reason }
+        expectThrows<TwitchWatchException.InvalidInput> {
+            tw.pushNotification("11:22:33:44:55:66", byteArrayOf(1, 2, 3), 0)
+        }
+        expectThrows<TwitchWatchException.NotFound> { tw.removeKnownDevice("AA:BB:CC:DD:EE:FF") }
+        expect(tw.forgetDevice()?.id == "11:22:33:44:55:66") { "forget" }
+    }
+    check("bad path -> Io exception with the path in the message") {
+        val file = Files.createTempFile("twitchwatch-not-a-dir", ".txt").toFile()
+        val e = expectThrows<TwitchWatchException> { TwitchWatch.open(file.absolutePath + "/store", OpenOptions()) }
+        expect(e is TwitchWatchException.Io || e is TwitchWatchException.Storage) { "kind: $e" }
+        expect(e.message!!.contains(file.name)) { e.message!! }
+        expectThrows<TwitchWatchException.InvalidInput> { TwitchWatch.open("  ", OpenOptions()) }
+    }
+    check("unknown scenario, NaN speed, unknown threshold, out-of-bounds threshold, bad alert id") {
+        val sc = expectThrows<TwitchWatchException.NotFound> { tw.startSimulated("moonwalk", null, 1f) }
+        expect(sc.reason.contains("twitches")) { sc.reason }
+        expectThrows<TwitchWatchException.InvalidInput> { tw.startSimulated("rest", null, Float.NaN) }
+        expectThrows<TwitchWatchException.NotFound> { tw.setRuleThreshold("no_such_key", 1.0) }
+        val key = tw.ruleThresholds().first()
+        expectThrows<TwitchWatchException.InvalidInput> { tw.setRuleThreshold(key.key, key.max + 1e6) }
+        expectThrows<TwitchWatchException.NotFound> { tw.acknowledgeAlert("nope") }
+        expectThrows<TwitchWatchException.InvalidInput> { tw.eventsInRange(10, 0) }
+    }
+    check("stop while running returns and ends the session") {
+        val l = RecordingMonitorListener()
+        tw.addMonitorListener(l)
+        tw.startSimulated("mixed", null, 1f)
+        val again = expectThrows<TwitchWatchException.InvalidState> { tw.startSimulated("mixed", null, 1f) }
+        expect(again.reason.contains("already running")) { again.reason }
+        runBlocking { tw.stop() }
+        expect(l.ended.await(30, TimeUnit.SECONDS)) { "no session end after stop" }
+        expect(!tw.isRunning()) { "still running after stop" }
+    }
+    check("close releases the store; it can be reopened") {
+        tw.close()
+        TwitchWatch.open(dir.absolutePath, OpenOptions()).use { again ->
+            expect(again.journalEntry(again.today()) != null) { "journal lost after reopen" }
         }
     }
-    check("bad input is a Kotlin exception with a clear message") {
-        val e = expectThrows<TwitchWatchException.InvalidInput> { parseMotorEventKind("hiccup") }
-        expect(e.reason.contains("hiccup") && e.reason.contains("fasciculation")) { "message: ${e.reason}" }
-    }
+    clearLogSink()
+    dir.deleteRecursively()
     println("$passed passed, $failed failed")
     exitProcess(if (failed == 0) 0 else 1)
 }

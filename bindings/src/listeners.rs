@@ -1,0 +1,101 @@
+//! Listeners the app implements (Kotlin/Swift/Python), and the adapters that plug them into the core.
+//! A listener that throws is logged (without health data) and skipped; it never panics Rust.
+
+use std::sync::Arc;
+
+use twitchwatch_core::alerts as core_alerts;
+use twitchwatch_core::model as core_model;
+use twitchwatch_core::monitor as core_monitor;
+
+use crate::alerts::Alert;
+use crate::error::FfiResult;
+use crate::types::{ConnectionState, MinuteSummary, MotorEvent, SessionSummary, StreamStats};
+
+/// Live data of a monitoring session. Called on a background thread, never while TwitchWatch holds a
+/// lock; hop to the main thread yourself before touching UI. A slow listener slows only the session.
+#[uniffi::export(with_foreign)]
+pub trait MonitorListener: Send + Sync {
+    /// A movement was detected (also stored).
+    fn on_event(&self, event: MotorEvent) -> FfiResult<()>;
+    /// A minute completed (also stored).
+    fn on_minute(&self, minute: MinuteSummary) -> FfiResult<()>;
+    fn on_connection(&self, state: ConnectionState) -> FfiResult<()>;
+    fn on_battery(&self, percent: u8) -> FfiResult<()>;
+    /// Stream counters and how far a session with a known length has got (0…1).
+    fn on_progress(&self, stats: StreamStats, fraction_done: Option<f32>) -> FfiResult<()>;
+    /// The session ended: stopped, finished, or failed with `error` (a sentence for the user).
+    fn on_session_end(&self, summary: SessionSummary, error: Option<String>) -> FfiResult<()>;
+}
+
+/// New and escalated alerts: one call per alert, with everything a notification needs (severity,
+/// title, message, evidence). Called on a background thread, never while TwitchWatch holds a lock.
+#[uniffi::export(with_foreign)]
+pub trait AlertListener: Send + Sync {
+    fn on_alert(&self, alert: Alert) -> FfiResult<()>;
+}
+
+fn report(listener: &str, method: &str, result: FfiResult<()>) {
+    if let Err(e) = result {
+        // The reason is the app's exception text; it carries no health values from us.
+        tracing::warn!(target: "twitchwatch_ffi::listeners", "{listener}.{method} failed: {e}");
+    }
+}
+
+pub(crate) struct MonitorListenerAdapter(pub Arc<dyn MonitorListener>);
+
+impl core_monitor::MonitorListener for MonitorListenerAdapter {
+    fn on_event(&self, event: &core_model::MotorEvent) {
+        report(
+            "MonitorListener",
+            "onEvent",
+            self.0.on_event(event.clone().into()),
+        );
+    }
+
+    fn on_minute(&self, minute: &core_model::MinuteSummary) {
+        report(
+            "MonitorListener",
+            "onMinute",
+            self.0.on_minute(minute.clone().into()),
+        );
+    }
+
+    fn on_connection(&self, state: &core_model::ConnectionState) {
+        report(
+            "MonitorListener",
+            "onConnection",
+            self.0.on_connection(state.clone().into()),
+        );
+    }
+
+    fn on_battery(&self, percent: u8) {
+        report("MonitorListener", "onBattery", self.0.on_battery(percent));
+    }
+
+    fn on_progress(&self, stats: &core_model::StreamStats, fraction_done: Option<f32>) {
+        report(
+            "MonitorListener",
+            "onProgress",
+            self.0.on_progress((*stats).into(), fraction_done),
+        );
+    }
+
+    fn on_session_end(&self, summary: &core_monitor::SessionSummary, error: Option<&str>) {
+        report(
+            "MonitorListener",
+            "onSessionEnd",
+            self.0
+                .on_session_end(summary.into(), error.map(str::to_owned)),
+        );
+    }
+}
+
+pub(crate) struct AlertListenerAdapter(pub Arc<dyn AlertListener>);
+
+impl core_alerts::AlertListener for AlertListenerAdapter {
+    fn on_alert(&self, alert: &core_alerts::Alert) -> Result<(), core_alerts::ListenerError> {
+        self.0
+            .on_alert(alert.clone().into())
+            .map_err(|e| core_alerts::ListenerError(e.to_string()))
+    }
+}

@@ -1,0 +1,436 @@
+//! `TwitchWatch`: the one object an app holds — a newtype around `core::monitor::Monitor`.
+//! Every method is a thin call into the core; calls that can take long are `async` or return at once.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use twitchwatch_core::monitor::{self as core_monitor, Monitor, MonitorSettings, SimulatedSession};
+use twitchwatch_core::store::StoreOptions;
+
+use crate::alerts::{Alert, CheckInOutcome, RuleInfo, RuleThreshold};
+use crate::dates::{format_date, parse_date};
+use crate::error::{FfiResult, TwitchWatchError};
+use crate::journal::{CheckIn, Drink, JournalEntry};
+use crate::listeners::{
+    AlertListener, AlertListenerAdapter, MonitorListener, MonitorListenerAdapter,
+};
+use crate::types::{
+    DateSpan, DaySummary, MinuteSummary, MotorEvent, OpenOptions, PairedDevice, ScenarioInfo,
+    Settings, StoreCounts, StreamStats,
+};
+
+/// TwitchWatch: the history store, the monitoring session, journal, alerts and rules.
+/// Open one per data folder and keep it for the app's lifetime; it is safe to use from any thread.
+#[derive(uniffi::Object)]
+pub struct TwitchWatch(Monitor);
+
+fn check_range(from_ms: i64, to_ms: i64) -> FfiResult<()> {
+    if from_ms > to_ms {
+        return Err(TwitchWatchError::invalid(format!(
+            "the range starts ({from_ms} ms) after it ends ({to_ms} ms); pass from ≤ to"
+        )));
+    }
+    Ok(())
+}
+
+/// Runs `f` on a plain thread and awaits it: the caller's thread (often the UI thread) never blocks,
+/// and no async runtime is needed on the Rust side.
+async fn off_thread<T: Send + 'static>(
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> FfiResult<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name(format!("twitchwatch-{name}"))
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .map_err(|e| TwitchWatchError::internal(format!("cannot start a thread: {e}")))?;
+    rx.await
+        .map_err(|_| TwitchWatchError::internal(format!("{name} ended without an answer")))
+}
+
+#[uniffi::export]
+impl TwitchWatch {
+    /// Opens (or creates) the store in `data_dir`. Fails with `Io` for an unusable path, `InvalidState`
+    /// when another process has it open, `Storage` when it is corrupt or from a newer version.
+    #[uniffi::constructor]
+    pub fn open(data_dir: String, options: OpenOptions) -> FfiResult<Arc<Self>> {
+        if data_dir.trim().is_empty() {
+            return Err(TwitchWatchError::invalid(
+                "data_dir is empty; pass the app's private files folder (Context.filesDir / Application Support)",
+            ));
+        }
+        let store = StoreOptions {
+            keep_raw_samples: options.keep_raw_samples,
+            retention_days: options.retention_days,
+            ..StoreOptions::default()
+        };
+        let settings = MonitorSettings {
+            store,
+            ..MonitorSettings::default()
+        };
+        let monitor = Monitor::open(&PathBuf::from(data_dir), settings)?;
+        Ok(Arc::new(Self(monitor)))
+    }
+
+    /// The folder the store lives in.
+    pub fn data_dir(&self) -> String {
+        self.0.store().path().display().to_string()
+    }
+
+    // ---- devices ----
+
+    /// Pairs `device` (found by the app's own BLE scan); only its data is accepted from then on.
+    pub fn pair_device(&self, device: PairedDevice) -> FfiResult<()> {
+        Ok(self.0.store().pair_device(&device.into())?)
+    }
+
+    pub fn paired_device(&self) -> FfiResult<Option<PairedDevice>> {
+        Ok(self.0.store().paired_device()?.map(Into::into))
+    }
+
+    /// Forgets the paired device and returns it (`null` when none was paired).
+    pub fn forget_device(&self) -> FfiResult<Option<PairedDevice>> {
+        Ok(self.0.store().forget_device()?.map(Into::into))
+    }
+
+    /// Devices paired at some point (most recent first as the core keeps them).
+    pub fn known_devices(&self) -> FfiResult<Vec<PairedDevice>> {
+        Ok(self
+            .0
+            .store()
+            .known_devices()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Removes a device from the known list. `NotFound` when there is no such device.
+    pub fn remove_known_device(&self, device_id: String) -> FfiResult<()> {
+        if self.0.store().remove_known_device(&device_id)? {
+            Ok(())
+        } else {
+            Err(TwitchWatchError::not_found(format!(
+                "no known device with id '{device_id}'; knownDevices() lists them"
+            )))
+        }
+    }
+
+    // ---- monitoring ----
+
+    /// Registers a listener for live data. Listeners stay registered for the object's lifetime.
+    /// Do not capture this `TwitchWatch` strongly in the listener (that would be a reference cycle).
+    pub fn add_monitor_listener(&self, listener: Arc<dyn MonitorListener>) {
+        self.0
+            .add_listener(Arc::new(MonitorListenerAdapter(listener)));
+    }
+
+    /// Registers a listener for new and escalated alerts (post a notification from it).
+    pub fn add_alert_listener(&self, listener: Arc<dyn AlertListener>) {
+        self.0
+            .add_alert_listener(Arc::new(AlertListenerAdapter(listener)));
+    }
+
+    /// Starts the demo mode: a simulated wearable running `scenario` (see `simulatorScenarios()`).
+    /// `speed` = simulated seconds per real second (0 = as fast as possible); `duration_s` cuts or
+    /// repeats the scenario. Returns at once; data arrives through `MonitorListener`.
+    pub fn start_simulated(
+        &self,
+        scenario: String,
+        duration_s: Option<f32>,
+        speed: f32,
+    ) -> FfiResult<()> {
+        Ok(self.0.start_simulated(SimulatedSession {
+            scenario,
+            duration_s,
+            speed,
+            ..SimulatedSession::default()
+        })?)
+    }
+
+    /// Stops the running session (if any) once everything is stored; `onSessionEnd` is called first.
+    pub async fn stop(&self) -> FfiResult<()> {
+        let monitor = self.0.clone();
+        off_thread("stop", move || monitor.stop()).await
+    }
+
+    /// Waits until the running session ends by itself (e.g. a simulated scenario finished).
+    pub async fn wait_until_stopped(&self) -> FfiResult<()> {
+        let monitor = self.0.clone();
+        off_thread("wait", move || monitor.wait()).await
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.0.is_running()
+    }
+
+    /// Shell-managed BLE: hands over one notification received from the paired wearable's data
+    /// characteristic. A malformed frame is an `InvalidInput` error (counted; the stream goes on);
+    /// data from another device is `NotFound`. Events and minutes go to the listeners.
+    pub fn push_notification(
+        &self,
+        device_id: String,
+        bytes: Vec<u8>,
+        receive_time_us: i64,
+    ) -> FfiResult<()> {
+        self.0.push_frame(&device_id, &bytes, receive_time_us)?;
+        Ok(())
+    }
+
+    /// Frame and sample counters of the current stream.
+    pub fn stream_stats(&self) -> StreamStats {
+        self.0.stream_stats().into()
+    }
+
+    // ---- history ----
+
+    /// Movements that start in `[from_ms, to_ms)`, oldest first.
+    pub fn events_in_range(&self, from_ms: i64, to_ms: i64) -> FfiResult<Vec<MotorEvent>> {
+        check_range(from_ms, to_ms)?;
+        Ok(self
+            .0
+            .store()
+            .events_in_range(from_ms, to_ms)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Minute summaries whose minute starts in `[from_ms, to_ms)`, oldest first.
+    pub fn minutes_in_range(&self, from_ms: i64, to_ms: i64) -> FfiResult<Vec<MinuteSummary>> {
+        check_range(from_ms, to_ms)?;
+        Ok(self
+            .0
+            .store()
+            .minutes_in_range(from_ms, to_ms)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// One summary per local day in `from_date..=to_date` (YYYY-MM-DD), days without data as zeros.
+    pub fn daily_summaries(
+        &self,
+        from_date: String,
+        to_date: String,
+    ) -> FfiResult<Vec<DaySummary>> {
+        let from = parse_date("from_date", &from_date)?;
+        let to = parse_date("to_date", &to_date)?;
+        if from > to {
+            return Err(TwitchWatchError::invalid(format!(
+                "from_date {from} is after to_date {to}"
+            )));
+        }
+        let store = self.0.store();
+        Ok(store
+            .daily_summaries(from, to, &store.time_zone())?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// First and last local day with data, or `null` for an empty store.
+    pub fn data_span(&self) -> FfiResult<Option<DateSpan>> {
+        Ok(self.0.store().data_span()?.map(|(first, last)| DateSpan {
+            first: format_date(first),
+            last: format_date(last),
+        }))
+    }
+
+    /// Today's date in the store's time zone (YYYY-MM-DD): the day journal entries default to.
+    pub fn today(&self) -> String {
+        let tz = self.0.store().time_zone();
+        format_date(jiff::Timestamp::now().to_zoned(tz).date())
+    }
+
+    pub fn counts(&self) -> StoreCounts {
+        self.0.store().counts().into()
+    }
+
+    // ---- journal and check-ins ----
+
+    /// Stores (replaces) the journal entry of `entry.date`. Out-of-range values (NaN, negative
+    /// caffeine, stress above 10, a future day…) are `InvalidInput`, and nothing is stored.
+    pub fn put_journal_entry(&self, entry: JournalEntry) -> FfiResult<()> {
+        let entry = entry.try_into()?;
+        Ok(self
+            .0
+            .store()
+            .put_journal_entry(&entry, core_monitor::now_ms())?)
+    }
+
+    /// Adds `servings` of a drink to the day's entry (created if missing) and returns the entry.
+    pub fn add_drink(&self, date: String, drink: Drink, servings: u8) -> FfiResult<JournalEntry> {
+        let day = parse_date("date", &date)?;
+        let store = self.0.store();
+        let now = core_monitor::now_ms();
+        let mut entry = store
+            .journal_entry(day)?
+            .unwrap_or_else(|| twitchwatch_core::journal::JournalEntry::new(day));
+        entry.add_drink(drink.into(), servings);
+        store.put_journal_entry(&entry, now)?;
+        Ok(entry.into())
+    }
+
+    pub fn journal_entry(&self, date: String) -> FfiResult<Option<JournalEntry>> {
+        let day = parse_date("date", &date)?;
+        Ok(self.0.store().journal_entry(day)?.map(Into::into))
+    }
+
+    /// Entries for the days `from_date..=to_date`, oldest first.
+    pub fn journal_entries(
+        &self,
+        from_date: String,
+        to_date: String,
+    ) -> FfiResult<Vec<JournalEntry>> {
+        let from = parse_date("from_date", &from_date)?;
+        let to = parse_date("to_date", &to_date)?;
+        Ok(self
+            .0
+            .store()
+            .journal_entries(from, to)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Deletes a day's entry; `NotFound` when there was none.
+    pub fn delete_journal_entry(&self, date: String) -> FfiResult<()> {
+        let day = parse_date("date", &date)?;
+        if self.0.store().delete_journal_entry(day)? {
+            Ok(())
+        } else {
+            Err(TwitchWatchError::not_found(format!(
+                "no journal entry for {day}"
+            )))
+        }
+    }
+
+    /// Records a symptom check-in and evaluates the rules at once: an urgent symptom (difficulty
+    /// swallowing or speaking) comes back in `alerts` and is delivered to the `AlertListener`s.
+    pub fn record_checkin(&self, checkin: CheckIn) -> FfiResult<CheckInOutcome> {
+        let (stored, alerts) = self
+            .0
+            .alerts()
+            .record_checkin(&checkin.into(), core_monitor::now_ms())?;
+        Ok(CheckInOutcome {
+            checkin: stored.into(),
+            alerts: alerts.into_iter().map(Into::into).collect(),
+        })
+    }
+
+    /// Check-ins in `[from_ms, to_ms)`, oldest first.
+    pub fn checkins_in_range(&self, from_ms: i64, to_ms: i64) -> FfiResult<Vec<CheckIn>> {
+        check_range(from_ms, to_ms)?;
+        Ok(self
+            .0
+            .store()
+            .checkins_in_range(from_ms, to_ms)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Deletes a check-in by id (`at_ms`); `NotFound` when there is none.
+    pub fn delete_checkin(&self, id: i64) -> FfiResult<()> {
+        if self.0.store().delete_checkin(id)? {
+            Ok(())
+        } else {
+            Err(TwitchWatchError::not_found(format!(
+                "no check-in with id {id}"
+            )))
+        }
+    }
+
+    // ---- alerts and rules ----
+
+    /// Every stored alert: live ones first, most important first, then newest.
+    pub fn alerts(&self) -> FfiResult<Vec<Alert>> {
+        Ok(self
+            .0
+            .alerts()
+            .alerts()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    pub fn alert(&self, alert_id: String) -> FfiResult<Option<Alert>> {
+        Ok(self.0.alerts().alert(&alert_id)?.map(Into::into))
+    }
+
+    /// The user has seen the alert; it stays quiet until new evidence or a higher severity.
+    pub fn acknowledge_alert(&self, alert_id: String) -> FfiResult<Alert> {
+        Ok(self
+            .0
+            .alerts()
+            .acknowledge(&alert_id, core_monitor::now_ms())?
+            .into())
+    }
+
+    /// Runs the rules over the history now; returns (and delivers) new or escalated alerts.
+    pub async fn evaluate_rules(&self) -> FfiResult<Vec<Alert>> {
+        let monitor = self.0.clone();
+        let alerts = off_thread("rules", move || {
+            monitor.evaluate_rules(core_monitor::now_ms())
+        })
+        .await??;
+        Ok(alerts.into_iter().map(Into::into).collect())
+    }
+
+    /// The rules with their severity and the sentence of the medical text each rests on.
+    pub fn rules(&self) -> Vec<RuleInfo> {
+        twitchwatch_core::rules::RULES
+            .iter()
+            .map(Into::into)
+            .collect()
+    }
+
+    /// Every tunable threshold with its bounds and current value.
+    pub fn rule_thresholds(&self) -> FfiResult<Vec<RuleThreshold>> {
+        let params = self.0.alerts().params(self.0.store())?;
+        Ok(twitchwatch_core::rules::PARAMETERS
+            .iter()
+            .map(|spec| RuleThreshold::of(spec, params.get(spec.key).unwrap_or(spec.default)))
+            .collect())
+    }
+
+    /// Sets a threshold (`null` restores its default). Values outside the safe bounds are `InvalidInput`.
+    pub fn set_rule_threshold(&self, key: String, value: Option<f64>) -> FfiResult<()> {
+        Ok(self.0.alerts().set_param(&key, value)?)
+    }
+
+    // ---- settings ----
+
+    pub fn settings(&self) -> FfiResult<Settings> {
+        let s = self.0.store().settings()?;
+        Ok(Settings {
+            retention_days: s.retention_days,
+            time_zone: s.time_zone,
+        })
+    }
+
+    /// Saves settings (rule thresholds are kept). Bad values are `InvalidInput`, nothing is changed.
+    pub fn set_settings(&self, settings: Settings) -> FfiResult<()> {
+        let store = self.0.store();
+        let mut s = store.settings()?;
+        s.retention_days = settings.retention_days;
+        s.time_zone = settings.time_zone;
+        s.validate()?;
+        Ok(store.set_settings(&s)?)
+    }
+}
+
+/// The simulator's built-in scenarios, for the demo mode's picker.
+#[uniffi::export]
+pub fn simulator_scenarios() -> Vec<ScenarioInfo> {
+    twitchwatch_core::device::simulator::builtin_scenarios()
+        .into_iter()
+        .map(|s| ScenarioInfo {
+            duration_s: s.duration_s(),
+            name: s.name,
+            description: s.description,
+        })
+        .collect()
+}
