@@ -1,23 +1,180 @@
-"""The Kotlin scenario, in Python, against the real library through the generated bindings."""
+"""The Kotlin scenario, in Python: the whole app flow against the real library through the generated
+bindings, then bad input. Each test builds on the session fixture (one store, one simulated session)."""
+import asyncio
+import math
+import threading
+import time
+
 import pytest
 
 import twitchwatch_ffi as tw
 
 
-def test_version():
-    assert tw.twitchwatch_version()
+class Recorder(tw.MonitorListener):
+    def __init__(self):
+        self.events, self.minutes, self.states = [], [], []
+        self.summary, self.error = None, None
+        self.ended = threading.Event()
+
+    def on_event(self, event):
+        self.events.append(event)
+
+    def on_minute(self, minute):
+        self.minutes.append(minute)
+
+    def on_connection(self, state):
+        self.states.append(state)
+
+    def on_battery(self, percent):
+        pass
+
+    def on_progress(self, stats, fraction_done):
+        pass
+
+    def on_session_end(self, summary, error):
+        self.summary, self.error = summary, error
+        self.ended.set()
 
 
-def test_kinds_round_trip():
-    assert tw.parse_motor_event_kind("twitch") == tw.MotorEventKind.FASCICULATION
-    assert tw.motor_event_kinds() == [
-        tw.MotorEventKind.FASCICULATION,
-        tw.MotorEventKind.TREMOR,
-        tw.MotorEventKind.SPASM,
-    ]
+class Throwing(tw.MonitorListener):
+    """A buggy app listener: every call raises. TwitchWatch must log it and carry on."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def _boom(self, *args):
+        self.calls += 1
+        raise RuntimeError("listener bug")
+
+    on_event = on_minute = on_connection = on_battery = on_progress = on_session_end = _boom
 
 
-def test_bad_input_is_a_clear_exception():
+class Alerts(tw.AlertListener):
+    def __init__(self):
+        self.alerts = []
+
+    def on_alert(self, alert):
+        self.alerts.append(alert)
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    store_dir = tmp_path_factory.mktemp("twitchwatch-py")
+    app = tw.TwitchWatch.open(str(store_dir), tw.OpenOptions())
+    live, broken, alerts = Recorder(), Throwing(), Alerts()
+    app.add_monitor_listener(broken)
+    app.add_monitor_listener(live)
+    app.add_alert_listener(alerts)
+    app.start_simulated("twitches", 180.0, 0.0)
+    assert live.ended.wait(300), "the simulated session did not end within 300 s"
+    asyncio.run(app.wait_until_stopped())
+    yield app, live, broken, alerts, store_dir
+    del app  # frees the Rust object (no explicit close in Python bindings)
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def test_simulated_session_reaches_python_listeners(session):
+    app, live, _, _, _ = session
+    assert live.error is None
+    assert any(e.kind == tw.MotorEventKind.FASCICULATION for e in live.events)
+    assert len(live.minutes) >= 2
+    assert isinstance(live.states[-1], tw.ConnectionState.DISCONNECTED)
+    assert live.summary.fasciculations == sum(
+        1 for e in live.events if e.kind == tw.MotorEventKind.FASCICULATION
+    )
+    assert not app.is_running()
+
+
+def test_throwing_listener_is_survived(session):
+    _, live, broken, _, _ = session
+    assert broken.calls > 0
+    assert live.summary is not None
+
+
+def test_history_reads_back(session):
+    app, live, _, _, _ = session
+    events = app.events_in_range(now_ms() - 3_600_000, now_ms() + 60_000)
+    assert len(events) == len(live.events)
+    assert app.minutes_in_range(now_ms() - 3_600_000, now_ms() + 60_000)
+    today = app.today()
+    (day,) = app.daily_summaries(today, today)
+    assert day.date == today and day.twitch_count > 0
+
+
+def test_journal_round_trip(session):
+    app = session[0]
+    today = app.today()
+    app.put_journal_entry(tw.JournalEntry(date=today, sleep_hours=6.5, stress_0_10=7))
+    entry = app.add_drink(today, tw.Drink.ESPRESSO, 2)
+    assert entry.caffeine_mg == pytest.approx(2 * tw.drink_caffeine_mg(tw.Drink.ESPRESSO))
+    back = app.journal_entry(today)
+    assert back.sleep_hours == 6.5 and back.stress_0_10 == 7 and len(back.drinks) == 1
+
+
+def test_swallowing_checkin_raises_urgent_alert(session):
+    app, _, _, alerts, _ = session
+    outcome = app.record_checkin(
+        tw.CheckIn(at_ms=now_ms(), symptoms=[tw.Symptom.DIFFICULTY_SWALLOWING])
+    )
+    urgent = [a for a in outcome.alerts if a.severity == tw.AlertSeverity.URGENT]
+    assert urgent, outcome.alerts
+    assert urgent[0].rule == tw.RuleId.SWALLOWING_OR_SPEAKING
+    assert any(a.id == urgent[0].id for a in alerts.alerts)
+    assert app.alerts()[0].id == urgent[0].id
+    assert app.acknowledge_alert(urgent[0].id).status == tw.AlertStatus.ACKNOWLEDGED
+
+
+@pytest.mark.parametrize(
+    "entry, field",
+    [
+        (dict(sleep_hours=math.nan), "sleep"),
+        (dict(caffeine_mg=-5.0), "caffeine"),
+        (dict(stress_0_10=11), "stress"),
+    ],
+)
+def test_bad_journal_values_are_clear_errors(session, entry, field):
+    app = session[0]
     with pytest.raises(tw.TwitchWatchError.InvalidInput) as err:
-        tw.parse_motor_event_kind("hiccup")
-    assert "hiccup" in str(err.value)
+        app.put_journal_entry(tw.JournalEntry(date=app.today(), **entry))
+    assert field in str(err.value)
+
+
+def test_unknown_device_is_refused(session):
+    app = session[0]
+    with pytest.raises(tw.TwitchWatchError.InvalidState):
+        app.push_notification("AA:BB:CC:DD:EE:FF", b"\x01\x02", 0)
+    app.pair_device(
+        tw.PairedDevice(
+            id="11:22", name="TW-1", protocol=tw.DeviceProtocol.TWITCH_WATCH_V1,
+            sample_rate_hz=100, with_gyro=True, paired_at_ms=now_ms(),
+        )
+    )
+    with pytest.raises(tw.TwitchWatchError.NotFound) as err:
+        app.push_notification("AA:BB:CC:DD:EE:FF", b"\x01\x02", 0)
+    assert "AA:BB:CC:DD:EE:FF" in str(err.value)
+    with pytest.raises(tw.TwitchWatchError.InvalidInput):
+        app.push_notification("11:22", b"\x01\x02", 0)
+    assert app.forget_device().id == "11:22"
+
+
+def test_bad_path_is_a_clear_error(tmp_path):
+    not_a_dir = tmp_path / "file.txt"
+    not_a_dir.write_text("x")
+    with pytest.raises((tw.TwitchWatchError.Io, tw.TwitchWatchError.Storage)) as err:
+        tw.TwitchWatch.open(str(not_a_dir / "store"), tw.OpenOptions())
+    assert "file.txt" in str(err.value)
+
+
+def test_bad_arguments(session):
+    app = session[0]
+    with pytest.raises(tw.TwitchWatchError.NotFound):
+        app.start_simulated("moonwalk", None, 1.0)
+    with pytest.raises(tw.TwitchWatchError.InvalidInput):
+        app.start_simulated("rest", None, -1.0)
+    with pytest.raises(tw.TwitchWatchError.InvalidInput):
+        app.daily_summaries("2026-02-30", "2026-03-01")
+    with pytest.raises(tw.TwitchWatchError.NotFound):
+        app.acknowledge_alert("nope")

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Cross-builds twitchwatch-ffi for the phones and generates the bindings from those static libraries:
+# `cargo check` + a release `staticlib` for aarch64-linux-android and aarch64-apple-ios, then
+# `uniffi-bindgen generate --library` on each `.a`. No NDK or Xcode is needed for this: a static library
+# is not linked, and on phones the core is built without `ble` (the shells run their own Bluetooth and
+# push bytes), so no C code is compiled for the target. Linking into an APK / xcframework happens on a
+# machine with the SDKs (android/README.md, ios/README.md).
+#
+#   scripts/build-mobile.sh [TARGET...]     default: aarch64-linux-android aarch64-apple-ios
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+TARGETS=("$@")
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(aarch64-linux-android aarch64-apple-ios)
+
+if command -v rustup >/dev/null; then
+  rustup target add "${TARGETS[@]}"
+fi
+
+cargo build -q -p twitchwatch-uniffi-bindgen
+BINDGEN="$CARGO_TARGET_DIR/debug/uniffi-bindgen"
+
+for target in "${TARGETS[@]}"; do
+  echo "==> $target: cargo check"
+  cargo check -p twitchwatch-ffi --target "$target"
+  echo "==> $target: static library (release)"
+  # --crate-type keeps this to the .a: linking a cdylib would need the target's linker (NDK / Xcode).
+  cargo rustc -p twitchwatch-ffi --lib --release --target "$target" --crate-type staticlib
+  lib="$CARGO_TARGET_DIR/$target/release/libtwitchwatch_ffi.a"
+  [ -f "$lib" ] || { echo "missing $lib" >&2; exit 1; }
+  echo "    $(du -h "$lib" | cut -f1)  $lib"
+  out="$CARGO_TARGET_DIR/bindings/$target"
+  rm -rf "$out" && mkdir -p "$out"
+  echo "==> $target: bindings from the static library -> $out"
+  "$BINDGEN" generate --library "$lib" --crate twitchwatch_ffi --no-format --language kotlin --out-dir "$out/kotlin"
+  "$BINDGEN" generate --library "$lib" --crate twitchwatch_ffi --no-format --language swift --out-dir "$out/swift"
+  ls "$out/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt" "$out/swift/TwitchWatchCore.swift" >/dev/null
+done
+echo "mobile builds: ${#TARGETS[@]} targets passed"
