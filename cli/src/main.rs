@@ -79,7 +79,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::History(args) => history_cmd::run(&data_dir(cli.data_dir)?, args),
         Command::Scenarios => {
             for s in twitchwatch_core::device::simulator::builtin_scenarios() {
-                println!("{:<24} {:>6.0} s  {}", s.name, s.duration_s(), s.description);
+                println!(
+                    "{:<24} {:>6.0} s  {}",
+                    s.name,
+                    s.duration_s(),
+                    s.description
+                );
             }
             Ok(())
         }

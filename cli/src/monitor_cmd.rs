@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use twitchwatch_core::device::simulator::{Placement, SimConfig};
-use twitchwatch_core::monitor::{Monitor, MonitorListener, MonitorSettings, SessionSummary, SimulatedSession};
+use twitchwatch_core::monitor::{
+    Monitor, MonitorListener, MonitorSettings, SessionSummary, SimulatedSession,
+};
 use twitchwatch_core::{ConnectionState, MinuteSummary, MotorEvent, StreamStats};
 
 use crate::output;
@@ -77,7 +79,12 @@ struct Printer {
 
 impl Printer {
     fn print(&self, line: String) {
-        self.bar.println(line);
+        // Events go to stdout (pipeable); the bar lives on stderr and is redrawn around them.
+        // A closed pipe (`| head`) is not an error worth a panic: the rest is simply not shown.
+        self.bar.suspend(|| {
+            use std::io::Write;
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
+        });
     }
 }
 
@@ -159,9 +166,17 @@ pub fn run(data_dir: &Path, args: MonitorArgs) -> anyhow::Result<()> {
         // Ctrl-C ends the session cleanly: open events and the partial minute are stored.
         let _ = ctrlc::set_handler(move || monitor.stop());
     }
-    let (summary, error) = rx
-        .recv()
-        .context("the monitoring session ended without a summary")?;
+    let (summary, error) = loop {
+        match rx.recv_timeout(std::time::Duration::from_millis(250)) {
+            Ok(end) => break end,
+            Err(mpsc::RecvTimeoutError::Timeout) if monitor.is_running() => continue,
+            // The session may have sent its summary just before it finished.
+            Err(_) => match rx.try_recv() {
+                Ok(end) => break end,
+                Err(_) => anyhow::bail!("the monitoring session ended without a summary"),
+            },
+        }
+    };
     monitor.wait();
     bar.finish_and_clear();
     print_summary(&summary, data_dir);

@@ -51,7 +51,10 @@ fn classify_rejects_non_numeric_cells_with_the_line() {
     let o = classify_text(&csv);
     assert!(!o.status.success());
     let e = stderr(&o);
-    assert!(e.contains("52") && e.contains("abc"), "names line 52 and the cell: {e}");
+    assert!(
+        e.contains("52") && e.contains("abc"),
+        "names line 52 and the cell: {e}"
+    );
 }
 
 #[test]
@@ -87,7 +90,11 @@ fn classify_prints_minutes_as_json_lines_and_timings_on_request() {
         .map(|l| serde_json::from_str(l).expect("every line is JSON"))
         .collect();
     let minutes: Vec<_> = lines.iter().filter(|v| v["type"] == "minute").collect();
-    assert_eq!(minutes.len(), 3, "125 s = two full minutes and a partial one");
+    assert_eq!(
+        minutes.len(),
+        3,
+        "125 s = two full minutes and a partial one"
+    );
     // A perfectly still sensor: no events of any kind.
     assert!(lines.iter().all(|v| v["type"] == "minute"), "{lines:?}");
     let t = &minutes[0]["tremor"];
@@ -106,13 +113,23 @@ fn monitor_simulate_streams_into_the_history() {
     let o = twitchwatch(
         dir.path(),
         &[
-            "monitor", "--simulate", "--scenario", "tremor", "--duration", "90s", "--speed", "0",
+            "monitor",
+            "--simulate",
+            "--scenario",
+            "tremor",
+            "--duration",
+            "90s",
+            "--speed",
+            "0",
             "--json",
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.lines().any(|l| l.contains("\"kind\":\"tremor\"")), "{out}");
+    assert!(
+        out.lines().any(|l| l.contains("\"kind\":\"tremor\"")),
+        "{out}"
+    );
     assert!(stderr(&o).contains("Session summary"));
     let h = twitchwatch(dir.path(), &["history", "--json"]);
     assert!(h.status.success(), "{}", stderr(&h));
@@ -121,7 +138,10 @@ fn monitor_simulate_streams_into_the_history() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert!(!days.is_empty());
-    let tremor_min: f64 = days.iter().map(|d| d["tremor_minutes"].as_f64().unwrap()).sum();
+    let tremor_min: f64 = days
+        .iter()
+        .map(|d| d["tremor_minutes"].as_f64().unwrap())
+        .sum();
     assert!(tremor_min > 0.1, "tremor stored in the history: {days:?}");
 }
 
@@ -130,7 +150,11 @@ fn monitor_rejects_bad_arguments_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let o = twitchwatch(dir.path(), &["monitor", "--simulate", "--scenario", "nope"]);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("mixed"), "lists the valid scenarios: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("mixed"),
+        "lists the valid scenarios: {}",
+        stderr(&o)
+    );
     let o = twitchwatch(dir.path(), &["monitor", "--simulate", "--duration", "-5s"]);
     assert!(!o.status.success());
     let o = twitchwatch(dir.path(), &["monitor", "--simulate", "--speed", "NaN"]);
@@ -142,7 +166,19 @@ fn monitor_rejects_bad_arguments_clearly() {
 fn history_of_a_future_day_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path()).unwrap();
-    let _ = twitchwatch(dir.path(), &["monitor", "--simulate", "--scenario", "rest", "--duration", "10s", "--speed", "0"]);
+    let _ = twitchwatch(
+        dir.path(),
+        &[
+            "monitor",
+            "--simulate",
+            "--scenario",
+            "rest",
+            "--duration",
+            "10s",
+            "--speed",
+            "0",
+        ],
+    );
     let o = twitchwatch(dir.path(), &["history", "--day", "2999-01-01"]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("future"));

@@ -266,9 +266,14 @@ impl Monitor {
         lock(&self.shared.listeners).clone()
     }
 
+    /// Calls every listener, outside any lock. A listener that panics is logged and skipped: one bad
+    /// listener must not end the session or starve the others.
     fn notify(&self, f: impl Fn(&dyn MonitorListener)) {
         for l in self.listeners() {
-            f(l.as_ref());
+            let call = std::panic::AssertUnwindSafe(|| f(l.as_ref()));
+            if std::panic::catch_unwind(call).is_err() {
+                tracing::warn!("a monitor listener panicked; it was skipped");
+            }
         }
     }
 
@@ -276,14 +281,14 @@ impl Monitor {
         if produced.events.is_empty() && produced.minutes.is_empty() {
             return;
         }
-        for l in self.listeners() {
+        self.notify(|l| {
             for e in &produced.events {
                 l.on_event(e);
             }
             for m in &produced.minutes {
                 l.on_minute(m);
             }
-        }
+        });
     }
 
     /// Runs the rules over the history (new data arrived) and delivers new or escalated alerts.
@@ -461,7 +466,11 @@ impl Monitor {
 impl Drop for Shared {
     fn drop(&mut self) {
         // The last handle is gone: stop the session (it holds the monitor only weakly) and flush.
-        let session = self.session.get_mut().map(|s| s.take()).unwrap_or_else(|e| e.into_inner().take());
+        let session = self
+            .session
+            .get_mut()
+            .map(|s| s.take())
+            .unwrap_or_else(|e| e.into_inner().take());
         if let Some(mut s) = session {
             s.stop.store(true, Ordering::Relaxed);
             if let Some(t) = s.thread.take() {
@@ -478,8 +487,8 @@ impl Drop for Shared {
 }
 
 fn run_simulated(
-shared: Weak<Shared>,
-mut frames: FrameSimulator,
+    shared: Weak<Shared>,
+    mut frames: FrameSimulator,
     speed: f32,
     duration_ms: i64,
     stop: Arc<AtomicBool>,
@@ -512,9 +521,10 @@ mut frames: FrameSimulator,
             }
         }
         batches.clear();
-        let decoded = lock(&monitor.shared.pipeline)
-            .decoder
-            .push(&frame.bytes, rx_us, &mut batches);
+        let decoded =
+            lock(&monitor.shared.pipeline)
+                .decoder
+                .push(&frame.bytes, rx_us, &mut batches);
         if let Err(e) = decoded {
             // Counted by the decoder; the stream goes on.
             tracing::debug!(error = %e, "simulated frame rejected");
@@ -531,7 +541,8 @@ mut frames: FrameSimulator,
         if last_progress.elapsed() >= Duration::from_millis(100) {
             last_progress = Instant::now();
             let stats = monitor.stream_stats();
-            let done = ((rx_us / 1000 - start_ms) as f32 / duration_ms.max(1) as f32).clamp(0.0, 1.0);
+            let done =
+                ((rx_us / 1000 - start_ms) as f32 / duration_ms.max(1) as f32).clamp(0.0, 1.0);
             monitor.notify(|l| l.on_progress(&stats, Some(done)));
         }
     }

@@ -1,0 +1,202 @@
+//! The whole pipeline through `Monitor`: simulated frames → decoder → classifier → sled → listeners,
+//! and the shell-managed push path with its validation.
+
+use std::sync::{Arc, Mutex};
+
+use twitchwatch_core::device::protocol::{encode_frame, DataFrame};
+use twitchwatch_core::monitor::{
+    Monitor, MonitorError, MonitorListener, MonitorSettings, SessionSummary, SimulatedSession,
+};
+use twitchwatch_core::{
+    ConnectionState, DeviceProtocol, MinuteSummary, MotorEvent, MotorEventKind, PairedDevice,
+};
+
+#[derive(Default)]
+struct Recorder {
+    events: Mutex<Vec<MotorEvent>>,
+    minutes: Mutex<Vec<MinuteSummary>>,
+    states: Mutex<Vec<ConnectionState>>,
+    ended: Mutex<Option<(SessionSummary, Option<String>)>>,
+}
+
+impl MonitorListener for Recorder {
+    fn on_event(&self, e: &MotorEvent) {
+        self.events.lock().unwrap().push(e.clone());
+    }
+    fn on_minute(&self, m: &MinuteSummary) {
+        self.minutes.lock().unwrap().push(m.clone());
+    }
+    fn on_connection(&self, s: &ConnectionState) {
+        self.states.lock().unwrap().push(s.clone());
+    }
+    fn on_session_end(&self, s: &SessionSummary, e: Option<&str>) {
+        *self.ended.lock().unwrap() = Some((s.clone(), e.map(str::to_string)));
+    }
+}
+
+fn simulate(monitor: &Monitor, scenario: &str, duration_s: f32) {
+    monitor
+        .start_simulated(SimulatedSession {
+            scenario: scenario.into(),
+            duration_s: Some(duration_s),
+            speed: 0.0,
+            ..Default::default()
+        })
+        .unwrap();
+    monitor.wait();
+}
+
+#[test]
+fn a_simulated_session_lands_in_the_store_and_reaches_listeners() {
+    let dir = tempfile::tempdir().unwrap();
+    let monitor = Monitor::open(dir.path(), MonitorSettings::default()).unwrap();
+    let rec = Arc::new(Recorder::default());
+    monitor.add_listener(rec.clone());
+    simulate(&monitor, "tremor", 120.0);
+
+    let (summary, error) = rec.ended.lock().unwrap().clone().expect("session ended");
+    assert_eq!(error, None);
+    assert!(summary.samples >= 120 * 200 - 200, "{summary:?}");
+    assert!(summary.tremor_events >= 1, "{summary:?}");
+    assert_eq!(summary.stream.frames_rejected, 0);
+    let events = rec.events.lock().unwrap().clone();
+    assert!(events.iter().any(|e| e.kind == MotorEventKind::Tremor));
+    let minutes = rec.minutes.lock().unwrap().clone();
+    assert!(minutes.len() >= 2, "{}", minutes.len());
+    assert_eq!(
+        rec.states.lock().unwrap().last(),
+        Some(&ConnectionState::Disconnected)
+    );
+
+    // Everything the listeners saw is in the store, and survives reopening.
+    drop(monitor);
+    let monitor = Monitor::open(dir.path(), MonitorSettings::default()).unwrap();
+    let stored = monitor.store().events_in_range(i64::MIN, i64::MAX).unwrap();
+    assert_eq!(stored.len(), events.len());
+    let stored_minutes = monitor
+        .store()
+        .minutes_in_range(i64::MIN, i64::MAX)
+        .unwrap();
+    assert_eq!(stored_minutes.len(), minutes.len());
+    // Simulated data is never in the future.
+    let now = twitchwatch_core::monitor::now_ms();
+    assert!(stored.iter().all(|e| e.end_ms <= now + 1000));
+}
+
+#[test]
+fn a_second_session_while_one_runs_is_refused_and_stop_ends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let monitor = Monitor::open(dir.path(), MonitorSettings::default()).unwrap();
+    let live = SimulatedSession {
+        scenario: "rest".into(),
+        duration_s: Some(600.0),
+        speed: 1.0,
+        ..Default::default()
+    };
+    monitor.start_simulated(live.clone()).unwrap();
+    assert!(matches!(
+        monitor.start_simulated(live),
+        Err(MonitorError::AlreadyRunning)
+    ));
+    assert!(monitor.is_running());
+    monitor.stop();
+    assert!(!monitor.is_running());
+}
+
+#[test]
+fn dropping_the_monitor_ends_a_running_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = Arc::new(Recorder::default());
+    {
+        let monitor = Monitor::open(dir.path(), MonitorSettings::default()).unwrap();
+        monitor.add_listener(rec.clone());
+        monitor
+            .start_simulated(SimulatedSession {
+                scenario: "rest".into(),
+                duration_s: Some(3600.0),
+                speed: 1.0,
+                ..Default::default()
+            })
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    // The store is closed again: it can be reopened at once.
+    Monitor::open(dir.path(), MonitorSettings::default()).unwrap();
+}
+
+#[test]
+fn bad_session_options_are_typed_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let monitor = Monitor::open(dir.path(), MonitorSettings::default()).unwrap();
+    for speed in [f32::NAN, -1.0, f32::INFINITY] {
+        let r = monitor.start_simulated(SimulatedSession {
+            speed,
+            ..Default::default()
+        });
+        assert!(matches!(r, Err(MonitorError::InvalidSpeed(_))), "{speed}");
+    }
+    let r = monitor.start_simulated(SimulatedSession {
+        duration_s: Some(-3.0),
+        ..Default::default()
+    });
+    assert!(matches!(r, Err(MonitorError::InvalidDuration(_))));
+    let r = monitor.start_simulated(SimulatedSession {
+        scenario: "no-such-scenario".into(),
+        ..Default::default()
+    });
+    let msg = r.unwrap_err().to_string();
+    assert!(msg.contains("mixed"), "lists the valid names: {msg}");
+}
+
+fn frame(seq: u16) -> Vec<u8> {
+    encode_frame(&DataFrame {
+        seq,
+        device_time_us: u64::from(seq) * 100_000,
+        sample_rate_hz: 100,
+        accel_g_per_lsb: 8.0 / 32768.0,
+        gyro_dps_per_lsb: 0.0,
+        accel_raw: vec![[0, 0, 4096]; 10],
+        gyro_raw: vec![],
+    })
+}
+
+#[test]
+fn pushed_bytes_are_accepted_only_from_the_paired_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let monitor = Monitor::open(dir.path(), MonitorSettings::default()).unwrap();
+    assert!(matches!(
+        monitor.push_frame("AA:BB", &frame(0), 0),
+        Err(MonitorError::NoPairedDevice)
+    ));
+    monitor
+        .store()
+        .pair_device(&PairedDevice {
+            id: "AA:BB".into(),
+            name: "TwitchWatch band".into(),
+            protocol: DeviceProtocol::TwitchWatchV1,
+            sample_rate_hz: 100,
+            with_gyro: false,
+            paired_at_ms: 0,
+        })
+        .unwrap();
+    assert!(matches!(
+        monitor.push_frame("CC:DD", &frame(0), 0),
+        Err(MonitorError::NotPairedDevice { .. })
+    ));
+    let t0 = 1_700_000_000_000_000i64;
+    for seq in 0..20u16 {
+        monitor
+            .push_frame("AA:BB", &frame(seq), t0 + i64::from(seq + 1) * 100_000)
+            .unwrap();
+    }
+    // A malformed frame is a typed error, counted, and the stream goes on.
+    let err = monitor.push_frame("AA:BB", &[1, 2, 3], t0).unwrap_err();
+    assert!(err.to_string().contains("too short"), "{err}");
+    monitor
+        .push_frame("AA:BB", &frame(20), t0 + 2_100_000)
+        .unwrap();
+    let stats = monitor.stream_stats();
+    assert_eq!(stats.frames_ok, 21);
+    assert_eq!(stats.frames_rejected, 1);
+    assert_eq!(stats.samples_ok, 210);
+}
