@@ -243,7 +243,7 @@ impl AlertCenter {
                 }
             }
             store.flush()?;
-            notify.sort_by(|a, b| b.rank.cmp(&a.rank));
+            notify.sort_by_key(|a| std::cmp::Reverse(a.rank));
             notify
         };
         self.deliver(&notify);
