@@ -541,6 +541,7 @@ fn facts(id: &str, severity: AlertSeverity, raised_at_ms: i64, acknowledged: boo
         alert_id: id.into(),
         rule_id: id.into(),
         severity,
+        rank: 0,
         title: format!("Title of {id}"),
         body: format!("Body of {id}."),
         evidence: vec![EvidenceLine {
@@ -550,6 +551,7 @@ fn facts(id: &str, severity: AlertSeverity, raised_at_ms: i64, acknowledged: boo
         }],
         raised_at_ms,
         acknowledged_at_ms: acknowledged.then_some(raised_at_ms + 1),
+        resolved_at_ms: None,
         escalated_from: None,
     }
 }
@@ -566,10 +568,34 @@ fn alerts_screen_orders_by_severity_then_time_and_keeps_evidence() {
         urgent,
         facts("info", AlertSeverity::Info, now - 10, false),
         facts("old", AlertSeverity::SeeADoctor, now - DAY_MS, true),
+        AlertFacts {
+            rank: 50,
+            ..facts(
+                "weakness_with_twitching",
+                AlertSeverity::SeeADoctor,
+                now - 9000,
+                false,
+            )
+        },
+        AlertFacts {
+            resolved_at_ms: Some(now),
+            ..facts("gone", AlertSeverity::Advice, now - 2 * DAY_MS, false)
+        },
     ];
     let s = AlertsState::build(&tz, &all);
     let order: Vec<&str> = s.active.iter().map(|r| r.alert_id.as_str()).collect();
-    assert_eq!(order, ["swallowing", "persistence", "caffeine", "info"]);
+    assert_eq!(
+        order,
+        [
+            "swallowing",
+            "weakness_with_twitching",
+            "persistence",
+            "caffeine",
+            "info"
+        ]
+    );
+    assert_eq!(s.past.len(), 1);
+    assert!(s.past[0].resolved && !s.past[0].can_acknowledge);
     assert_eq!(s.highest_active, Some(AlertSeverity::Urgent));
     assert_eq!(s.headline, "Seek medical attention now");
     assert_eq!(s.active[0].severity_label, "Urgent");
@@ -581,7 +607,7 @@ fn alerts_screen_orders_by_severity_then_time_and_keeps_evidence() {
         Some("Raised as “See a doctor”, now more serious")
     );
     assert_eq!(s.active[0].raised_at_label, "Raised Tue 10 Mar, 11:59");
-    assert_eq!(s.active[1].evidence[0].date.as_deref(), Some("2026-03-03"));
+    assert_eq!(s.active[2].evidence[0].date.as_deref(), Some("2026-03-03"));
     assert_eq!(s.acknowledged.len(), 1);
     assert!(s.acknowledged[0].acknowledged && !s.acknowledged[0].can_acknowledge);
     assert!(s.disclaimer_line.contains("not a medical device"));
@@ -737,45 +763,46 @@ fn alert_actions_on_unknown_alerts_say_so() {
 fn journal_form_has_the_seed_factors_and_the_check_in_body_map() {
     let f = fixture();
     let s = f.screens.journal(None, noon_ms()).unwrap();
-    assert!(s.is_today);
+    assert!(s.is_today && !s.has_entry);
     assert_eq!(s.date, "2026-03-10");
     let keys: Vec<&str> = s.lifestyle.iter().map(|f| f.key.as_str()).collect();
     for k in [
         "caffeine_mg",
         "sleep_hours",
         "stress",
-        "hydration_l",
+        "water_ml",
+        "hydration",
         "exertion",
-        "nicotine",
-        "medications",
-        "electrolytes",
+        "nicotine_mg",
+        "supplements",
     ] {
         assert!(keys.contains(&k), "missing {k}");
     }
+    assert!(
+        s.lifestyle.iter().all(|f| f.value.is_none()),
+        "nothing recorded is never shown as 0"
+    );
     let caffeine = &s.lifestyle[0];
     assert!(caffeine.help.as_deref().unwrap().contains("400 mg"));
-    match &caffeine.kind {
-        JournalFieldKind::Number {
-            unit, quick_add, ..
-        } => {
-            assert_eq!(unit, "mg");
-            assert!(quick_add.iter().any(|(l, _)| l == "Espresso"));
-        }
-        other => panic!("caffeine is a number, not {other:?}"),
-    }
-    let swallowing = s.checkin.iter().find(|f| f.key == "swallowing").unwrap();
-    assert!(swallowing
-        .warning_when_set
-        .as_deref()
-        .unwrap()
-        .contains("immediate medical attention"));
-    match &s.checkin[0].kind {
-        JournalFieldKind::MultiChoice { choices } => {
-            assert_eq!(choices.len(), 11);
-            assert!(choices.iter().any(|c| c == "Tongue"));
-        }
-        other => panic!("body map is multi-choice, not {other:?}"),
-    }
+    assert!(matches!(&caffeine.kind, JournalFieldKind::Number { unit, .. } if unit == "mg"));
+    assert!(s
+        .drinks
+        .iter()
+        .any(|d| d.key == "espresso" && d.caffeine_mg == 63.0));
+    assert_eq!(s.medication_classes.len(), 5);
+    assert_eq!(s.body_sites.len(), 11);
+    assert!(s
+        .body_sites
+        .iter()
+        .any(|b| b.key == "tongue" && b.label == "Tongue"));
+    let urgent: Vec<&str> = s
+        .symptoms
+        .iter()
+        .filter(|x| x.urgent)
+        .map(|x| x.key.as_str())
+        .collect();
+    assert_eq!(urgent, ["difficulty_swallowing", "difficulty_speaking"]);
+    assert!(s.urgent_note.contains("immediate medical attention"));
     let past = f.screens.journal(Some("2026-03-01"), noon_ms()).unwrap();
     assert!(!past.is_today);
     assert!(matches!(
@@ -785,31 +812,185 @@ fn journal_form_has_the_seed_factors_and_the_check_in_body_map() {
 }
 
 #[test]
-fn journal_values_are_validated_with_clear_messages() {
+fn journal_edits_are_stored_validated_and_bad_values_change_nothing() {
+    let f = fixture();
+    let now = noon_ms();
+    let day = "2026-03-10";
+    let value = |s: &JournalState, key: &str| {
+        s.lifestyle
+            .iter()
+            .find(|f| f.key == key)
+            .unwrap()
+            .value
+            .clone()
+    };
+    let s = f
+        .screens
+        .set_journal_value(day, "caffeine_mg", " 190 ", now)
+        .unwrap();
+    assert!(s.has_entry);
+    assert_eq!(value(&s, "caffeine_mg").as_deref(), Some("190"));
+    assert!(s.caffeine_hint.is_none());
+    let s = f.screens.add_drink(day, "espresso", now).unwrap();
+    assert_eq!(value(&s, "caffeine_mg").as_deref(), Some("253"));
     assert_eq!(
-        validate_journal_value("caffeine_mg", " 190 ").unwrap(),
-        "190"
+        s.drinks
+            .iter()
+            .find(|d| d.key == "espresso")
+            .unwrap()
+            .servings,
+        1
     );
+    let s = f
+        .screens
+        .set_journal_value(day, "caffeine_mg", "450", now)
+        .unwrap();
+    assert!(s.caffeine_hint.as_deref().unwrap().contains("above 400 mg"));
+    f.screens
+        .set_journal_value(day, "stress", "7", now)
+        .unwrap();
+    f.screens
+        .set_journal_value(day, "hydration", "poor", now)
+        .unwrap();
+    let s = f
+        .screens
+        .set_journal_value(day, "supplements", "magnesium, electrolytes", now)
+        .unwrap();
+    assert_eq!(
+        value(&s, "supplements").as_deref(),
+        Some("magnesium,electrolytes")
+    );
+    assert_eq!(value(&s, "hydration").as_deref(), Some("poor"));
+
     for (key, bad, needle) in [
         ("caffeine_mg", "-5", "outside"),
-        ("caffeine_mg", "NaN", "outside"),
+        ("caffeine_mg", "NaN", "must be a number"),
         ("caffeine_mg", "lots", "not a number"),
         ("sleep_hours", "30", "outside"),
-        ("stress", "11", "0 to 10"),
-        ("nicotine", "yes", "true or false"),
-        ("twitch_locations", "Left hand\nElbow", "'Elbow'"),
+        ("stress", "11", "outside"),
+        ("hydration", "soaked", "poor, fair, good"),
+        ("supplements", "magnesium,unicorn", "unicorn"),
     ] {
-        let err = validate_journal_value(key, bad).unwrap_err();
+        let err = f.screens.set_journal_value(day, key, bad, now).unwrap_err();
         assert!(err.to_string().contains(needle), "{key}={bad}: {err}");
     }
-    assert_eq!(
-        validate_journal_value("twitch_locations", "Face\nFace\nTongue").unwrap(),
-        "Face\nTongue"
-    );
     assert!(matches!(
-        validate_journal_value("mood", "1"),
+        f.screens.set_journal_value(day, "mood", "1", now),
         Err(ScreenError::NotFound(_))
     ));
+    assert!(f.screens.add_drink(day, "mate", now).is_err());
+    assert!(f
+        .screens
+        .set_journal_value("2026-03-11", "stress", "1", now)
+        .is_err());
+    // Nothing stored was lost by the bad inputs.
+    let s = f.screens.journal(Some(day), now).unwrap();
+    assert_eq!(value(&s, "caffeine_mg").as_deref(), Some("450"));
+    assert_eq!(value(&s, "stress").as_deref(), Some("7"));
+
+    // Clearing a value stores "not recorded", not zero.
+    let s = f.screens.set_journal_value(day, "stress", "", now).unwrap();
+    assert_eq!(value(&s, "stress"), None);
+
+    let s = f
+        .screens
+        .add_medication(day, "Salbutamol", "stimulant", Some("2026-03-01"), now)
+        .unwrap();
+    assert_eq!(s.medications.len(), 1);
+    assert_eq!(
+        s.medications[0].started_label.as_deref(),
+        Some("since Sun 1 Mar")
+    );
+    assert!(f
+        .screens
+        .add_medication(day, "X", "vitamin", None, now)
+        .is_err());
+    assert!(f
+        .screens
+        .add_medication(day, " ", "other", None, now)
+        .is_err());
+    assert!(matches!(
+        f.screens.remove_medication(day, 3, now),
+        Err(ScreenError::NotFound(_))
+    ));
+    let s = f.screens.remove_medication(day, 0, now).unwrap();
+    assert!(s.medications.is_empty());
+}
+
+#[test]
+fn a_swallowing_check_in_raises_the_urgent_alert_and_its_notification_in_the_same_call() {
+    let f = fixture();
+    let now = ScreenModel::now_ms();
+    let out = f
+        .screens
+        .record_checkin(
+            &["left_hand".into(), "tongue".into()],
+            &["difficulty_swallowing".into()],
+            "",
+            now,
+        )
+        .unwrap();
+    let urgent = out
+        .notifications
+        .iter()
+        .find(|n| n.severity == AlertSeverity::Urgent)
+        .expect("an urgent notification in the same call");
+    assert_eq!(urgent.channel_id, "twitchwatch.alerts.urgent");
+    assert_eq!(urgent.interruption_level, InterruptionLevel::TimeSensitive);
+    assert!(urgent.heads_up);
+    assert_eq!(out.journal.checkins.len(), 1);
+    assert!(out.journal.checkins[0].has_red_flag);
+    assert_eq!(out.journal.checkins[0].sites_label, "Left hand, tongue");
+
+    // Tapping it opens that alert, with the check-in as evidence.
+    let Destination::Alert { alert_id } = Destination::from_deep_link(&urgent.deep_link) else {
+        panic!("notification opens an alert: {}", urgent.deep_link);
+    };
+    let detail = f.screens.alert_detail(&alert_id).unwrap();
+    assert_eq!(detail.severity, AlertSeverity::Urgent);
+    assert!(
+        detail
+            .evidence
+            .iter()
+            .any(|e| e.kind == EvidenceKind::CheckIn),
+        "{:?}",
+        detail.evidence
+    );
+    assert_eq!(
+        f.screens
+            .notification_for(&alert_id)
+            .unwrap()
+            .notification_id,
+        urgent.notification_id
+    );
+
+    let alerts = f.screens.alerts().unwrap();
+    assert_eq!(alerts.highest_active, Some(AlertSeverity::Urgent));
+    assert_eq!(alerts.active[0].alert_id, alert_id);
+    let today = f.screens.today(now).unwrap();
+    assert_eq!(
+        today.top_alert.as_ref().map(|a| a.alert_id.as_str()),
+        Some(alert_id.as_str())
+    );
+
+    let after = f.screens.acknowledge_alert(&alert_id, now + 1).unwrap();
+    assert!(after.active.iter().all(|a| a.alert_id != alert_id));
+    assert!(after
+        .acknowledged
+        .iter()
+        .any(|a| a.alert_id == alert_id && !a.can_acknowledge));
+    // Acknowledged and no new evidence: the daily tick stays quiet about it.
+    let again = f.screens.evaluate_alerts(now + 2).unwrap();
+    assert!(again.iter().all(|n| n.alert_id != alert_id), "{again:?}");
+
+    assert!(f
+        .screens
+        .record_checkin(&["elbow".into()], &[], "", now)
+        .is_err());
+    assert!(f
+        .screens
+        .record_checkin(&[], &["headache".into()], "", now)
+        .is_err());
 }
 
 // ---------------------------------------------------------------------------------------------

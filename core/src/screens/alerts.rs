@@ -3,12 +3,17 @@
 
 use jiff::tz::TimeZone;
 
-use super::format::moment_label;
-use super::{ScreenError, ScreenModel};
+use super::format::{day_label, duration_label, kind_label, moment_label};
+use super::notifications::notification_for_alert;
+use super::{NotificationContent, ScreenError, ScreenModel};
+use crate::alerts::{Alert, AlertStatus};
 use crate::model::{AlertSeverity, TimestampMs};
+use crate::rules::{Evidence, RuleParams, RulesError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EvidenceKind {
+    /// A plain statement from the rule ("twitching on 19 of the last 21 days").
+    Fact,
     /// A day of measurements ("Tue 3 Nov: 41 twitches").
     Day,
     /// One detected movement.
@@ -35,11 +40,15 @@ pub struct AlertFacts {
     pub alert_id: String,
     pub rule_id: String,
     pub severity: AlertSeverity,
+    /// Orders alerts of one severity (weakness with twitching outranks weakness alone).
+    pub rank: u32,
     pub title: String,
     pub body: String,
     pub evidence: Vec<EvidenceLine>,
     pub raised_at_ms: TimestampMs,
     pub acknowledged_at_ms: Option<TimestampMs>,
+    /// The rule stopped firing; kept as history.
+    pub resolved_at_ms: Option<TimestampMs>,
     /// Set when the alert was raised at a lower severity and escalated since.
     pub escalated_from: Option<AlertSeverity>,
 }
@@ -58,6 +67,7 @@ pub struct AlertRow {
     pub evidence: Vec<EvidenceLine>,
     pub escalated_label: Option<String>,
     pub acknowledged: bool,
+    pub resolved: bool,
     pub can_acknowledge: bool,
 }
 
@@ -65,8 +75,10 @@ pub struct AlertRow {
 pub struct AlertsState {
     /// Not yet acknowledged, most severe first, then newest first.
     pub active: Vec<AlertRow>,
-    /// Acknowledged, newest first.
+    /// Acknowledged but still firing, newest first.
     pub acknowledged: Vec<AlertRow>,
+    /// Resolved (the rule no longer fires), newest first: history for the report.
+    pub past: Vec<AlertRow>,
     pub highest_active: Option<AlertSeverity>,
     pub headline: String,
     pub empty_message: Option<String>,
@@ -115,7 +127,8 @@ impl AlertRow {
                 .filter(|from| *from < a.severity)
                 .map(|from| format!("Raised as “{}”, now more serious", severity_label(from))),
             acknowledged: a.acknowledged_at_ms.is_some(),
-            can_acknowledge: a.acknowledged_at_ms.is_none(),
+            resolved: a.resolved_at_ms.is_some(),
+            can_acknowledge: a.acknowledged_at_ms.is_none() && a.resolved_at_ms.is_none(),
         }
     }
 }
@@ -123,25 +136,35 @@ impl AlertRow {
 impl AlertsState {
     /// Orders and labels alerts; pure, so the same facts always give the same screen.
     pub fn build(tz: &TimeZone, facts: &[AlertFacts]) -> AlertsState {
+        let live = |a: &&AlertFacts| a.resolved_at_ms.is_none();
         let mut active: Vec<&AlertFacts> = facts
             .iter()
+            .filter(live)
             .filter(|a| a.acknowledged_at_ms.is_none())
             .collect();
         active.sort_by(|a, b| {
             b.severity
                 .cmp(&a.severity)
+                .then(b.rank.cmp(&a.rank))
                 .then(b.raised_at_ms.cmp(&a.raised_at_ms))
                 .then(a.alert_id.cmp(&b.alert_id))
         });
-        let mut done: Vec<&AlertFacts> = facts
-            .iter()
-            .filter(|a| a.acknowledged_at_ms.is_some())
-            .collect();
-        done.sort_by(|a, b| {
+        let newest_first = |a: &&AlertFacts, b: &&AlertFacts| {
             b.raised_at_ms
                 .cmp(&a.raised_at_ms)
                 .then(a.alert_id.cmp(&b.alert_id))
-        });
+        };
+        let mut seen: Vec<&AlertFacts> = facts
+            .iter()
+            .filter(live)
+            .filter(|a| a.acknowledged_at_ms.is_some())
+            .collect();
+        seen.sort_by(newest_first);
+        let mut past: Vec<&AlertFacts> = facts
+            .iter()
+            .filter(|a| a.resolved_at_ms.is_some())
+            .collect();
+        past.sort_by(newest_first);
         let highest_active = active.first().map(|a| a.severity);
         let headline = match highest_active {
             Some(AlertSeverity::Urgent) => "Seek medical attention now",
@@ -152,7 +175,8 @@ impl AlertsState {
         };
         AlertsState {
             active: active.iter().map(|a| AlertRow::of(tz, a)).collect(),
-            acknowledged: done.iter().map(|a| AlertRow::of(tz, a)).collect(),
+            acknowledged: seen.iter().map(|a| AlertRow::of(tz, a)).collect(),
+            past: past.iter().map(|a| AlertRow::of(tz, a)).collect(),
             highest_active,
             headline: headline.into(),
             empty_message: facts.is_empty().then(|| {
@@ -165,14 +189,140 @@ impl AlertsState {
     }
 }
 
+/// Up to this many days are listed one by one in an alert's evidence; the rest are summarised.
+const EVIDENCE_DAYS_LISTED: usize = 7;
+const EVIDENCE_EVENTS_LISTED: usize = 5;
+
+/// Turns the rules' evidence into lines a person reads: facts first, then the link, then days,
+/// check-ins and events (newest first, capped, with "and N more").
+pub(crate) fn evidence_lines(
+    tz: &TimeZone,
+    evidence: &Evidence,
+    params: &RuleParams,
+) -> Vec<EvidenceLine> {
+    let mut out: Vec<EvidenceLine> = evidence
+        .facts
+        .iter()
+        .map(|f| EvidenceLine {
+            kind: EvidenceKind::Fact,
+            text: f.clone(),
+            date: None,
+        })
+        .collect();
+    if let Some(link) = &evidence.link {
+        out.push(EvidenceLine {
+            kind: EvidenceKind::Link,
+            text: link.sentence(params),
+            date: None,
+        });
+    }
+    let mut days = evidence.days.clone();
+    days.sort_unstable_by(|a, b| b.cmp(a));
+    days.dedup();
+    for d in days.iter().take(EVIDENCE_DAYS_LISTED) {
+        out.push(EvidenceLine {
+            kind: EvidenceKind::Day,
+            text: day_label(*d),
+            date: Some(d.to_string()),
+        });
+    }
+    if days.len() > EVIDENCE_DAYS_LISTED {
+        out.push(EvidenceLine {
+            kind: EvidenceKind::Day,
+            text: format!("and {} earlier days", days.len() - EVIDENCE_DAYS_LISTED),
+            date: None,
+        });
+    }
+    let mut checkins = evidence.checkins.clone();
+    checkins.sort_unstable_by(|a, b| b.cmp(a));
+    for c in &checkins {
+        out.push(EvidenceLine {
+            kind: EvidenceKind::CheckIn,
+            text: format!("Check-in {}", moment_label(tz, *c)),
+            date: None,
+        });
+    }
+    let mut events = evidence.events.clone();
+    events.sort_unstable_by(|a, b| b.start_ms.cmp(&a.start_ms));
+    for e in events.iter().take(EVIDENCE_EVENTS_LISTED) {
+        let secs = (e.end_ms - e.start_ms).max(0) as f64 / 1000.0;
+        let freq = e
+            .dominant_freq_hz
+            .filter(|f| f.is_finite())
+            .map(|f| format!(", {f:.1} Hz"))
+            .unwrap_or_default();
+        out.push(EvidenceLine {
+            kind: EvidenceKind::Event,
+            text: format!(
+                "{} {}, {}{freq}",
+                kind_label(e.kind),
+                moment_label(tz, e.start_ms),
+                duration_label(secs)
+            ),
+            date: None,
+        });
+    }
+    if events.len() > EVIDENCE_EVENTS_LISTED {
+        out.push(EvidenceLine {
+            kind: EvidenceKind::Event,
+            text: format!(
+                "and {} more episodes",
+                events.len() - EVIDENCE_EVENTS_LISTED
+            ),
+            date: None,
+        });
+    }
+    out
+}
+
+impl AlertFacts {
+    /// The screens' view of a stored alert.
+    pub fn from_alert(tz: &TimeZone, alert: &Alert, params: &RuleParams) -> AlertFacts {
+        AlertFacts {
+            alert_id: alert.id.clone(),
+            rule_id: alert.rule.as_str().to_string(),
+            severity: alert.severity,
+            rank: alert.rank,
+            title: alert.title.clone(),
+            body: alert.message.clone(),
+            evidence: evidence_lines(tz, &alert.evidence, params),
+            raised_at_ms: alert.first_raised_ms,
+            acknowledged_at_ms: match alert.status {
+                AlertStatus::Acknowledged => {
+                    Some(alert.acknowledged_ms.unwrap_or(alert.last_seen_ms))
+                }
+                _ => None,
+            },
+            resolved_at_ms: match alert.status {
+                AlertStatus::Resolved => Some(alert.resolved_ms.unwrap_or(alert.last_seen_ms)),
+                _ => None,
+            },
+            escalated_from: alert.escalated_from,
+        }
+    }
+}
+
+fn rules_error(e: RulesError) -> ScreenError {
+    match e {
+        RulesError::UnknownAlert(id) => ScreenError::NotFound(format!(
+            "alert '{id}' no longer exists (it may have been removed with old data); open the Alerts list"
+        )),
+        other => ScreenError::Rules(other),
+    }
+}
+
 impl ScreenModel {
     /// Every stored alert, as the screens see it.
-    ///
-    /// NOTE (issue 4): `core::alerts::AlertCenter` has no list/acknowledge API yet and `Alert` carries
-    /// only `rule_id` and `raised_at_ms`. When it lands, map each `Alert` to [`AlertFacts`] here (id,
-    /// severity, title, body, evidence, acknowledged) — nothing else in the screens changes.
     pub(crate) fn alert_facts(&self) -> Result<Vec<AlertFacts>, ScreenError> {
-        Ok(Vec::new())
+        let center = self.monitor.alerts();
+        let params = center.params(self.store()).map_err(rules_error)?;
+        let tz = self.store().time_zone();
+        Ok(center
+            .alerts()
+            .map_err(rules_error)?
+            .iter()
+            .map(|a| AlertFacts::from_alert(&tz, a, &params))
+            .collect())
     }
 
     pub fn alerts(&self) -> Result<AlertsState, ScreenError> {
@@ -194,16 +344,43 @@ impl ScreenModel {
             })
     }
 
-    /// The user read an alert and tapped "Got it".
+    /// The user read an alert and tapped "Got it": it stays quiet until new evidence or a higher severity.
     pub fn acknowledge_alert(
         &self,
         alert_id: &str,
-        _now_ms: TimestampMs,
+        now_ms: TimestampMs,
     ) -> Result<AlertsState, ScreenError> {
-        // Fails with NotFound for unknown ids today; persisting the acknowledgement waits for issue 4's
-        // AlertCenter::acknowledge.
-        self.alert_detail(alert_id)?;
-        Err(ScreenError::NotAvailable("acknowledging alerts"))
+        self.monitor
+            .alerts()
+            .acknowledge(alert_id, now_ms)
+            .map_err(rules_error)?;
+        self.alerts()
+    }
+
+    /// Runs the rules (the shells' daily background tick, and after journal edits) and returns what to
+    /// post for every new or escalated alert. Listeners hear about them too.
+    pub fn evaluate_alerts(
+        &self,
+        now_ms: TimestampMs,
+    ) -> Result<Vec<NotificationContent>, ScreenError> {
+        let raised = self.monitor.evaluate_rules(now_ms)?;
+        self.notifications_for(&raised)
+    }
+
+    pub(crate) fn notifications_for(
+        &self,
+        alerts: &[Alert],
+    ) -> Result<Vec<NotificationContent>, ScreenError> {
+        let tz = self.store().time_zone();
+        let params = self
+            .monitor
+            .alerts()
+            .params(self.store())
+            .map_err(rules_error)?;
+        Ok(alerts
+            .iter()
+            .map(|a| notification_for_alert(&AlertFacts::from_alert(&tz, a, &params)))
+            .collect())
     }
 
     pub(crate) fn top_alert(&self) -> Result<Option<AlertRow>, ScreenError> {

@@ -24,7 +24,10 @@ pub use history::{
     ChartMetric, ChartPoint, ChartSeries, DayDetailState, HistoryDayRow, HistoryRange,
     HistoryState, HourBucket,
 };
-pub use journal::{validate_journal_value, JournalField, JournalFieldKind, JournalState};
+pub use journal::{
+    CheckInOutcome, CheckInRow, ChoiceOption, DrinkChip, JournalField, JournalFieldKind,
+    JournalState, MedicationRow, SymptomOption,
+};
 pub use notifications::{
     notification_channels, notification_for_alert, AndroidImportance, InterruptionLevel,
     NotificationChannelSpec, NotificationContent, OngoingNotification, MONITORING_CHANNEL_ID,
@@ -51,6 +54,10 @@ pub enum ScreenError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Monitor(#[from] MonitorError),
+    #[error(transparent)]
+    Rules(#[from] crate::rules::RulesError),
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
     #[error("{0}")]
     InvalidInput(String),
     #[error("{0}")]
