@@ -173,7 +173,10 @@ impl From<MonitorError> for TwitchWatchError {
             MonitorError::Simulator(e) => e.into(),
             MonitorError::Frame(e) => e.into(),
             MonitorError::AlreadyRunning | MonitorError::NoPairedDevice => with(state, &e),
-            MonitorError::NotPairedDevice { .. } => with(not_found, &e),
+            MonitorError::Notification(
+                twitchwatch_core::device::shell::ShellError::NotPairedDevice { .. },
+            ) => with(not_found, &e),
+            MonitorError::Notification(_) => with(invalid, &e),
             MonitorError::InvalidSpeed(_) | MonitorError::InvalidDuration(_) => with(invalid, &e),
             MonitorError::Device(_) => with(device, &e),
             // Rules errors arrive as text; they are store failures underneath.

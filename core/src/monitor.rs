@@ -12,6 +12,7 @@ use thiserror::Error;
 use crate::alerts::{Alert, AlertCenter, AlertListener};
 use crate::classify::{ClassifierConfig, ClassifierOutput, ClassifyError, StreamingClassifier};
 use crate::device::protocol::{FrameError, StreamDecoder};
+use crate::device::shell::{Routed, ShellError, ShellRouter};
 use crate::device::simulator::{self, FrameSimulator, SimConfig, SimError};
 use crate::model::{
     ConnectionState, MinuteSummary, MotorEvent, MotorEventKind, SensorBatch, StreamStats,
@@ -48,12 +49,12 @@ pub enum MonitorError {
     Simulator(#[from] SimError),
     #[error(transparent)]
     Frame(#[from] FrameError),
+    #[error(transparent)]
+    Notification(#[from] ShellError),
     #[error("rules: {0}")]
     Rules(String),
     #[error("a monitoring session is already running; stop it first")]
     AlreadyRunning,
-    #[error("data from device '{got}' was refused: the paired device is '{paired}'")]
-    NotPairedDevice { got: String, paired: String },
     #[error("no wearable is paired; pair one first (scan, then pair)")]
     NoPairedDevice,
     #[error("speed must be a finite number ≥ 0 (0 = as fast as possible), got {0}")]
@@ -110,9 +111,9 @@ pub struct Produced {
 struct Pipeline {
     classifier: StreamingClassifier,
     out: ClassifierOutput,
-    decoder: StreamDecoder,
+    /// Counters of the source feeding this pipeline (decoder, link), as it last reported them.
+    stream: StreamStats,
     summary: SessionSummary,
-    scratch: Vec<SensorBatch>,
 }
 
 impl Pipeline {
@@ -120,12 +121,11 @@ impl Pipeline {
         Pipeline {
             classifier: StreamingClassifier::new(config.clone()),
             out: ClassifierOutput::default(),
-            decoder: StreamDecoder::default(),
+            stream: StreamStats::default(),
             summary: SessionSummary {
                 started_ms: now_ms,
                 ..Default::default()
             },
-            scratch: Vec::new(),
         }
     }
 
@@ -136,20 +136,8 @@ impl Pipeline {
     }
 
     fn finish(&mut self, store: &Store) -> Result<Produced, MonitorError> {
-        let mut held = std::mem::take(&mut self.scratch);
-        held.clear();
-        self.decoder.flush(&mut held);
-        let mut produced = Produced::default();
-        for b in &held {
-            let p = self.ingest(store, b)?;
-            produced.events.extend(p.events);
-            produced.minutes.extend(p.minutes);
-        }
-        self.scratch = held;
         self.classifier.finish(&mut self.out);
-        let p = self.persist(store)?;
-        produced.events.extend(p.events);
-        produced.minutes.extend(p.minutes);
+        let produced = self.persist(store)?;
         store.flush()?;
         Ok(produced)
     }
@@ -188,6 +176,8 @@ struct Shared {
     settings: MonitorSettings,
     listeners: Mutex<Vec<Arc<dyn MonitorListener>>>,
     pipeline: Mutex<Pipeline>,
+    /// Decoder state for notifications pushed by a shell, keyed by the paired device's id.
+    router: Mutex<Option<(String, ShellRouter)>>,
     session: Mutex<Option<Session>>,
 }
 
@@ -241,6 +231,7 @@ impl Monitor {
                 settings,
                 listeners: Mutex::new(Vec::new()),
                 pipeline: Mutex::new(pipeline),
+                router: Mutex::new(None),
                 session: Mutex::new(None),
             }),
         })
@@ -321,45 +312,72 @@ impl Monitor {
         Ok(())
     }
 
-    /// Shell-managed BLE: a notification from our wearable's data characteristic, pushed by the shell's own
-    /// Bluetooth stack. Same validation and accounting as the btleplug path. A bad frame is a typed error,
-    /// counted, and the stream goes on.
+    /// Shell-managed BLE: a notification pushed by a shell that runs the platform's own Bluetooth stack
+    /// (iOS state restoration, Android GATT), with the device id and the characteristic UUID. It goes
+    /// through the same router, validation and accounting as the btleplug path; only the paired device
+    /// is accepted. A bad frame is a typed error, counted, and the stream goes on.
+    pub fn push_notification(
+        &self,
+        device_id: &str,
+        characteristic_uuid: &str,
+        bytes: &[u8],
+        receive_time_us: i64,
+    ) -> Result<Produced, MonitorError> {
+        let routed = {
+            let mut router = lock(&self.shared.router);
+            let paired = self
+                .shared
+                .store
+                .paired_device()?
+                .ok_or(MonitorError::NoPairedDevice)?;
+            // A new pairing (or the first push) gets a fresh decoder.
+            if router
+                .as_ref()
+                .map(|(id, _)| id != &paired.id)
+                .unwrap_or(true)
+            {
+                *router = Some((paired.id.clone(), ShellRouter::new(&paired)));
+            }
+            let Some((_, r)) = router.as_mut() else {
+                return Err(MonitorError::NoPairedDevice);
+            };
+            let routed = r.push(device_id, characteristic_uuid, bytes, receive_time_us);
+            lock(&self.shared.pipeline).stream = r.stats();
+            routed?
+        };
+        match routed {
+            Routed::Batches(batches) => {
+                let mut all = Produced::default();
+                for b in &batches {
+                    let p = self.ingest(b)?;
+                    all.events.extend(p.events);
+                    all.minutes.extend(p.minutes);
+                    all.alerts.extend(p.alerts);
+                }
+                Ok(all)
+            }
+            Routed::Battery(level) => {
+                self.notify(|l| l.on_battery(level));
+                Ok(Produced::default())
+            }
+            Routed::ControlResponse(_) => Ok(Produced::default()),
+        }
+    }
+
+    /// `push_notification` for our wearable's data characteristic.
     pub fn push_frame(
         &self,
         device_id: &str,
         bytes: &[u8],
         receive_time_us: i64,
     ) -> Result<Produced, MonitorError> {
-        self.check_paired(device_id)?;
-        let mut batches = Vec::new();
-        {
-            let mut p = lock(&self.shared.pipeline);
-            p.decoder.push(bytes, receive_time_us, &mut batches)?;
-        }
-        let mut all = Produced::default();
-        for b in &batches {
-            let p = self.ingest(b)?;
-            all.events.extend(p.events);
-            all.minutes.extend(p.minutes);
-            all.alerts.extend(p.alerts);
-        }
-        Ok(all)
-    }
-
-    fn check_paired(&self, device_id: &str) -> Result<(), MonitorError> {
-        match self.shared.store.paired_device()? {
-            Some(d) if d.id == device_id => Ok(()),
-            Some(d) => Err(MonitorError::NotPairedDevice {
-                got: device_id.to_string(),
-                paired: d.id,
-            }),
-            None => Err(MonitorError::NoPairedDevice),
-        }
+        let data = crate::device::protocol::uuid_string(crate::device::protocol::DATA_UUID);
+        self.push_notification(device_id, &data, bytes, receive_time_us)
     }
 
     /// Stream counters of the current pipeline (frames, gaps, duplicates…).
     pub fn stream_stats(&self) -> StreamStats {
-        lock(&self.shared.pipeline).decoder.stats()
+        lock(&self.shared.pipeline).stream
     }
 
     pub fn is_running(&self) -> bool {
@@ -376,7 +394,7 @@ impl Monitor {
             let mut p = lock(&self.shared.pipeline);
             let produced = p.finish(&self.shared.store)?;
             let mut summary = p.summary.clone();
-            summary.stream = p.decoder.stats();
+            summary.stream = p.stream;
             *p = Pipeline::new(&self.shared.settings.classifier, now_ms());
             (produced, summary)
         };
@@ -503,6 +521,7 @@ fn run_simulated(
     let mut last_progress = Instant::now();
     let mut error: Option<String> = None;
     let mut batches = Vec::new();
+    let mut decoder = StreamDecoder::default();
     while !stop.load(Ordering::Relaxed) {
         let Some(frame) = frames.next_frame() else {
             break;
@@ -521,14 +540,11 @@ fn run_simulated(
             }
         }
         batches.clear();
-        let decoded =
-            lock(&monitor.shared.pipeline)
-                .decoder
-                .push(&frame.bytes, rx_us, &mut batches);
-        if let Err(e) = decoded {
+        if let Err(e) = decoder.push(&frame.bytes, rx_us, &mut batches) {
             // Counted by the decoder; the stream goes on.
             tracing::debug!(error = %e, "simulated frame rejected");
         }
+        lock(&monitor.shared.pipeline).stream = decoder.stats();
         for b in &batches {
             if let Err(e) = monitor.ingest(b) {
                 error = Some(e.to_string());
@@ -547,6 +563,14 @@ fn run_simulated(
         }
     }
     let Some(monitor) = upgrade() else { return };
+    batches.clear();
+    decoder.flush(&mut batches);
+    for b in &batches {
+        if let Err(e) = monitor.ingest(b) {
+            error.get_or_insert(e.to_string());
+        }
+    }
+    lock(&monitor.shared.pipeline).stream = decoder.stats();
     let summary = match monitor.finish_pipeline() {
         Ok(s) => s,
         Err(e) => {

@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use twitchwatch_core::device::protocol::{encode_frame, DataFrame};
+use twitchwatch_core::device::shell::ShellError;
 use twitchwatch_core::monitor::{
     Monitor, MonitorError, MonitorListener, MonitorSettings, SessionSummary, SimulatedSession,
 };
@@ -17,6 +18,7 @@ struct Recorder {
     minutes: Mutex<Vec<MinuteSummary>>,
     states: Mutex<Vec<ConnectionState>>,
     ended: Mutex<Option<(SessionSummary, Option<String>)>>,
+    battery: Mutex<Vec<u8>>,
 }
 
 impl MonitorListener for Recorder {
@@ -28,6 +30,9 @@ impl MonitorListener for Recorder {
     }
     fn on_connection(&self, s: &ConnectionState) {
         self.states.lock().unwrap().push(s.clone());
+    }
+    fn on_battery(&self, level: u8) {
+        self.battery.lock().unwrap().push(level);
     }
     fn on_session_end(&self, s: &SessionSummary, e: Option<&str>) {
         *self.ended.lock().unwrap() = Some((s.clone(), e.map(str::to_string)));
@@ -181,7 +186,9 @@ fn pushed_bytes_are_accepted_only_from_the_paired_device() {
         .unwrap();
     assert!(matches!(
         monitor.push_frame("CC:DD", &frame(0), 0),
-        Err(MonitorError::NotPairedDevice { .. })
+        Err(MonitorError::Notification(
+            ShellError::NotPairedDevice { .. }
+        ))
     ));
     let t0 = 1_700_000_000_000_000i64;
     for seq in 0..20u16 {
@@ -199,4 +206,17 @@ fn pushed_bytes_are_accepted_only_from_the_paired_device() {
     assert_eq!(stats.frames_ok, 21);
     assert_eq!(stats.frames_rejected, 1);
     assert_eq!(stats.samples_ok, 210);
+    // Battery notifications reach the listeners; a bad one is an error, not a crash.
+    let rec = Arc::new(Recorder::default());
+    monitor.add_listener(rec.clone());
+    monitor
+        .push_notification("AA:BB", "2a19", &[77], t0)
+        .unwrap();
+    assert!(monitor
+        .push_notification("AA:BB", "2a19", &[200], t0)
+        .is_err());
+    assert!(monitor
+        .push_notification("AA:BB", "not-a-uuid", &[1], t0)
+        .is_err());
+    assert_eq!(*rec.battery.lock().unwrap(), vec![77]);
 }
