@@ -243,7 +243,7 @@ pub(crate) fn evidence_lines(
         });
     }
     let mut events = evidence.events.clone();
-    events.sort_unstable_by(|a, b| b.start_ms.cmp(&a.start_ms));
+    events.sort_unstable_by_key(|e| std::cmp::Reverse(e.start_ms));
     for e in events.iter().take(EVIDENCE_EVENTS_LISTED) {
         let secs = (e.end_ms - e.start_ms).max(0) as f64 / 1000.0;
         let freq = e
