@@ -434,6 +434,19 @@ impl Monitor {
         };
         let frames = FrameSimulator::new(&scenario, config)?;
 
+        let speed = options.speed;
+        self.start_session("twitchwatch-sim", move |weak, stop| {
+            run_simulated(weak, frames, speed, duration_ms, stop)
+        })
+    }
+
+    /// Runs `body` on a session thread. The thread holds the monitor weakly: dropping the last
+    /// handle ends the session.
+    fn start_session(
+        &self,
+        name: &str,
+        body: impl FnOnce(Weak<Shared>, Arc<AtomicBool>) + Send + 'static,
+    ) -> Result<(), MonitorError> {
         let mut session = lock(&self.shared.session);
         if session
             .as_ref()
@@ -443,19 +456,35 @@ impl Monitor {
             return Err(MonitorError::AlreadyRunning);
         }
         let stop = Arc::new(AtomicBool::new(false));
-        // The session holds the monitor weakly: dropping the last handle ends the session.
         let weak = Arc::downgrade(&self.shared);
         let stop_flag = stop.clone();
-        let speed = options.speed;
         let thread = std::thread::Builder::new()
-            .name("twitchwatch-sim".into())
-            .spawn(move || run_simulated(weak, frames, speed, duration_ms, stop_flag))
-            .map_err(|e| MonitorError::Device(format!("cannot start the simulator thread: {e}")))?;
+            .name(name.into())
+            .spawn(move || body(weak, stop_flag))
+            .map_err(|e| MonitorError::Device(format!("cannot start the session thread: {e}")))?;
         *session = Some(Session {
             stop,
             thread: Some(thread),
         });
         Ok(())
+    }
+
+    /// Streams the paired wearable over Bluetooth (btleplug) in the background: connect, configure,
+    /// subscribe, reconnect on link loss; batches go through the classifier, store and rules. Returns at
+    /// once; connection state, battery and events reach the listeners.
+    #[cfg(feature = "ble")]
+    pub fn start_paired(
+        &self,
+        config: crate::device::link::LinkConfig,
+    ) -> Result<(), MonitorError> {
+        let device = self
+            .shared
+            .store
+            .paired_device()?
+            .ok_or(MonitorError::NoPairedDevice)?;
+        self.start_session("twitchwatch-ble", move |weak, stop| {
+            run_paired(weak, device, config, stop)
+        })
     }
 
     /// Asks the running session to stop; returns once it has stored everything and ended.
@@ -571,6 +600,11 @@ fn run_simulated(
         }
     }
     lock(&monitor.shared.pipeline).stream = decoder.stats();
+    end_session(&monitor, error);
+}
+
+/// Ends a session: stores what is left, tells the listeners.
+fn end_session(monitor: &Monitor, mut error: Option<String>) {
     let summary = match monitor.finish_pipeline() {
         Ok(s) => s,
         Err(e) => {
@@ -579,9 +613,72 @@ fn run_simulated(
         }
     };
     if let Some(e) = &error {
-        tracing::warn!(error = %e, "simulated session ended with an error");
+        tracing::warn!(error = %e, "session ended with an error");
     }
-    tracing::info!("simulated session ended");
     monitor.notify(|l| l.on_connection(&ConnectionState::Disconnected));
     monitor.notify(|l| l.on_session_end(&summary, error.as_deref()));
+}
+
+#[cfg(feature = "ble")]
+fn run_paired(
+    shared: Weak<Shared>,
+    device: crate::model::PairedDevice,
+    config: crate::device::link::LinkConfig,
+    stop: Arc<AtomicBool>,
+) {
+    use crate::device::link::{LinkEvent, LinkSession};
+    let upgrade = || shared.upgrade().map(|shared| Monitor { shared });
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            if let Some(m) = upgrade() {
+                end_session(&m, Some(format!("cannot start the Bluetooth runtime: {e}")));
+            }
+            return;
+        }
+    };
+    let error = runtime.block_on(async {
+        let mut link = LinkSession::start(device, config);
+        let mut error = None;
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            let event =
+                match tokio::time::timeout(Duration::from_millis(100), link.next_event()).await {
+                    Ok(Some(e)) => e,
+                    Ok(None) => break,
+                    Err(_) => continue,
+                };
+            let Some(monitor) = upgrade() else { break };
+            match event {
+                LinkEvent::Batch(b) => {
+                    if let Err(e) = monitor.ingest(&b) {
+                        error = Some(e.to_string());
+                        break;
+                    }
+                }
+                LinkEvent::State(s) => monitor.notify(|l| l.on_connection(&s)),
+                LinkEvent::Battery(p) => monitor.notify(|l| l.on_battery(p)),
+                LinkEvent::Stats(st) => {
+                    lock(&monitor.shared.pipeline).stream = st;
+                    monitor.notify(|l| l.on_progress(&st, None));
+                }
+                LinkEvent::DeviceInfo(info) => tracing::debug!(?info, "device information"),
+                LinkEvent::Rejected(reason) => tracing::debug!(%reason, "notification rejected"),
+                LinkEvent::Failed(reason) => {
+                    error = Some(reason);
+                    break;
+                }
+            }
+        }
+        link.stop().await;
+        error
+    });
+    if let Some(monitor) = upgrade() {
+        end_session(&monitor, error);
+    }
 }
