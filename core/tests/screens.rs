@@ -1046,6 +1046,34 @@ fn report_offers_formats_with_file_names_and_checks_the_target() {
 }
 
 #[test]
+fn report_export_writes_html_csv_and_json_files() {
+    let f = fixture();
+    // The report reads the real clock for "today"; record around now so the period holds data.
+    let now = ScreenModel::now_ms();
+    record_hours(&f.screens, now - 3_600_000, 1, 2);
+    let out = tempfile::tempdir().unwrap();
+    for format in [ExportFormat::Html, ExportFormat::Csv, ExportFormat::Json] {
+        let path = out
+            .path()
+            .join(format!("twitchwatch.{}", format.extension()));
+        let s = f
+            .screens
+            .export_report(format, 30, path.to_str().unwrap(), now)
+            .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        match s.last_export {
+            Some(ExportOutcome::Written { bytes, .. }) => assert_eq!(bytes, text.len() as u64),
+            other => panic!("{format:?}: {other:?}"),
+        }
+        match format {
+            ExportFormat::Html => assert!(text.contains("not a medical device")),
+            ExportFormat::Csv => assert!(text.lines().count() >= 2, "header and days: {text}"),
+            ExportFormat::Json => assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok()),
+        }
+    }
+}
+
+#[test]
 fn screen_model_is_shareable_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<ScreenModel>();

@@ -58,6 +58,8 @@ pub enum ScreenError {
     Rules(#[from] crate::rules::RulesError),
     #[error(transparent)]
     Journal(#[from] crate::journal::JournalError),
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
     #[error("{0}")]
     InvalidInput(String),
     #[error("{0}")]

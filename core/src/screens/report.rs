@@ -8,6 +8,7 @@ use jiff::ToSpan;
 use super::onboarding::Disclaimer;
 use super::{lock, ScreenError, ScreenModel};
 use crate::model::TimestampMs;
+use crate::report;
 use crate::store::local_date;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +85,7 @@ impl ScreenModel {
             (
                 ExportFormat::Csv,
                 "Spreadsheet (CSV)",
-                "Daily summaries, events and the journal as tables.",
+                "Daily summaries as a table.",
             ),
             (
                 ExportFormat::Json,
@@ -115,16 +116,14 @@ impl ScreenModel {
         })
     }
 
-    /// Writes the report or export to `path` (a file the shell's picker or cache dir chose).
-    ///
-    /// NOTE (issue 4): `core::report` is not written yet: the path and period are checked, then this
-    /// returns `NotAvailable`. When it lands, call it here and record `ExportOutcome::Written`.
+    /// Writes the report (HTML), the daily summaries (CSV) or everything (JSON) for the last
+    /// `period_days` days to `path`, a file the shell's document picker or cache folder chose.
     pub fn export_report(
         &self,
         format: ExportFormat,
         period_days: u32,
         path: &str,
-        _now_ms: TimestampMs,
+        now_ms: TimestampMs,
     ) -> Result<ReportState, ScreenError> {
         if !PERIODS.contains(&period_days) {
             return Err(ScreenError::InvalidInput(format!(
@@ -138,16 +137,77 @@ impl ScreenModel {
                 format.extension()
             )));
         }
-        match target.parent().filter(|p| !p.as_os_str().is_empty()) {
-            Some(parent) if !parent.is_dir() => {
-                let message = format!("the folder {} does not exist", parent.display());
-                *lock(&self.export) = Some(ExportOutcome::Failed {
-                    message: message.clone(),
-                });
-                return Err(ScreenError::InvalidInput(message));
+        let result = self.write_export(format, period_days, target, now_ms);
+        let outcome = match &result {
+            Ok(bytes) => ExportOutcome::Written {
+                path: target.display().to_string(),
+                bytes: *bytes,
+            },
+            Err(e) => ExportOutcome::Failed {
+                message: e.to_string(),
+            },
+        };
+        *lock(&self.export) = Some(outcome);
+        result?;
+        self.report(now_ms)
+    }
+
+    fn write_export(
+        &self,
+        format: ExportFormat,
+        period_days: u32,
+        target: &Path,
+        now_ms: TimestampMs,
+    ) -> Result<u64, ScreenError> {
+        if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !parent.is_dir() {
+                return Err(ScreenError::InvalidInput(format!(
+                    "the folder {} does not exist",
+                    parent.display()
+                )));
             }
-            _ => {}
         }
-        Err(ScreenError::NotAvailable("exporting the report"))
+        let store = self.store();
+        let to = local_date(&store.time_zone(), now_ms);
+        let from = to
+            .checked_sub((i64::from(period_days) - 1).days())
+            .map_err(|e| {
+                ScreenError::InvalidInput(format!("cannot go back {period_days} days: {e}"))
+            })?;
+        match format {
+            ExportFormat::Html => {
+                report::write_html(store, now_ms, Some(from), Some(to), target)?;
+            }
+            ExportFormat::Csv => {
+                // One file for the share sheet: the daily summaries (other sections need a folder).
+                report::export(
+                    store,
+                    now_ms,
+                    report::ExportFormat::Csv,
+                    &[report::ExportSection::Days],
+                    Some(from),
+                    Some(to),
+                    target,
+                )?;
+            }
+            ExportFormat::Json => {
+                report::export(
+                    store,
+                    now_ms,
+                    report::ExportFormat::Json,
+                    &[],
+                    Some(from),
+                    Some(to),
+                    target,
+                )?;
+            }
+        }
+        std::fs::metadata(target)
+            .map(|m| m.len())
+            .map_err(|source| ScreenError::Io {
+                action: "check the written file",
+                path: target.to_path_buf(),
+                source,
+            })
     }
 }
