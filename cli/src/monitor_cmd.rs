@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use twitchwatch_core::alerts::{Alert, AlertListener, ListenerError};
 use twitchwatch_core::device::simulator::{Placement, SimConfig};
 use twitchwatch_core::monitor::{
     Monitor, MonitorListener, MonitorSettings, SessionSummary, SimulatedSession,
@@ -41,6 +42,9 @@ pub struct MonitorArgs {
     /// Print JSON lines (as `classify` does) instead of human-readable lines.
     #[arg(long)]
     json: bool,
+    /// Bluetooth adapter to use for the paired wearable (e.g. hci0); needed only with several.
+    #[arg(long, conflicts_with = "simulate")]
+    adapter: Option<String>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -74,7 +78,7 @@ pub fn parse_duration_s(text: &str) -> Result<f32, String> {
 struct Printer {
     bar: ProgressBar,
     json: bool,
-    done: Mutex<Option<mpsc::Sender<(SessionSummary, Option<String>)>>>,
+    done: Mutex<Option<mpsc::Sender<SessionEnd>>>,
 }
 
 impl Printer {
@@ -85,6 +89,16 @@ impl Printer {
             use std::io::Write;
             let _ = writeln!(std::io::stdout().lock(), "{line}");
         });
+    }
+}
+
+impl AlertListener for Printer {
+    fn on_alert(&self, alert: &Alert) -> Result<(), ListenerError> {
+        self.print(format!(
+            "ALERT [{:?}] {}: {}",
+            alert.severity, alert.title, alert.message
+        ));
+        Ok(())
     }
 }
 
@@ -125,12 +139,6 @@ impl MonitorListener for Printer {
 }
 
 pub fn run(data_dir: &Path, args: MonitorArgs) -> anyhow::Result<()> {
-    if !args.simulate {
-        anyhow::bail!(
-            "no wearable to stream from: pass --simulate for the built-in simulated wearable \
-             (Bluetooth monitoring is `twitchwatch pair ID` then `twitchwatch monitor`)"
-        );
-    }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
     let monitor = Monitor::open(data_dir, MonitorSettings::default())?;
@@ -145,7 +153,25 @@ pub fn run(data_dir: &Path, args: MonitorArgs) -> anyhow::Result<()> {
         json: args.json,
         done: Mutex::new(Some(tx)),
     });
-    monitor.add_listener(printer);
+    monitor.add_listener(printer.clone());
+    monitor.add_alert_listener(printer);
+    if !args.simulate {
+        if monitor.store().paired_device()?.is_none() {
+            anyhow::bail!(
+                "no wearable is paired: run `twitchwatch scan`, then `twitchwatch pair ID`; \
+                 or pass --simulate for the built-in simulated wearable"
+            );
+        }
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        monitor.start_paired(twitchwatch_core::device::link::LinkConfig {
+            adapter: args.adapter.clone(),
+            ..Default::default()
+        })?;
+        return wait_for_end(&monitor, rx, &bar, data_dir);
+    }
     let config = SimConfig {
         seed: args.seed,
         sample_rate_hz: args.rate,
@@ -161,6 +187,17 @@ pub fn run(data_dir: &Path, args: MonitorArgs) -> anyhow::Result<()> {
         speed: args.speed,
         config,
     })?;
+    wait_for_end(&monitor, rx, &bar, data_dir)
+}
+
+type SessionEnd = (SessionSummary, Option<String>);
+
+fn wait_for_end(
+    monitor: &Monitor,
+    rx: mpsc::Receiver<SessionEnd>,
+    bar: &ProgressBar,
+    data_dir: &Path,
+) -> anyhow::Result<()> {
     {
         let monitor = monitor.clone();
         // Ctrl-C ends the session cleanly: open events and the partial minute are stored.
