@@ -422,6 +422,23 @@ impl TwitchWatch {
     }
 }
 
+impl Drop for TwitchWatch {
+    fn drop(&mut self) {
+        // The app let go (Kotlin `close()`, Swift deinit, GC): end the session here, so the store is
+        // released and no listener runs after this returns. The core's own drop is lazier: its session
+        // thread holds the monitor during a frame and may deliver one more batch.
+        // A listener that drops the last reference runs on the session thread itself, where joining
+        // would wait on ourselves; there the core ends the session when the thread lets go.
+        // (Thread names are the core's `start_session` names; a core `is_session_thread()` would be cleaner.)
+        let on_session_thread = std::thread::current()
+            .name()
+            .is_some_and(|n| n == "twitchwatch-sim" || n == "twitchwatch-ble");
+        if !on_session_thread {
+            self.0.stop();
+        }
+    }
+}
+
 /// The simulator's built-in scenarios, for the demo mode's picker.
 #[uniffi::export]
 pub fn simulator_scenarios() -> Vec<ScenarioInfo> {
