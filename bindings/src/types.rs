@@ -346,7 +346,7 @@ pub struct Settings {
 }
 
 /// How to open the store; every field has a sensible default.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[derive(Debug, Clone, Default, PartialEq, uniffi::Record)]
 pub struct OpenOptions {
     /// Keep raw sensor samples (large: ~2 MB per hour at 100 Hz).
     #[uniffi(default = false)]
@@ -354,15 +354,6 @@ pub struct OpenOptions {
     /// Default retention when the user has not chosen one.
     #[uniffi(default = None)]
     pub retention_days: Option<u32>,
-}
-
-impl Default for OpenOptions {
-    fn default() -> Self {
-        Self {
-            keep_raw_samples: false,
-            retention_days: None,
-        }
-    }
 }
 
 /// Totals of one monitoring session, given when it ends.
