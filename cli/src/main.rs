@@ -1,8 +1,10 @@
 //! `twitchwatch`: the desktop shell over twitchwatch-core. It parses arguments, prints, and nothing more;
 //! every decision is the core's.
 
+mod care_cmd;
 mod classify_cmd;
 mod history_cmd;
+mod journal_cmd;
 mod monitor_cmd;
 mod output;
 
@@ -38,6 +40,21 @@ enum Command {
     History(history_cmd::HistoryArgs),
     /// List the simulator's built-in scenarios.
     Scenarios,
+    /// The lifestyle journal: one entry per day (caffeine, sleep, stress, medications…).
+    #[command(subcommand)]
+    Journal(journal_cmd::JournalCommand),
+    /// Record a symptom check-in (where twitching is felt, red-flag symptoms); alerts are evaluated at once.
+    Checkin(journal_cmd::CheckinArgs),
+    /// Red-flag and lifestyle alerts: list (evaluates the rules now) and acknowledge.
+    #[command(subcommand)]
+    Alerts(care_cmd::AlertsCommand),
+    /// The rules, the medical text each rests on, and their adjustable thresholds.
+    #[command(subcommand)]
+    Rules(care_cmd::RulesCommand),
+    /// Write a self-contained HTML report for a doctor.
+    Report(care_cmd::ReportArgs),
+    /// Export events, minutes, day summaries, the journal and check-ins as CSV or JSON.
+    Export(care_cmd::ExportArgs),
 }
 
 fn data_dir(cli_value: Option<PathBuf>) -> anyhow::Result<PathBuf> {
@@ -77,6 +94,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Monitor(args) => monitor_cmd::run(&data_dir(cli.data_dir)?, args),
         Command::Classify(args) => classify_cmd::run(args),
         Command::History(args) => history_cmd::run(&data_dir(cli.data_dir)?, args),
+        Command::Journal(c) => journal_cmd::run(&data_dir(cli.data_dir)?, c),
+        Command::Checkin(args) => journal_cmd::run_checkin(&data_dir(cli.data_dir)?, args),
+        Command::Alerts(c) => care_cmd::run_alerts(&data_dir(cli.data_dir)?, c),
+        Command::Rules(c) => care_cmd::run_rules(&data_dir(cli.data_dir)?, c),
+        Command::Report(args) => care_cmd::run_report(&data_dir(cli.data_dir)?, args),
+        Command::Export(args) => care_cmd::run_export(&data_dir(cli.data_dir)?, args),
         Command::Scenarios => {
             for s in twitchwatch_core::device::simulator::builtin_scenarios() {
                 println!(

@@ -1,0 +1,231 @@
+//! `twitchwatch alerts list|ack`, `rules list|set|reset`, `report` and `export`: what the rules
+//! found, their thresholds, the doctor's report and the data export.
+
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+use twitchwatch_core::alerts::{Alert, AlertCenter, AlertStatus};
+use twitchwatch_core::model::AlertSeverity;
+use twitchwatch_core::report::{self, ExportFormat, ExportSection};
+use twitchwatch_core::rules::{RuleParams, PARAMETERS, RULES};
+
+use crate::journal_cmd::{now_ms, open_store};
+
+#[derive(clap::Subcommand)]
+pub enum AlertsCommand {
+    /// Evaluate the rules now and list the open alerts (`--all` adds resolved ones).
+    List {
+        #[arg(long)]
+        all: bool,
+        /// Print JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Acknowledge an alert: it stays quiet until new evidence or a higher severity.
+    Ack {
+        /// The alert id shown by `alerts list` (e.g. persistence, lifestyle:caffeine).
+        id: String,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum RulesCommand {
+    /// Every rule (with the sentence of the medical text it rests on) and every threshold.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a threshold within its safe bounds, e.g. `rules set lifestyle.caffeine_mg_above 300`.
+    Set { key: String, value: f64 },
+    /// Restore a threshold's default.
+    Reset { key: String },
+}
+
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// Where to write the HTML page.
+    #[arg(long)]
+    out: PathBuf,
+    /// First day (YYYY-MM-DD); default 89 days before --to.
+    #[arg(long)]
+    from: Option<Date>,
+    /// Last day (YYYY-MM-DD); default today.
+    #[arg(long)]
+    to: Option<Date>,
+}
+
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    /// csv or json.
+    #[arg(long)]
+    format: ExportFormat,
+    /// JSON: a file. CSV: a file for one section, a folder for several.
+    #[arg(long)]
+    out: PathBuf,
+    /// Sections: events, minutes, days, journal, checkins (comma-separated; default all).
+    #[arg(long, value_delimiter = ',')]
+    section: Vec<ExportSection>,
+    #[arg(long)]
+    from: Option<Date>,
+    #[arg(long)]
+    to: Option<Date>,
+}
+
+fn severity_label(s: AlertSeverity) -> &'static str {
+    match s {
+        AlertSeverity::Info => "INFO",
+        AlertSeverity::Advice => "ADVICE",
+        AlertSeverity::SeeADoctor => "SEE A DOCTOR",
+        AlertSeverity::Urgent => "URGENT",
+    }
+}
+
+/// Prints one alert: severity, id, message and evidence facts.
+pub fn print_alert(a: &Alert, tz: &jiff::tz::TimeZone, new: bool) {
+    let when = jiff::Timestamp::from_millisecond(a.last_seen_ms)
+        .map(|t| {
+            t.to_zoned(tz.clone())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default();
+    println!(
+        "{}[{}] {}  ({}, {}, id: {})",
+        if new { "NEW " } else { "" },
+        severity_label(a.severity),
+        a.title,
+        a.status.as_str(),
+        when,
+        a.id
+    );
+    println!("    {}", a.message);
+    for fact in &a.evidence.facts {
+        println!("    - {fact}");
+    }
+    if !a.evidence.days.is_empty() {
+        println!("    - days: {}", report::date_ranges(&a.evidence.days));
+    }
+}
+
+pub fn run_alerts(data_dir: &Path, command: AlertsCommand) -> anyhow::Result<()> {
+    let store = open_store(data_dir)?;
+    let tz = store.time_zone();
+    let center = AlertCenter::new(store.clone());
+    match command {
+        AlertsCommand::List { all, json } => {
+            let raised = center.evaluate(&store, now_ms())?;
+            let alerts: Vec<Alert> = center
+                .alerts()?
+                .into_iter()
+                .filter(|a| all || a.is_live())
+                .collect();
+            if alerts.is_empty() && !json {
+                println!("no open alerts");
+            }
+            for a in &alerts {
+                if json {
+                    println!("{}", serde_json::to_string(a)?);
+                } else {
+                    print_alert(a, &tz, raised.iter().any(|r| r.id == a.id));
+                }
+            }
+        }
+        AlertsCommand::Ack { id } => {
+            let a = center.acknowledge(&id, now_ms())?;
+            match a.status {
+                AlertStatus::Resolved => println!("{id} is already resolved"),
+                _ => println!("acknowledged {id}; it stays quiet until its evidence changes"),
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn run_rules(data_dir: &Path, command: RulesCommand) -> anyhow::Result<()> {
+    let store = open_store(data_dir)?;
+    let center = AlertCenter::new(store.clone());
+    match command {
+        RulesCommand::List { json } => {
+            let params: RuleParams = center.params(&store)?;
+            if json {
+                for r in RULES {
+                    println!("{}", serde_json::to_string(r)?);
+                }
+                for p in PARAMETERS {
+                    let mut v = serde_json::to_value(p)?;
+                    v["value"] = serde_json::json!(params.get(p.key));
+                    println!("{v}");
+                }
+                return Ok(());
+            }
+            for r in RULES {
+                println!(
+                    "{:<24} {:<13} {}",
+                    r.id.as_str(),
+                    severity_label(r.severity),
+                    r.title
+                );
+                println!("    checks: {}", r.checks);
+                println!("    basis:  \"{}\"", r.seed_sentence);
+            }
+            println!();
+            println!(
+                "{:<46} {:>8} {:>8}  {:<17} unit",
+                "threshold", "value", "default", "safe bounds"
+            );
+            for p in PARAMETERS {
+                let value = params.get(p.key).unwrap_or(p.default);
+                println!(
+                    "{:<46} {:>8} {:>8}  {:<17} {}",
+                    p.key,
+                    value,
+                    p.default,
+                    format!("{}..={}", p.min, p.max),
+                    p.unit
+                );
+            }
+        }
+        RulesCommand::Set { key, value } => {
+            center.set_param(&key, Some(value))?;
+            println!("{key} = {value}");
+        }
+        RulesCommand::Reset { key } => {
+            center.set_param(&key, None)?;
+            println!("{key} restored to its default");
+        }
+    }
+    Ok(())
+}
+
+pub fn run_report(data_dir: &Path, args: ReportArgs) -> anyhow::Result<()> {
+    let store = open_store(data_dir)?;
+    let data = report::write_html(&store, now_ms(), args.from, args.to, &args.out)?;
+    println!(
+        "wrote {} ({} to {}, {} alerts)",
+        args.out.display(),
+        data.from,
+        data.to,
+        data.alerts.iter().filter(|a| a.is_live()).count()
+    );
+    Ok(())
+}
+
+pub fn run_export(data_dir: &Path, args: ExportArgs) -> anyhow::Result<()> {
+    let store = open_store(data_dir)?;
+    let summary = report::export(
+        &store,
+        now_ms(),
+        args.format,
+        &args.section,
+        args.from,
+        args.to,
+        &args.out,
+    )?;
+    for (section, rows) in &summary.rows {
+        println!("{:<9} {rows} rows", section.as_str());
+    }
+    for f in &summary.files {
+        println!("wrote {}", f.display());
+    }
+    Ok(())
+}

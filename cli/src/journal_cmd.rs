@@ -1,0 +1,364 @@
+//! `twitchwatch journal add|edit|list|delete|drinks` and `twitchwatch checkin`: the lifestyle
+//! journal and symptom check-ins. Validation is the core's; this file parses and prints.
+
+use std::path::Path;
+
+use anyhow::Context;
+use jiff::civil::Date;
+use twitchwatch_core::alerts::AlertCenter;
+use twitchwatch_core::journal::{
+    BodySite, CheckIn, Drink, Hydration, JournalEntry, Medication, MedicationClass, Supplement,
+    SupplementKind, Symptom,
+};
+use twitchwatch_core::store::{Store, StoreOptions};
+
+use crate::care_cmd::print_alert;
+
+#[derive(clap::Subcommand)]
+pub enum JournalCommand {
+    /// Record a day (creates it, or adds the given fields to the existing entry).
+    Add(EntryArgs),
+    /// Change fields of an existing day's entry.
+    Edit(EntryArgs),
+    /// List entries (default: the last 14 days).
+    List {
+        /// First day (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<Date>,
+        /// Last day (YYYY-MM-DD), default today.
+        #[arg(long)]
+        to: Option<Date>,
+        /// Print JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a day's entry.
+    Delete {
+        /// The day (YYYY-MM-DD).
+        date: Date,
+    },
+    /// Show the drinks `--drink` knows and their caffeine.
+    Drinks,
+}
+
+#[derive(clap::Args)]
+pub struct EntryArgs {
+    /// The day (YYYY-MM-DD); default today.
+    #[arg(long)]
+    date: Option<Date>,
+    /// Total caffeine for the day in mg (replaces the recorded total).
+    #[arg(long, allow_negative_numbers = true)]
+    caffeine_mg: Option<f32>,
+    /// A drink, optionally with servings: espresso, coffee:2, cola, energy_drink… (repeatable; adds caffeine).
+    #[arg(long = "drink", value_name = "DRINK[:SERVINGS]")]
+    drinks: Vec<String>,
+    /// Hours slept the night before.
+    #[arg(long, allow_negative_numbers = true)]
+    sleep_hours: Option<f32>,
+    /// Sleep quality 1 (very poor) – 5 (very good).
+    #[arg(long)]
+    sleep_quality: Option<u8>,
+    /// Stress 0–10.
+    #[arg(long)]
+    stress: Option<u8>,
+    /// How hydrated: poor, fair, good.
+    #[arg(long)]
+    hydration: Option<String>,
+    /// Water drunk, in ml.
+    #[arg(long)]
+    water_ml: Option<u32>,
+    /// Physical strain / exertion 0–10.
+    #[arg(long)]
+    exertion: Option<u8>,
+    /// Nicotine in mg (a cigarette delivers about 1–2 mg).
+    #[arg(long, allow_negative_numbers = true)]
+    nicotine_mg: Option<f32>,
+    /// A medication taken that day: NAME:CLASS[:STARTED] with CLASS one of stimulant,
+    /// antidepressant, diuretic, corticosteroid, other (repeatable).
+    #[arg(long = "medication", value_name = "NAME:CLASS[:YYYY-MM-DD]")]
+    medications: Vec<String>,
+    /// Remove the day's medications before adding the given ones.
+    #[arg(long)]
+    clear_medications: bool,
+    /// A supplement: magnesium, potassium, calcium, electrolytes, other, optionally :MG (repeatable).
+    #[arg(long = "supplement", value_name = "KIND[:MG]")]
+    supplements: Vec<String>,
+    /// Free-text note (replaces the existing note).
+    #[arg(long)]
+    note: Option<String>,
+}
+
+#[derive(clap::Args)]
+pub struct CheckinArgs {
+    /// Where twitching is felt: left_hand, right_hand, left_forearm, right_forearm, left_upper_arm,
+    /// right_upper_arm, face, tongue, trunk, legs, feet (repeatable or comma-separated).
+    #[arg(long = "site", value_delimiter = ',')]
+    sites: Vec<String>,
+    /// Symptoms: weakness, fine_motor_difficulty, muscle_wasting, difficulty_swallowing,
+    /// difficulty_speaking (repeatable or comma-separated).
+    #[arg(long = "symptom", value_delimiter = ',')]
+    symptoms: Vec<String>,
+    /// Free-text note.
+    #[arg(long)]
+    note: Option<String>,
+    /// List the check-ins of the last N days instead of adding one.
+    #[arg(long, value_name = "DAYS", conflicts_with_all = ["sites", "symptoms", "note", "delete"])]
+    list: Option<u32>,
+    /// Delete the check-in with this id (from --list).
+    #[arg(long, value_name = "ID")]
+    delete: Option<i64>,
+}
+
+pub(crate) fn open_store(data_dir: &Path) -> anyhow::Result<Store> {
+    Store::open(data_dir, StoreOptions::default())
+        .with_context(|| format!("opening the history at {}", data_dir.display()))
+}
+
+pub(crate) fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+pub(crate) fn today(store: &Store) -> Date {
+    jiff::Timestamp::now().to_zoned(store.time_zone()).date()
+}
+
+fn parse_medication(s: &str) -> anyhow::Result<Medication> {
+    let mut parts = s.splitn(3, ':');
+    let name = parts.next().unwrap_or_default().trim().to_string();
+    let class: MedicationClass = parts
+        .next()
+        .context("a medication needs a class: NAME:CLASS, e.g. salbutamol:stimulant")?
+        .parse()?;
+    let started_on = match parts.next() {
+        Some(d) => Some(
+            d.trim()
+                .parse::<Date>()
+                .with_context(|| format!("'{d}' is not a date (YYYY-MM-DD)"))?,
+        ),
+        None => None,
+    };
+    Ok(Medication {
+        name,
+        class,
+        started_on,
+    })
+}
+
+fn parse_supplement(s: &str) -> anyhow::Result<Supplement> {
+    let (kind, dose) = match s.split_once(':') {
+        Some((k, d)) => (
+            k,
+            Some(
+                d.trim()
+                    .parse::<f32>()
+                    .with_context(|| format!("'{d}' is not a dose in mg"))?,
+            ),
+        ),
+        None => (s, None),
+    };
+    Ok(Supplement {
+        kind: kind.parse::<SupplementKind>()?,
+        dose_mg: dose,
+    })
+}
+
+fn apply(entry: &mut JournalEntry, args: &EntryArgs) -> anyhow::Result<()> {
+    if let Some(v) = args.caffeine_mg {
+        entry.caffeine_mg = Some(v);
+        entry.drinks.clear();
+    }
+    for d in &args.drinks {
+        let (name, servings) = match d.split_once(':') {
+            Some((n, s)) => (
+                n,
+                s.trim()
+                    .parse::<u8>()
+                    .with_context(|| format!("'{s}' is not a number of servings (1-255)"))?,
+            ),
+            None => (d.as_str(), 1),
+        };
+        entry.add_drink(name.parse::<Drink>()?, servings);
+    }
+    if args.sleep_hours.is_some() {
+        entry.sleep_hours = args.sleep_hours;
+    }
+    if args.sleep_quality.is_some() {
+        entry.sleep_quality_1_5 = args.sleep_quality;
+    }
+    if args.stress.is_some() {
+        entry.stress_0_10 = args.stress;
+    }
+    if let Some(h) = &args.hydration {
+        entry.hydration = Some(h.parse::<Hydration>()?);
+    }
+    if args.water_ml.is_some() {
+        entry.water_ml = args.water_ml;
+    }
+    if args.exertion.is_some() {
+        entry.exertion_0_10 = args.exertion;
+    }
+    if args.nicotine_mg.is_some() {
+        entry.nicotine_mg = args.nicotine_mg;
+    }
+    if args.clear_medications {
+        entry.medications.clear();
+    }
+    for m in &args.medications {
+        let med = parse_medication(m)?;
+        entry
+            .medications
+            .retain(|x| !x.name.eq_ignore_ascii_case(&med.name));
+        entry.medications.push(med);
+    }
+    for s in &args.supplements {
+        entry.supplements.push(parse_supplement(s)?);
+    }
+    if let Some(n) = &args.note {
+        entry.notes = n.clone();
+    }
+    Ok(())
+}
+
+fn entry_line(e: &JournalEntry) -> String {
+    let opt = |v: Option<String>| v.unwrap_or_else(|| "–".into());
+    let meds: Vec<String> = e
+        .medications
+        .iter()
+        .map(|m| format!("{} ({})", m.name, m.class.as_str()))
+        .collect();
+    format!(
+        "{}  caffeine {:>5} mg  sleep {:>4} h{}  stress {:>2}  hydration {:<5}  exertion {:>2}  nicotine {:>4}{}{}",
+        e.date,
+        opt(e.caffeine_mg.map(|v| format!("{v:.0}"))),
+        opt(e.sleep_hours.map(|v| format!("{v:.1}"))),
+        e.sleep_quality_1_5.map(|q| format!(" ({q}/5)")).unwrap_or_default(),
+        opt(e.stress_0_10.map(|v| v.to_string())),
+        opt(e.hydration.map(|h| format!("{h:?}").to_lowercase()).or(e.water_ml.map(|ml| format!("{ml}ml")))),
+        opt(e.exertion_0_10.map(|v| v.to_string())),
+        opt(e.nicotine_mg.map(|v| format!("{v:.0}"))),
+        if meds.is_empty() { String::new() } else { format!("  meds: {}", meds.join(", ")) },
+        if e.notes.is_empty() { String::new() } else { format!("  note: {}", e.notes) },
+    )
+}
+
+pub fn run(data_dir: &Path, command: JournalCommand) -> anyhow::Result<()> {
+    if let JournalCommand::Drinks = command {
+        for d in Drink::ALL {
+            println!(
+                "{:<16} {:>4.0} mg caffeine per serving",
+                d.as_str(),
+                d.caffeine_mg()
+            );
+        }
+        return Ok(());
+    }
+    let store = open_store(data_dir)?;
+    let now = now_ms();
+    match command {
+        JournalCommand::Add(args) => {
+            let date = args.date.unwrap_or_else(|| today(&store));
+            let mut entry = store
+                .journal_entry(date)?
+                .unwrap_or_else(|| JournalEntry::new(date));
+            apply(&mut entry, &args)?;
+            store.put_journal_entry(&entry, now)?;
+            println!("saved {}", entry_line(&entry));
+        }
+        JournalCommand::Edit(args) => {
+            let date = args.date.unwrap_or_else(|| today(&store));
+            let mut result = Ok(());
+            let entry = store.edit_journal_entry(date, now, |e| result = apply(e, &args))?;
+            result?;
+            println!("saved {}", entry_line(&entry));
+        }
+        JournalCommand::List { from, to, json } => {
+            let to = to.unwrap_or_else(|| today(&store));
+            let from =
+                from.unwrap_or_else(|| to.checked_sub(jiff::Span::new().days(13)).unwrap_or(to));
+            let entries = store.journal_entries(from, to)?;
+            if entries.is_empty() && !json {
+                println!("no journal entries from {from} to {to}");
+            }
+            for e in &entries {
+                if json {
+                    println!("{}", serde_json::to_string(e)?);
+                } else {
+                    println!("{}", entry_line(e));
+                }
+            }
+        }
+        JournalCommand::Delete { date } => {
+            if store.delete_journal_entry(date)? {
+                println!("deleted the entry for {date}");
+            } else {
+                anyhow::bail!("no journal entry for {date}");
+            }
+        }
+        JournalCommand::Drinks => {}
+    }
+    Ok(())
+}
+
+pub fn run_checkin(data_dir: &Path, args: CheckinArgs) -> anyhow::Result<()> {
+    let store = open_store(data_dir)?;
+    let tz = store.time_zone();
+    let now = now_ms();
+    if let Some(id) = args.delete {
+        if store.delete_checkin(id)? {
+            println!("deleted check-in {id}");
+            return Ok(());
+        }
+        anyhow::bail!("no check-in with id {id}; `twitchwatch checkin --list 30` shows the ids");
+    }
+    if let Some(days) = args.list {
+        let from = now.saturating_sub(days as i64 * 86_400_000);
+        let list = store.checkins_in_range(from, now.saturating_add(60_001))?;
+        if list.is_empty() {
+            println!("no check-ins in the last {days} days");
+        }
+        for c in list {
+            let when = jiff::Timestamp::from_millisecond(c.at_ms)?
+                .to_zoned(tz.clone())
+                .strftime("%Y-%m-%d %H:%M");
+            let sites: Vec<&str> = c.twitch_sites.iter().map(|s| s.as_str()).collect();
+            let symptoms: Vec<&str> = c.symptoms.iter().map(|s| s.as_str()).collect();
+            println!(
+                "{:<14} {when}  sites: {:<30} symptoms: {}{}",
+                c.at_ms,
+                if sites.is_empty() {
+                    "–".to_string()
+                } else {
+                    sites.join(",")
+                },
+                if symptoms.is_empty() {
+                    "–".to_string()
+                } else {
+                    symptoms.join(",")
+                },
+                if c.note.is_empty() {
+                    String::new()
+                } else {
+                    format!("  note: {}", c.note)
+                }
+            );
+        }
+        return Ok(());
+    }
+    let mut checkin = CheckIn::new(now);
+    for s in &args.sites {
+        checkin.twitch_sites.insert(s.parse::<BodySite>()?);
+    }
+    for s in &args.symptoms {
+        checkin.symptoms.insert(s.parse::<Symptom>()?);
+    }
+    if let Some(n) = args.note {
+        checkin.note = n;
+    }
+    let center = AlertCenter::new(store.clone());
+    let (stored, raised) = center.record_checkin(&checkin, now)?;
+    println!("check-in {} saved", stored.at_ms);
+    for a in &raised {
+        print_alert(a, &tz, true);
+    }
+    Ok(())
+}
