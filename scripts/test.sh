@@ -14,8 +14,8 @@ cargo fmt --all -- --check
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "cargo test (workspace)"
-cargo test --workspace --locked
+step "cargo test (workspace; the BLE tests run below, against the emulator on a private bus)"
+cargo test --workspace --locked --exclude twitchwatch-bluez-emulator
 
 for suite in tests/ble/run.sh tests/bindings/run.sh scripts/build-mobile.sh tests/apps/run.sh; do
   if [ -f "$suite" ]; then
