@@ -11,6 +11,17 @@ use twitchwatch_core::rules::{RuleParams, PARAMETERS, RULES};
 
 use crate::journal_cmd::{now_ms, open_store};
 
+/// Prints a line to stdout; a closed pipe (`| head`) ends the command quietly instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout().lock(), $($arg)*).is_err() {
+            return Ok(());
+        }
+    }};
+}
+pub(crate) use outln;
+
 #[derive(clap::Subcommand)]
 pub enum AlertsCommand {
     /// Evaluate the rules now and list the open alerts (`--all` adds resolved ones).
@@ -81,7 +92,9 @@ fn severity_label(s: AlertSeverity) -> &'static str {
 }
 
 /// Prints one alert: severity, id, message and evidence facts.
-pub fn print_alert(a: &Alert, tz: &jiff::tz::TimeZone, new: bool) {
+pub fn print_alert(a: &Alert, tz: &jiff::tz::TimeZone, new: bool) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut o = std::io::stdout().lock();
     let when = jiff::Timestamp::from_millisecond(a.last_seen_ms)
         .map(|t| {
             t.to_zoned(tz.clone())
@@ -89,7 +102,8 @@ pub fn print_alert(a: &Alert, tz: &jiff::tz::TimeZone, new: bool) {
                 .to_string()
         })
         .unwrap_or_default();
-    println!(
+    writeln!(
+        o,
         "{}[{}] {}  ({}, {}, id: {})",
         if new { "NEW " } else { "" },
         severity_label(a.severity),
@@ -97,14 +111,15 @@ pub fn print_alert(a: &Alert, tz: &jiff::tz::TimeZone, new: bool) {
         a.status.as_str(),
         when,
         a.id
-    );
-    println!("    {}", a.message);
+    )?;
+    writeln!(o, "    {}", a.message)?;
     for fact in &a.evidence.facts {
-        println!("    - {fact}");
+        writeln!(o, "    - {fact}")?;
     }
     if !a.evidence.days.is_empty() {
-        println!("    - days: {}", report::date_ranges(&a.evidence.days));
+        writeln!(o, "    - days: {}", report::date_ranges(&a.evidence.days))?;
     }
+    Ok(())
 }
 
 pub fn run_alerts(data_dir: &Path, command: AlertsCommand) -> anyhow::Result<()> {
@@ -120,21 +135,23 @@ pub fn run_alerts(data_dir: &Path, command: AlertsCommand) -> anyhow::Result<()>
                 .filter(|a| all || a.is_live())
                 .collect();
             if alerts.is_empty() && !json {
-                println!("no open alerts");
+                outln!("no open alerts");
             }
             for a in &alerts {
                 if json {
-                    println!("{}", serde_json::to_string(a)?);
+                    outln!("{}", serde_json::to_string(a)?);
                 } else {
-                    print_alert(a, &tz, raised.iter().any(|r| r.id == a.id));
+                    if print_alert(a, &tz, raised.iter().any(|r| r.id == a.id)).is_err() {
+                        return Ok(());
+                    }
                 }
             }
         }
         AlertsCommand::Ack { id } => {
             let a = center.acknowledge(&id, now_ms())?;
             match a.status {
-                AlertStatus::Resolved => println!("{id} is already resolved"),
-                _ => println!("acknowledged {id}; it stays quiet until its evidence changes"),
+                AlertStatus::Resolved => outln!("{id} is already resolved"),
+                _ => outln!("acknowledged {id}; it stays quiet until its evidence changes"),
             }
         }
     }
@@ -149,33 +166,36 @@ pub fn run_rules(data_dir: &Path, command: RulesCommand) -> anyhow::Result<()> {
             let params: RuleParams = center.params(&store)?;
             if json {
                 for r in RULES {
-                    println!("{}", serde_json::to_string(r)?);
+                    outln!("{}", serde_json::to_string(r)?);
                 }
                 for p in PARAMETERS {
                     let mut v = serde_json::to_value(p)?;
                     v["value"] = serde_json::json!(params.get(p.key));
-                    println!("{v}");
+                    outln!("{v}");
                 }
                 return Ok(());
             }
             for r in RULES {
-                println!(
+                outln!(
                     "{:<24} {:<13} {}",
                     r.id.as_str(),
                     severity_label(r.severity),
                     r.title
                 );
-                println!("    checks: {}", r.checks);
-                println!("    basis:  \"{}\"", r.seed_sentence);
+                outln!("    checks: {}", r.checks);
+                outln!("    basis:  \"{}\"", r.seed_sentence);
             }
-            println!();
-            println!(
+            outln!("");
+            outln!(
                 "{:<46} {:>8} {:>8}  {:<17} unit",
-                "threshold", "value", "default", "safe bounds"
+                "threshold",
+                "value",
+                "default",
+                "safe bounds"
             );
             for p in PARAMETERS {
                 let value = params.get(p.key).unwrap_or(p.default);
-                println!(
+                outln!(
                     "{:<46} {:>8} {:>8}  {:<17} {}",
                     p.key,
                     value,
@@ -187,11 +207,11 @@ pub fn run_rules(data_dir: &Path, command: RulesCommand) -> anyhow::Result<()> {
         }
         RulesCommand::Set { key, value } => {
             center.set_param(&key, Some(value))?;
-            println!("{key} = {value}");
+            outln!("{key} = {value}");
         }
         RulesCommand::Reset { key } => {
             center.set_param(&key, None)?;
-            println!("{key} restored to its default");
+            outln!("{key} restored to its default");
         }
     }
     Ok(())
@@ -200,7 +220,7 @@ pub fn run_rules(data_dir: &Path, command: RulesCommand) -> anyhow::Result<()> {
 pub fn run_report(data_dir: &Path, args: ReportArgs) -> anyhow::Result<()> {
     let store = open_store(data_dir)?;
     let data = report::write_html(&store, now_ms(), args.from, args.to, &args.out)?;
-    println!(
+    outln!(
         "wrote {} ({} to {}, {} alerts)",
         args.out.display(),
         data.from,
@@ -222,10 +242,10 @@ pub fn run_export(data_dir: &Path, args: ExportArgs) -> anyhow::Result<()> {
         &args.out,
     )?;
     for (section, rows) in &summary.rows {
-        println!("{:<9} {rows} rows", section.as_str());
+        outln!("{:<9} {rows} rows", section.as_str());
     }
     for f in &summary.files {
-        println!("wrote {}", f.display());
+        outln!("wrote {}", f.display());
     }
     Ok(())
 }

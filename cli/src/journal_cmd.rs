@@ -12,7 +12,7 @@ use twitchwatch_core::journal::{
 };
 use twitchwatch_core::store::{Store, StoreOptions};
 
-use crate::care_cmd::print_alert;
+use crate::care_cmd::{outln, print_alert};
 
 #[derive(clap::Subcommand)]
 pub enum JournalCommand {
@@ -244,7 +244,7 @@ fn entry_line(e: &JournalEntry) -> String {
 pub fn run(data_dir: &Path, command: JournalCommand) -> anyhow::Result<()> {
     if let JournalCommand::Drinks = command {
         for d in Drink::ALL {
-            println!(
+            outln!(
                 "{:<16} {:>4.0} mg caffeine per serving",
                 d.as_str(),
                 d.caffeine_mg()
@@ -262,14 +262,14 @@ pub fn run(data_dir: &Path, command: JournalCommand) -> anyhow::Result<()> {
                 .unwrap_or_else(|| JournalEntry::new(date));
             apply(&mut entry, &args)?;
             store.put_journal_entry(&entry, now)?;
-            println!("saved {}", entry_line(&entry));
+            outln!("saved {}", entry_line(&entry));
         }
         JournalCommand::Edit(args) => {
             let date = args.date.unwrap_or_else(|| today(&store));
             let mut result = Ok(());
             let entry = store.edit_journal_entry(date, now, |e| result = apply(e, &args))?;
             result?;
-            println!("saved {}", entry_line(&entry));
+            outln!("saved {}", entry_line(&entry));
         }
         JournalCommand::List { from, to, json } => {
             let to = to.unwrap_or_else(|| today(&store));
@@ -277,19 +277,19 @@ pub fn run(data_dir: &Path, command: JournalCommand) -> anyhow::Result<()> {
                 from.unwrap_or_else(|| to.checked_sub(jiff::Span::new().days(13)).unwrap_or(to));
             let entries = store.journal_entries(from, to)?;
             if entries.is_empty() && !json {
-                println!("no journal entries from {from} to {to}");
+                outln!("no journal entries from {from} to {to}");
             }
             for e in &entries {
                 if json {
-                    println!("{}", serde_json::to_string(e)?);
+                    outln!("{}", serde_json::to_string(e)?);
                 } else {
-                    println!("{}", entry_line(e));
+                    outln!("{}", entry_line(e));
                 }
             }
         }
         JournalCommand::Delete { date } => {
             if store.delete_journal_entry(date)? {
-                println!("deleted the entry for {date}");
+                outln!("deleted the entry for {date}");
             } else {
                 anyhow::bail!("no journal entry for {date}");
             }
@@ -305,7 +305,7 @@ pub fn run_checkin(data_dir: &Path, args: CheckinArgs) -> anyhow::Result<()> {
     let now = now_ms();
     if let Some(id) = args.delete {
         if store.delete_checkin(id)? {
-            println!("deleted check-in {id}");
+            outln!("deleted check-in {id}");
             return Ok(());
         }
         anyhow::bail!("no check-in with id {id}; `twitchwatch checkin --list 30` shows the ids");
@@ -314,7 +314,7 @@ pub fn run_checkin(data_dir: &Path, args: CheckinArgs) -> anyhow::Result<()> {
         let from = now.saturating_sub(days as i64 * 86_400_000);
         let list = store.checkins_in_range(from, now.saturating_add(60_001))?;
         if list.is_empty() {
-            println!("no check-ins in the last {days} days");
+            outln!("no check-ins in the last {days} days");
         }
         for c in list {
             let when = jiff::Timestamp::from_millisecond(c.at_ms)?
@@ -322,7 +322,7 @@ pub fn run_checkin(data_dir: &Path, args: CheckinArgs) -> anyhow::Result<()> {
                 .strftime("%Y-%m-%d %H:%M");
             let sites: Vec<&str> = c.twitch_sites.iter().map(|s| s.as_str()).collect();
             let symptoms: Vec<&str> = c.symptoms.iter().map(|s| s.as_str()).collect();
-            println!(
+            outln!(
                 "{:<14} {when}  sites: {:<30} symptoms: {}{}",
                 c.at_ms,
                 if sites.is_empty() {
@@ -356,9 +356,11 @@ pub fn run_checkin(data_dir: &Path, args: CheckinArgs) -> anyhow::Result<()> {
     }
     let center = AlertCenter::new(store.clone());
     let (stored, raised) = center.record_checkin(&checkin, now)?;
-    println!("check-in {} saved", stored.at_ms);
+    outln!("check-in {} saved", stored.at_ms);
     for a in &raised {
-        print_alert(a, &tz, true);
+        if print_alert(a, &tz, true).is_err() {
+            return Ok(());
+        }
     }
     Ok(())
 }
