@@ -7,6 +7,7 @@ pub mod device;
 pub mod journal;
 pub mod model;
 pub mod monitor;
+pub mod recording;
 pub mod report;
 pub mod rules;
 pub mod screens;
