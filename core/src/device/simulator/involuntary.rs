@@ -299,10 +299,7 @@ impl Spasm {
         for &(w, p, lin, rot) in &self.broadband {
             let (sn, cs) = (w * tau + p).sin_cos();
             sum.add_lin(lin, s * sn * self.lin_scale);
-            for i in 0..3 {
-                sum.rot_rad[i] += s * rot[i] * sn;
-                sum.rate_rad_s[i] += s * rot[i] * w * cs + sd * rot[i] * sn;
-            }
+            sum.add_rot(rot, s * sn, s * w * cs + sd * sn);
         }
     }
 }

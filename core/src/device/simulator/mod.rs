@@ -22,7 +22,7 @@ pub use frames::{FrameFaultCounts, FrameFaults, FrameSimulator, SimFrame};
 use involuntary::{Cursor, Spasm, TremorBout, Twitch};
 use motion::{
     gauss, log_uniform, mat_t_mul, normalize, posture_for, scale, there_and_back, trains_for,
-    uniform, Drift, MotionSum, Pulse, Quat, Train, Walk,
+    uniform, Drift, Gauss, MotionSum, Pulse, Quat, Train, Walk,
 };
 pub use scenario::{
     builtin_scenario, builtin_scenarios, Involuntary, Scenario, Segment, BUILTIN_SCENARIO_NAMES,
@@ -303,6 +303,7 @@ impl World {
 #[derive(Debug, Clone)]
 struct SensorNoise {
     rng: ChaCha8Rng,
+    gauss: Gauss,
     accel_white: f64,
     gyro_white: f64,
     /// [axis 0..6][process]: accel x y z, gyro x y z.
@@ -340,6 +341,7 @@ impl SensorNoise {
         }
         SensorNoise {
             rng,
+            gauss: Gauss::default(),
             accel_white,
             gyro_white,
             flicker,
@@ -357,18 +359,20 @@ impl SensorNoise {
                     let d = self.flicker_decay[p];
                     let x = &mut self.flicker[axis][p];
                     *x = *x * d
-                        + self.flicker_sigma[axis] * (1.0 - d * d).sqrt() * gauss(&mut self.rng);
+                        + self.flicker_sigma[axis]
+                            * (1.0 - d * d).sqrt()
+                            * self.gauss.next(&mut self.rng);
                 }
             }
         }
         for (i, a) in accel_g.iter_mut().enumerate() {
             let f: f64 = self.flicker[i].iter().sum();
-            *a += self.accel_white * gauss(&mut self.rng) + f;
+            *a += self.accel_white * self.gauss.next(&mut self.rng) + f;
         }
         if with_gyro {
             for (i, g) in gyro_dps.iter_mut().enumerate() {
                 let f: f64 = self.flicker[3 + i].iter().sum();
-                *g += self.gyro_white * gauss(&mut self.rng) + f;
+                *g += self.gyro_white * self.gauss.next(&mut self.rng) + f;
             }
         }
     }
@@ -379,6 +383,7 @@ impl SensorNoise {
 struct SampleClock {
     fs: f64,
     rng: ChaCha8Rng,
+    gauss: Gauss,
     /// Time-offset terms from the wandering rate: (amplitude s, rad/s, phase).
     wander: [(f64, f64, f64); 2],
     jitter_s: f64,
@@ -397,6 +402,7 @@ impl SampleClock {
         SampleClock {
             fs,
             rng,
+            gauss: Gauss::default(),
             wander,
             jitter_s: j / fs,
         }
@@ -412,7 +418,8 @@ impl SampleClock {
             off -= a * ((w * t + p).cos() - p.cos());
         }
         // Clamped so that samples stay in order.
-        let jitter = (self.jitter_s * gauss(&mut self.rng)).clamp(-0.4 / self.fs, 0.4 / self.fs);
+        let jitter =
+            (self.jitter_s * self.gauss.next(&mut self.rng)).clamp(-0.4 / self.fs, 0.4 / self.fs);
         (t + off + jitter).max(0.0)
     }
 }
@@ -495,7 +502,7 @@ fn validate_scenario(s: &Scenario, fs: f32) -> Result<(), SimError> {
         return Err(err(0, "has no segments".into()));
     }
     let total = s.duration_s();
-    if !(total <= MAX_SCENARIO_S) {
+    if total.is_nan() || total > MAX_SCENARIO_S {
         return Err(err(
             0,
             format!("lasts {total} s in all; the longest allowed is 31 days"),

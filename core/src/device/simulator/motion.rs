@@ -28,7 +28,17 @@ impl Quat {
                 z: 0.5 * v[2],
             };
         }
-        let (s, c) = (0.5 * angle).sin_cos();
+        let h = 0.5 * angle;
+        let (s, c) = if h < 0.1 {
+            // Most per-sample rotations are small: a short series is exact to ~1e-13 and much cheaper.
+            let h2 = h * h;
+            (
+                h * (1.0 - h2 / 6.0 * (1.0 - h2 / 20.0 * (1.0 - h2 / 42.0))),
+                1.0 - h2 / 2.0 * (1.0 - h2 / 12.0 * (1.0 - h2 / 30.0 * (1.0 - h2 / 56.0))),
+            )
+        } else {
+            h.sin_cos()
+        };
         let k = s / angle;
         Quat {
             w: c,
@@ -219,9 +229,9 @@ impl MotionSum {
     }
 
     pub(super) fn add_rot(&mut self, axis: [f64; 3], angle: f64, rate: f64) {
-        for i in 0..3 {
-            self.rot_rad[i] += axis[i] * angle;
-            self.rate_rad_s[i] += axis[i] * rate;
+        for ((r, d), a) in self.rot_rad.iter_mut().zip(&mut self.rate_rad_s).zip(axis) {
+            *r += a * angle;
+            *d += a * rate;
         }
     }
 }
@@ -527,13 +537,18 @@ pub(super) fn smooth_step(u: f64) -> f64 {
     }
 }
 
-/// Slow wandering of the hand's orientation (a few degrees over minutes), stateless so that any sample
-/// time can be evaluated directly.
+/// Slow wandering of the hand's orientation (a few degrees over minutes). The slowest period is about a
+/// minute, so it is evaluated at most every 40 ms and extrapolated linearly in between (error < 1e-6 rad).
 #[derive(Debug, Clone)]
 pub(super) struct Drift {
     /// Per axis: (amplitude rad, angular frequency rad/s, phase).
     terms: [[(f64, f64, f64); 3]; 3],
+    cache_t: f64,
+    cache_rot: [f64; 3],
+    cache_rate: [f64; 3],
 }
+
+const DRIFT_REFRESH_S: f64 = 0.04;
 
 impl Drift {
     pub(super) fn new(rng: &mut ChaCha8Rng, amplitude_deg: f64) -> Drift {
@@ -546,18 +561,59 @@ impl Drift {
                 *term = (amp, TAU / period, uniform(rng, 0.0, TAU));
             }
         }
-        Drift { terms }
+        Drift {
+            terms,
+            cache_t: f64::NEG_INFINITY,
+            cache_rot: [0.0; 3],
+            cache_rate: [0.0; 3],
+        }
     }
 
-    pub(super) fn eval(&self, t: f64, gain: f64, sum: &mut MotionSum) {
+    pub(super) fn eval(&mut self, t: f64, gain: f64, sum: &mut MotionSum) {
         if gain == 0.0 {
             return;
         }
-        for (i, axis) in self.terms.iter().enumerate() {
-            for &(amp, w, p) in axis {
-                let (s, c) = (w * t + p).sin_cos();
-                sum.rot_rad[i] += gain * amp * s;
-                sum.rate_rad_s[i] += gain * amp * w * c;
+        if (t - self.cache_t).abs() > DRIFT_REFRESH_S {
+            self.cache_t = t;
+            for (i, axis) in self.terms.iter().enumerate() {
+                let (mut rot, mut rate) = (0.0, 0.0);
+                for &(amp, w, p) in axis {
+                    let (s, c) = (w * t + p).sin_cos();
+                    rot += amp * s;
+                    rate += amp * w * c;
+                }
+                self.cache_rot[i] = rot;
+                self.cache_rate[i] = rate;
+            }
+        }
+        let dt = t - self.cache_t;
+        for i in 0..3 {
+            sum.rot_rad[i] += gain * (self.cache_rot[i] + self.cache_rate[i] * dt);
+            sum.rate_rad_s[i] += gain * self.cache_rate[i];
+        }
+    }
+}
+
+/// Standard normal draws for per-sample noise (Marsaglia's polar method, both values of each pair
+/// used): exact Gaussian tails matter, since detectors threshold at several sigma.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Gauss {
+    spare: Option<f64>,
+}
+
+impl Gauss {
+    pub(super) fn next(&mut self, rng: &mut ChaCha8Rng) -> f64 {
+        if let Some(s) = self.spare.take() {
+            return s;
+        }
+        loop {
+            let u = 2.0 * rng.gen::<f64>() - 1.0;
+            let v = 2.0 * rng.gen::<f64>() - 1.0;
+            let s = u * u + v * v;
+            if s > 0.0 && s < 1.0 {
+                let m = (-2.0 * s.ln() / s).sqrt();
+                self.spare = Some(v * m);
+                return u * m;
             }
         }
     }
@@ -632,6 +688,15 @@ pub(super) fn trains_for(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_rotation_series_matches_trig() {
+        for angle in [1e-6, 0.01, 0.1, 0.19, 0.21, 1.0] {
+            let q = Quat::from_rotvec([angle, 0.0, 0.0]);
+            assert!((q.w - (0.5 * angle).cos()).abs() < 1e-12, "{angle}");
+            assert!((q.x - (0.5 * angle).sin()).abs() < 1e-12, "{angle}");
+        }
+    }
 
     #[test]
     fn rotvec_round_trip() {
