@@ -11,4 +11,5 @@ source "$ROOT/tests/ble/env.sh"
 # One emulator is shared: the tests run one at a time and reset it between them.
 # Arguments go to cargo test (e.g. `--test ble_faults`), default: every test of the emulator crate.
 [ $# -eq 0 ] && set -- --tests
-timeout 300 cargo test -q -p twitchwatch-bluez-emulator "$@" -- --test-threads=1
+export RUST_TEST_THREADS=1
+timeout 300 cargo test -q -p twitchwatch-bluez-emulator "$@"

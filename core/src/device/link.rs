@@ -300,8 +300,13 @@ impl LinkSession {
     /// Asks the device to stop streaming, disconnects, and waits for the task to end.
     pub async fn stop(mut self) {
         let _ = self.stop.send(true);
-        if let Some(task) = self.task.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(Duration::from_secs(5), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
         }
     }
 }
@@ -348,6 +353,8 @@ async fn run_session(
     // One peripheral handle and one notification stream for the whole session (see the notes).
     let mut peripheral: Option<(Peripheral, Notifications)> = None;
     let mut attempt: u32 = 0;
+    // Set by a link loss, cleared once the decoder has been told about the reconnect.
+    let mut pending_reconnect = false;
     let mut last_error;
     loop {
         if *stop.borrow() {
@@ -372,7 +379,8 @@ async fn run_session(
                 config,
                 tx,
                 &mut stop,
-                attempt > 0,
+                &mut pending_reconnect,
+                &mut attempt,
             )
             .await
         }
@@ -380,6 +388,7 @@ async fn run_session(
         match result {
             Ok(StreamEnd::Stopped) => return Ok(()),
             Err(e) if e.is_transient() => {
+                pending_reconnect = true;
                 last_error = e.to_string();
                 tracing::info!("link to {} interrupted: {e}", device.id);
             }
@@ -434,7 +443,8 @@ async fn connect_and_stream(
     config: &LinkConfig,
     tx: &mpsc::Sender<LinkEvent>,
     stop: &mut watch::Receiver<bool>,
-    reconnecting: bool,
+    pending_reconnect: &mut bool,
+    attempt: &mut u32,
 ) -> Result<StreamEnd, LinkError> {
     let send = |e: LinkEvent| async move {
         let _ = tx.send(e).await;
@@ -492,7 +502,7 @@ async fn connect_and_stream(
     // btleplug does not resubscribe after a reconnect: we do, every time.
     p.subscribe(&control).await?;
     p.subscribe(&data).await?;
-    if reconnecting {
+    if std::mem::take(pending_reconnect) {
         router.note_reconnect();
     }
 
@@ -594,6 +604,8 @@ async fn connect_and_stream(
         }
     }
     send(LinkEvent::State(ConnectionState::Streaming)).await;
+    // Back-off starts again from the shortest delay at the next loss.
+    *attempt = 0;
     for e in early {
         send(e).await;
     }

@@ -82,6 +82,8 @@ struct State {
     /// (first sample's device time µs, send instant) of recent frames, for latency measurement.
     sent_log: VecDeque<(u64, Instant)>,
     log_sends: bool,
+    /// Bumped on every disconnect: a control-point answer still pending from an older link is void.
+    link_epoch: u64,
 }
 
 pub struct DeviceCtl {
@@ -139,6 +141,7 @@ impl DeviceCtl {
                 scenario: crate::source::BLE_TEST_SCENARIO.into(),
                 sent_log: VecDeque::new(),
                 log_sends: false,
+                link_epoch: 0,
             }),
             boot: Instant::now(),
             boot_unix_us,
@@ -356,6 +359,7 @@ impl DeviceCtl {
             st.notifying.clear();
             st.polar.acc = None;
             st.polar.gyro = None;
+            st.link_epoch += 1;
             std::mem::replace(&mut st.connected, false)
         };
         if !was_connected {
@@ -446,22 +450,32 @@ impl DeviceCtl {
         Ok(())
     }
 
-    /// Returns (silent, slow delay, one-shot control error).
-    fn control_faults(&self) -> (bool, Duration, Option<u8>) {
+    /// Waits out the slow-peripheral delay, then returns the one-shot control error; `None` when the
+    /// peripheral is silent or the link dropped meanwhile.
+    async fn control_faults(&self) -> Option<Option<u8>> {
+        let (epoch, silent, delay) = {
+            let st = self.state();
+            (
+                st.link_epoch,
+                st.faults.silent,
+                Duration::from_millis(u64::from(st.faults.slow_ms)),
+            )
+        };
+        if silent {
+            return None;
+        }
+        tokio::time::sleep(delay).await;
         let mut st = self.state();
-        (
-            st.faults.silent,
-            Duration::from_millis(u64::from(st.faults.slow_ms)),
-            st.faults.control_error.take(),
-        )
+        if st.link_epoch != epoch {
+            return None;
+        }
+        Some(st.faults.control_error.take())
     }
 
     async fn handle_twitchwatch_control(self: Arc<Self>, value: Vec<u8>) {
-        let (silent, delay, forced) = self.control_faults();
-        if silent {
+        let Some(forced) = self.control_faults().await else {
             return;
-        }
-        tokio::time::sleep(delay).await;
+        };
         let cmd = match ControlCommand::decode(&value) {
             Ok(c) => c,
             Err(e) => {
@@ -512,11 +526,9 @@ impl DeviceCtl {
     }
 
     async fn handle_polar_control(self: Arc<Self>, value: Vec<u8>) {
-        let (silent, delay, forced) = self.control_faults();
-        if silent {
+        let Some(forced) = self.control_faults().await else {
             return;
-        }
-        tokio::time::sleep(delay).await;
+        };
         let op = value.first().copied().unwrap_or(0);
         let mtype = value.get(1).copied().unwrap_or(0);
         let respond = |status: u8, factor: Option<f32>| {

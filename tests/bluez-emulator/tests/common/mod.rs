@@ -6,11 +6,20 @@
 use std::time::{Duration, Instant};
 use twitchwatch_bluez_emulator::EmulatorControlProxy;
 use twitchwatch_core::device::link::{LinkConfig, LinkEvent, LinkSession};
-use twitchwatch_core::model::{ConnectionState, DeviceProtocol, PairedDevice, SensorBatch};
+use twitchwatch_core::model::{
+    ConnectionState, DeviceProtocol, PairedDevice, SensorBatch, StreamStats,
+};
 
 pub use twitchwatch_bluez_emulator::{POLAR_ADDRESS, POLAR_NAME, WEARABLE_ADDRESS, WEARABLE_NAME};
 
 pub async fn control() -> EmulatorControlProxy<'static> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_test_writer()
+        .try_init();
     let conn = zbus::Connection::system()
         .await
         .expect("system bus: run these tests through tests/ble/run.sh");
@@ -67,6 +76,7 @@ pub struct Collected {
     pub rejected: Vec<String>,
     pub failed: Option<String>,
     pub samples: usize,
+    pub stats: Option<StreamStats>,
 }
 
 pub async fn collect_until(
@@ -92,7 +102,8 @@ pub async fn collect_until(
                 c.failed = Some(f);
                 break;
             }
-            LinkEvent::DeviceInfo(_) | LinkEvent::Stats(_) => {}
+            LinkEvent::Stats(s) => c.stats = Some(s),
+            LinkEvent::DeviceInfo(_) => {}
         }
     }
     c
@@ -100,4 +111,18 @@ pub async fn collect_until(
 
 pub fn start(device: PairedDevice) -> LinkSession {
     LinkSession::start(device, fast_config())
+}
+
+/// Batches never overlap in time (no sample delivered twice) and come in order.
+pub fn assert_no_overlap(batches: &[SensorBatch]) {
+    for w in batches.windows(2) {
+        let period_us = 1e6 / f64::from(w[0].sample_rate_hz);
+        let end_us = w[0].first_sample_us + (w[0].len() as f64 * period_us) as i64;
+        // Half a sample of slack for clock rounding.
+        assert!(
+            w[1].first_sample_us as f64 >= end_us as f64 - period_us / 2.0,
+            "batch at {} overlaps the previous one ending at {end_us}",
+            w[1].first_sample_us
+        );
+    }
 }

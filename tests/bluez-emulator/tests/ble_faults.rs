@@ -1,0 +1,246 @@
+//! Fault injection through the emulator's hooks: repeated link loss, dropped / duplicated / reordered /
+//! malformed notifications, slow and silent peripherals, control-point errors.
+
+mod common;
+
+use common::*;
+use std::time::{Duration, Instant};
+use twitchwatch_core::model::{ConnectionState, MotorEvent};
+use twitchwatch_core::monitor::{Monitor, MonitorSettings};
+
+fn is_streaming(c: &Collected) -> bool {
+    c.states
+        .last()
+        .is_some_and(|(_, s)| *s == ConnectionState::Streaming)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_link_losses_all_recover_without_duplicates() {
+    let ctl = control().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let monitor = Monitor::open(dir.path(), MonitorSettings::default()).expect("monitor");
+    let device = wearable(100, false);
+    monitor.store().pair_device(&device).expect("pair");
+    let mut session = start(device);
+    let mut all = collect_until(&mut session, Duration::from_secs(20), |c| {
+        is_streaming(c) && c.samples >= 100
+    })
+    .await;
+    assert!(all.failed.is_none(), "{:?}", all.failed);
+    let down_ms = 400;
+    for round in 0..20 {
+        ctl.link_loss(WEARABLE_ADDRESS, down_ms)
+            .await
+            .expect("link loss");
+        let back_at = Instant::now() + Duration::from_millis(u64::from(down_ms));
+        // Streaming again, and at least one batch after it.
+        let mut seen_loss = false;
+        let got = collect_until(&mut session, Duration::from_secs(15), |c| {
+            seen_loss |= c
+                .states
+                .iter()
+                .any(|(_, s)| matches!(s, ConnectionState::Reconnecting { .. }));
+            seen_loss && is_streaming(c) && !c.batches.is_empty()
+        })
+        .await;
+        assert!(got.failed.is_none(), "round {round}: {:?}", got.failed);
+        let streaming_at = got
+            .states
+            .iter()
+            .rev()
+            .find(|(_, s)| *s == ConnectionState::Streaming)
+            .map(|(t, _)| *t)
+            .unwrap_or_else(|| panic!("round {round}: never streaming again: {:?}", got.states));
+        let recovery = streaming_at.saturating_duration_since(back_at);
+        assert!(
+            recovery <= Duration::from_secs(5),
+            "round {round}: took {recovery:?} after the peripheral came back"
+        );
+        all.states.extend(got.states);
+        all.samples += got.samples;
+        all.batches.extend(got.batches);
+        all.stats = got.stats.or(all.stats);
+    }
+    let tail = collect_until(&mut session, Duration::from_secs(5), |c| c.samples >= 100).await;
+    all.batches.extend(tail.batches);
+    let stats = tail.stats.or(all.stats).expect("stats reported");
+    session.stop().await;
+
+    let transitions: Vec<_> = all
+        .states
+        .iter()
+        .filter(|(_, s)| !matches!(s, ConnectionState::Streaming))
+        .map(|(_, s)| s.clone())
+        .collect();
+    assert_eq!(stats.reconnects, 20, "{stats:?} {transitions:?}");
+    assert_no_overlap(&all.batches);
+    let lost: u64 = all
+        .batches
+        .iter()
+        .map(|b| u64::from(b.samples_lost_before))
+        .sum();
+    // Each outage is at least 400 ms at 100 Hz: the gap is counted, not hidden.
+    assert!(lost >= 20 * 40, "lost {lost} samples");
+    assert!(stats.samples_lost >= 20 * 40, "{stats:?}");
+
+    let mut events: Vec<MotorEvent> = Vec::new();
+    for b in &all.batches {
+        events.extend(monitor.ingest(b).expect("ingest").events);
+    }
+    let stored = monitor
+        .store()
+        .events_in_range(0, i64::MAX)
+        .expect("events");
+    let mut starts: Vec<i64> = stored.iter().map(|e| e.start_ms).collect();
+    let n = starts.len();
+    starts.dedup();
+    assert_eq!(starts.len(), n, "no duplicate events in the store");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_duplicated_reordered_notifications_are_accounted() {
+    let ctl = control().await;
+    let mut session = start(wearable(200, false));
+    let warm = collect_until(&mut session, Duration::from_secs(20), |c| c.samples > 0).await;
+    assert!(warm.failed.is_none(), "{:?}", warm.failed);
+    for (kind, n) in [("drop", 3), ("duplicate", 4), ("reorder", 2)] {
+        ctl.set_fault(WEARABLE_ADDRESS, kind, n).await.expect(kind);
+        // Let the fault play out before the next one so they do not overlap.
+        let _ = collect_until(&mut session, Duration::from_secs(3), |c| c.samples > 400).await;
+    }
+    let got = collect_until(&mut session, Duration::from_secs(10), |c| {
+        c.stats.is_some() && c.samples > 200
+    })
+    .await;
+    session.stop().await;
+    let stats = got.stats.expect("stats");
+    assert_eq!(stats.frames_missing, 3, "{stats:?}");
+    assert_eq!(stats.frames_duplicate, 4, "{stats:?}");
+    // Frames held behind the 3-frame gap count as reordered too, so at least the 2 swapped ones.
+    assert!(stats.frames_reordered >= 2, "{stats:?}");
+    assert_eq!(stats.frames_rejected, 0, "{stats:?}");
+    assert!(stats.samples_lost > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_frames_are_rejected_and_streaming_goes_on() {
+    let ctl = control().await;
+    let mut session = start(wearable(100, true));
+    let warm = collect_until(&mut session, Duration::from_secs(20), |c| c.samples > 0).await;
+    assert!(warm.failed.is_none(), "{:?}", warm.failed);
+    ctl.set_fault(WEARABLE_ADDRESS, "malformed", 5)
+        .await
+        .expect("fault");
+    let got = collect_until(&mut session, Duration::from_secs(15), |c| {
+        c.rejected.len() >= 5 && c.samples >= 300
+    })
+    .await;
+    session.stop().await;
+    assert!(got.failed.is_none(), "{:?}", got.failed);
+    assert_eq!(got.rejected.len(), 5, "{:?}", got.rejected);
+    assert!(
+        got.rejected[0].contains("rejected frame"),
+        "{}",
+        got.rejected[0]
+    );
+    assert!(got.samples >= 300, "streaming continued");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polar_reordered_and_malformed_frames_do_not_break_the_stream() {
+    let ctl = control().await;
+    let mut session = start(polar_sensor(52));
+    let warm = collect_until(&mut session, Duration::from_secs(20), |c| c.samples > 0).await;
+    assert!(warm.failed.is_none(), "{:?}", warm.failed);
+    ctl.set_fault(POLAR_ADDRESS, "reorder", 1).await.expect("f");
+    ctl.set_fault(POLAR_ADDRESS, "malformed", 2)
+        .await
+        .expect("f");
+    let got = collect_until(&mut session, Duration::from_secs(15), |c| {
+        c.rejected.len() >= 2 && c.samples >= 200
+    })
+    .await;
+    session.stop().await;
+    assert!(got.failed.is_none(), "{:?}", got.failed);
+    assert_eq!(got.rejected.len(), 2, "{:?}", got.rejected);
+    assert!(got.rejected[0].contains("Polar"), "{}", got.rejected[0]);
+    assert_no_overlap(&got.batches);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_peripheral_gives_a_timeout_error() {
+    let ctl = control().await;
+    ctl.set_fault(WEARABLE_ADDRESS, "silent", 1)
+        .await
+        .expect("fault");
+    let mut session = start(wearable(100, false));
+    let got = collect_until(&mut session, Duration::from_secs(20), |c| {
+        c.failed.is_some()
+    })
+    .await;
+    let failed = got.failed.expect("the session must fail, not hang");
+    assert!(failed.contains("timed out"), "{failed}");
+    assert!(failed.contains("control point"), "{failed}");
+    assert_eq!(got.samples, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_peripheral_still_streams() {
+    let ctl = control().await;
+    ctl.set_fault(WEARABLE_ADDRESS, "slow", 1200)
+        .await
+        .expect("fault");
+    let mut session = start(wearable(100, false));
+    let got = collect_until(&mut session, Duration::from_secs(20), |c| {
+        c.samples >= 100 || c.failed.is_some()
+    })
+    .await;
+    session.stop().await;
+    assert!(got.failed.is_none(), "{:?}", got.failed);
+    assert!(got.samples >= 100);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_point_errors_are_readable() {
+    let ctl = control().await;
+    // Our protocol: status 6 = low battery.
+    ctl.set_fault(WEARABLE_ADDRESS, "control-error", 6)
+        .await
+        .expect("fault");
+    let mut session = start(wearable(100, false));
+    let got = collect_until(&mut session, Duration::from_secs(20), |c| {
+        c.failed.is_some()
+    })
+    .await;
+    let failed = got.failed.expect("refused");
+    assert!(failed.contains("battery"), "{failed}");
+
+    // Polar: status 13 = device in charger.
+    ctl.set_fault(POLAR_ADDRESS, "control-error", 13)
+        .await
+        .expect("fault");
+    let mut session = start(polar_sensor(52));
+    let got = collect_until(&mut session, Duration::from_secs(20), |c| {
+        c.failed.is_some()
+    })
+    .await;
+    let failed = got.failed.expect("refused");
+    assert!(failed.contains("charger"), "{failed}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn battery_changes_are_events() {
+    let ctl = control().await;
+    let mut session = start(wearable(100, false));
+    let warm = collect_until(&mut session, Duration::from_secs(20), |c| c.samples > 0).await;
+    assert!(warm.battery.contains(&87), "{:?}", warm.battery);
+    ctl.set_battery(WEARABLE_ADDRESS, 42)
+        .await
+        .expect("battery");
+    let got = collect_until(&mut session, Duration::from_secs(5), |c| {
+        c.battery.contains(&42)
+    })
+    .await;
+    session.stop().await;
+    assert!(got.battery.contains(&42), "{:?}", got.battery);
+}
