@@ -832,3 +832,114 @@ fn not_worn_is_still_and_flat() {
     let rms = rms_per_axis(&dynamic(&d.accel_g, 100.0, 1.0));
     assert!(rms < 0.001, "{rms}");
 }
+
+/// Rotates `v` (body frame at the start) by integrating body rates `w` (rad/s) over `dt`; returns the
+/// start-frame vector seen in the end frame.
+fn carry_through_rotation(mut v: [f64; 3], rates: &[[f64; 3]], dt: f64) -> [f64; 3] {
+    for w in rates {
+        // A fixed world vector seen from a body turning at w: dv/dt = -w × v.
+        let c = [
+            w[1] * v[2] - w[2] * v[1],
+            w[2] * v[0] - w[0] * v[2],
+            w[0] * v[1] - w[1] * v[0],
+        ];
+        for k in 0..3 {
+            v[k] -= c[k] * dt;
+        }
+        let n = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+        v = [v[0] / n, v[1] / n, v[2] / n];
+    }
+    v
+}
+
+#[test]
+fn gyroscope_agrees_with_the_change_of_gravity_direction() {
+    // Noise-free: between two moments when the hand is still (during a reach's hold and at rest),
+    // integrating the gyroscope must turn one gravity reading into the other.
+    let fs = 1000.0;
+    let cfg = SimConfig {
+        accel_noise_g_rms: 0.0,
+        gyro_noise_dps_rms: 0.0,
+        flicker_noise_fraction: 0.0,
+        orientation_drift_deg: 0.0,
+        gyro_range_dps: 250.0,
+        ..config(fs)
+    };
+    let mut sim = Simulator::new(
+        &builtin_scenario("reaching").unwrap().with_duration(40.0),
+        cfg,
+    )
+    .unwrap();
+    let d = run_all(&mut sim);
+    let still: Vec<usize> = (0..d.len())
+        .filter(|&i| {
+            let g = d.gyro_dps[i];
+            let a = d.accel_g[i];
+            let mag = (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt();
+            (g[0] * g[0] + g[1] * g[1] + g[2] * g[2]).sqrt() < 0.05 && (mag - 1.0).abs() < 0.001
+        })
+        .collect();
+    let rates: Vec<[f64; 3]> = d
+        .gyro_dps
+        .iter()
+        .map(|g| g.map(|v| f64::from(v).to_radians()))
+        .collect();
+    let unit = |a: [f32; 3]| {
+        let n = (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt();
+        [
+            f64::from(a[0] / n),
+            f64::from(a[1] / n),
+            f64::from(a[2] / n),
+        ]
+    };
+    let mut checked = 0;
+    let mut largest_turn: f64 = 0.0;
+    let mut i0 = still[0];
+    for &i1 in &still {
+        if i1 < i0 + 1000 {
+            continue;
+        }
+        let predicted =
+            carry_through_rotation(unit(d.accel_g[i0]), &rates[i0..i1], 1.0 / f64::from(fs));
+        let measured = unit(d.accel_g[i1]);
+        let before = unit(d.accel_g[i0]);
+        let dot =
+            |a: [f64; 3], b: [f64; 3]| (a[0] * b[0] + a[1] * b[1] + a[2] * b[2]).clamp(-1.0, 1.0);
+        let err_deg = dot(predicted, measured).acos().to_degrees();
+        largest_turn = largest_turn.max(dot(before, measured).acos().to_degrees());
+        assert!(
+            err_deg < 1.5,
+            "samples {i0}..{i1}: gyro and gravity disagree by {err_deg}°"
+        );
+        checked += 1;
+        i0 = i1;
+    }
+    assert!(checked >= 5, "{checked}");
+    assert!(
+        largest_turn > 10.0,
+        "the hand hardly turned: {largest_turn}°"
+    );
+}
+
+#[test]
+fn fidgets_move_a_resting_hand_without_labels() {
+    let scenario = builtin_scenario("rest").unwrap().with_duration(120.0);
+    let gyro_peak = |fidgets: f32| {
+        let mut sim = Simulator::new(
+            &scenario,
+            SimConfig {
+                rest_fidgets_per_min: fidgets,
+                ..config(100.0)
+            },
+        )
+        .unwrap();
+        assert!(sim.labels().is_empty());
+        let d = run_all(&mut sim);
+        d.gyro_dps
+            .iter()
+            .map(|g| (g[0] * g[0] + g[1] * g[1] + g[2] * g[2]).sqrt())
+            .fold(0.0, f32::max)
+    };
+    assert!(gyro_peak(0.0) < 1.0);
+    assert!(gyro_peak(3.0) > 3.0);
+}

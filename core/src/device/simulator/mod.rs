@@ -76,6 +76,10 @@ pub struct SimConfig {
     pub orientation_drift_deg: f32,
     /// 1/f (flicker) noise added to white noise, as a fraction of the white RMS. 0..=2.
     pub flicker_noise_fraction: f32,
+    /// Small voluntary shifts of a resting hand (0.5–3 cm, 1–6°, under a second each), per minute of
+    /// rest. 0..=30; 0 = a perfectly still resting hand (the default, as in the built-in scenarios).
+    #[serde(default)]
+    pub rest_fidgets_per_min: f32,
 }
 
 impl Default for SimConfig {
@@ -96,6 +100,7 @@ impl Default for SimConfig {
             rate_jitter: 0.0,
             orientation_drift_deg: 4.0,
             flicker_noise_fraction: 0.3,
+            rest_fidgets_per_min: 0.0,
         }
     }
 }
@@ -204,6 +209,7 @@ struct World {
     seg_idx: usize,
     trains: Vec<Train>,
     fine_gain: f64,
+    fidgets_per_min: f64,
     drift: Drift,
     twitches: Vec<Twitch>,
     bouts: Vec<TremorBout>,
@@ -224,6 +230,7 @@ impl World {
                 seg.start_s,
                 seg.end_s,
                 self.fine_gain,
+                self.fidgets_per_min,
             ),
             None => Vec::new(),
         };
@@ -481,6 +488,7 @@ fn validate_config(c: &SimConfig) -> Result<(), SimError> {
     check_range("rate_jitter", c.rate_jitter, 0.0, 0.1)?;
     check_range("orientation_drift_deg", c.orientation_drift_deg, 0.0, 45.0)?;
     check_range("flicker_noise_fraction", c.flicker_noise_fraction, 0.0, 2.0)?;
+    check_range("rest_fidgets_per_min", c.rest_fidgets_per_min, 0.0, 30.0)?;
     // Keep timestamps (µs, i64) far from overflow.
     const MAX_START_MS: i64 = 1 << 52;
     if c.start_ms.abs() > MAX_START_MS {
@@ -733,6 +741,7 @@ impl Simulator {
             trains: Vec::new(),
             // Finger-scale movements reach a wrist sensor only partly.
             fine_gain: if wrist { 0.5 } else { 1.0 },
+            fidgets_per_min: f64::from(config.rest_fidgets_per_min),
             drift,
             twitches,
             bouts,

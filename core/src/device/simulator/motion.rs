@@ -318,6 +318,8 @@ enum TrainKind {
     LineShifts,
     /// Large smooth reaches of 0.5–2 s per leg.
     Reaches,
+    /// Small shifts of a resting hand (scratching, adjusting), at the given mean rate per second.
+    Fidgets(f64),
 }
 
 /// A lazily generated sequence of pulses: only the pulses that can still affect the signal are kept,
@@ -341,6 +343,7 @@ impl Train {
             TrainKind::Keystrokes | TrainKind::PenStrokes => uniform(&mut rng, 0.1, 0.5),
             TrainKind::HandShifts | TrainKind::LineShifts => uniform(&mut rng, 1.0, 4.0),
             TrainKind::Reaches => uniform(&mut rng, 0.5, 2.5),
+            TrainKind::Fidgets(rate) => -(1.0 - rng.gen::<f64>()).ln() / rate.max(1e-9),
         };
         Train {
             kind,
@@ -411,13 +414,14 @@ impl Train {
                 (Some(p), t0 + gap)
             }
             TrainKind::HandShifts => {
-                let out = uniform(rng, 0.25, 0.5);
-                let back = uniform(rng, 0.25, 0.5);
+                // Peak 2π·d/T²: 0.05–0.35 g.
+                let out = uniform(rng, 0.3, 0.6);
+                let back = uniform(rng, 0.3, 0.6);
                 let hold = uniform(rng, 0.5, 3.0);
                 let ang = uniform(rng, 0.0, TAU);
                 let disp = scale(
                     [ang.cos(), ang.sin(), 0.1 * gauss(rng)],
-                    uniform(rng, 0.02, 0.06),
+                    uniform(rng, 0.015, 0.05),
                 );
                 let rot = scale(
                     normalize([0.2 * gauss(rng), 0.4 * gauss(rng), 1.0]),
@@ -449,9 +453,9 @@ impl Train {
                 (Some(p), next)
             }
             TrainKind::LineShifts => {
-                let out = uniform(rng, 0.3, 0.6);
+                let out = uniform(rng, 0.4, 0.7);
                 let hold = uniform(rng, 1.0, 4.0);
-                let disp = [uniform(rng, 0.02, 0.05), 0.01 * gauss(rng), 0.0];
+                let disp = [uniform(rng, 0.02, 0.04), 0.01 * gauss(rng), 0.0];
                 let rot = [0.0, 0.0, uniform(rng, 1.0, 3.0).to_radians()];
                 let p = Pulse::new(t0, out, hold, out, disp, rot);
                 let next = p.end() + uniform(rng, 2.0, 6.0);
@@ -469,6 +473,22 @@ impl Train {
                 );
                 let p = Pulse::new(t0, out, hold, back, disp, rot);
                 let next = p.end() + uniform(rng, 1.0, 5.0);
+                (Some(p), next)
+            }
+            TrainKind::Fidgets(rate) => {
+                let out = uniform(rng, 0.2, 0.5);
+                let hold = uniform(rng, 0.2, 2.0);
+                let back = uniform(rng, 0.2, 0.5);
+                let disp = scale(
+                    normalize([gauss(rng), gauss(rng), gauss(rng)]),
+                    uniform(rng, 0.005, 0.03),
+                );
+                let rot = scale(
+                    normalize([gauss(rng), gauss(rng), gauss(rng)]),
+                    uniform(rng, 1.0, 6.0).to_radians(),
+                );
+                let p = Pulse::new(t0, out, hold, back, disp, rot);
+                let next = p.end() - (1.0 - rng.gen::<f64>()).ln() / rate.max(1e-9);
                 (Some(p), next)
             }
         }
@@ -662,7 +682,9 @@ pub(super) fn trains_for(
     start_t: f64,
     end_t: f64,
     fine_gain: f64,
+    fidgets_per_min: f64,
 ) -> Vec<Train> {
+    let fidgets = [(TrainKind::Fidgets(fidgets_per_min / 60.0), 1.0)];
     let kinds: &[(TrainKind, f64)] = match activity {
         Activity::Typing => &[
             (TrainKind::Keystrokes, fine_gain),
@@ -673,6 +695,7 @@ pub(super) fn trains_for(
             (TrainKind::LineShifts, 1.0),
         ],
         Activity::Reaching => &[(TrainKind::Reaches, 1.0)],
+        Activity::Rest if fidgets_per_min > 0.0 => &fidgets,
         Activity::Rest | Activity::Walking | Activity::NotWorn => &[],
     };
     kinds
