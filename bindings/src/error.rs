@@ -80,9 +80,11 @@ impl From<std::io::Error> for TwitchWatchError {
 
 use twitchwatch_core::classify::ClassifyError;
 use twitchwatch_core::device::protocol::FrameError;
+use twitchwatch_core::device::shell::ShellError;
 use twitchwatch_core::device::simulator::SimError;
 use twitchwatch_core::journal::JournalError;
 use twitchwatch_core::monitor::MonitorError;
+use twitchwatch_core::report::ReportError;
 use twitchwatch_core::rules::RulesError;
 use twitchwatch_core::store::StoreError;
 
@@ -159,6 +161,27 @@ impl From<FrameError> for TwitchWatchError {
     }
 }
 
+impl From<ShellError> for TwitchWatchError {
+    fn from(e: ShellError) -> Self {
+        match e {
+            ShellError::NotPairedDevice { .. } => with(not_found, &e),
+            _ => with(invalid, &e),
+        }
+    }
+}
+
+impl From<ReportError> for TwitchWatchError {
+    fn from(e: ReportError) -> Self {
+        match e {
+            ReportError::Store(e) => e.into(),
+            ReportError::Journal(e) => e.into(),
+            ReportError::Rules(e) => e.into(),
+            ReportError::Period(_) => with(invalid, &e),
+            ReportError::Io { .. } | ReportError::Csv { .. } => with(io, &e),
+        }
+    }
+}
+
 impl From<ClassifyError> for TwitchWatchError {
     fn from(e: ClassifyError) -> Self {
         with(invalid, &e)
@@ -172,11 +195,8 @@ impl From<MonitorError> for TwitchWatchError {
             MonitorError::Classify(e) => e.into(),
             MonitorError::Simulator(e) => e.into(),
             MonitorError::Frame(e) => e.into(),
+            MonitorError::Notification(e) => e.into(),
             MonitorError::AlreadyRunning | MonitorError::NoPairedDevice => with(state, &e),
-            MonitorError::Notification(
-                twitchwatch_core::device::shell::ShellError::NotPairedDevice { .. },
-            ) => with(not_found, &e),
-            MonitorError::Notification(_) => with(invalid, &e),
             MonitorError::InvalidSpeed(_) | MonitorError::InvalidDuration(_) => with(invalid, &e),
             MonitorError::Device(_) => with(device, &e),
             // Rules errors arrive as text; they are store failures underneath.

@@ -11,6 +11,7 @@ pub mod error;
 pub mod journal;
 pub mod listeners;
 pub mod logging;
+pub mod report;
 pub mod twitchwatch;
 pub mod types;
 
@@ -19,6 +20,7 @@ pub use error::{FfiResult, TwitchWatchError};
 pub use journal::*;
 pub use listeners::{AlertListener, MonitorListener};
 pub use logging::{LogLevel, LogSink};
+pub use report::*;
 pub use twitchwatch::TwitchWatch;
 pub use types::*;
 

@@ -570,18 +570,44 @@ record! { ChoiceOption <= core::ChoiceOption { key: String, label: String } }
 
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum JournalFieldKind {
-    Number { unit: String, min: f64, max: f64, step: f64 },
-    Scale { min: u32, max: u32, low_label: String, high_label: String },
-    SingleChoice { options: Vec<ChoiceOption> },
-    MultiChoice { options: Vec<ChoiceOption> },
-    Text { max_chars: u32 },
+    Number {
+        unit: String,
+        min: f64,
+        max: f64,
+        step: f64,
+    },
+    Scale {
+        min: u32,
+        max: u32,
+        low_label: String,
+        high_label: String,
+    },
+    SingleChoice {
+        options: Vec<ChoiceOption>,
+    },
+    MultiChoice {
+        options: Vec<ChoiceOption>,
+    },
+    Text {
+        max_chars: u32,
+    },
 }
 
 impl From<core::JournalFieldKind> for JournalFieldKind {
     fn from(k: core::JournalFieldKind) -> Self {
         use core::JournalFieldKind as K;
         match k {
-            K::Number { unit, min, max, step } => Self::Number { unit, min, max, step },
+            K::Number {
+                unit,
+                min,
+                max,
+                step,
+            } => Self::Number {
+                unit,
+                min,
+                max,
+                step,
+            },
             K::Scale {
                 min,
                 max,
@@ -593,8 +619,12 @@ impl From<core::JournalFieldKind> for JournalFieldKind {
                 low_label,
                 high_label,
             },
-            K::SingleChoice { options } => Self::SingleChoice { options: vec(options) },
-            K::MultiChoice { options } => Self::MultiChoice { options: vec(options) },
+            K::SingleChoice { options } => Self::SingleChoice {
+                options: vec(options),
+            },
+            K::MultiChoice { options } => Self::MultiChoice {
+                options: vec(options),
+            },
             K::Text { max_chars } => Self::Text { max_chars },
         }
     }
@@ -773,10 +803,21 @@ impl Screens {
     pub fn onboarding(&self, permissions: PlatformPermissions) -> FfiResult<OnboardingState> {
         Ok(self.0.onboarding(&permissions.into())?.into())
     }
-    pub fn accept_disclaimer(&self, permissions: PlatformPermissions, now_ms: i64) -> FfiResult<OnboardingState> {
-        Ok(self.0.accept_disclaimer(&permissions.into(), now_ms)?.into())
+    pub fn accept_disclaimer(
+        &self,
+        permissions: PlatformPermissions,
+        now_ms: i64,
+    ) -> FfiResult<OnboardingState> {
+        Ok(self
+            .0
+            .accept_disclaimer(&permissions.into(), now_ms)?
+            .into())
     }
-    pub fn set_demo_mode(&self, enabled: bool, permissions: PlatformPermissions) -> FfiResult<OnboardingState> {
+    pub fn set_demo_mode(
+        &self,
+        enabled: bool,
+        permissions: PlatformPermissions,
+    ) -> FfiResult<OnboardingState> {
         Ok(self.0.set_demo_mode(enabled, &permissions.into())?.into())
     }
 
@@ -808,7 +849,12 @@ impl Screens {
         Ok(self.0.today(now_ms)?.into())
     }
     /// Demo mode: starts the simulator and returns at once (`speed` 1 = real time).
-    pub fn start_demo_session(&self, scenario: Option<String>, speed: f32, now_ms: i64) -> FfiResult<TodayState> {
+    pub fn start_demo_session(
+        &self,
+        scenario: Option<String>,
+        speed: f32,
+        now_ms: i64,
+    ) -> FfiResult<TodayState> {
         Ok(self.0.start_demo_session(scenario, speed, now_ms)?.into())
     }
     /// Stops a simulated session; stores everything first (call off the main thread).
@@ -860,10 +906,24 @@ impl Screens {
     pub fn journal(&self, date: Option<String>, now_ms: i64) -> FfiResult<JournalState> {
         Ok(self.0.journal(date.as_deref(), now_ms)?.into())
     }
-    pub fn set_journal_value(&self, date: String, key: String, value: String, now_ms: i64) -> FfiResult<JournalState> {
-        Ok(self.0.set_journal_value(&date, &key, &value, now_ms)?.into())
+    pub fn set_journal_value(
+        &self,
+        date: String,
+        key: String,
+        value: String,
+        now_ms: i64,
+    ) -> FfiResult<JournalState> {
+        Ok(self
+            .0
+            .set_journal_value(&date, &key, &value, now_ms)?
+            .into())
     }
-    pub fn add_drink(&self, date: String, drink_key: String, now_ms: i64) -> FfiResult<JournalState> {
+    pub fn add_drink(
+        &self,
+        date: String,
+        drink_key: String,
+        now_ms: i64,
+    ) -> FfiResult<JournalState> {
         Ok(self.0.add_drink(&date, &drink_key, now_ms)?.into())
     }
     pub fn add_medication(
@@ -879,7 +939,12 @@ impl Screens {
             .add_medication(&date, &name, &class_key, started_on.as_deref(), now_ms)?
             .into())
     }
-    pub fn remove_medication(&self, date: String, index: u32, now_ms: i64) -> FfiResult<JournalState> {
+    pub fn remove_medication(
+        &self,
+        date: String,
+        index: u32,
+        now_ms: i64,
+    ) -> FfiResult<JournalState> {
         Ok(self.0.remove_medication(&date, index, now_ms)?.into())
     }
     /// Saves a check-in and evaluates the rules in the same call (an urgent symptom's notification is
@@ -891,7 +956,10 @@ impl Screens {
         note: String,
         now_ms: i64,
     ) -> FfiResult<CheckInScreenOutcome> {
-        Ok(self.0.record_checkin(&body_sites, &symptoms, &note, now_ms)?.into())
+        Ok(self
+            .0
+            .record_checkin(&body_sites, &symptoms, &note, now_ms)?
+            .into())
     }
 
     // report
@@ -911,7 +979,10 @@ impl Screens {
         std::thread::Builder::new()
             .name("twitchwatch-export".into())
             .spawn(move || {
-                let _ = tx.send(this.0.export_report(format.into(), period_days, &path, now_ms));
+                let _ = tx.send(
+                    this.0
+                        .export_report(format.into(), period_days, &path, now_ms),
+                );
             })
             .map_err(|e| TwitchWatchError::Internal {
                 reason: format!("cannot start the export thread: {e}"),

@@ -14,6 +14,7 @@ use crate::journal::{CheckIn, Drink, JournalEntry};
 use crate::listeners::{
     AlertListener, AlertListenerAdapter, MonitorListener, MonitorListenerAdapter,
 };
+use crate::report::{ExportFormat, ExportResult, ExportSection, ReportSummary};
 use crate::types::{
     DateSpan, DaySummary, MinuteSummary, MotorEvent, OpenOptions, PairedDevice, ScenarioInfo,
     Settings, StoreCounts, StreamStats,
@@ -23,6 +24,15 @@ use crate::types::{
 /// Open one per data folder and keep it for the app's lifetime; it is safe to use from any thread.
 #[derive(uniffi::Object)]
 pub struct TwitchWatch(Monitor);
+
+type Period = (Option<jiff::civil::Date>, Option<jiff::civil::Date>);
+
+fn parse_period(from_date: Option<String>, to_date: Option<String>) -> FfiResult<Period> {
+    Ok((
+        from_date.map(|d| parse_date("from_date", &d)).transpose()?,
+        to_date.map(|d| parse_date("to_date", &d)).transpose()?,
+    ))
+}
 
 fn check_range(from_ms: i64, to_ms: i64) -> FfiResult<()> {
     if from_ms > to_ms {
@@ -165,16 +175,20 @@ impl TwitchWatch {
         self.0.is_running()
     }
 
-    /// Shell-managed BLE: hands over one notification received from the paired wearable's data
-    /// characteristic. A malformed frame is an `InvalidInput` error (counted; the stream goes on);
-    /// data from another device is `NotFound`. Events and minutes go to the listeners.
+    /// Shell-managed BLE: hands over one notification the app's own Bluetooth stack received from the
+    /// paired wearable (`characteristic_uuid`: 128-bit hyphenated or 16-bit hex, as the platform gives
+    /// it; data, battery level or control point). `receive_time_us`: wall clock, µs since the Unix epoch.
+    /// A malformed frame is `InvalidInput` (counted; the stream goes on); another device's data is
+    /// `NotFound`; nothing paired is `InvalidState`. Results go to the listeners.
     pub fn push_notification(
         &self,
         device_id: String,
+        characteristic_uuid: String,
         bytes: Vec<u8>,
         receive_time_us: i64,
     ) -> FfiResult<()> {
-        self.0.push_frame(&device_id, &bytes, receive_time_us)?;
+        self.0
+            .push_notification(&device_id, &characteristic_uuid, &bytes, receive_time_us)?;
         Ok(())
     }
 
@@ -399,6 +413,59 @@ impl TwitchWatch {
     /// Sets a threshold (`null` restores its default). Values outside the safe bounds are `InvalidInput`.
     pub fn set_rule_threshold(&self, key: String, value: Option<f64>) -> FfiResult<()> {
         Ok(self.0.alerts().set_param(&key, value)?)
+    }
+
+    // ---- report and export ----
+
+    /// Writes the doctor's report (one self-contained HTML file) for `from_date..=to_date` (YYYY-MM-DD;
+    /// `null`: the last 90 days up to today) to `path`. Runs off the calling thread.
+    pub async fn write_report(
+        &self,
+        path: String,
+        from_date: Option<String>,
+        to_date: Option<String>,
+    ) -> FfiResult<ReportSummary> {
+        let (from, to) = parse_period(from_date, to_date)?;
+        let store = self.0.store().clone();
+        off_thread("report", move || {
+            let data = twitchwatch_core::report::write_html(
+                &store,
+                core_monitor::now_ms(),
+                from,
+                to,
+                std::path::Path::new(&path),
+            )?;
+            Ok(ReportSummary::of(path, &data))
+        })
+        .await?
+    }
+
+    /// Exports `sections` (empty: all) as CSV or JSON to `path` (JSON: one file; CSV: a file for one
+    /// section, a folder for several). Period as for `writeReport`. Runs off the calling thread.
+    pub async fn export_data(
+        &self,
+        path: String,
+        format: ExportFormat,
+        sections: Vec<ExportSection>,
+        from_date: Option<String>,
+        to_date: Option<String>,
+    ) -> FfiResult<ExportResult> {
+        let (from, to) = parse_period(from_date, to_date)?;
+        let sections: Vec<_> = sections.into_iter().map(Into::into).collect();
+        let store = self.0.store().clone();
+        off_thread("export", move || {
+            Ok(twitchwatch_core::report::export(
+                &store,
+                core_monitor::now_ms(),
+                format.into(),
+                &sections,
+                from,
+                to,
+                std::path::Path::new(&path),
+            )?
+            .into())
+        })
+        .await?
     }
 
     // ---- settings ----

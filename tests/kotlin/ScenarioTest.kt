@@ -195,21 +195,55 @@ fun main() {
         val e = expectThrows<TwitchWatchException.InvalidInput> { tw.journalEntry("25/11/2026") }
         expect(e.reason.contains("YYYY-MM-DD")) { e.reason }
     }
-    check("unknown device: push with nothing paired, then from a stranger, then removing it") {
+    check("shell-managed BLE: battery pushed by the app reaches the listener; unknown device refused") {
+        val gatt = gattProfile(DeviceProtocol.TWITCH_WATCH_V1)
         val none = expectThrows<TwitchWatchException.InvalidState> {
-            tw.pushNotification("AA:BB:CC:DD:EE:FF", byteArrayOf(1, 2, 3), 0)
+            tw.pushNotification("AA:BB:CC:DD:EE:FF", gatt.dataUuid, byteArrayOf(1, 2, 3), 0)
         }
         expect(none.reason.contains("pair")) { none.reason }
         tw.pairDevice(PairedDevice("11:22:33:44:55:66", "TW-1", DeviceProtocol.TWITCH_WATCH_V1, 100u, true, System.currentTimeMillis()))
+        expect(tw.pairedDevice()?.name == "TW-1") { "paired: ${tw.pairedDevice()}" }
+        val battery = RecordingMonitorListener()
+        val levels = ConcurrentLinkedQueue<Int>()
+        tw.addMonitorListener(object : MonitorListener by battery {
+            override fun onBattery(percent: UByte) { levels.add(percent.toInt()) }
+        })
+        tw.pushNotification("11:22:33:44:55:66", gatt.batteryLevelUuid, byteArrayOf(87), System.currentTimeMillis() * 1000)
+        expect(levels.toList() == listOf(87)) { "battery: $levels" }
         val stranger = expectThrows<TwitchWatchException.NotFound> {
-            tw.pushNotification("AA:BB:CC:DD:EE:FF", byteArrayOf(1, 2, 3), 0)
+            tw.pushNotification("AA:BB:CC:DD:EE:FF", gatt.dataUuid, byteArrayOf(1, 2, 3), 0)
         }
         expect(stranger.reason.contains("AA:BB:CC:DD:EE:FF")) { stranger.reason }
+        val frame = expectThrows<TwitchWatchException.InvalidInput> {
+            tw.pushNotification("11:22:33:44:55:66", gatt.dataUuid, byteArrayOf(1, 2, 3), 0)
+        }
+        expect(frame.reason.contains("frame")) { frame.reason }
         expectThrows<TwitchWatchException.InvalidInput> {
-            tw.pushNotification("11:22:33:44:55:66", byteArrayOf(1, 2, 3), 0)
+            tw.pushNotification("11:22:33:44:55:66", "not-a-uuid", byteArrayOf(1), 0)
         }
         expectThrows<TwitchWatchException.NotFound> { tw.removeKnownDevice("AA:BB:CC:DD:EE:FF") }
         expect(tw.forgetDevice()?.id == "11:22:33:44:55:66") { "forget" }
+    }
+    check("report and export are written to files") {
+        val out = Files.createTempDirectory("twitchwatch-report-").toFile()
+        val report = runBlocking { tw.writeReport(out.resolve("report.html").path, null, null) }
+        val html = out.resolve("report.html").readText()
+        expect(html.contains("<svg") && html.contains("not a medical device")) { "report html (${html.length} chars)" }
+        expect(report.toDate == tw.today() && report.summary.isNotEmpty()) { "report: $report" }
+        val json = runBlocking { tw.exportData(out.resolve("export.json").path, ExportFormat.JSON, emptyList(), null, null) }
+        expect(json.files.size == 1 && json.sections.first { it.section == ExportSection.EVENTS }.rows > 0u) { "export: $json" }
+        val csv = runBlocking {
+            tw.exportData(out.resolve("csv").path, ExportFormat.CSV, listOf(ExportSection.DAYS, ExportSection.JOURNAL), null, null)
+        }
+        expect(csv.files.size == 2) { "csv files: ${csv.files}" }
+        val bad = expectThrows<TwitchWatchException> {
+            runBlocking { tw.writeReport("/proc/no-such-dir/report.html", null, null) }
+        }
+        expect(bad is TwitchWatchException.Io && bad.message!!.contains("/proc/no-such-dir")) { "bad report path: $bad" }
+        expectThrows<TwitchWatchException.InvalidInput> {
+            runBlocking { tw.writeReport(out.resolve("r2.html").path, "2999-01-01", null) }
+        }
+        out.deleteRecursively()
     }
     check("bad path -> Io exception with the path in the message") {
         val file = Files.createTempFile("twitchwatch-not-a-dir", ".txt").toFile()

@@ -142,22 +142,46 @@ def test_bad_journal_values_are_clear_errors(session, entry, field):
     assert field in str(err.value)
 
 
-def test_unknown_device_is_refused(session):
-    app = session[0]
+def test_shell_ble_push_and_unknown_device(session):
+    app, live = session[0], session[1]
+    gatt = tw.gatt_profile(tw.DeviceProtocol.TWITCH_WATCH_V1)
     with pytest.raises(tw.TwitchWatchError.InvalidState):
-        app.push_notification("AA:BB:CC:DD:EE:FF", b"\x01\x02", 0)
+        app.push_notification("AA:BB:CC:DD:EE:FF", gatt.data_uuid, b"\x01\x02", 0)
     app.pair_device(
         tw.PairedDevice(
             id="11:22", name="TW-1", protocol=tw.DeviceProtocol.TWITCH_WATCH_V1,
             sample_rate_hz=100, with_gyro=True, paired_at_ms=now_ms(),
         )
     )
+    levels = []
+
+    class Battery(Recorder):
+        def on_battery(self, percent):
+            levels.append(percent)
+
+    app.add_monitor_listener(Battery())
+    app.push_notification("11:22", gatt.battery_level_uuid, bytes([64]), now_ms() * 1000)
+    assert levels == [64]
     with pytest.raises(tw.TwitchWatchError.NotFound) as err:
-        app.push_notification("AA:BB:CC:DD:EE:FF", b"\x01\x02", 0)
+        app.push_notification("AA:BB:CC:DD:EE:FF", gatt.data_uuid, b"\x01\x02", 0)
     assert "AA:BB:CC:DD:EE:FF" in str(err.value)
     with pytest.raises(tw.TwitchWatchError.InvalidInput):
-        app.push_notification("11:22", b"\x01\x02", 0)
+        app.push_notification("11:22", gatt.data_uuid, b"\x01\x02", 0)
     assert app.forget_device().id == "11:22"
+
+
+def test_report_and_export(session, tmp_path):
+    app = session[0]
+    report = asyncio.run(app.write_report(str(tmp_path / "report.html"), None, None))
+    html = (tmp_path / "report.html").read_text()
+    assert "<svg" in html and report.to_date == app.today() and report.summary
+    result = asyncio.run(
+        app.export_data(str(tmp_path / "export.json"), tw.ExportFormat.JSON, [], None, None)
+    )
+    rows = {s.section: s.rows for s in result.sections}
+    assert rows[tw.ExportSection.EVENTS] > 0
+    with pytest.raises(tw.TwitchWatchError.Io):
+        asyncio.run(app.write_report("/proc/no-such-dir/report.html", None, None))
 
 
 def test_bad_path_is_a_clear_error(tmp_path):
