@@ -16,8 +16,8 @@ use crate::listeners::{
 };
 use crate::report::{ExportFormat, ExportResult, ExportSection, ReportSummary};
 use crate::types::{
-    DateSpan, DaySummary, MinuteSummary, MotorEvent, OpenOptions, PairedDevice, ScenarioInfo,
-    Settings, StoreCounts, StreamStats,
+    DateSpan, DaySummary, DiscoveredDevice, MinuteSummary, MotorEvent, OpenOptions, PairedDevice,
+    ScenarioInfo, Settings, StoreCounts, StreamStats,
 };
 
 /// TwitchWatch: the history store, the monitoring session, journal, alerts and rules.
@@ -32,6 +32,14 @@ fn parse_period(from_date: Option<String>, to_date: Option<String>) -> FfiResult
         from_date.map(|d| parse_date("from_date", &d)).transpose()?,
         to_date.map(|d| parse_date("to_date", &d)).transpose()?,
     ))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn no_builtin_ble() -> TwitchWatchError {
+    TwitchWatchError::state(
+        "this build has no built-in Bluetooth: scan and connect with the platform's Bluetooth and hand \
+         each notification to pushNotification (see gattProfile)",
+    )
 }
 
 fn check_range(from_ms: i64, to_ms: i64) -> FfiResult<()> {
@@ -127,7 +135,55 @@ impl TwitchWatch {
         }
     }
 
+    /// Desktop Linux only (BlueZ): scans for TwitchWatch and Polar wearables for `timeout_ms`,
+    /// strongest first. On phones the app scans with its own Bluetooth stack (`InvalidState` here).
+    pub async fn scan_devices(&self, timeout_ms: u32) -> FfiResult<Vec<DiscoveredDevice>> {
+        #[cfg(target_os = "linux")]
+        {
+            let duration = std::time::Duration::from_millis(u64::from(timeout_ms));
+            off_thread("scan", move || {
+                // A runtime of its own on a thread of its own: nothing blocks inside an executor.
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| {
+                        TwitchWatchError::internal(format!(
+                            "cannot start the Bluetooth runtime: {e}"
+                        ))
+                    })?;
+                let config = twitchwatch_core::device::link::LinkConfig::default();
+                let found = rt
+                    .block_on(twitchwatch_core::device::link::scan(&config, duration))
+                    .map_err(|e| TwitchWatchError::Device {
+                        reason: e.to_string(),
+                    })?;
+                Ok(found.into_iter().map(Into::into).collect())
+            })
+            .await?
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = timeout_ms;
+            Err(no_builtin_ble())
+        }
+    }
+
     // ---- monitoring ----
+
+    /// Desktop Linux only: streams from the paired wearable over BlueZ in the background, reconnecting
+    /// as needed; data arrives through `MonitorListener`. On phones use `pushNotification`.
+    pub fn start_paired(&self) -> FfiResult<()> {
+        #[cfg(target_os = "linux")]
+        {
+            Ok(self
+                .0
+                .start_paired(twitchwatch_core::device::link::LinkConfig::default())?)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            Err(no_builtin_ble())
+        }
+    }
 
     /// Registers a listener for live data. Listeners stay registered for the object's lifetime.
     /// Do not capture this `TwitchWatch` strongly in the listener (that would be a reference cycle).

@@ -398,3 +398,26 @@ pub struct ScenarioInfo {
     pub description: String,
     pub duration_s: f64,
 }
+
+/// A wearable seen by a desktop scan.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DiscoveredDevice {
+    pub id: String,
+    pub name: String,
+    pub rssi: Option<i16>,
+    pub battery_percent: Option<u8>,
+    pub protocol: DeviceProtocol,
+}
+
+#[cfg(target_os = "linux")]
+impl From<twitchwatch_core::device::link::ScanResult> for DiscoveredDevice {
+    fn from(r: twitchwatch_core::device::link::ScanResult) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            rssi: r.rssi,
+            battery_percent: r.battery_percent,
+            protocol: r.protocol.into(),
+        }
+    }
+}
