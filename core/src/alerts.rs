@@ -99,6 +99,8 @@ pub struct AlertPolicy {
 }
 
 const HOUR_MS: i64 = 3_600_000;
+/// An alert that only was "seen again" is rewritten at most this often.
+const LAST_SEEN_WRITE_MS: i64 = HOUR_MS;
 
 impl Default for AlertPolicy {
     fn default() -> Self {
@@ -225,12 +227,25 @@ impl AlertCenter {
             let evaluation = self.assess(store, now_ms)?;
             let mut notify = Vec::new();
             let mut seen = BTreeSet::new();
+            let mut wrote = false;
             for f in &evaluation.findings {
                 seen.insert(f.alert_id.clone());
                 let existing: Option<Alert> =
                     store.get_json(TreeName::Alerts, &alert_key(&f.alert_id))?;
+                let unchanged_before = existing.clone();
                 let (alert, tell) = self.reconcile(existing, f, now_ms);
-                store.put_json(TreeName::Alerts, &alert_key(&alert.id), &alert)?;
+                // Only the last-seen time moving is not worth a write (evaluate runs every minute).
+                let same = unchanged_before.as_ref().is_some_and(|old| {
+                    Alert {
+                        last_seen_ms: old.last_seen_ms,
+                        ..alert.clone()
+                    } == *old
+                        && now_ms.saturating_sub(old.last_seen_ms) < LAST_SEEN_WRITE_MS
+                });
+                if !same {
+                    store.put_json(TreeName::Alerts, &alert_key(&alert.id), &alert)?;
+                    wrote = true;
+                }
                 if tell {
                     notify.push(alert);
                 }
@@ -240,9 +255,12 @@ impl AlertCenter {
                     alert.status = AlertStatus::Resolved;
                     alert.resolved_ms = Some(now_ms);
                     store.put_json(TreeName::Alerts, &key, &alert)?;
+                    wrote = true;
                 }
             }
-            store.flush()?;
+            if wrote {
+                store.flush()?;
+            }
             notify.sort_by_key(|a| std::cmp::Reverse(a.rank));
             notify
         };
