@@ -684,7 +684,7 @@ impl Simulator {
             let drift_from = prev.map_or(drift_to, |p| p.drift_to);
             let walk = (seg.activity == Activity::Walking).then(|| {
                 let arm_m = if wrist { 0.55 } else { 0.62 };
-                Walk::new(&mut world_rng, start_s, end_s, arm_m)
+                Walk::new(&mut world_rng, start_s, end_s, arm_m, fs)
             });
             segments.push(SegmentPlan {
                 start_s,

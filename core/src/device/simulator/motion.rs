@@ -505,12 +505,22 @@ pub(super) struct Walk {
     swing_rad: f64,
     phase: f64,
     bounce_m_s2: f64,
+    /// Heel-strike shock reaching the hand: amplitude, ring frequency, and the sensor filter's gain.
+    impact_m_s2: f64,
+    impact_hz: f64,
     /// Shoulder to sensor, in the body frame (fingers point down along +x when the arm hangs).
     lever_m: [f64; 3],
 }
 
 impl Walk {
-    pub(super) fn new(rng: &mut ChaCha8Rng, start_t: f64, end_t: f64, arm_m: f64) -> Walk {
+    pub(super) fn new(
+        rng: &mut ChaCha8Rng,
+        start_t: f64,
+        end_t: f64,
+        arm_m: f64,
+        sample_rate_hz: f64,
+    ) -> Walk {
+        let impact_hz = uniform(rng, 15.0, 25.0);
         Walk {
             start_t,
             end_t,
@@ -518,6 +528,10 @@ impl Walk {
             swing_rad: uniform(rng, 0.15, 0.3),
             phase: uniform(rng, 0.0, TAU),
             bounce_m_s2: uniform(rng, 0.08, 0.2) * G,
+            impact_m_s2: uniform(rng, 0.05, 0.15)
+                * G
+                * super::involuntary::sensor_gain(impact_hz, sample_rate_hz),
+            impact_hz,
             lever_m: [arm_m, 0.0, 0.0],
         }
     }
@@ -543,6 +557,15 @@ impl Walk {
         sum.add_lin(centripetal, 1.0);
         let step = 2.0 * w * (t - self.start_t);
         sum.world_m_s2[2] += e * self.bounce_m_s2 * (step.sin() + 0.3 * (2.0 * step + 0.7).sin());
+        // Each heel strike sends a short shock up the arm: a brief ring like a twitch, but large and
+        // locked to the steps — why twitch detection must be gated while walking.
+        let since_strike = step.rem_euclid(TAU) / (2.0 * w);
+        if since_strike < 0.1 {
+            sum.world_m_s2[2] += e
+                * self.impact_m_s2
+                * (-since_strike / 0.015).exp()
+                * (TAU * self.impact_hz * since_strike).sin();
+        }
     }
 }
 
