@@ -672,7 +672,7 @@ fn every_severity_has_its_notification_channel_importance_and_interruption_level
                 alert_id: id.clone()
             }
         );
-        assert!(n.notification_id > 0);
+        assert!(n.notification_id > 1, "0 and 1 are reserved");
         assert_eq!(
             n.notification_id,
             notification_for_alert(&facts(&id, severity, 0, true)).notification_id

@@ -150,8 +150,8 @@ fn stable_notification_id(alert_id: &str) -> i32 {
         h ^= u32::from(*b);
         h = h.wrapping_mul(0x0100_0193);
     }
-    // Keep 0 free (Android's foreground-service notification uses its own id) and stay positive.
-    ((h & 0x7fff_ffff) as i32).max(1)
+    // Stay positive and keep 0 and 1 free: 1 is the foreground service's ongoing notification.
+    ((h & 0x7fff_ffff) as i32).max(2)
 }
 
 /// What to post for a new or escalated alert.

@@ -1,0 +1,45 @@
+// The process-wide objects: one TwitchWatch (store + monitor) and its Screens, the notification
+// channels the core lists, and the alert listener that turns core alerts into posted notifications.
+package org.twitchwatch.app
+
+import android.app.Application
+import android.util.Log
+import java.io.File
+import org.twitchwatch.core.Alert
+import org.twitchwatch.core.AlertListener
+import org.twitchwatch.core.OpenOptions
+import org.twitchwatch.core.Screens
+import org.twitchwatch.core.TwitchWatch
+import org.twitchwatch.core.TwitchWatchException
+import org.twitchwatch.core.notificationChannels
+import org.twitchwatch.shell.NotificationRouter
+
+class TwitchWatchApp : Application() {
+    lateinit var core: TwitchWatch
+        private set
+    lateinit var screens: Screens
+        private set
+    val router = NotificationRouter()
+
+    override fun onCreate() {
+        super.onCreate()
+        // App-private storage: the history never leaves the phone unless the user exports it.
+        core = TwitchWatch.open(File(filesDir, "store").absolutePath, OpenOptions())
+        screens = Screens(core)
+        Notifier.createChannels(this, router.channels(notificationChannels()))
+        core.addAlertListener(object : AlertListener {
+            override fun onAlert(alert: Alert) {
+                try {
+                    Notifier.post(this@TwitchWatchApp, router.plan(screens.notificationFor(alert.id)))
+                } catch (e: TwitchWatchException) {
+                    Log.w(TAG, "cannot build the notification for an alert: ${e.message}")
+                }
+            }
+        })
+        DailyTickWorker.schedule(this)
+    }
+
+    companion object {
+        const val TAG = "TwitchWatch"
+    }
+}
