@@ -943,3 +943,54 @@ fn fidgets_move_a_resting_hand_without_labels() {
     assert!(gyro_peak(0.0) < 1.0);
     assert!(gyro_peak(3.0) > 3.0);
 }
+
+#[test]
+fn spasm_plateau_has_no_rhythm_unlike_tremor() {
+    let fs = 100.0;
+    // Share of the 2–12 Hz power in the strongest 0.25 Hz band.
+    let peak_share = |inv: Involuntary, seed: u64| {
+        let scenario = one_segment("s", 40.0, Activity::Rest, vec![inv]);
+        let mut sim = Simulator::new(&scenario, SimConfig { seed, ..config(fs) }).unwrap();
+        let l = sim.labels()[0].clone();
+        let d = run_all(&mut sim);
+        let dy = dynamic(&d.accel_g, fs, 2.0);
+        let mid = (l.start_ms + l.end_ms) as usize / 20; // sample index of the middle
+        let (f, p) = spectrum(&dy[mid - 400..mid + 400], f64::from(fs));
+        let total = band_power(&f, &p, 2.0, 12.0);
+        let _ = total;
+        // Prominence as a rhythm detector sees it: a 0.375 Hz band against its neighbourhood
+        // (0.75–2 Hz away on both sides); the largest over 3–10 Hz.
+        let band = |lo: f64| band_power(&f, &p, lo, lo + 0.375);
+        (0..28)
+            .map(|k| {
+                let lo = 3.0 + 0.25 * f64::from(k);
+                let around =
+                    (band(lo - 2.0) + band(lo - 1.375) + band(lo + 0.75) + band(lo + 1.375)) / 4.0;
+                band(lo) / around
+            })
+            .fold(0.0, f64::max)
+    };
+    for seed in 1..11 {
+        let spasm = peak_share(
+            Involuntary::SpasmAt {
+                start_s: 10.0,
+                duration_s: 20.0,
+                amplitude_g: 0.8,
+            },
+            seed,
+        );
+        let tremor = peak_share(
+            Involuntary::TremorContinuous {
+                freq_hz: 5.0,
+                amplitude_mg: 100.0,
+            },
+            seed,
+        );
+        eprintln!("seed {seed}: spasm {spasm} tremor {tremor}");
+        assert!(spasm < 5.0, "seed {seed}: spasm looks rhythmic ({spasm})");
+        assert!(
+            tremor > 1000.0,
+            "seed {seed}: tremor is not a clear peak ({tremor})"
+        );
+    }
+}

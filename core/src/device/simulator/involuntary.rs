@@ -1,6 +1,7 @@
 //! The involuntary movements the product must find: twitches, tremor bouts and spasms. They are all
 //! planned up front (so the ground-truth labels exist before the first sample) and evaluated on demand.
 
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::motion::{
@@ -213,6 +214,47 @@ impl TremorBout {
     }
 }
 
+/// Smooth random signal with random access: Gaussian values at knots `rate_hz` apart (from a hash of
+/// the knot index, so no state and any time can be asked for), joined by Catmull–Rom splines. Its
+/// spectrum is continuous (no lines) and falls off above about `rate_hz`/2. Returns (value, d/dt).
+fn smooth_noise(seed: u64, channel: u64, rate_hz: f64, t: f64) -> (f64, f64) {
+    let u = t * rate_hz;
+    let i = u.floor();
+    let f = u - i;
+    let i = i as i64;
+    let p = [-1i64, 0, 1, 2].map(|k| knot(seed, channel, i + k));
+    let a = 2.0 * p[1];
+    let b = p[2] - p[0];
+    let c = 2.0 * p[0] - 5.0 * p[1] + 4.0 * p[2] - p[3];
+    let d = -p[0] + 3.0 * p[1] - 3.0 * p[2] + p[3];
+    let value = 0.5 * (a + f * (b + f * (c + f * d)));
+    let slope = 0.5 * (b + f * (2.0 * c + f * 3.0 * d)) * rate_hz;
+    (value, slope)
+}
+
+/// A standard normal value determined by (seed, channel, index) alone.
+fn knot(seed: u64, channel: u64, index: i64) -> f64 {
+    let mut x = seed
+        ^ channel.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (index as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
+    let mut next = || {
+        // splitmix64
+        x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let u1 = ((next() >> 11) as f64 + 1.0) / (1u64 << 53) as f64; // (0, 1]
+    let u2 = (next() >> 11) as f64 / (1u64 << 53) as f64;
+    (-2.0 * u1.ln()).sqrt() * (TAU * u2).cos()
+}
+
+/// Knot rates of the spasm's two random components: a slow heave (content below ~1.5 Hz) and faster
+/// jerks (below ~6 Hz). Most of the energy is slow, none of it periodic.
+const SPASM_SLOW_HZ: f64 = 3.0;
+const SPASM_FAST_HZ: f64 = 12.0;
+
 /// One spasm: a fast contraction (the hand jerks and turns), a plateau with broadband low-frequency
 /// content (no rhythm), and a release. signals.md: large, sustained, non-rhythmic.
 #[derive(Debug, Clone)]
@@ -225,8 +267,11 @@ pub(super) struct Spasm {
     release_s: f64,
     disp_m: [f64; 3],
     rot_rad: [f64; 3],
-    /// Broadband components: (rad/s, phase, linear m/s² per axis, rotation rad per axis).
-    broadband: Vec<(f64, f64, [f64; 3], [f64; 3])>,
+    noise_seed: u64,
+    /// Per axis: m/s² of the slow and the fast random component, and rad of random rotation.
+    slow_m_s2: [f64; 3],
+    fast_m_s2: [f64; 3],
+    wobble_rad: [f64; 3],
     lin_scale: f64,
 }
 
@@ -243,22 +288,16 @@ impl Spasm {
             normalize([0.4 * gauss(rng), random_sign(rng), 0.3 * gauss(rng)]),
             angle,
         );
-        let n = 14;
-        let mut broadband = Vec::with_capacity(n);
-        for _ in 0..n {
-            let f = log_uniform(rng, 0.5, 8.0);
-            let w = TAU * f;
-            // Falling with frequency like most body movement; rotation so that the gyro sees it too.
-            let lin = scale(
-                [gauss(rng), gauss(rng), 1.5 * gauss(rng)],
-                0.3 * amp / (n as f64).sqrt(),
-            );
-            let rot = scale(
-                [0.5 * gauss(rng), gauss(rng), 0.5 * gauss(rng)],
-                (2.0f64).to_radians() / f.sqrt(),
-            );
-            broadband.push((w, uniform(rng, 0.0, TAU), lin, rot));
-        }
+        let mix = |rng: &mut ChaCha8Rng, k: f64| {
+            scale(
+                [
+                    0.6 + 0.4 * rng.gen::<f64>(),
+                    0.6 + 0.4 * rng.gen::<f64>(),
+                    1.0 + 0.5 * rng.gen::<f64>(),
+                ],
+                k,
+            )
+        };
         let mut sp = Spasm {
             t0,
             t1: t0 + duration_s,
@@ -267,7 +306,10 @@ impl Spasm {
             release_s,
             disp_m,
             rot_rad,
-            broadband,
+            noise_seed: rng.gen::<u64>(),
+            slow_m_s2: mix(rng, 0.3 * amp),
+            fast_m_s2: mix(rng, 0.12 * amp),
+            wobble_rad: mix(rng, 3f64.to_radians()),
             lin_scale: 1.0,
         };
         // Rescale so that the injected peak is exactly the requested amplitude.
@@ -296,11 +338,17 @@ impl Spasm {
         let (s, sd, sdd) = there_and_back(tau, self.ramp_s, hold, self.release_s);
         sum.add_lin(self.disp_m, sdd * self.lin_scale);
         sum.add_rot(self.rot_rad, s, sd);
-        for &(w, p, lin, rot) in &self.broadband {
-            let (sn, cs) = (w * tau + p).sin_cos();
-            sum.add_lin(lin, s * sn * self.lin_scale);
-            sum.add_rot(rot, s * sn, s * w * cs + sd * sn);
+        let mut lin = [0.0; 3];
+        for (k, v) in lin.iter_mut().enumerate() {
+            let ch = k as u64;
+            let (slow, _) = smooth_noise(self.noise_seed, ch, SPASM_SLOW_HZ, tau);
+            let (fast, _) = smooth_noise(self.noise_seed, 3 + ch, SPASM_FAST_HZ, tau);
+            *v = s * (slow * self.slow_m_s2[k] + fast * self.fast_m_s2[k]);
+            let (w, w_rate) = smooth_noise(self.noise_seed, 6 + ch, SPASM_SLOW_HZ, tau);
+            sum.rot_rad[k] += s * w * self.wobble_rad[k];
+            sum.rate_rad_s[k] += (s * w_rate + sd * w) * self.wobble_rad[k];
         }
+        sum.add_lin(lin, self.lin_scale);
     }
 }
 
