@@ -658,6 +658,15 @@ fn invalid_settings_are_errors_that_say_what_to_do() {
             }],
         )],
         vec![seg(1e9, Activity::Rest, vec![])],
+        // A month of 60 twitches a minute: too many labels to plan ahead.
+        vec![seg(
+            30.0 * 86_400.0,
+            Activity::Rest,
+            vec![Involuntary::Twitches {
+                rate_per_min: 60.0,
+                amplitude_mg: (5.0, 10.0),
+            }],
+        )],
     ];
     for segments in bad_scenarios {
         let s = Scenario {

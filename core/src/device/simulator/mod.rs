@@ -497,6 +497,9 @@ fn validate_config(c: &SimConfig) -> Result<(), SimError> {
     Ok(())
 }
 
+/// Most twitches one simulator plans (≈100 bytes each).
+const MAX_PLANNED_TWITCHES: f64 = 2_000_000.0;
+
 /// Longest scenario accepted: 31 days.
 const MAX_SCENARIO_S: f64 = 31.0 * 86_400.0;
 
@@ -517,6 +520,8 @@ fn validate_scenario(s: &Scenario, fs: f32) -> Result<(), SimError> {
         ));
     }
     let fine = |v: f32, lo: f32, hi: f32| v.is_finite() && v >= lo && v <= hi;
+    // Labels are planned up front; keep them to a few hundred MB at most.
+    let mut expected_twitches = 0.0f64;
     for (i, seg) in s.segments.iter().enumerate() {
         let d = seg.duration_s;
         if !(d.is_finite() && d >= 1.0) {
@@ -541,6 +546,17 @@ fn validate_scenario(s: &Scenario, fs: f32) -> Result<(), SimError> {
                         return Err(err(
                             i,
                             format!("twitch rate {rate_per_min}/min: use 0 to 120 per minute"),
+                        ));
+                    }
+                    expected_twitches += f64::from(rate_per_min) * f64::from(d) / 60.0;
+                    if expected_twitches > MAX_PLANNED_TWITCHES {
+                        return Err(err(
+                            i,
+                            format!(
+                                "about {expected_twitches:.0} twitches so far: more than \
+                                 {MAX_PLANNED_TWITCHES} cannot be planned ahead; lower the rate or \
+                                 split the scenario"
+                            ),
                         ));
                     }
                     if !(fine(lo, 0.1, 1000.0) && fine(hi, lo, 1000.0)) {
