@@ -1,6 +1,7 @@
 //! `twitchwatch`: the desktop shell over twitchwatch-core. It parses arguments, prints, and nothing more;
 //! every decision is the core's.
 
+mod ble_cmd;
 mod care_cmd;
 mod classify_cmd;
 mod history_cmd;
@@ -36,6 +37,14 @@ enum Command {
     Monitor(monitor_cmd::MonitorArgs),
     /// Analyse a recording offline and print JSON lines (one per event and per minute).
     Classify(classify_cmd::ClassifyArgs),
+    /// Scan for TwitchWatch wearables and Polar sensors nearby (name, id, signal, battery, protocol).
+    Scan(ble_cmd::ScanArgs),
+    /// Choose the wearable with this id (from `scan`) and remember it; only its data is accepted.
+    Pair(ble_cmd::PairArgs),
+    /// Forget the paired wearable (its history stays).
+    Forget,
+    /// List the paired wearable and the ones paired before.
+    Devices,
     /// Show daily and per-minute summaries from the history.
     History(history_cmd::HistoryArgs),
     /// List the simulator's built-in scenarios.
@@ -93,6 +102,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Monitor(args) => monitor_cmd::run(&data_dir(cli.data_dir)?, args),
         Command::Classify(args) => classify_cmd::run(args),
+        Command::Scan(args) => ble_cmd::run_scan(args),
+        Command::Pair(args) => ble_cmd::run_pair(&data_dir(cli.data_dir)?, args),
+        Command::Forget => ble_cmd::run_forget(&data_dir(cli.data_dir)?),
+        Command::Devices => ble_cmd::run_devices(&data_dir(cli.data_dir)?),
         Command::History(args) => history_cmd::run(&data_dir(cli.data_dir)?, args),
         Command::Journal(c) => journal_cmd::run(&data_dir(cli.data_dir)?, c),
         Command::Checkin(args) => journal_cmd::run_checkin(&data_dir(cli.data_dir)?, args),
