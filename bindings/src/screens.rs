@@ -1,5 +1,9 @@
 //! Screen states for the phone apps: mirrors of `core::screens` records and the `Screens` object, a newtype
 //! around `core::screens::ScreenModel`. Every label, order and notification choice is made in the core.
+//!
+//! Issue 7 (apps) owns this file: android/app, android/shell (JVM tests in tests/apps/run.sh) and ios/App
+//! call every method here, journal/check-in/report included. `now_ms` is optional everywhere (None = the
+//! device clock), so `screens.today()` and `screens.today(nowMs)` both work from Kotlin/Swift/Python.
 
 use std::sync::Arc;
 
@@ -19,9 +23,7 @@ impl From<core::ScreenError> for TwitchWatchError {
             E::Monitor(e) => e.into(),
             E::Rules(e) => e.into(),
             E::Journal(e) => e.into(),
-            E::Report(e) => TwitchWatchError::Io {
-                reason: e.to_string(),
-            },
+            E::Report(e) => e.into(),
             E::InvalidInput(reason) => TwitchWatchError::InvalidInput { reason },
             E::NotFound(reason) => TwitchWatchError::NotFound { reason },
             e @ E::Io { .. } => TwitchWatchError::Io {
@@ -32,6 +34,11 @@ impl From<core::ScreenError> for TwitchWatchError {
             },
         }
     }
+}
+
+/// `now_ms` as the app passed it, or the core's clock when it passed none.
+fn at(now_ms: Option<i64>) -> i64 {
+    now_ms.unwrap_or_else(core::ScreenModel::now_ms)
 }
 
 fn connection_to_core(s: ConnectionState) -> core_model::ConnectionState {
@@ -777,7 +784,7 @@ pub fn destination_from_deep_link(link: String) -> Destination {
 }
 
 #[uniffi::export]
-pub fn deep_link_for(destination: Destination) -> String {
+pub fn destination_deep_link(destination: Destination) -> String {
     core::Destination::from(destination).deep_link()
 }
 
@@ -785,6 +792,7 @@ pub fn deep_link_for(destination: Destination) -> String {
 
 /// Screen states and their actions for the phone apps. Create one from the app's `TwitchWatch`; it
 /// follows that object's sessions. All methods are quick store reads unless said otherwise.
+/// `now_ms` (ms since the Unix epoch) may be left out: the device clock is used; tests pass their own.
 #[derive(uniffi::Object)]
 pub struct Screens(core::ScreenModel);
 
@@ -792,7 +800,7 @@ pub struct Screens(core::ScreenModel);
 impl Screens {
     #[uniffi::constructor]
     pub fn new(twitchwatch: Arc<TwitchWatch>) -> Arc<Self> {
-        Arc::new(Self(core::ScreenModel::new(twitchwatch.0.clone())))
+        Arc::new(Self(core::ScreenModel::new(twitchwatch.monitor().clone())))
     }
 
     pub fn start_destination(&self, permissions: PlatformPermissions) -> FfiResult<Destination> {
@@ -803,14 +811,15 @@ impl Screens {
     pub fn onboarding(&self, permissions: PlatformPermissions) -> FfiResult<OnboardingState> {
         Ok(self.0.onboarding(&permissions.into())?.into())
     }
+    #[uniffi::method(default(now_ms = None))]
     pub fn accept_disclaimer(
         &self,
         permissions: PlatformPermissions,
-        now_ms: i64,
+        now_ms: Option<i64>,
     ) -> FfiResult<OnboardingState> {
         Ok(self
             .0
-            .accept_disclaimer(&permissions.into(), now_ms)?
+            .accept_disclaimer(&permissions.into(), at(now_ms))?
             .into())
     }
     pub fn set_demo_mode(
@@ -822,44 +831,55 @@ impl Screens {
     }
 
     // pairing
-    pub fn pairing(&self, now_ms: i64) -> FfiResult<PairingState> {
-        Ok(self.0.pairing(now_ms)?.into())
+    #[uniffi::method(default(now_ms = None))]
+    pub fn pairing(&self, now_ms: Option<i64>) -> FfiResult<PairingState> {
+        Ok(self.0.pairing(at(now_ms))?.into())
     }
-    pub fn start_scan(&self, now_ms: i64) -> FfiResult<PairingState> {
-        Ok(self.0.start_scan(now_ms)?.into())
+    #[uniffi::method(default(now_ms = None))]
+    pub fn start_scan(&self, now_ms: Option<i64>) -> FfiResult<PairingState> {
+        Ok(self.0.start_scan(at(now_ms))?.into())
     }
-    pub fn stop_scan(&self, now_ms: i64) -> FfiResult<PairingState> {
-        Ok(self.0.stop_scan(now_ms)?.into())
+    #[uniffi::method(default(now_ms = None))]
+    pub fn stop_scan(&self, now_ms: Option<i64>) -> FfiResult<PairingState> {
+        Ok(self.0.stop_scan(at(now_ms))?.into())
     }
     pub fn on_advertisement(&self, advertisement: Advertisement) -> FfiResult<PairingState> {
         Ok(self.0.on_advertisement(advertisement.into())?.into())
     }
-    pub fn pair(&self, device_id: String, now_ms: i64) -> FfiResult<PairingState> {
-        Ok(self.0.pair(&device_id, now_ms)?.into())
+    #[uniffi::method(default(now_ms = None))]
+    pub fn pair(&self, device_id: String, now_ms: Option<i64>) -> FfiResult<PairingState> {
+        Ok(self.0.pair(&device_id, at(now_ms))?.into())
     }
-    pub fn forget_device(&self, now_ms: i64) -> FfiResult<PairingState> {
-        Ok(self.0.forget_device(now_ms)?.into())
+    #[uniffi::method(default(now_ms = None))]
+    pub fn forget_device(&self, now_ms: Option<i64>) -> FfiResult<PairingState> {
+        Ok(self.0.forget_device(at(now_ms))?.into())
     }
     pub fn paired_gatt_plan(&self) -> FfiResult<Option<GattPlan>> {
         Ok(self.0.paired_gatt_plan()?.map(Into::into))
     }
 
     // today
-    pub fn today(&self, now_ms: i64) -> FfiResult<TodayState> {
-        Ok(self.0.today(now_ms)?.into())
+    #[uniffi::method(default(now_ms = None))]
+    pub fn today(&self, now_ms: Option<i64>) -> FfiResult<TodayState> {
+        Ok(self.0.today(at(now_ms))?.into())
     }
     /// Demo mode: starts the simulator and returns at once (`speed` 1 = real time).
+    #[uniffi::method(default(now_ms = None))]
     pub fn start_demo_session(
         &self,
         scenario: Option<String>,
         speed: f32,
-        now_ms: i64,
+        now_ms: Option<i64>,
     ) -> FfiResult<TodayState> {
-        Ok(self.0.start_demo_session(scenario, speed, now_ms)?.into())
+        Ok(self
+            .0
+            .start_demo_session(scenario, speed, at(now_ms))?
+            .into())
     }
     /// Stops a simulated session; stores everything first (call off the main thread).
-    pub fn stop_session(&self, now_ms: i64) -> FfiResult<TodayState> {
-        Ok(self.0.stop_session(now_ms)?.into())
+    #[uniffi::method(default(now_ms = None))]
+    pub fn stop_session(&self, now_ms: Option<i64>) -> FfiResult<TodayState> {
+        Ok(self.0.stop_session(at(now_ms))?.into())
     }
     /// The app's own BLE stack reports a connection change.
     pub fn report_connection(&self, state: ConnectionState) {
@@ -871,16 +891,19 @@ impl Screens {
     pub fn live_events(&self) -> Vec<EventRow> {
         vec(self.0.live_events())
     }
-    pub fn monitoring_notification(&self, now_ms: i64) -> FfiResult<OngoingNotification> {
-        Ok(self.0.monitoring_notification(now_ms)?.into())
+    #[uniffi::method(default(now_ms = None))]
+    pub fn monitoring_notification(&self, now_ms: Option<i64>) -> FfiResult<OngoingNotification> {
+        Ok(self.0.monitoring_notification(at(now_ms))?.into())
     }
 
     // history
-    pub fn history(&self, range: HistoryRange, now_ms: i64) -> FfiResult<HistoryState> {
-        Ok(self.0.history(range.into(), now_ms)?.into())
+    #[uniffi::method(default(now_ms = None))]
+    pub fn history(&self, range: HistoryRange, now_ms: Option<i64>) -> FfiResult<HistoryState> {
+        Ok(self.0.history(range.into(), at(now_ms))?.into())
     }
-    pub fn day_detail(&self, date: String, now_ms: i64) -> FfiResult<DayDetailState> {
-        Ok(self.0.day_detail(&date, now_ms)?.into())
+    #[uniffi::method(default(now_ms = None))]
+    pub fn day_detail(&self, date: String, now_ms: Option<i64>) -> FfiResult<DayDetailState> {
+        Ok(self.0.day_detail(&date, at(now_ms))?.into())
     }
 
     // alerts
@@ -890,99 +913,114 @@ impl Screens {
     pub fn alert_detail(&self, alert_id: String) -> FfiResult<AlertRow> {
         Ok(self.0.alert_detail(&alert_id)?.into())
     }
-    pub fn acknowledge_alert(&self, alert_id: String, now_ms: i64) -> FfiResult<AlertsState> {
-        Ok(self.0.acknowledge_alert(&alert_id, now_ms)?.into())
+    #[uniffi::method(default(now_ms = None))]
+    pub fn acknowledge_alert(
+        &self,
+        alert_id: String,
+        now_ms: Option<i64>,
+    ) -> FfiResult<AlertsState> {
+        Ok(self.0.acknowledge_alert(&alert_id, at(now_ms))?.into())
     }
     /// What to post for a stored alert (e.g. the one an `AlertListener` just heard about).
     pub fn notification_for(&self, alert_id: String) -> FfiResult<NotificationContent> {
         Ok(self.0.notification_for(&alert_id)?.into())
     }
     /// The daily background tick: runs the rules and returns what to post.
-    pub fn evaluate_alerts(&self, now_ms: i64) -> FfiResult<Vec<NotificationContent>> {
-        Ok(vec(self.0.evaluate_alerts(now_ms)?))
+    #[uniffi::method(default(now_ms = None))]
+    pub fn evaluate_alerts(&self, now_ms: Option<i64>) -> FfiResult<Vec<NotificationContent>> {
+        Ok(vec(self.0.evaluate_alerts(at(now_ms))?))
     }
 
     // journal
-    pub fn journal(&self, date: Option<String>, now_ms: i64) -> FfiResult<JournalState> {
-        Ok(self.0.journal(date.as_deref(), now_ms)?.into())
+    #[uniffi::method(default(now_ms = None))]
+    pub fn journal(&self, date: Option<String>, now_ms: Option<i64>) -> FfiResult<JournalState> {
+        Ok(self.0.journal(date.as_deref(), at(now_ms))?.into())
     }
+    #[uniffi::method(default(now_ms = None))]
     pub fn set_journal_value(
         &self,
         date: String,
         key: String,
         value: String,
-        now_ms: i64,
+        now_ms: Option<i64>,
     ) -> FfiResult<JournalState> {
         Ok(self
             .0
-            .set_journal_value(&date, &key, &value, now_ms)?
+            .set_journal_value(&date, &key, &value, at(now_ms))?
             .into())
     }
+    #[uniffi::method(default(now_ms = None))]
     pub fn add_drink(
         &self,
         date: String,
         drink_key: String,
-        now_ms: i64,
+        now_ms: Option<i64>,
     ) -> FfiResult<JournalState> {
-        Ok(self.0.add_drink(&date, &drink_key, now_ms)?.into())
+        Ok(self.0.add_drink(&date, &drink_key, at(now_ms))?.into())
     }
+    #[uniffi::method(default(now_ms = None))]
     pub fn add_medication(
         &self,
         date: String,
         name: String,
         class_key: String,
         started_on: Option<String>,
-        now_ms: i64,
+        now_ms: Option<i64>,
     ) -> FfiResult<JournalState> {
         Ok(self
             .0
-            .add_medication(&date, &name, &class_key, started_on.as_deref(), now_ms)?
+            .add_medication(&date, &name, &class_key, started_on.as_deref(), at(now_ms))?
             .into())
     }
+    #[uniffi::method(default(now_ms = None))]
     pub fn remove_medication(
         &self,
         date: String,
         index: u32,
-        now_ms: i64,
+        now_ms: Option<i64>,
     ) -> FfiResult<JournalState> {
-        Ok(self.0.remove_medication(&date, index, now_ms)?.into())
+        Ok(self.0.remove_medication(&date, index, at(now_ms))?.into())
     }
     /// Saves a check-in and evaluates the rules in the same call (an urgent symptom's notification is
     /// in the result).
+    #[uniffi::method(default(now_ms = None))]
     pub fn record_checkin(
         &self,
         body_sites: Vec<String>,
         symptoms: Vec<String>,
         note: String,
-        now_ms: i64,
+        now_ms: Option<i64>,
     ) -> FfiResult<CheckInScreenOutcome> {
         Ok(self
             .0
-            .record_checkin(&body_sites, &symptoms, &note, now_ms)?
+            .record_checkin(&body_sites, &symptoms, &note, at(now_ms))?
             .into())
     }
 
     // report
-    pub fn report(&self, now_ms: i64) -> FfiResult<ReportState> {
-        Ok(self.0.report(now_ms)?.into())
+    #[uniffi::method(default(now_ms = None))]
+    pub fn report(&self, now_ms: Option<i64>) -> FfiResult<ReportState> {
+        Ok(self.0.report(at(now_ms))?.into())
     }
     /// Writes the report/export file; runs on its own thread so the caller never blocks.
+    #[uniffi::method(default(now_ms = None))]
     pub async fn export_report(
         self: Arc<Self>,
         format: ScreenExportFormat,
         period_days: u32,
         path: String,
-        now_ms: i64,
+        now_ms: Option<i64>,
     ) -> FfiResult<ReportState> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let this = self.clone();
         std::thread::Builder::new()
             .name("twitchwatch-export".into())
             .spawn(move || {
-                let _ = tx.send(
-                    this.0
-                        .export_report(format.into(), period_days, &path, now_ms),
-                );
+                let _ =
+                    tx.send(
+                        this.0
+                            .export_report(format.into(), period_days, &path, at(now_ms)),
+                    );
             })
             .map_err(|e| TwitchWatchError::Internal {
                 reason: format!("cannot start the export thread: {e}"),
