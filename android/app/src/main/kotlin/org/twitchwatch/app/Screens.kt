@@ -65,7 +65,7 @@ import org.twitchwatch.core.HistoryRange
 import org.twitchwatch.core.JournalField
 import org.twitchwatch.core.JournalFieldKind
 import org.twitchwatch.core.OnboardingStep
-import org.twitchwatch.core.deepLinkFor
+import org.twitchwatch.core.destinationDeepLink
 import org.twitchwatch.shell.AlertCardUi
 import org.twitchwatch.shell.Bar
 import org.twitchwatch.shell.UiResult
@@ -80,7 +80,7 @@ import org.twitchwatch.shell.tone
 private fun now() = System.currentTimeMillis()
 
 /** Route names are the core's deep links without the scheme, so a link maps to a route 1:1. */
-private fun route(d: Destination): String = deepLinkFor(d).removePrefix("twitchwatch://")
+private fun route(d: Destination): String = destinationDeepLink(d).removePrefix("twitchwatch://")
 
 @Composable
 fun AppNavigation(
