@@ -187,6 +187,14 @@ class BleSession(
             main.post { operationDone() }
         }
 
+        @Deprecated("Android 12 and older")
+        override fun onCharacteristicRead(g: BluetoothGatt, ch: BluetoothGattCharacteristic, status: Int) {
+            @Suppress("DEPRECATION")
+            val value = ch.value
+            if (Build.VERSION.SDK_INT < 33 && status == BluetoothGatt.GATT_SUCCESS && value != null) push(ch.uuid, value)
+            if (Build.VERSION.SDK_INT < 33) main.post { operationDone() }
+        }
+
         // Android 13+: the value comes as a parameter (thread-safe).
         override fun onCharacteristicChanged(g: BluetoothGatt, ch: BluetoothGattCharacteristic, value: ByteArray) {
             push(ch.uuid, value)

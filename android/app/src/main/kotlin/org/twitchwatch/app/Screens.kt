@@ -322,13 +322,16 @@ private fun JournalFieldEditor(field: JournalField, onValue: (String) -> Unit) {
         Text(field.label, fontWeight = FontWeight.Bold)
         field.help?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
         when (val k = field.kind) {
-            is JournalFieldKind.Number -> OutlinedTextField(
-                value = text,
-                onValueChange = { text = it },
-                suffix = { Text(k.unit) },
-                singleLine = true,
-                modifier = Modifier.fillMaxWidth(),
-            ).also { TextButton(onClick = { onValue(text) }) { Text("Save") } }
+            is JournalFieldKind.Number -> Row {
+                OutlinedTextField(
+                    value = text,
+                    onValueChange = { text = it },
+                    suffix = { Text(k.unit) },
+                    singleLine = true,
+                    modifier = Modifier.weight(1f),
+                )
+                TextButton(onClick = { onValue(text) }) { Text("Save") }
+            }
             is JournalFieldKind.Scale -> {
                 var v by remember(field.value) { mutableStateOf(field.value?.toFloatOrNull() ?: k.min.toFloat()) }
                 Slider(
@@ -356,11 +359,14 @@ private fun JournalFieldEditor(field: JournalField, onValue: (String) -> Unit) {
                     }
                 }
             }
-            is JournalFieldKind.Text -> OutlinedTextField(
-                value = text,
-                onValueChange = { if (it.length <= k.maxChars.toInt()) text = it },
-                modifier = Modifier.fillMaxWidth(),
-            ).also { TextButton(onClick = { onValue(text) }) { Text("Save") } }
+            is JournalFieldKind.Text -> Row {
+                OutlinedTextField(
+                    value = text,
+                    onValueChange = { if (it.length <= k.maxChars.toInt()) text = it },
+                    modifier = Modifier.weight(1f),
+                )
+                TextButton(onClick = { onValue(text) }) { Text("Save") }
+            }
         }
     }
 }
