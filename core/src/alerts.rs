@@ -18,7 +18,7 @@ use crate::rules::{
     self, lookback_days, Evaluation, EventRef, Evidence, Finding, RuleId, RuleInput, RuleParams,
     RulesError,
 };
-use crate::store::{local_date, start_of_day_ms, Store, TreeName};
+use crate::store::{local_date, start_of_day_ms, Store, StoreError, TreeName};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -169,14 +169,15 @@ impl AlertCenter {
             .clear();
     }
 
-    /// The rule thresholds in force (defaults overridden by settings).
+    /// The rule thresholds in force (defaults overridden by settings). Unreadable settings fall
+    /// back to the defaults: a damaged record must never stop red flags from being raised.
     pub fn params(&self, store: &Store) -> Result<RuleParams, RulesError> {
-        Ok(RuleParams::resolve(&store.settings()?.rule_params))
+        Ok(RuleParams::resolve(&readable_settings(store)?.rule_params))
     }
 
     /// Changes one threshold after checking it against its safe bounds; `None` restores the default.
     pub fn set_param(&self, key: &str, value: Option<f64>) -> Result<(), RulesError> {
-        let mut settings = self.store.settings()?;
+        let mut settings = readable_settings(&self.store)?;
         match value {
             Some(v) => {
                 let spec = rules::check_value(key, v)?;
@@ -230,8 +231,7 @@ impl AlertCenter {
             let mut wrote = false;
             for f in &evaluation.findings {
                 seen.insert(f.alert_id.clone());
-                let existing: Option<Alert> =
-                    store.get_json(TreeName::Alerts, &alert_key(&f.alert_id))?;
+                let existing = read_alert(store, &f.alert_id)?;
                 let unchanged_before = existing.clone();
                 let (alert, tell) = self.reconcile(existing, f, now_ms);
                 // Only the last-seen time moving is not worth a write (evaluate runs every minute).
@@ -406,6 +406,29 @@ impl AlertCenter {
 
     pub fn alert(&self, id: &str) -> Result<Option<Alert>, RulesError> {
         Ok(self.store.get_json(TreeName::Alerts, &alert_key(id))?)
+    }
+}
+
+fn readable_settings(store: &Store) -> Result<crate::store::Settings, RulesError> {
+    match store.settings() {
+        Ok(s) => Ok(s),
+        Err(e @ (StoreError::CorruptRecord { .. } | StoreError::NewerRecord { .. })) => {
+            tracing::warn!("settings unreadable, using default thresholds: {e}");
+            Ok(crate::store::Settings::default())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A damaged alert record is replaced rather than allowed to block every later alert.
+fn read_alert(store: &Store, id: &str) -> Result<Option<Alert>, RulesError> {
+    match store.get_json(TreeName::Alerts, &alert_key(id)) {
+        Ok(a) => Ok(a),
+        Err(e @ (StoreError::CorruptRecord { .. } | StoreError::NewerRecord { .. })) => {
+            tracing::warn!("alert record unreadable, replacing it: {e}");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -491,3 +491,43 @@ fn alerts_resolve_when_the_pattern_stops() {
     assert_eq!(a.status, AlertStatus::Resolved);
     assert!(a.resolved_ms.is_some());
 }
+
+#[test]
+fn damaged_alert_and_settings_records_never_block_red_flags() {
+    let h = unexplained_persistence(17);
+    let now = h.now_ms();
+    AlertCenter::new(h.store.clone())
+        .evaluate(&h.store, now)
+        .unwrap();
+    let History { dir, store, .. } = h;
+    let path = store.path().to_path_buf();
+    drop(store);
+    {
+        let db = (0..100)
+            .find_map(|_| {
+                sled::open(&path)
+                    .map_err(|_| std::thread::sleep(std::time::Duration::from_millis(20)))
+                    .ok()
+            })
+            .expect("reopen sled");
+        db.open_tree("alerts")
+            .unwrap()
+            .insert("persistence", &[1u8, b'{'][..])
+            .unwrap();
+        db.open_tree("settings")
+            .unwrap()
+            .insert("settings", &[1u8, b'?'][..])
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let store = twitchwatch_core::store::Store::open(&path, Default::default()).unwrap();
+    let center = AlertCenter::new(store.clone());
+    let raised = center.evaluate(&store, now + 60_000).unwrap();
+    assert_eq!(ids(&raised), vec!["persistence"]);
+    assert_eq!(
+        store.check_integrity().unwrap().len(),
+        1,
+        "only the settings record is left damaged"
+    );
+    drop(dir);
+}
