@@ -71,6 +71,18 @@ impl Control {
         Ok(())
     }
 
+    /// Starts (and clears) or stops the log of data-frame send times.
+    async fn log_sends(&self, address: &str, on: bool) -> fdo::Result<()> {
+        self.device(address)?.log_sends(on);
+        Ok(())
+    }
+
+    /// (first sample's device time µs, wall-clock send time ns since the Unix epoch) of every data
+    /// notification since `LogSends(true)`; reading empties the log.
+    async fn sent_log(&self, address: &str) -> fdo::Result<Vec<(u64, u64)>> {
+        Ok(self.device(address)?.take_sent_log())
+    }
+
     /// (frames sent, samples generated, frames dropped, link losses, connects, streaming now).
     async fn stats(&self, address: &str) -> fdo::Result<(u64, u64, u64, u32, u32, bool)> {
         let d = self.device(address)?;
@@ -98,4 +110,6 @@ pub trait EmulatorControl {
     fn set_scenario(&self, address: &str, name: &str) -> zbus::Result<()>;
     fn set_battery(&self, address: &str, level: u8) -> zbus::Result<()>;
     fn stats(&self, address: &str) -> zbus::Result<(u64, u64, u64, u32, u32, bool)>;
+    fn log_sends(&self, address: &str, on: bool) -> zbus::Result<()>;
+    fn sent_log(&self, address: &str) -> zbus::Result<Vec<(u64, u64)>>;
 }

@@ -79,8 +79,8 @@ struct State {
     frame_counter: u64,
     polar: PolarState,
     scenario: String,
-    /// (first sample's device time µs, send instant) of recent frames, for latency measurement.
-    sent_log: VecDeque<(u64, Instant)>,
+    /// (first sample's device time µs, wall-clock send time ns) of frames, for latency measurement.
+    sent_log: VecDeque<(u64, u64)>,
     log_sends: bool,
     /// Bumped on every disconnect: a control-point answer still pending from an older link is void.
     link_epoch: u64,
@@ -95,6 +95,13 @@ pub struct DeviceCtl {
     boot: Instant,
     boot_unix_us: i64,
     char_paths: HashMap<CharRole, String>,
+}
+
+fn unix_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
 }
 
 fn failed(msg: &str) -> fdo::Error {
@@ -176,7 +183,7 @@ impl DeviceCtl {
         st.sent_log.clear();
     }
 
-    pub fn take_sent_log(&self) -> Vec<(u64, Instant)> {
+    pub fn take_sent_log(&self) -> Vec<(u64, u64)> {
         self.state().sent_log.drain(..).collect()
     }
 
@@ -687,12 +694,15 @@ impl DeviceCtl {
                         held = None;
                     }
                     st.stats.samples_sent += samples_per_frame;
-                    if st.log_sends && st.sent_log.len() < 1_000_000 {
-                        st.sent_log.push_back((first_us, Instant::now()));
-                    }
                 }
                 for bytes in sends {
-                    self.state().stats.frames_sent += 1;
+                    {
+                        let mut st = self.state();
+                        st.stats.frames_sent += 1;
+                        if st.log_sends && st.sent_log.len() < 1_000_000 {
+                            st.sent_log.push_back((first_us, unix_ns()));
+                        }
+                    }
                     self.notify(CharRole::Data, bytes).await;
                 }
             }

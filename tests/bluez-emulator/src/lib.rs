@@ -69,8 +69,7 @@ impl Emulator {
         })
     }
 
-    /// Sample send times (monotonic, since the emulator started) by frame sequence, for latency
-    /// measurements in the same process.
+    /// The emulated peripheral with this address, for in-process control.
     pub fn device(&self, address: &str) -> Option<Arc<device::DeviceCtl>> {
         self.devices
             .iter()
