@@ -818,6 +818,12 @@ fn with_duration_cuts_and_repeats() {
     assert!((long.duration_s() - 1000.0).abs() < 1e-2);
     assert!(long.segments.len() > mixed.segments.len());
     assert!(Simulator::new(&long, SimConfig::default()).is_ok());
+    // Absurd lengths come back as errors from the simulator, not hangs.
+    let huge = mixed.clone().with_duration(1e30);
+    assert!(Simulator::new(&huge, SimConfig::default()).is_err());
+    let mut broken = mixed.clone();
+    broken.segments[0].duration_s = -5.0;
+    assert!(Simulator::new(&broken.with_duration(1e6), SimConfig::default()).is_err());
     // A cut through a spasm drops the spasm rather than making an invalid scenario.
     let spasm = builtin_scenario("spasm").unwrap().with_duration(45.0);
     let sim = Simulator::new(&spasm, SimConfig::default()).unwrap();

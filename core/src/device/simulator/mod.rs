@@ -501,7 +501,7 @@ fn validate_config(c: &SimConfig) -> Result<(), SimError> {
 const MAX_PLANNED_TWITCHES: f64 = 2_000_000.0;
 
 /// Longest scenario accepted: 31 days.
-const MAX_SCENARIO_S: f64 = 31.0 * 86_400.0;
+pub(crate) const MAX_SCENARIO_S: f64 = 31.0 * 86_400.0;
 
 fn validate_scenario(s: &Scenario, fs: f32) -> Result<(), SimError> {
     let err = |segment: usize, reason: String| SimError::InvalidScenario {

@@ -79,8 +79,19 @@ impl Scenario {
     /// scenario as it is (the simulator would reject it anyway).
     pub fn with_duration(mut self, duration_s: f32) -> Scenario {
         let total = self.duration_s() as f32;
-        if !(duration_s.is_finite() && duration_s > 0.0 && total > 0.0) || self.segments.is_empty()
-        {
+        let segments_ok = self
+            .segments
+            .iter()
+            .all(|s| s.duration_s.is_finite() && s.duration_s >= 1.0);
+        if !(duration_s.is_finite() && duration_s > 0.0 && total > 0.0 && segments_ok) {
+            return self;
+        }
+        if f64::from(duration_s) > super::MAX_SCENARIO_S {
+            // Too long to simulate: keep it that long so that the simulator says so.
+            if let Some(first) = self.segments.first_mut() {
+                first.duration_s = duration_s;
+            }
+            self.segments.truncate(1);
             return self;
         }
         let original = std::mem::take(&mut self.segments);
