@@ -358,6 +358,15 @@ impl AlertCenter {
         }
     }
 
+    /// The once-a-day housekeeping a shell schedules (also fine to call more often): applies the
+    /// retention setting, then evaluates the rules, so alerts follow the calendar even without new
+    /// data. Returns the records removed and the alerts raised.
+    pub fn daily_tick(&self, now_ms: TimestampMs) -> Result<(usize, Vec<Alert>), RulesError> {
+        let removed = self.store.apply_retention(now_ms)?;
+        let alerts = self.evaluate(&self.store, now_ms)?;
+        Ok((removed, alerts))
+    }
+
     /// Stores a check-in and evaluates at once, so an urgent symptom is raised in the same call.
     pub fn record_checkin(
         &self,

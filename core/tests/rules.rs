@@ -486,7 +486,16 @@ fn alerts_resolve_when_the_pattern_stops() {
         h.write_day(date, &plan(1, None));
     }
     h.extend_to(date(2026, 7, 21));
-    assert!(center.evaluate(&h.store, h.now_ms()).unwrap().is_empty());
+    // The daily tick alone (no new data) resolves it and applies retention.
+    center
+        .set_param("lifestyle.lookback_days", Some(28.0))
+        .unwrap();
+    let mut settings = h.store.settings().unwrap();
+    settings.retention_days = Some(60);
+    h.store.set_settings(&settings).unwrap();
+    let (removed, raised) = center.daily_tick(h.now_ms()).unwrap();
+    assert!(raised.is_empty());
+    assert!(removed > 0, "days older than 60 were removed");
     let a = center.alert("persistence").unwrap().unwrap();
     assert_eq!(a.status, AlertStatus::Resolved);
     assert!(a.resolved_ms.is_some());
