@@ -369,7 +369,7 @@ fn write_csv(
                 let drinks: Vec<String> = e
                     .drinks
                     .iter()
-                    .map(|d| format!("{}x{}", d.drink.as_str(), d.servings))
+                    .map(|d| format!("{} x{}", d.drink.as_str(), d.servings))
                     .collect();
                 let meds: Vec<String> = e
                     .medications
