@@ -12,6 +12,7 @@ pub mod journal;
 pub mod listeners;
 pub mod logging;
 pub mod report;
+pub mod screens;
 pub mod twitchwatch;
 pub mod types;
 
@@ -21,6 +22,7 @@ pub use journal::*;
 pub use listeners::{AlertListener, MonitorListener};
 pub use logging::{LogLevel, LogSink};
 pub use report::*;
+pub use screens::*;
 pub use twitchwatch::TwitchWatch;
 pub use types::*;
 

@@ -7,8 +7,11 @@ use twitchwatch_core::alerts as core_alerts;
 use twitchwatch_core::model as core_model;
 use twitchwatch_core::monitor as core_monitor;
 
+use twitchwatch_core::screens;
+
 use crate::alerts::Alert;
 use crate::error::FfiResult;
+use crate::screens::NotificationContent;
 use crate::types::{ConnectionState, MinuteSummary, MotorEvent, SessionSummary, StreamStats};
 
 /// Live data of a monitoring session. Called on a background thread, never while TwitchWatch holds a
@@ -27,11 +30,12 @@ pub trait MonitorListener: Send + Sync {
     fn on_session_end(&self, summary: SessionSummary, error: Option<String>) -> FfiResult<()>;
 }
 
-/// New and escalated alerts: one call per alert, with everything a notification needs (severity,
-/// title, message, evidence). Called on a background thread, never while TwitchWatch holds a lock.
+/// New and escalated alerts: one call per alert, with the alert (severity, title, message, evidence)
+/// and the notification to post for it (text, lock-screen text, channel, importance / interruption
+/// level, deep link). Called on a background thread, never while TwitchWatch holds a lock.
 #[uniffi::export(with_foreign)]
 pub trait AlertListener: Send + Sync {
-    fn on_alert(&self, alert: Alert) -> FfiResult<()>;
+    fn on_alert(&self, alert: Alert, notification: NotificationContent) -> FfiResult<()>;
 }
 
 fn report(listener: &str, method: &str, result: FfiResult<()>) {
@@ -90,12 +94,23 @@ impl core_monitor::MonitorListener for MonitorListenerAdapter {
     }
 }
 
-pub(crate) struct AlertListenerAdapter(pub Arc<dyn AlertListener>);
+pub(crate) struct AlertListenerAdapter {
+    pub listener: Arc<dyn AlertListener>,
+    /// For the user's time zone and thresholds, which the notification text uses.
+    pub store: twitchwatch_core::store::Store,
+}
 
 impl core_alerts::AlertListener for AlertListenerAdapter {
     fn on_alert(&self, alert: &core_alerts::Alert) -> Result<(), core_alerts::ListenerError> {
-        self.0
-            .on_alert(alert.clone().into())
+        let params = self
+            .store
+            .settings()
+            .map(|s| twitchwatch_core::rules::RuleParams::resolve(&s.rule_params))
+            .unwrap_or_default();
+        let facts = screens::AlertFacts::from_alert(&self.store.time_zone(), alert, &params);
+        let notification = screens::notification_for_alert(&facts).into();
+        self.listener
+            .on_alert(alert.clone().into(), notification)
             .map_err(|e| core_alerts::ListenerError(e.to_string()))
     }
 }

@@ -194,8 +194,10 @@ impl TwitchWatch {
 
     /// Registers a listener for new and escalated alerts (post a notification from it).
     pub fn add_alert_listener(&self, listener: Arc<dyn AlertListener>) {
-        self.0
-            .add_alert_listener(Arc::new(AlertListenerAdapter(listener)));
+        self.0.add_alert_listener(Arc::new(AlertListenerAdapter {
+            listener,
+            store: self.0.store().clone(),
+        }));
     }
 
     /// Starts the demo mode: a simulated wearable running `scenario` (see `simulatorScenarios()`).
@@ -542,6 +544,12 @@ impl TwitchWatch {
         s.time_zone = settings.time_zone;
         s.validate()?;
         Ok(store.set_settings(&s)?)
+    }
+}
+
+impl TwitchWatch {
+    pub(crate) fn monitor(&self) -> &Monitor {
+        &self.0
     }
 }
 

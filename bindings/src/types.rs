@@ -169,6 +169,25 @@ impl From<core::ConnectionState> for ConnectionState {
     }
 }
 
+impl From<ConnectionState> for core::ConnectionState {
+    fn from(s: ConnectionState) -> Self {
+        match s {
+            ConnectionState::Disconnected => Self::Disconnected,
+            ConnectionState::Scanning => Self::Scanning,
+            ConnectionState::Connecting => Self::Connecting,
+            ConnectionState::Connected => Self::Connected,
+            ConnectionState::Streaming => Self::Streaming,
+            ConnectionState::Reconnecting {
+                attempt,
+                retry_in_ms,
+            } => Self::Reconnecting {
+                attempt,
+                retry_in_ms,
+            },
+        }
+    }
+}
+
 /// Counters a stream keeps so that a user can see what was lost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
 pub struct StreamStats {

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use twitchwatch_ffi::{
     Alert, AlertListener, CheckIn, ConnectionState, FfiResult, MinuteSummary, MonitorListener,
-    MotorEvent, MotorEventKind, OpenOptions, SessionSummary, StreamStats, Symptom, TwitchWatch,
-    TwitchWatchError,
+    MotorEvent, MotorEventKind, NotificationContent, OpenOptions, SessionSummary, StreamStats,
+    Symptom, TwitchWatch, TwitchWatchError,
 };
 
 /// What the generated code hands Rust when a foreign listener throws.
@@ -51,7 +51,7 @@ impl MonitorListener for Throwing {
 }
 
 impl AlertListener for Throwing {
-    fn on_alert(&self, _: Alert) -> FfiResult<()> {
+    fn on_alert(&self, _: Alert, _: NotificationContent) -> FfiResult<()> {
         self.boom()
     }
 }
@@ -114,7 +114,10 @@ struct CountingAlerts {
 }
 
 impl AlertListener for CountingAlerts {
-    fn on_alert(&self, _: Alert) -> FfiResult<()> {
+    fn on_alert(&self, alert: Alert, notification: NotificationContent) -> FfiResult<()> {
+        assert_eq!(notification.alert_id, alert.id);
+        assert_eq!(notification.severity, alert.severity);
+        assert!(!notification.title.is_empty() && notification.deep_link.contains(&alert.id));
         self.alerts.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }

@@ -77,7 +77,11 @@ class ThrowingMonitorListener : MonitorListener {
 
 class RecordingAlertListener : AlertListener {
     val alerts = ConcurrentLinkedQueue<Alert>()
-    override fun onAlert(alert: Alert) { alerts.add(alert) }
+    val notifications = ConcurrentLinkedQueue<NotificationContent>()
+    override fun onAlert(alert: Alert, notification: NotificationContent) {
+        alerts.add(alert)
+        notifications.add(notification)
+    }
 }
 
 class RecordingLogSink : LogSink {
@@ -161,10 +165,33 @@ fun main() {
         expect(urgent.rule == RuleId.SWALLOWING_OR_SPEAKING) { "rule ${urgent.rule}" }
         expect(urgent.title.isNotBlank() && urgent.message.isNotBlank()) { "empty text: $urgent" }
         expect(alertsSeen.alerts.any { it.id == urgent.id }) { "listener did not get ${urgent.id}: ${alertsSeen.alerts}" }
+        val n = alertsSeen.notifications.first { it.alertId == urgent.id }
+        expect(n.headsUp && n.interruptionLevel == InterruptionLevel.TIME_SENSITIVE && n.androidImportance == AndroidImportance.HIGH) {
+            "urgent notification: $n"
+        }
+        expect(destinationFromDeepLink(n.deepLink) == Destination.Alert(urgent.id)) { "deep link ${n.deepLink}" }
+        expect(notificationChannels().any { it.id == n.channelId && it.importanceValue == 4 }) { "channel ${n.channelId}" }
         expect(tw.alerts().first().id == urgent.id) { "urgent alert is not first: ${tw.alerts().map { it.id }}" }
         val acked = tw.acknowledgeAlert(urgent.id)
         expect(acked.status == AlertStatus.ACKNOWLEDGED) { "status ${acked.status}" }
         expect(tw.checkinsInRange(0, System.currentTimeMillis() + 60_000).size == 1) { "check-in not stored" }
+    }
+    check("screen states: today, alerts, history and the monitoring notification come from the core") {
+        Screens(tw).use { screens ->
+            val today = screens.today()
+            expect(today.counts.twitches > 0u && today.counts.twitchesLabel.isNotBlank()) { "today: ${today.counts}" }
+            val alerts = screens.alerts()
+            // The urgent alert was acknowledged above: it moved out of "active".
+            expect(alerts.acknowledged.any { it.severity == AlertSeverity.URGENT } && alerts.active.none { it.severity == AlertSeverity.URGENT }) {
+                "alerts: $alerts"
+            }
+            expect(alerts.headline.isNotBlank() && alerts.disclaimerLine.isNotBlank()) { "alerts: $alerts" }
+            val history = screens.history(HistoryRange.WEEK)
+            expect(history.charts.isNotEmpty() && history.daysWithData >= 1u) { "history: ${history.daysWithData}" }
+            expect(screens.monitoringNotification().channelId.isNotBlank()) { "ongoing notification" }
+            expect(screens.startDestination(PlatformPermissions(true, true)) == Destination.Onboarding) { "start" }
+            expectThrows<TwitchWatchException.NotFound> { screens.alertDetail("nope") }
+        }
     }
     check("rules and thresholds are listed with their basis") {
         expect(tw.rules().any { it.id == RuleId.SWALLOWING_OR_SPEAKING && it.severity == AlertSeverity.URGENT }) { "rules" }

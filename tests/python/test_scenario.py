@@ -51,10 +51,11 @@ class Throwing(tw.MonitorListener):
 
 class Alerts(tw.AlertListener):
     def __init__(self):
-        self.alerts = []
+        self.alerts, self.notifications = [], []
 
-    def on_alert(self, alert):
+    def on_alert(self, alert, notification):
         self.alerts.append(alert)
+        self.notifications.append(notification)
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +124,9 @@ def test_swallowing_checkin_raises_urgent_alert(session):
     assert urgent, outcome.alerts
     assert urgent[0].rule == tw.RuleId.SWALLOWING_OR_SPEAKING
     assert any(a.id == urgent[0].id for a in alerts.alerts)
+    (note,) = [n for n in alerts.notifications if n.alert_id == urgent[0].id]
+    assert note.heads_up and note.interruption_level == tw.InterruptionLevel.TIME_SENSITIVE
+    assert tw.destination_from_deep_link(note.deep_link) == tw.Destination.ALERT(alert_id=urgent[0].id)
     assert app.alerts()[0].id == urgent[0].id
     assert app.acknowledge_alert(urgent[0].id).status == tw.AlertStatus.ACKNOWLEDGED
 
@@ -202,3 +206,14 @@ def test_bad_arguments(session):
         app.daily_summaries("2026-02-30", "2026-03-01")
     with pytest.raises(tw.TwitchWatchError.NotFound):
         app.acknowledge_alert("nope")
+
+
+def test_screen_states(session):
+    app = session[0]
+    screens = tw.Screens(app)
+    today = screens.today()
+    assert today.counts.twitches > 0 and today.counts.twitches_label
+    assert screens.history(tw.HistoryRange.WEEK).days_with_data >= 1
+    assert [c.id for c in tw.notification_channels()]
+    with pytest.raises(tw.TwitchWatchError.NotFound):
+        screens.alert_detail("nope")
