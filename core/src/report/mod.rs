@@ -567,7 +567,10 @@ pub fn render_html(data: &ReportData, tz: &jiff::tz::TimeZone) -> String {
             l.days_without,
             l.mean_rate_with,
             l.mean_rate_without,
-            l.rate_ratio.map(|r| format!("{r:.1}×")).unwrap_or_else(|| "–".into()),
+            l.rate_ratio
+                .filter(|_| l.days_with > 0)
+                .map(|r| format!("{r:.1}×"))
+                .unwrap_or_else(|| "–".into()),
             if l.enough_data { format!("{:.3}", l.p_adjusted) } else { "–".into() },
             finding
         );
@@ -640,7 +643,9 @@ pub fn render_html(data: &ReportData, tz: &jiff::tz::TimeZone) -> String {
                 "<tr><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 e.date,
                 e.caffeine_mg.map(|v| format!("{v:.0}")).unwrap_or_else(|| "–".into()),
-                opt(e.sleep_hours),
+                e.sleep_hours
+                    .map(|v| format!("{v:.1}"))
+                    .unwrap_or_else(|| "–".into()),
                 e.sleep_quality_1_5.map(|q| format!(" ({q}/5)")).unwrap_or_default(),
                 opt(e.stress_0_10),
                 escape(&hydration),
