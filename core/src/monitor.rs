@@ -178,6 +178,8 @@ struct Shared {
     pipeline: Mutex<Pipeline>,
     /// Decoder state for notifications pushed by a shell, keyed by the paired device's id.
     router: Mutex<Option<(String, ShellRouter)>>,
+    /// Local day of the last daily housekeeping done by a session.
+    last_tick_day: Mutex<Option<jiff::civil::Date>>,
     session: Mutex<Option<Session>>,
 }
 
@@ -232,6 +234,7 @@ impl Monitor {
                 listeners: Mutex::new(Vec::new()),
                 pipeline: Mutex::new(pipeline),
                 router: Mutex::new(None),
+                last_tick_day: Mutex::new(None),
                 session: Mutex::new(None),
             }),
         })
@@ -290,6 +293,18 @@ impl Monitor {
             .map_err(|e| MonitorError::Rules(e.to_string()))
     }
 
+    /// The once-a-day housekeeping (retention, then the rules) for shells to schedule (WorkManager,
+    /// BGTaskScheduler); a running session also does it on its own at the first minute of each day.
+    pub fn daily_tick(&self, now_ms: TimestampMs) -> Result<Vec<Alert>, MonitorError> {
+        let (removed, alerts) = self
+            .shared
+            .alerts
+            .daily_tick(now_ms)
+            .map_err(|e| MonitorError::Rules(e.to_string()))?;
+        tracing::debug!(removed, "daily tick");
+        Ok(alerts)
+    }
+
     /// Feeds decoded samples from any source. Returns what they produced (already stored and delivered).
     pub fn ingest(&self, batch: &SensorBatch) -> Result<Produced, MonitorError> {
         let mut produced = lock(&self.shared.pipeline).ingest(&self.shared.store, batch)?;
@@ -306,7 +321,21 @@ impl Monitor {
                 .map(|m| m.minute_start_ms + 60_000)
                 .max()
                 .unwrap_or_else(now_ms);
-            produced.alerts = self.evaluate_rules(until.max(now_ms()))?;
+            let now = until.max(now_ms());
+            // The first completed minute of each local day also runs the daily housekeeping
+            // (retention), so a monitor left running follows the calendar by itself.
+            let today = crate::store::local_date(&self.shared.store.time_zone(), now);
+            let new_day = {
+                let mut last = lock(&self.shared.last_tick_day);
+                let new_day = *last != Some(today);
+                *last = Some(today);
+                new_day
+            };
+            produced.alerts = if new_day {
+                self.daily_tick(now)?
+            } else {
+                self.evaluate_rules(now)?
+            };
             lock(&self.shared.pipeline).summary.alerts += produced.alerts.len() as u32;
         }
         Ok(())

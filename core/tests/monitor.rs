@@ -220,3 +220,31 @@ fn pushed_bytes_are_accepted_only_from_the_paired_device() {
         .is_err());
     assert_eq!(*rec.battery.lock().unwrap(), vec![77]);
 }
+
+#[test]
+fn a_running_session_does_the_daily_housekeeping_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let monitor = Monitor::open(dir.path(), MonitorSettings::default()).unwrap();
+    let now = twitchwatch_core::monitor::now_ms();
+    let old = MotorEvent {
+        kind: MotorEventKind::Fasciculation,
+        start_ms: now - 40 * 86_400_000,
+        end_ms: now - 40 * 86_400_000 + 50,
+        peak_accel_g: 0.01,
+        dominant_freq_hz: None,
+        confidence: 0.9,
+    };
+    monitor.store().put_events(&[old]).unwrap();
+    let mut settings = monitor.store().settings().unwrap();
+    settings.retention_days = Some(30);
+    monitor.store().set_settings(&settings).unwrap();
+    simulate(&monitor, "rest", 65.0);
+    let left = monitor
+        .store()
+        .events_in_range(i64::MIN, now - 30 * 86_400_000)
+        .unwrap();
+    assert!(
+        left.is_empty(),
+        "retention applied by the session: {left:?}"
+    );
+}
