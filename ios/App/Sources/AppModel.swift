@@ -34,7 +34,7 @@ final class AppModel: ObservableObject {
         screens = Screens(twitchwatch: core)
         notifications = NotificationPoster()
         bluetooth = BluetoothCentral(core: core, screens: screens)
-        core.addAlertListener(listener: AlertForwarder(screens: screens, poster: notifications))
+        core.addAlertListener(listener: AlertForwarder(poster: notifications))
         showOnboarding = (try? screens.startDestination(permissions: permissions)) == .onboarding
     }
 
@@ -76,16 +76,15 @@ final class AppModel: ObservableObject {
 }
 
 /// Core alerts → posted notifications. Called on a background thread, outside any core lock.
+/// The core computed the notification's content; this only posts it.
 final class AlertForwarder: AlertListener, @unchecked Sendable {
-    private let screens: Screens
     private let poster: NotificationPoster
 
-    init(screens: Screens, poster: NotificationPoster) {
-        self.screens = screens
+    init(poster: NotificationPoster) {
         self.poster = poster
     }
 
-    func onAlert(alert: TwitchWatchCore.Alert) throws {
-        poster.post(try screens.notificationFor(alertId: alert.id))
+    func onAlert(alert: TwitchWatchCore.Alert, notification: NotificationContent) throws {
+        poster.post(notification)
     }
 }

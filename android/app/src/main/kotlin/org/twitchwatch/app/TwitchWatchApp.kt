@@ -3,14 +3,13 @@
 package org.twitchwatch.app
 
 import android.app.Application
-import android.util.Log
 import java.io.File
 import org.twitchwatch.core.Alert
 import org.twitchwatch.core.AlertListener
+import org.twitchwatch.core.NotificationContent
 import org.twitchwatch.core.OpenOptions
 import org.twitchwatch.core.Screens
 import org.twitchwatch.core.TwitchWatch
-import org.twitchwatch.core.TwitchWatchException
 import org.twitchwatch.core.notificationChannels
 import org.twitchwatch.shell.NotificationRouter
 
@@ -27,13 +26,10 @@ class TwitchWatchApp : Application() {
         core = TwitchWatch.open(File(filesDir, "store").absolutePath, OpenOptions())
         screens = Screens(core)
         Notifier.createChannels(this, router.channels(notificationChannels()))
+        // Called on a core thread for each new or escalated alert, with the content the core computed.
         core.addAlertListener(object : AlertListener {
-            override fun onAlert(alert: Alert) {
-                try {
-                    Notifier.post(this@TwitchWatchApp, router.plan(screens.notificationFor(alert.id)))
-                } catch (e: TwitchWatchException) {
-                    Log.w(TAG, "cannot build the notification for an alert: ${e.message}")
-                }
+            override fun onAlert(alert: Alert, notification: NotificationContent) {
+                Notifier.post(this@TwitchWatchApp, router.plan(notification))
             }
         })
         DailyTickWorker.schedule(this)
