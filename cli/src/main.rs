@@ -4,6 +4,7 @@
 mod ble_cmd;
 mod care_cmd;
 mod classify_cmd;
+mod evaluate;
 mod history_cmd;
 mod journal_cmd;
 mod monitor_cmd;
@@ -37,6 +38,8 @@ enum Command {
     Monitor(monitor_cmd::MonitorArgs),
     /// Analyse a recording offline and print JSON lines (one per event and per minute).
     Classify(classify_cmd::ClassifyArgs),
+    /// Measure the classifier on the labelled simulated suite and print one accuracy table.
+    Evaluate(evaluate::EvaluateArgs),
     /// Scan for TwitchWatch wearables and Polar sensors nearby (name, id, signal, battery, protocol).
     Scan(ble_cmd::ScanArgs),
     /// Choose the wearable with this id (from `scan`) and remember it; only its data is accepted.
@@ -102,6 +105,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Monitor(args) => monitor_cmd::run(&data_dir(cli.data_dir)?, args),
         Command::Classify(args) => classify_cmd::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
         Command::Scan(args) => ble_cmd::run_scan(args),
         Command::Pair(args) => ble_cmd::run_pair(&data_dir(cli.data_dir)?, args),
         Command::Forget => ble_cmd::run_forget(&data_dir(cli.data_dir)?),

@@ -3,6 +3,40 @@
 
 use twitchwatch_core::classify::eval::{evaluate, run_case, suite, Split};
 use twitchwatch_core::classify::ClassifierConfig;
+use twitchwatch_core::MotorEventKind;
+
+/// `TW_CFG="spasm_min_rms_g=0.06,twitch_threshold_mads=10"` overrides defaults while tuning.
+fn config_from_env() -> ClassifierConfig {
+    let mut c = ClassifierConfig::default();
+    for kv in std::env::var("TW_CFG")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+    {
+        let (k, v) = kv.split_once('=').expect("name=value");
+        let v: f32 = v.parse().expect("number");
+        match k {
+            "twitch_threshold_mads" => c.twitch_threshold_mads = v,
+            "twitch_min_peak_g" => c.twitch_min_peak_g = v,
+            "twitch_burst_limit" => c.twitch_burst_limit = v as u32,
+            "tremor_min_concentration" => c.tremor_min_concentration = v,
+            "tremor_min_periodicity" => c.tremor_min_periodicity = v,
+            "tremor_min_hops" => c.tremor_min_hops = v as u32,
+            "tremor_min_amplitude_g" => c.tremor_min_amplitude_g = v,
+            "voluntary_accel_rms_g" => c.voluntary_accel_rms_g = v,
+            "voluntary_gyro_rms_dps" => c.voluntary_gyro_rms_dps = v,
+            "spasm_min_rms_g" => c.spasm_min_rms_g = v,
+            "spasm_band_low_hz" => c.spasm_band_low_hz = v,
+            "spasm_max_gap_ms" => c.spasm_max_gap_ms = v,
+            "spasm_min_duration_ms" => c.spasm_min_duration_ms = v,
+            "spasm_min_high_fraction" => c.spasm_min_high_fraction = v,
+            "spasm_block_ms" => c.spasm_block_ms = v,
+            "spasm_max_periodicity" => c.spasm_max_periodicity = v,
+            other => panic!("unknown config field {other}"),
+        }
+    }
+    c
+}
 
 #[test]
 fn ci_split_stays_above_floors() {
@@ -12,7 +46,7 @@ fn ci_split_stays_above_floors() {
         .unwrap_or(Split::Ci);
     if std::env::var("TW_EVAL_VERBOSE").is_ok() {
         for case in suite(split) {
-            let (labels, out, _) = run_case(&case, &ClassifierConfig::default()).unwrap();
+            let (labels, out, _) = run_case(&case, &config_from_env()).unwrap();
             let fmt = |k: &dyn std::fmt::Debug| format!("{k:?}");
             println!(
                 "== {} labels {} detections {}",
@@ -43,6 +77,47 @@ fn ci_split_stays_above_floors() {
             }
         }
     }
-    let report = evaluate(split, &ClassifierConfig::default()).expect("suite runs");
+    let report = evaluate(split, &config_from_env()).expect("suite runs");
     println!("{}", report.table());
+    if split != Split::Ci {
+        return;
+    }
+    // Floors sit a little under what the CI subset measured when they were set (docs/accuracy.md);
+    // a change that drops below one has made the classifier worse.
+    let totals = report.totals();
+    let floor = |name: &str, value: f32, min: f32| {
+        assert!(
+            value >= min,
+            "{name} = {value:.3} fell below its floor {min}\n{}",
+            report.table()
+        );
+    };
+    floor(
+        "tremor F1 (worst rate)",
+        report.min_f1_over_rates(MotorEventKind::Tremor),
+        0.9,
+    );
+    floor(
+        "tremor frequency within ±0.3 Hz",
+        report.tremor_freq_within_0_3(),
+        0.95,
+    );
+    floor("spasm precision", totals[2].precision(), 0.9);
+    floor("spasm recall", totals[2].recall(), 0.55);
+    floor(
+        "fasciculation F1, hand at rest, >=200 Hz, >=5 mg",
+        report.twitch_target.f1(),
+        0.9,
+    );
+    floor(
+        "fasciculation precision (all rates)",
+        totals[0].precision(),
+        0.9,
+    );
+    let fph = report.false_events_per_hour() as f32;
+    assert!(
+        fph <= 4.0,
+        "false events per hour in voluntary-only recordings = {fph:.2} > 4\n{}",
+        report.table()
+    );
 }

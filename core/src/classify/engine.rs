@@ -47,6 +47,9 @@ struct SpasmRun {
     ticks_total: u32,
     ticks_rhythmic: u32,
     closed: bool,
+    /// The hand was still (or already in a spasm) when the run began. Large broadband activity that
+    /// grows out of voluntary movement is that movement, as with twitches (docs/classifier.md).
+    from_still: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -98,6 +101,10 @@ struct Engine {
     ticks: VecDeque<Tick>,
     next_to_decide: u64,
     last_features: Option<WindowFeatures>,
+    /// Class of the most recently decided tick.
+    last_class: Option<TickClass>,
+    /// A spasm that began with the hand still continues until this sample (3 s after its last activity).
+    still_spasm_until_n: Option<u64>,
     pending_twitches: VecDeque<TwitchCandidate>,
     tremor: Option<TremorRun>,
 }
@@ -112,7 +119,7 @@ impl Engine {
         let win_t = hop_t * TICKS_PER_WINDOW;
         let hop_n = (hop_t * decim) as u64;
         let ms = |v: f32| ((v / 1000.0 * fs).round() as u64).max(1);
-        let sub_len = ((0.025 * fs).round() as u32).max(2);
+        let sub_len = ((cfg.spasm_block_ms / 1000.0 * fs).round() as u32).max(2);
         let params = TwitchParams {
             threshold_mads: cfg.twitch_threshold_mads,
             min_peak_g: cfg.twitch_min_peak_g,
@@ -162,6 +169,8 @@ impl Engine {
             ticks: VecDeque::with_capacity(TICKS_PER_WINDOW + TICK_HISTORY + 4),
             next_to_decide: 0,
             last_features: None,
+            last_class: None,
+            still_spasm_until_n: None,
             pending_twitches: VecDeque::with_capacity(PENDING_TWITCH_CAP),
             tremor: None,
         }
@@ -267,6 +276,9 @@ impl Engine {
             (Some(run), true) => {
                 run.last_hot_n = n;
                 run.peak_rms_g = run.peak_rms_g.max(rms);
+                if run.from_still {
+                    self.still_spasm_until_n = Some(n + 3 * self.hop_n * 2);
+                }
             }
             (Some(run), false) => {
                 if n.saturating_sub(run.last_hot_n) > self.spasm_gap_n {
@@ -288,6 +300,12 @@ impl Engine {
                     ticks_total: 0,
                     ticks_rhythmic: 0,
                     closed: false,
+                    // A spasm's own slow turning reads as movement; a run soon after a spasm
+                    // that began still is the same spasm continuing.
+                    from_still: self.last_class.is_some_and(|c| c != TickClass::Moving)
+                        || self
+                            .still_spasm_until_n
+                            .is_some_and(|until| sub_start <= until),
                 });
             }
             (None, false) => {}
@@ -357,7 +375,7 @@ impl Engine {
         let mut cover = 0u64;
         for r in &self.spasm_runs {
             let long_enough = r.last_hot_n.saturating_sub(r.start_n) >= self.spasm_min_n;
-            if !long_enough {
+            if !long_enough || !r.from_still {
                 continue;
             }
             let (s, e) = (r.start_n.max(a), (r.last_hot_n + 1).min(b));
@@ -387,6 +405,7 @@ impl Engine {
         let rhythmic_window = in_band
             && !f.harmonic_of_voluntary
             && f.concentration >= cfg.tremor_min_concentration
+            && f.periodicity >= cfg.tremor_min_periodicity
             && f.peak_amplitude_g >= cfg.tremor_min_amplitude_g;
         // The window sees 4 s; this hop must itself carry the rhythm, or the event edges would
         // spread by up to 2 s either side.
@@ -395,7 +414,7 @@ impl Engine {
         // A strong tremor leaks a little below 2.2 Hz; only call it movement when the slow part
         // is large next to the rhythm.
         let vol_limit = if rhythmic_window {
-            cfg.voluntary_accel_rms_g.max(0.5 * f.peak_amplitude_g)
+            cfg.voluntary_accel_rms_g.max(0.1 * f.peak_amplitude_g)
         } else {
             cfg.voluntary_accel_rms_g
         };
@@ -405,7 +424,10 @@ impl Engine {
         let not_worn = f.broadband_rms_g < cfg.not_worn_rms_g && gyro_rms.is_none_or(|g| g < 0.5);
         let (spasm_cover, spasm_near) = self.spasm_cover(tick.index);
 
-        let class = if spasm_cover >= 0.5 && !rhythmic_window {
+        // Periodic or smooth movement is voluntary (walking, reaching), whatever its size.
+        let periodic = f.periodicity > cfg.spasm_max_periodicity
+            || f.high_fraction < cfg.spasm_min_high_fraction;
+        let class = if spasm_cover >= 0.5 && !rhythmic_window && !periodic {
             TickClass::Spasm
         } else if rhythmic && !moving {
             let edges = cfg.tremor_severity_edges_g;
@@ -418,6 +440,7 @@ impl Engine {
         } else {
             TickClass::Rest
         };
+        self.last_class = Some(class);
         if let Some(t) = self.ticks.get_mut(pos) {
             t.class = Some(class);
             t.rhythmic = rhythmic;
@@ -431,7 +454,7 @@ impl Engine {
 
         self.judge_twitches(cfg, tick, class, spasm_near, f, out);
         self.step_tremor(cfg, tick, class, f, out);
-        self.step_spasms(tick, rhythmic_window, out);
+        self.step_spasms(tick, rhythmic_window || periodic, out);
         out.minutes.close_through(end_ms - 2_000, out.minute_out);
     }
 
@@ -566,7 +589,7 @@ impl Engine {
     }
 
     fn emit_spasm(&self, r: SpasmRun, out: &mut Sink) {
-        if r.last_hot_n.saturating_sub(r.start_n) < self.spasm_min_n {
+        if r.last_hot_n.saturating_sub(r.start_n) < self.spasm_min_n || !r.from_still {
             return;
         }
         let rhythmic_frac = r.ticks_rhythmic as f32 / r.ticks_total.max(1) as f32;

@@ -43,6 +43,8 @@ pub struct ClassifierConfig {
     pub tremor_min_amplitude_g: f32,
     /// Minimum fraction of 2–20 Hz power inside the peak band.
     pub tremor_min_concentration: f32,
+    /// Minimum window periodicity (autocorrelation, the second opinion on a spectral peak).
+    pub tremor_min_periodicity: f32,
     /// Consecutive tremor hops needed for an event.
     pub tremor_min_hops: u32,
     /// Non-tremor hops tolerated inside one tremor event.
@@ -57,12 +59,19 @@ pub struct ClassifierConfig {
 
     /// High-pass corner of the spasm envelope, Hz.
     pub spasm_band_low_hz: f32,
-    /// Envelope RMS that makes a 25 ms block "active", g.
+    /// Length of one envelope block, ms.
+    pub spasm_block_ms: f32,
+    /// Envelope RMS that makes a block "active", g.
     pub spasm_min_rms_g: f32,
     /// Minimum spasm duration, ms.
     pub spasm_min_duration_ms: f32,
     /// Cold blocks tolerated inside one spasm, ms.
     pub spasm_max_gap_ms: f32,
+    /// Windows more periodic than this (normalised autocorrelation) are rhythmic movement
+    /// (walking, tapping, tremor), not spasm.
+    pub spasm_max_periodicity: f32,
+    /// Minimum share of 0.5–12 Hz power above 3 Hz: excludes smooth voluntary reaches.
+    pub spasm_min_high_fraction: f32,
 
     /// Window broadband RMS below which (with no rotation) the sensor is taken off the body, g.
     pub not_worn_rms_g: f32,
@@ -84,15 +93,19 @@ impl Default for ClassifierConfig {
             tremor_band_hz: (3.0, 12.0),
             tremor_min_amplitude_g: 0.003,
             tremor_min_concentration: 0.4,
+            tremor_min_periodicity: 0.5,
             tremor_min_hops: 3,
             tremor_max_gap_hops: 1,
             tremor_severity_edges_g: [0.03, 0.1, 0.3],
             voluntary_accel_rms_g: 0.012,
             voluntary_gyro_rms_dps: 8.0,
             spasm_band_low_hz: 3.0,
-            spasm_min_rms_g: 0.03,
+            spasm_block_ms: 25.0,
+            spasm_min_rms_g: 0.05,
             spasm_min_duration_ms: 1000.0,
             spasm_max_gap_ms: 150.0,
+            spasm_max_periodicity: 0.8,
+            spasm_min_high_fraction: 0.0,
             not_worn_rms_g: 0.0,
             max_gap_ms: 1000.0,
         }

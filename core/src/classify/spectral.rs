@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use realfft::num_complex::Complex;
-use realfft::{RealFftPlanner, RealToComplex};
+use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 
 /// Lower edge of the voluntary-movement band; below it is gravity and orientation drift.
 const VOLUNTARY_LOW_HZ: f32 = 0.3;
@@ -28,6 +28,11 @@ pub struct WindowFeatures {
     pub concentration: f32,
     /// The peak is a harmonic of a slower (voluntary, < 3 Hz) rhythm.
     pub harmonic_of_voluntary: bool,
+    /// Highest normalised autocorrelation of the 0.5–12 Hz signal at lags 0.25–2 s: near 1 for
+    /// walking, tremor and other periodic movement, low for a spasm's irregular contraction.
+    pub periodicity: f32,
+    /// Share of 0.5–12 Hz power above 3 Hz: a spasm's contraction trembles, a reach is smooth.
+    pub high_fraction: f32,
 }
 
 pub struct SpectralAnalyzer {
@@ -43,6 +48,12 @@ pub struct SpectralAnalyzer {
     scratch: Vec<Complex<f32>>,
     /// |X|² summed over the three axes, one-sided.
     power: Vec<f32>,
+    ifft: Arc<dyn ComplexToReal<f32>>,
+    acf_spectrum: Vec<Complex<f32>>,
+    acf: Vec<f32>,
+    iscratch: Vec<Complex<f32>>,
+    /// Autocorrelation of the Hann window itself, normalised: undoes the window's taper at each lag.
+    window_acf: Vec<f32>,
     tremor_band_hz: (f32, f32),
 }
 
@@ -52,6 +63,7 @@ impl SpectralAnalyzer {
         let nfft = (win_len * 4).next_power_of_two();
         let mut planner = RealFftPlanner::<f32>::new();
         let fft = planner.plan_fft_forward(nfft);
+        let ifft = planner.plan_fft_inverse(nfft);
         let hann: Vec<f32> = (0..win_len)
             .map(|i| {
                 let x = std::f32::consts::PI * 2.0 * i as f32 / win_len as f32;
@@ -59,6 +71,13 @@ impl SpectralAnalyzer {
             })
             .collect();
         let sum_w2: f32 = hann.iter().map(|w| w * w).sum();
+        let max_lag = ((2.0 * fs_hz) as usize).min(win_len.saturating_sub(1));
+        let window_acf: Vec<f32> = (0..=max_lag)
+            .map(|lag| {
+                let s: f32 = (0..win_len - lag).map(|i| hann[i] * hann[i + lag]).sum();
+                s / sum_w2.max(1e-9)
+            })
+            .collect();
         Self {
             fs_hz,
             win_len,
@@ -68,6 +87,11 @@ impl SpectralAnalyzer {
             spectrum: fft.make_output_vec(),
             scratch: fft.make_scratch_vec(),
             power: vec![0.0; nfft / 2 + 1],
+            acf_spectrum: ifft.make_input_vec(),
+            acf: ifft.make_output_vec(),
+            iscratch: ifft.make_scratch_vec(),
+            window_acf,
+            ifft,
             hann,
             fft,
             tremor_band_hz,
@@ -115,7 +139,43 @@ impl SpectralAnalyzer {
                 *p += c.norm_sqr();
             }
         }
-        self.features()
+        let periodicity = self.periodicity();
+        WindowFeatures {
+            periodicity,
+            ..self.features()
+        }
+    }
+
+    fn periodicity(&mut self) -> f32 {
+        let (a, b) = (self.bin(0.5), self.bin(12f32.min(0.45 * self.fs_hz)));
+        for (k, c) in self.acf_spectrum.iter_mut().enumerate() {
+            let p = if (a..=b).contains(&k) {
+                self.power[k]
+            } else {
+                0.0
+            };
+            *c = Complex::new(p, 0.0);
+        }
+        if self
+            .ifft
+            .process_with_scratch(&mut self.acf_spectrum, &mut self.acf, &mut self.iscratch)
+            .is_err()
+        {
+            return 0.0;
+        }
+        let r0 = self.acf[0];
+        if r0 <= 0.0 {
+            return 0.0;
+        }
+        let min_lag = (0.25 * self.fs_hz) as usize;
+        let mut best = 0.0f32;
+        for (lag, &w) in self.window_acf.iter().enumerate().skip(min_lag) {
+            if w < 0.3 {
+                break;
+            }
+            best = best.max(self.acf[lag] / (r0 * w));
+        }
+        best.min(1.0)
     }
 
     fn features(&self) -> WindowFeatures {
@@ -165,6 +225,8 @@ impl SpectralAnalyzer {
         }
 
         let ref_ms = self.band_ms(2.0, 20f32.min(0.95 * nyq)).max(1e-12);
+        let top = 12f32.min(0.45 * self.fs_hz);
+        let high_fraction = self.band_ms(3.0, top) / self.band_ms(0.5, top).max(1e-12);
         WindowFeatures {
             voluntary_rms_g,
             broadband_rms_g,
@@ -173,6 +235,8 @@ impl SpectralAnalyzer {
             peak_amplitude_g: (2.0 * peak_ms).sqrt(),
             concentration: (peak_ms / ref_ms).min(1.0),
             harmonic_of_voluntary,
+            periodicity: 0.0,
+            high_fraction,
         }
     }
 
@@ -211,6 +275,7 @@ impl SpectralAnalyzer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::f32::consts::TAU;
 
     fn window(fs: f32, n: usize, f: impl Fn(f32) -> [f32; 3]) -> Vec<[f32; 3]> {
         (0..n).map(|i| f(i as f32 / fs)).collect()
@@ -253,5 +318,26 @@ mod tests {
         let feat = an.analyse(|i| w[i]);
         assert!(feat.voluntary_rms_g > 0.1);
         assert!(feat.harmonic_of_voluntary, "{feat:?}");
+        assert!(feat.periodicity > 0.8, "{feat:?}");
+    }
+
+    #[test]
+    fn irregular_movement_is_not_periodic() {
+        let fs = 50.0;
+        let mut an = SpectralAnalyzer::new(fs, 200, (3.0, 12.0));
+        // Fourteen incommensurate components, like a spasm's contraction.
+        let freqs = [
+            0.61f32, 0.93, 1.37, 1.71, 2.23, 2.67, 3.11, 3.83, 4.47, 5.09, 5.93, 6.71, 7.37, 7.97,
+        ];
+        let w = window(fs, 200, |t| {
+            let s: f32 = freqs
+                .iter()
+                .enumerate()
+                .map(|(i, f)| 0.05 * (TAU * f * t + i as f32).sin())
+                .sum();
+            [s, 0.3 * s, 1.0]
+        });
+        let feat = an.analyse(|i| w[i]);
+        assert!(feat.periodicity < 0.6, "{feat:?}");
     }
 }
