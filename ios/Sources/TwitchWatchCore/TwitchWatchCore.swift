@@ -503,6 +503,22 @@ fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterInt16: FfiConverterPrimitive {
+    typealias FfiType = Int16
+    typealias SwiftType = Int16
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int16 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int16, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     typealias FfiType = UInt32
     typealias SwiftType = UInt32
@@ -512,6 +528,22 @@ fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     }
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
+    typealias FfiType = Int32
+    typealias SwiftType = Int32
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int32 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int32, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -672,17 +704,19 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 
 
 /**
- * New and escalated alerts: one call per alert, with everything a notification needs (severity,
- * title, message, evidence). Called on a background thread, never while TwitchWatch holds a lock.
+ * New and escalated alerts: one call per alert, with the alert (severity, title, message, evidence)
+ * and the notification to post for it (text, lock-screen text, channel, importance / interruption
+ * level, deep link). Called on a background thread, never while TwitchWatch holds a lock.
  */
 public protocol AlertListener: AnyObject, Sendable {
     
-    func onAlert(alert: Alert) throws 
+    func onAlert(alert: Alert, notification: NotificationContent) throws 
     
 }
 /**
- * New and escalated alerts: one call per alert, with everything a notification needs (severity,
- * title, message, evidence). Called on a background thread, never while TwitchWatch holds a lock.
+ * New and escalated alerts: one call per alert, with the alert (severity, title, message, evidence)
+ * and the notification to post for it (text, lock-screen text, channel, importance / interruption
+ * level, deep link). Called on a background thread, never while TwitchWatch holds a lock.
  */
 open class AlertListenerImpl: AlertListener, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -737,11 +771,12 @@ open class AlertListenerImpl: AlertListener, @unchecked Sendable {
     
 
     
-open func onAlert(alert: Alert)throws   {try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+open func onAlert(alert: Alert, notification: NotificationContent)throws   {try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
         uniffiCallStatus in
     uniffi_twitchwatch_ffi_fn_method_alertlistener_on_alert(
             self.uniffiCloneHandle(),
-        FfiConverterTypeAlert_lower(alert),uniffiCallStatus
+        FfiConverterTypeAlert_lower(alert),
+        FfiConverterTypeNotificationContent_lower(notification),uniffiCallStatus
     )
 }
 }
@@ -777,6 +812,7 @@ fileprivate struct UniffiCallbackInterfaceAlertListener {
         onAlert: { (
             uniffiHandle: UInt64,
             alert: RustBuffer,
+            notification: RustBuffer,
             uniffiOutReturn: UnsafeMutableRawPointer,
             uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
         ) in
@@ -786,7 +822,8 @@ fileprivate struct UniffiCallbackInterfaceAlertListener {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
                 return try uniffiObj.onAlert(
-                     alert: try FfiConverterTypeAlert_lift(alert)
+                     alert: try FfiConverterTypeAlert_lift(alert),
+                     notification: try FfiConverterTypeNotificationContent_lift(notification)
                 )
             }
 
@@ -1515,6 +1552,595 @@ public func FfiConverterTypeMonitorListener_lower(_ value: MonitorListener) -> U
 
 
 /**
+ * Screen states and their actions for the phone apps. Create one from the app's `TwitchWatch`; it
+ * follows that object's sessions. All methods are quick store reads unless said otherwise.
+ * `now_ms` (ms since the Unix epoch) may be left out: the device clock is used; tests pass their own.
+ */
+public protocol ScreensProtocol: AnyObject, Sendable {
+    
+    func acceptDisclaimer(permissions: PlatformPermissions, nowMs: Int64?) throws  -> OnboardingState
+    
+    func acknowledgeAlert(alertId: String, nowMs: Int64?) throws  -> AlertsState
+    
+    func addDrink(date: String, drinkKey: String, nowMs: Int64?) throws  -> JournalState
+    
+    func addMedication(date: String, name: String, classKey: String, startedOn: String?, nowMs: Int64?) throws  -> JournalState
+    
+    func alertDetail(alertId: String) throws  -> AlertRow
+    
+    func alerts() throws  -> AlertsState
+    
+    func dayDetail(date: String, nowMs: Int64?) throws  -> DayDetailState
+    
+    /**
+     * The daily background tick: runs the rules and returns what to post.
+     */
+    func evaluateAlerts(nowMs: Int64?) throws  -> [NotificationContent]
+    
+    /**
+     * Writes the report/export file; runs on its own thread so the caller never blocks.
+     */
+    func exportReport(format: ScreenExportFormat, periodDays: UInt32, path: String, nowMs: Int64?) async throws  -> ReportState
+    
+    func forgetDevice(nowMs: Int64?) throws  -> PairingState
+    
+    func history(range: HistoryRange, nowMs: Int64?) throws  -> HistoryState
+    
+    func journal(date: String?, nowMs: Int64?) throws  -> JournalState
+    
+    func liveEvents()  -> [EventRow]
+    
+    func monitoringNotification(nowMs: Int64?) throws  -> OngoingNotification
+    
+    /**
+     * What to post for a stored alert (e.g. the one an `AlertListener` just heard about).
+     */
+    func notificationFor(alertId: String) throws  -> NotificationContent
+    
+    func onAdvertisement(advertisement: Advertisement) throws  -> PairingState
+    
+    func onboarding(permissions: PlatformPermissions) throws  -> OnboardingState
+    
+    func pair(deviceId: String, nowMs: Int64?) throws  -> PairingState
+    
+    func pairedGattPlan() throws  -> GattPlan?
+    
+    func pairing(nowMs: Int64?) throws  -> PairingState
+    
+    /**
+     * Saves a check-in and evaluates the rules in the same call (an urgent symptom's notification is
+     * in the result).
+     */
+    func recordCheckin(bodySites: [String], symptoms: [String], note: String, nowMs: Int64?) throws  -> CheckInScreenOutcome
+    
+    func removeMedication(date: String, index: UInt32, nowMs: Int64?) throws  -> JournalState
+    
+    func report(nowMs: Int64?) throws  -> ReportState
+    
+    func reportBattery(percent: UInt8) 
+    
+    /**
+     * The app's own BLE stack reports a connection change.
+     */
+    func reportConnection(state: ConnectionState) 
+    
+    func setDemoMode(enabled: Bool, permissions: PlatformPermissions) throws  -> OnboardingState
+    
+    func setJournalValue(date: String, key: String, value: String, nowMs: Int64?) throws  -> JournalState
+    
+    /**
+     * Demo mode: starts the simulator and returns at once (`speed` 1 = real time).
+     */
+    func startDemoSession(scenario: String?, speed: Float, nowMs: Int64?) throws  -> TodayState
+    
+    func startDestination(permissions: PlatformPermissions) throws  -> Destination
+    
+    func startScan(nowMs: Int64?) throws  -> PairingState
+    
+    func stopScan(nowMs: Int64?) throws  -> PairingState
+    
+    /**
+     * Stops a simulated session; stores everything first (call off the main thread).
+     */
+    func stopSession(nowMs: Int64?) throws  -> TodayState
+    
+    func today(nowMs: Int64?) throws  -> TodayState
+    
+}
+/**
+ * Screen states and their actions for the phone apps. Create one from the app's `TwitchWatch`; it
+ * follows that object's sessions. All methods are quick store reads unless said otherwise.
+ * `now_ms` (ms since the Unix epoch) may be left out: the device clock is used; tests pass their own.
+ */
+open class Screens: ScreensProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_twitchwatch_ffi_fn_clone_screens(self.handle, $0) }
+    }
+public convenience init(twitchwatch: TwitchWatch) {
+    let handle =
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_constructor_screens_new(
+        FfiConverterTypeTwitchWatch_lower(twitchwatch),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_twitchwatch_ffi_fn_free_screens(handle, $0) }
+    }
+
+    
+
+    
+open func acceptDisclaimer(permissions: PlatformPermissions, nowMs: Int64? = nil)throws  -> OnboardingState  {
+    return try  FfiConverterTypeOnboardingState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_accept_disclaimer(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePlatformPermissions_lower(permissions),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+open func acknowledgeAlert(alertId: String, nowMs: Int64? = nil)throws  -> AlertsState  {
+    return try  FfiConverterTypeAlertsState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_acknowledge_alert(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(alertId),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+open func addDrink(date: String, drinkKey: String, nowMs: Int64? = nil)throws  -> JournalState  {
+    return try  FfiConverterTypeJournalState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_add_drink(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(date),
+        FfiConverterString.lower(drinkKey),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+open func addMedication(date: String, name: String, classKey: String, startedOn: String?, nowMs: Int64? = nil)throws  -> JournalState  {
+    return try  FfiConverterTypeJournalState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_add_medication(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(date),
+        FfiConverterString.lower(name),
+        FfiConverterString.lower(classKey),
+        FfiConverterOptionString.lower(startedOn),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+open func alertDetail(alertId: String)throws  -> AlertRow  {
+    return try  FfiConverterTypeAlertRow_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_alert_detail(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(alertId),uniffiCallStatus
+    )
+})
+}
+    
+open func alerts()throws  -> AlertsState  {
+    return try  FfiConverterTypeAlertsState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_alerts(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+open func dayDetail(date: String, nowMs: Int64? = nil)throws  -> DayDetailState  {
+    return try  FfiConverterTypeDayDetailState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_day_detail(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(date),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The daily background tick: runs the rules and returns what to post.
+     */
+open func evaluateAlerts(nowMs: Int64? = nil)throws  -> [NotificationContent]  {
+    return try  FfiConverterSequenceTypeNotificationContent.lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_evaluate_alerts(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Writes the report/export file; runs on its own thread so the caller never blocks.
+     */
+open func exportReport(format: ScreenExportFormat, periodDays: UInt32, path: String, nowMs: Int64? = nil)async throws  -> ReportState  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_twitchwatch_ffi_fn_method_screens_export_report(
+                        self.uniffiCloneHandle(),FfiConverterTypeScreenExportFormat_lower(format),FfiConverterUInt32.lower(periodDays),FfiConverterString.lower(path),FfiConverterOptionInt64.lower(nowMs)
+                )
+            },
+            pollFunc: ffi_twitchwatch_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_twitchwatch_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_twitchwatch_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeReportState_lift,
+            errorHandler: FfiConverterTypeTwitchWatchError_lift
+        )
+}
+    
+open func forgetDevice(nowMs: Int64? = nil)throws  -> PairingState  {
+    return try  FfiConverterTypePairingState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_forget_device(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+open func history(range: HistoryRange, nowMs: Int64? = nil)throws  -> HistoryState  {
+    return try  FfiConverterTypeHistoryState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_history(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeHistoryRange_lower(range),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+open func journal(date: String?, nowMs: Int64? = nil)throws  -> JournalState  {
+    return try  FfiConverterTypeJournalState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_journal(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(date),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+open func liveEvents() -> [EventRow]  {
+    return try!  FfiConverterSequenceTypeEventRow.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_live_events(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+open func monitoringNotification(nowMs: Int64? = nil)throws  -> OngoingNotification  {
+    return try  FfiConverterTypeOngoingNotification_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_monitoring_notification(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * What to post for a stored alert (e.g. the one an `AlertListener` just heard about).
+     */
+open func notificationFor(alertId: String)throws  -> NotificationContent  {
+    return try  FfiConverterTypeNotificationContent_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_notification_for(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(alertId),uniffiCallStatus
+    )
+})
+}
+    
+open func onAdvertisement(advertisement: Advertisement)throws  -> PairingState  {
+    return try  FfiConverterTypePairingState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_on_advertisement(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAdvertisement_lower(advertisement),uniffiCallStatus
+    )
+})
+}
+    
+open func onboarding(permissions: PlatformPermissions)throws  -> OnboardingState  {
+    return try  FfiConverterTypeOnboardingState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_onboarding(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePlatformPermissions_lower(permissions),uniffiCallStatus
+    )
+})
+}
+    
+open func pair(deviceId: String, nowMs: Int64? = nil)throws  -> PairingState  {
+    return try  FfiConverterTypePairingState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_pair(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(deviceId),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+open func pairedGattPlan()throws  -> GattPlan?  {
+    return try  FfiConverterOptionTypeGattPlan.lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_paired_gatt_plan(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+open func pairing(nowMs: Int64? = nil)throws  -> PairingState  {
+    return try  FfiConverterTypePairingState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_pairing(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Saves a check-in and evaluates the rules in the same call (an urgent symptom's notification is
+     * in the result).
+     */
+open func recordCheckin(bodySites: [String], symptoms: [String], note: String, nowMs: Int64? = nil)throws  -> CheckInScreenOutcome  {
+    return try  FfiConverterTypeCheckInScreenOutcome_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_record_checkin(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceString.lower(bodySites),
+        FfiConverterSequenceString.lower(symptoms),
+        FfiConverterString.lower(note),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+open func removeMedication(date: String, index: UInt32, nowMs: Int64? = nil)throws  -> JournalState  {
+    return try  FfiConverterTypeJournalState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_remove_medication(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(date),
+        FfiConverterUInt32.lower(index),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+open func report(nowMs: Int64? = nil)throws  -> ReportState  {
+    return try  FfiConverterTypeReportState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_report(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+open func reportBattery(percent: UInt8)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_report_battery(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt8.lower(percent),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The app's own BLE stack reports a connection change.
+     */
+open func reportConnection(state: ConnectionState)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_report_connection(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeConnectionState_lower(state),uniffiCallStatus
+    )
+}
+}
+    
+open func setDemoMode(enabled: Bool, permissions: PlatformPermissions)throws  -> OnboardingState  {
+    return try  FfiConverterTypeOnboardingState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_set_demo_mode(
+            self.uniffiCloneHandle(),
+        FfiConverterBool.lower(enabled),
+        FfiConverterTypePlatformPermissions_lower(permissions),uniffiCallStatus
+    )
+})
+}
+    
+open func setJournalValue(date: String, key: String, value: String, nowMs: Int64? = nil)throws  -> JournalState  {
+    return try  FfiConverterTypeJournalState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_set_journal_value(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(date),
+        FfiConverterString.lower(key),
+        FfiConverterString.lower(value),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Demo mode: starts the simulator and returns at once (`speed` 1 = real time).
+     */
+open func startDemoSession(scenario: String?, speed: Float, nowMs: Int64? = nil)throws  -> TodayState  {
+    return try  FfiConverterTypeTodayState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_start_demo_session(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(scenario),
+        FfiConverterFloat.lower(speed),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+open func startDestination(permissions: PlatformPermissions)throws  -> Destination  {
+    return try  FfiConverterTypeDestination_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_start_destination(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePlatformPermissions_lower(permissions),uniffiCallStatus
+    )
+})
+}
+    
+open func startScan(nowMs: Int64? = nil)throws  -> PairingState  {
+    return try  FfiConverterTypePairingState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_start_scan(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+open func stopScan(nowMs: Int64? = nil)throws  -> PairingState  {
+    return try  FfiConverterTypePairingState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_stop_scan(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Stops a simulated session; stores everything first (call off the main thread).
+     */
+open func stopSession(nowMs: Int64? = nil)throws  -> TodayState  {
+    return try  FfiConverterTypeTodayState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_stop_session(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+open func today(nowMs: Int64? = nil)throws  -> TodayState  {
+    return try  FfiConverterTypeTodayState_lift(try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_screens_today(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeScreens: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Screens
+
+    public static func lift(_ handle: UInt64) throws -> Screens {
+        return Screens(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Screens) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Screens {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Screens, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScreens_lift(_ handle: UInt64) throws -> Screens {
+    return try FfiConverterTypeScreens.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScreens_lower(_ value: Screens) -> UInt64 {
+    return FfiConverterTypeScreens.lower(value)
+}
+
+
+
+
+
+
+/**
  * TwitchWatch: the history store, the monitoring session, journal, alerts and rules.
  * Open one per data folder and keep it for the app's lifetime; it is safe to use from any thread.
  */
@@ -1664,6 +2290,12 @@ public protocol TwitchWatchProtocol: AnyObject, Sendable {
     func rules()  -> [RuleInfo]
     
     /**
+     * Desktop Linux only (BlueZ): scans for TwitchWatch and Polar wearables for `timeout_ms`,
+     * strongest first. On phones the app scans with its own Bluetooth stack (`InvalidState` here).
+     */
+    func scanDevices(timeoutMs: UInt32) async throws  -> [DiscoveredDevice]
+    
+    /**
      * Sets a threshold (`null` restores its default). Values outside the safe bounds are `InvalidInput`.
      */
     func setRuleThreshold(key: String, value: Double?) throws 
@@ -1674,6 +2306,12 @@ public protocol TwitchWatchProtocol: AnyObject, Sendable {
     func setSettings(settings: Settings) throws 
     
     func settings() throws  -> Settings
+    
+    /**
+     * Desktop Linux only: streams from the paired wearable over BlueZ in the background, reconnecting
+     * as needed; data arrives through `MonitorListener`. On phones use `pushNotification`.
+     */
+    func startPaired() throws 
     
     /**
      * Starts the demo mode: a simulated wearable running `scenario` (see `simulatorScenarios()`).
@@ -2168,6 +2806,26 @@ open func rules() -> [RuleInfo]  {
 }
     
     /**
+     * Desktop Linux only (BlueZ): scans for TwitchWatch and Polar wearables for `timeout_ms`,
+     * strongest first. On phones the app scans with its own Bluetooth stack (`InvalidState` here).
+     */
+open func scanDevices(timeoutMs: UInt32)async throws  -> [DiscoveredDevice]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_twitchwatch_ffi_fn_method_twitchwatch_scan_devices(
+                        self.uniffiCloneHandle(),FfiConverterUInt32.lower(timeoutMs)
+                )
+            },
+            pollFunc: ffi_twitchwatch_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_twitchwatch_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_twitchwatch_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeDiscoveredDevice.lift,
+            errorHandler: FfiConverterTypeTwitchWatchError_lift
+        )
+}
+    
+    /**
      * Sets a threshold (`null` restores its default). Values outside the safe bounds are `InvalidInput`.
      */
 open func setRuleThreshold(key: String, value: Double?)throws   {try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
@@ -2199,6 +2857,18 @@ open func settings()throws  -> Settings  {
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Desktop Linux only: streams from the paired wearable over BlueZ in the background, reconnecting
+     * as needed; data arrives through `MonitorListener`. On phones use `pushNotification`.
+     */
+open func startPaired()throws   {try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_method_twitchwatch_start_paired(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
 }
     
     /**
@@ -2348,6 +3018,75 @@ public func FfiConverterTypeTwitchWatch_lower(_ value: TwitchWatch) -> UInt64 {
 
 
 /**
+ * One advertisement as the platform's BLE scan reported it.
+ */
+public struct Advertisement: Equatable, Hashable {
+    public var id: String
+    public var name: String?
+    public var rssiDbm: Int16?
+    public var serviceUuids: [String]
+    public var seenAtMs: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, name: String?, rssiDbm: Int16?, serviceUuids: [String], seenAtMs: Int64) {
+        self.id = id
+        self.name = name
+        self.rssiDbm = rssiDbm
+        self.serviceUuids = serviceUuids
+        self.seenAtMs = seenAtMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Advertisement: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAdvertisement: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Advertisement {
+        return
+            try Advertisement(
+                id: FfiConverterString.read(from: &buf), 
+                name: FfiConverterOptionString.read(from: &buf), 
+                rssiDbm: FfiConverterOptionInt16.read(from: &buf), 
+                serviceUuids: FfiConverterSequenceString.read(from: &buf), 
+                seenAtMs: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Advertisement, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterOptionInt16.write(value.rssiDbm, into: &buf)
+        FfiConverterSequenceString.write(value.serviceUuids, into: &buf)
+        FfiConverterInt64.write(value.seenAtMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAdvertisement_lift(_ buf: RustBuffer) throws -> Advertisement {
+    return try FfiConverterTypeAdvertisement.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAdvertisement_lower(_ value: Advertisement) -> RustBuffer {
+    return FfiConverterTypeAdvertisement.lower(value)
+}
+
+
+/**
  * An alert as the user sees it; delivered to `AlertListener` when new or escalated.
  */
 public struct Alert: Equatable, Hashable {
@@ -2480,6 +3219,310 @@ public func FfiConverterTypeAlert_lower(_ value: Alert) -> RustBuffer {
 }
 
 
+public struct AlertRow: Equatable, Hashable {
+    public var alertId: String
+    public var ruleId: String
+    public var severity: AlertSeverity
+    public var severityLabel: String
+    public var title: String
+    public var body: String
+    public var whatToDo: String
+    public var raisedAtLabel: String
+    public var evidence: [EvidenceLine]
+    public var escalatedLabel: String?
+    public var acknowledged: Bool
+    public var resolved: Bool
+    public var canAcknowledge: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(alertId: String, ruleId: String, severity: AlertSeverity, severityLabel: String, title: String, body: String, whatToDo: String, raisedAtLabel: String, evidence: [EvidenceLine], escalatedLabel: String?, acknowledged: Bool, resolved: Bool, canAcknowledge: Bool) {
+        self.alertId = alertId
+        self.ruleId = ruleId
+        self.severity = severity
+        self.severityLabel = severityLabel
+        self.title = title
+        self.body = body
+        self.whatToDo = whatToDo
+        self.raisedAtLabel = raisedAtLabel
+        self.evidence = evidence
+        self.escalatedLabel = escalatedLabel
+        self.acknowledged = acknowledged
+        self.resolved = resolved
+        self.canAcknowledge = canAcknowledge
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AlertRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAlertRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AlertRow {
+        return
+            try AlertRow(
+                alertId: FfiConverterString.read(from: &buf), 
+                ruleId: FfiConverterString.read(from: &buf), 
+                severity: FfiConverterTypeAlertSeverity.read(from: &buf), 
+                severityLabel: FfiConverterString.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                body: FfiConverterString.read(from: &buf), 
+                whatToDo: FfiConverterString.read(from: &buf), 
+                raisedAtLabel: FfiConverterString.read(from: &buf), 
+                evidence: FfiConverterSequenceTypeEvidenceLine.read(from: &buf), 
+                escalatedLabel: FfiConverterOptionString.read(from: &buf), 
+                acknowledged: FfiConverterBool.read(from: &buf), 
+                resolved: FfiConverterBool.read(from: &buf), 
+                canAcknowledge: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AlertRow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.alertId, into: &buf)
+        FfiConverterString.write(value.ruleId, into: &buf)
+        FfiConverterTypeAlertSeverity.write(value.severity, into: &buf)
+        FfiConverterString.write(value.severityLabel, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.body, into: &buf)
+        FfiConverterString.write(value.whatToDo, into: &buf)
+        FfiConverterString.write(value.raisedAtLabel, into: &buf)
+        FfiConverterSequenceTypeEvidenceLine.write(value.evidence, into: &buf)
+        FfiConverterOptionString.write(value.escalatedLabel, into: &buf)
+        FfiConverterBool.write(value.acknowledged, into: &buf)
+        FfiConverterBool.write(value.resolved, into: &buf)
+        FfiConverterBool.write(value.canAcknowledge, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAlertRow_lift(_ buf: RustBuffer) throws -> AlertRow {
+    return try FfiConverterTypeAlertRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAlertRow_lower(_ value: AlertRow) -> RustBuffer {
+    return FfiConverterTypeAlertRow.lower(value)
+}
+
+
+public struct AlertsState: Equatable, Hashable {
+    public var active: [AlertRow]
+    public var acknowledged: [AlertRow]
+    public var past: [AlertRow]
+    public var highestActive: AlertSeverity?
+    public var headline: String
+    public var emptyMessage: String?
+    public var disclaimerLine: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(active: [AlertRow], acknowledged: [AlertRow], past: [AlertRow], highestActive: AlertSeverity?, headline: String, emptyMessage: String?, disclaimerLine: String) {
+        self.active = active
+        self.acknowledged = acknowledged
+        self.past = past
+        self.highestActive = highestActive
+        self.headline = headline
+        self.emptyMessage = emptyMessage
+        self.disclaimerLine = disclaimerLine
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AlertsState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAlertsState: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AlertsState {
+        return
+            try AlertsState(
+                active: FfiConverterSequenceTypeAlertRow.read(from: &buf), 
+                acknowledged: FfiConverterSequenceTypeAlertRow.read(from: &buf), 
+                past: FfiConverterSequenceTypeAlertRow.read(from: &buf), 
+                highestActive: FfiConverterOptionTypeAlertSeverity.read(from: &buf), 
+                headline: FfiConverterString.read(from: &buf), 
+                emptyMessage: FfiConverterOptionString.read(from: &buf), 
+                disclaimerLine: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AlertsState, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeAlertRow.write(value.active, into: &buf)
+        FfiConverterSequenceTypeAlertRow.write(value.acknowledged, into: &buf)
+        FfiConverterSequenceTypeAlertRow.write(value.past, into: &buf)
+        FfiConverterOptionTypeAlertSeverity.write(value.highestActive, into: &buf)
+        FfiConverterString.write(value.headline, into: &buf)
+        FfiConverterOptionString.write(value.emptyMessage, into: &buf)
+        FfiConverterString.write(value.disclaimerLine, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAlertsState_lift(_ buf: RustBuffer) throws -> AlertsState {
+    return try FfiConverterTypeAlertsState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAlertsState_lower(_ value: AlertsState) -> RustBuffer {
+    return FfiConverterTypeAlertsState.lower(value)
+}
+
+
+public struct ChartPoint: Equatable, Hashable {
+    public var date: String
+    public var label: String
+    public var value: Double?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(date: String, label: String, value: Double?) {
+        self.date = date
+        self.label = label
+        self.value = value
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ChartPoint: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChartPoint: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChartPoint {
+        return
+            try ChartPoint(
+                date: FfiConverterString.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf), 
+                value: FfiConverterOptionDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ChartPoint, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.date, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterOptionDouble.write(value.value, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChartPoint_lift(_ buf: RustBuffer) throws -> ChartPoint {
+    return try FfiConverterTypeChartPoint.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChartPoint_lower(_ value: ChartPoint) -> RustBuffer {
+    return FfiConverterTypeChartPoint.lower(value)
+}
+
+
+public struct ChartSeries: Equatable, Hashable {
+    public var metric: ChartMetric
+    public var title: String
+    public var unit: String
+    public var points: [ChartPoint]
+    public var yMax: Double
+    public var average: Double?
+    public var averageLabel: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(metric: ChartMetric, title: String, unit: String, points: [ChartPoint], yMax: Double, average: Double?, averageLabel: String) {
+        self.metric = metric
+        self.title = title
+        self.unit = unit
+        self.points = points
+        self.yMax = yMax
+        self.average = average
+        self.averageLabel = averageLabel
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ChartSeries: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChartSeries: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChartSeries {
+        return
+            try ChartSeries(
+                metric: FfiConverterTypeChartMetric.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                unit: FfiConverterString.read(from: &buf), 
+                points: FfiConverterSequenceTypeChartPoint.read(from: &buf), 
+                yMax: FfiConverterDouble.read(from: &buf), 
+                average: FfiConverterOptionDouble.read(from: &buf), 
+                averageLabel: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ChartSeries, into buf: inout [UInt8]) {
+        FfiConverterTypeChartMetric.write(value.metric, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.unit, into: &buf)
+        FfiConverterSequenceTypeChartPoint.write(value.points, into: &buf)
+        FfiConverterDouble.write(value.yMax, into: &buf)
+        FfiConverterOptionDouble.write(value.average, into: &buf)
+        FfiConverterString.write(value.averageLabel, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChartSeries_lift(_ buf: RustBuffer) throws -> ChartSeries {
+    return try FfiConverterTypeChartSeries.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChartSeries_lower(_ value: ChartSeries) -> RustBuffer {
+    return FfiConverterTypeChartSeries.lower(value)
+}
+
+
 /**
  * A symptom check-in: where twitches were felt and which symptoms came with them.
  */
@@ -2609,6 +3652,245 @@ public func FfiConverterTypeCheckInOutcome_lower(_ value: CheckInOutcome) -> Rus
 }
 
 
+public struct CheckInRow: Equatable, Hashable {
+    public var id: Int64
+    public var timeLabel: String
+    public var sitesLabel: String
+    public var symptomsLabel: String
+    public var hasRedFlag: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: Int64, timeLabel: String, sitesLabel: String, symptomsLabel: String, hasRedFlag: Bool) {
+        self.id = id
+        self.timeLabel = timeLabel
+        self.sitesLabel = sitesLabel
+        self.symptomsLabel = symptomsLabel
+        self.hasRedFlag = hasRedFlag
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CheckInRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCheckInRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CheckInRow {
+        return
+            try CheckInRow(
+                id: FfiConverterInt64.read(from: &buf), 
+                timeLabel: FfiConverterString.read(from: &buf), 
+                sitesLabel: FfiConverterString.read(from: &buf), 
+                symptomsLabel: FfiConverterString.read(from: &buf), 
+                hasRedFlag: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CheckInRow, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.id, into: &buf)
+        FfiConverterString.write(value.timeLabel, into: &buf)
+        FfiConverterString.write(value.sitesLabel, into: &buf)
+        FfiConverterString.write(value.symptomsLabel, into: &buf)
+        FfiConverterBool.write(value.hasRedFlag, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCheckInRow_lift(_ buf: RustBuffer) throws -> CheckInRow {
+    return try FfiConverterTypeCheckInRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCheckInRow_lower(_ value: CheckInRow) -> RustBuffer {
+    return FfiConverterTypeCheckInRow.lower(value)
+}
+
+
+/**
+ * A check-in's result: the refreshed journal and what to post for the alerts it raised.
+ */
+public struct CheckInScreenOutcome: Equatable, Hashable {
+    public var journal: JournalState
+    public var notifications: [NotificationContent]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(journal: JournalState, notifications: [NotificationContent]) {
+        self.journal = journal
+        self.notifications = notifications
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CheckInScreenOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCheckInScreenOutcome: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CheckInScreenOutcome {
+        return
+            try CheckInScreenOutcome(
+                journal: FfiConverterTypeJournalState.read(from: &buf), 
+                notifications: FfiConverterSequenceTypeNotificationContent.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CheckInScreenOutcome, into buf: inout [UInt8]) {
+        FfiConverterTypeJournalState.write(value.journal, into: &buf)
+        FfiConverterSequenceTypeNotificationContent.write(value.notifications, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCheckInScreenOutcome_lift(_ buf: RustBuffer) throws -> CheckInScreenOutcome {
+    return try FfiConverterTypeCheckInScreenOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCheckInScreenOutcome_lower(_ value: CheckInScreenOutcome) -> RustBuffer {
+    return FfiConverterTypeCheckInScreenOutcome.lower(value)
+}
+
+
+public struct ChoiceOption: Equatable, Hashable {
+    public var key: String
+    public var label: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(key: String, label: String) {
+        self.key = key
+        self.label = label
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ChoiceOption: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChoiceOption: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChoiceOption {
+        return
+            try ChoiceOption(
+                key: FfiConverterString.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ChoiceOption, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.key, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChoiceOption_lift(_ buf: RustBuffer) throws -> ChoiceOption {
+    return try FfiConverterTypeChoiceOption.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChoiceOption_lower(_ value: ChoiceOption) -> RustBuffer {
+    return FfiConverterTypeChoiceOption.lower(value)
+}
+
+
+public struct ConnectionView: Equatable, Hashable {
+    public var state: ConnectionState
+    public var label: String
+    public var detail: String?
+    public var isLive: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(state: ConnectionState, label: String, detail: String?, isLive: Bool) {
+        self.state = state
+        self.label = label
+        self.detail = detail
+        self.isLive = isLive
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ConnectionView: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConnectionView: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ConnectionView {
+        return
+            try ConnectionView(
+                state: FfiConverterTypeConnectionState.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf), 
+                detail: FfiConverterOptionString.read(from: &buf), 
+                isLive: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ConnectionView, into buf: inout [UInt8]) {
+        FfiConverterTypeConnectionState.write(value.state, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterOptionString.write(value.detail, into: &buf)
+        FfiConverterBool.write(value.isLive, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConnectionView_lift(_ buf: RustBuffer) throws -> ConnectionView {
+    return try FfiConverterTypeConnectionView.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConnectionView_lower(_ value: ConnectionView) -> RustBuffer {
+    return FfiConverterTypeConnectionView.lower(value)
+}
+
+
 /**
  * The first and last local day with data.
  */
@@ -2663,6 +3945,72 @@ public func FfiConverterTypeDateSpan_lift(_ buf: RustBuffer) throws -> DateSpan 
 #endif
 public func FfiConverterTypeDateSpan_lower(_ value: DateSpan) -> RustBuffer {
     return FfiConverterTypeDateSpan.lower(value)
+}
+
+
+public struct DayDetailState: Equatable, Hashable {
+    public var date: String
+    public var label: String
+    public var hourly: [HourBucket]
+    public var events: [EventRow]
+    public var eventsTotal: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(date: String, label: String, hourly: [HourBucket], events: [EventRow], eventsTotal: UInt32) {
+        self.date = date
+        self.label = label
+        self.hourly = hourly
+        self.events = events
+        self.eventsTotal = eventsTotal
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DayDetailState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDayDetailState: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DayDetailState {
+        return
+            try DayDetailState(
+                date: FfiConverterString.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf), 
+                hourly: FfiConverterSequenceTypeHourBucket.read(from: &buf), 
+                events: FfiConverterSequenceTypeEventRow.read(from: &buf), 
+                eventsTotal: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DayDetailState, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.date, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterSequenceTypeHourBucket.write(value.hourly, into: &buf)
+        FfiConverterSequenceTypeEventRow.write(value.events, into: &buf)
+        FfiConverterUInt32.write(value.eventsTotal, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDayDetailState_lift(_ buf: RustBuffer) throws -> DayDetailState {
+    return try FfiConverterTypeDayDetailState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDayDetailState_lower(_ value: DayDetailState) -> RustBuffer {
+    return FfiConverterTypeDayDetailState.lower(value)
 }
 
 
@@ -2781,6 +4129,288 @@ public func FfiConverterTypeDaySummary_lower(_ value: DaySummary) -> RustBuffer 
 }
 
 
+public struct DeviceCandidate: Equatable, Hashable {
+    public var id: String
+    public var name: String
+    public var `protocol`: DeviceProtocol
+    public var protocolLabel: String
+    public var signal: SignalStrength
+    public var signalLabel: String
+    public var rssiDbm: Int16?
+    public var canPair: Bool
+    public var note: String?
+    public var isPaired: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, name: String, `protocol`: DeviceProtocol, protocolLabel: String, signal: SignalStrength, signalLabel: String, rssiDbm: Int16?, canPair: Bool, note: String?, isPaired: Bool) {
+        self.id = id
+        self.name = name
+        self.`protocol` = `protocol`
+        self.protocolLabel = protocolLabel
+        self.signal = signal
+        self.signalLabel = signalLabel
+        self.rssiDbm = rssiDbm
+        self.canPair = canPair
+        self.note = note
+        self.isPaired = isPaired
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DeviceCandidate: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDeviceCandidate: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DeviceCandidate {
+        return
+            try DeviceCandidate(
+                id: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                protocol: FfiConverterTypeDeviceProtocol.read(from: &buf), 
+                protocolLabel: FfiConverterString.read(from: &buf), 
+                signal: FfiConverterTypeSignalStrength.read(from: &buf), 
+                signalLabel: FfiConverterString.read(from: &buf), 
+                rssiDbm: FfiConverterOptionInt16.read(from: &buf), 
+                canPair: FfiConverterBool.read(from: &buf), 
+                note: FfiConverterOptionString.read(from: &buf), 
+                isPaired: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DeviceCandidate, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterTypeDeviceProtocol.write(value.`protocol`, into: &buf)
+        FfiConverterString.write(value.protocolLabel, into: &buf)
+        FfiConverterTypeSignalStrength.write(value.signal, into: &buf)
+        FfiConverterString.write(value.signalLabel, into: &buf)
+        FfiConverterOptionInt16.write(value.rssiDbm, into: &buf)
+        FfiConverterBool.write(value.canPair, into: &buf)
+        FfiConverterOptionString.write(value.note, into: &buf)
+        FfiConverterBool.write(value.isPaired, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeviceCandidate_lift(_ buf: RustBuffer) throws -> DeviceCandidate {
+    return try FfiConverterTypeDeviceCandidate.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeviceCandidate_lower(_ value: DeviceCandidate) -> RustBuffer {
+    return FfiConverterTypeDeviceCandidate.lower(value)
+}
+
+
+/**
+ * "Informational, not a medical device": shown until accepted, and again under Report.
+ */
+public struct Disclaimer: Equatable, Hashable {
+    public var title: String
+    public var text: String
+    public var version: UInt32
+    public var acceptedAtMs: Int64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(title: String, text: String, version: UInt32, acceptedAtMs: Int64?) {
+        self.title = title
+        self.text = text
+        self.version = version
+        self.acceptedAtMs = acceptedAtMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Disclaimer: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDisclaimer: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Disclaimer {
+        return
+            try Disclaimer(
+                title: FfiConverterString.read(from: &buf), 
+                text: FfiConverterString.read(from: &buf), 
+                version: FfiConverterUInt32.read(from: &buf), 
+                acceptedAtMs: FfiConverterOptionInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Disclaimer, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.text, into: &buf)
+        FfiConverterUInt32.write(value.version, into: &buf)
+        FfiConverterOptionInt64.write(value.acceptedAtMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDisclaimer_lift(_ buf: RustBuffer) throws -> Disclaimer {
+    return try FfiConverterTypeDisclaimer.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDisclaimer_lower(_ value: Disclaimer) -> RustBuffer {
+    return FfiConverterTypeDisclaimer.lower(value)
+}
+
+
+/**
+ * A wearable seen by a desktop scan.
+ */
+public struct DiscoveredDevice: Equatable, Hashable {
+    public var id: String
+    public var name: String
+    public var rssi: Int16?
+    public var batteryPercent: UInt8?
+    public var `protocol`: DeviceProtocol
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, name: String, rssi: Int16?, batteryPercent: UInt8?, `protocol`: DeviceProtocol) {
+        self.id = id
+        self.name = name
+        self.rssi = rssi
+        self.batteryPercent = batteryPercent
+        self.`protocol` = `protocol`
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DiscoveredDevice: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDiscoveredDevice: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DiscoveredDevice {
+        return
+            try DiscoveredDevice(
+                id: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                rssi: FfiConverterOptionInt16.read(from: &buf), 
+                batteryPercent: FfiConverterOptionUInt8.read(from: &buf), 
+                protocol: FfiConverterTypeDeviceProtocol.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DiscoveredDevice, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterOptionInt16.write(value.rssi, into: &buf)
+        FfiConverterOptionUInt8.write(value.batteryPercent, into: &buf)
+        FfiConverterTypeDeviceProtocol.write(value.`protocol`, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDiscoveredDevice_lift(_ buf: RustBuffer) throws -> DiscoveredDevice {
+    return try FfiConverterTypeDiscoveredDevice.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDiscoveredDevice_lower(_ value: DiscoveredDevice) -> RustBuffer {
+    return FfiConverterTypeDiscoveredDevice.lower(value)
+}
+
+
+public struct DrinkChip: Equatable, Hashable {
+    public var key: String
+    public var label: String
+    public var caffeineMg: Double
+    public var servings: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(key: String, label: String, caffeineMg: Double, servings: UInt32) {
+        self.key = key
+        self.label = label
+        self.caffeineMg = caffeineMg
+        self.servings = servings
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DrinkChip: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDrinkChip: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DrinkChip {
+        return
+            try DrinkChip(
+                key: FfiConverterString.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf), 
+                caffeineMg: FfiConverterDouble.read(from: &buf), 
+                servings: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DrinkChip, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.key, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterDouble.write(value.caffeineMg, into: &buf)
+        FfiConverterUInt32.write(value.servings, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDrinkChip_lift(_ buf: RustBuffer) throws -> DrinkChip {
+    return try FfiConverterTypeDrinkChip.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDrinkChip_lower(_ value: DrinkChip) -> RustBuffer {
+    return FfiConverterTypeDrinkChip.lower(value)
+}
+
+
 public struct DrinkServing: Equatable, Hashable {
     public var drink: Drink
     public var servings: UInt8
@@ -2832,6 +4462,76 @@ public func FfiConverterTypeDrinkServing_lift(_ buf: RustBuffer) throws -> Drink
 #endif
 public func FfiConverterTypeDrinkServing_lower(_ value: DrinkServing) -> RustBuffer {
     return FfiConverterTypeDrinkServing.lower(value)
+}
+
+
+public struct EventRow: Equatable, Hashable {
+    public var kind: MotorEventKind
+    public var kindLabel: String
+    public var timeLabel: String
+    public var startMs: Int64
+    public var durationLabel: String
+    public var detail: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kind: MotorEventKind, kindLabel: String, timeLabel: String, startMs: Int64, durationLabel: String, detail: String) {
+        self.kind = kind
+        self.kindLabel = kindLabel
+        self.timeLabel = timeLabel
+        self.startMs = startMs
+        self.durationLabel = durationLabel
+        self.detail = detail
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EventRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEventRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EventRow {
+        return
+            try EventRow(
+                kind: FfiConverterTypeMotorEventKind.read(from: &buf), 
+                kindLabel: FfiConverterString.read(from: &buf), 
+                timeLabel: FfiConverterString.read(from: &buf), 
+                startMs: FfiConverterInt64.read(from: &buf), 
+                durationLabel: FfiConverterString.read(from: &buf), 
+                detail: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EventRow, into buf: inout [UInt8]) {
+        FfiConverterTypeMotorEventKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.kindLabel, into: &buf)
+        FfiConverterString.write(value.timeLabel, into: &buf)
+        FfiConverterInt64.write(value.startMs, into: &buf)
+        FfiConverterString.write(value.durationLabel, into: &buf)
+        FfiConverterString.write(value.detail, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEventRow_lift(_ buf: RustBuffer) throws -> EventRow {
+    return try FfiConverterTypeEventRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEventRow_lower(_ value: EventRow) -> RustBuffer {
+    return FfiConverterTypeEventRow.lower(value)
 }
 
 
@@ -2993,6 +4693,130 @@ public func FfiConverterTypeEvidenceEvent_lower(_ value: EvidenceEvent) -> RustB
 }
 
 
+public struct EvidenceLine: Equatable, Hashable {
+    public var kind: EvidenceKind
+    public var text: String
+    public var date: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kind: EvidenceKind, text: String, date: String?) {
+        self.kind = kind
+        self.text = text
+        self.date = date
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EvidenceLine: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEvidenceLine: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EvidenceLine {
+        return
+            try EvidenceLine(
+                kind: FfiConverterTypeEvidenceKind.read(from: &buf), 
+                text: FfiConverterString.read(from: &buf), 
+                date: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EvidenceLine, into buf: inout [UInt8]) {
+        FfiConverterTypeEvidenceKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.text, into: &buf)
+        FfiConverterOptionString.write(value.date, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEvidenceLine_lift(_ buf: RustBuffer) throws -> EvidenceLine {
+    return try FfiConverterTypeEvidenceLine.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEvidenceLine_lower(_ value: EvidenceLine) -> RustBuffer {
+    return FfiConverterTypeEvidenceLine.lower(value)
+}
+
+
+public struct ExportFormatOption: Equatable, Hashable {
+    public var format: ScreenExportFormat
+    public var label: String
+    public var description: String
+    public var suggestedFileName: String
+    public var mimeType: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(format: ScreenExportFormat, label: String, description: String, suggestedFileName: String, mimeType: String) {
+        self.format = format
+        self.label = label
+        self.description = description
+        self.suggestedFileName = suggestedFileName
+        self.mimeType = mimeType
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ExportFormatOption: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExportFormatOption: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExportFormatOption {
+        return
+            try ExportFormatOption(
+                format: FfiConverterTypeScreenExportFormat.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf), 
+                description: FfiConverterString.read(from: &buf), 
+                suggestedFileName: FfiConverterString.read(from: &buf), 
+                mimeType: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ExportFormatOption, into buf: inout [UInt8]) {
+        FfiConverterTypeScreenExportFormat.write(value.format, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterString.write(value.description, into: &buf)
+        FfiConverterString.write(value.suggestedFileName, into: &buf)
+        FfiConverterString.write(value.mimeType, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExportFormatOption_lift(_ buf: RustBuffer) throws -> ExportFormatOption {
+    return try FfiConverterTypeExportFormatOption.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExportFormatOption_lower(_ value: ExportFormatOption) -> RustBuffer {
+    return FfiConverterTypeExportFormatOption.lower(value)
+}
+
+
 /**
  * What an export wrote.
  */
@@ -3113,6 +4937,87 @@ public func FfiConverterTypeExportedSection_lower(_ value: ExportedSection) -> R
 
 
 /**
+ * What the app's BLE code does with the paired wearable: UUIDs and the exact bytes to write.
+ */
+public struct GattPlan: Equatable, Hashable {
+    public var serviceUuid: String
+    public var dataCharacteristicUuid: String
+    public var controlPointUuid: String
+    public var startCommand: Data
+    public var stopCommand: Data
+    public var batteryServiceUuid: String
+    public var batteryLevelUuid: String
+    public var iosRestoreIdentifier: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(serviceUuid: String, dataCharacteristicUuid: String, controlPointUuid: String, startCommand: Data, stopCommand: Data, batteryServiceUuid: String, batteryLevelUuid: String, iosRestoreIdentifier: String) {
+        self.serviceUuid = serviceUuid
+        self.dataCharacteristicUuid = dataCharacteristicUuid
+        self.controlPointUuid = controlPointUuid
+        self.startCommand = startCommand
+        self.stopCommand = stopCommand
+        self.batteryServiceUuid = batteryServiceUuid
+        self.batteryLevelUuid = batteryLevelUuid
+        self.iosRestoreIdentifier = iosRestoreIdentifier
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension GattPlan: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGattPlan: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GattPlan {
+        return
+            try GattPlan(
+                serviceUuid: FfiConverterString.read(from: &buf), 
+                dataCharacteristicUuid: FfiConverterString.read(from: &buf), 
+                controlPointUuid: FfiConverterString.read(from: &buf), 
+                startCommand: FfiConverterData.read(from: &buf), 
+                stopCommand: FfiConverterData.read(from: &buf), 
+                batteryServiceUuid: FfiConverterString.read(from: &buf), 
+                batteryLevelUuid: FfiConverterString.read(from: &buf), 
+                iosRestoreIdentifier: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: GattPlan, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.serviceUuid, into: &buf)
+        FfiConverterString.write(value.dataCharacteristicUuid, into: &buf)
+        FfiConverterString.write(value.controlPointUuid, into: &buf)
+        FfiConverterData.write(value.startCommand, into: &buf)
+        FfiConverterData.write(value.stopCommand, into: &buf)
+        FfiConverterString.write(value.batteryServiceUuid, into: &buf)
+        FfiConverterString.write(value.batteryLevelUuid, into: &buf)
+        FfiConverterString.write(value.iosRestoreIdentifier, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGattPlan_lift(_ buf: RustBuffer) throws -> GattPlan {
+    return try FfiConverterTypeGattPlan.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGattPlan_lower(_ value: GattPlan) -> RustBuffer {
+    return FfiConverterTypeGattPlan.lower(value)
+}
+
+
+/**
  * The GATT identifiers of a wearable: subscribe to `data_uuid` (and `battery_level_uuid`), send
  * commands to `control_point_uuid`, and push every notification to `TwitchWatch.pushNotification`.
  */
@@ -3175,6 +5080,228 @@ public func FfiConverterTypeGattProfile_lift(_ buf: RustBuffer) throws -> GattPr
 #endif
 public func FfiConverterTypeGattProfile_lower(_ value: GattProfile) -> RustBuffer {
     return FfiConverterTypeGattProfile.lower(value)
+}
+
+
+public struct HistoryDayRow: Equatable, Hashable {
+    public var date: String
+    public var label: String
+    public var twitchesLabel: String
+    public var tremorLabel: String
+    public var spasmLabel: String
+    public var wornLabel: String
+    public var hasData: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(date: String, label: String, twitchesLabel: String, tremorLabel: String, spasmLabel: String, wornLabel: String, hasData: Bool) {
+        self.date = date
+        self.label = label
+        self.twitchesLabel = twitchesLabel
+        self.tremorLabel = tremorLabel
+        self.spasmLabel = spasmLabel
+        self.wornLabel = wornLabel
+        self.hasData = hasData
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HistoryDayRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHistoryDayRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HistoryDayRow {
+        return
+            try HistoryDayRow(
+                date: FfiConverterString.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf), 
+                twitchesLabel: FfiConverterString.read(from: &buf), 
+                tremorLabel: FfiConverterString.read(from: &buf), 
+                spasmLabel: FfiConverterString.read(from: &buf), 
+                wornLabel: FfiConverterString.read(from: &buf), 
+                hasData: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HistoryDayRow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.date, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterString.write(value.twitchesLabel, into: &buf)
+        FfiConverterString.write(value.tremorLabel, into: &buf)
+        FfiConverterString.write(value.spasmLabel, into: &buf)
+        FfiConverterString.write(value.wornLabel, into: &buf)
+        FfiConverterBool.write(value.hasData, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryDayRow_lift(_ buf: RustBuffer) throws -> HistoryDayRow {
+    return try FfiConverterTypeHistoryDayRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryDayRow_lower(_ value: HistoryDayRow) -> RustBuffer {
+    return FfiConverterTypeHistoryDayRow.lower(value)
+}
+
+
+public struct HistoryState: Equatable, Hashable {
+    public var range: HistoryRange
+    public var rangeLabel: String
+    public var fromDate: String
+    public var toDate: String
+    public var charts: [ChartSeries]
+    public var days: [HistoryDayRow]
+    public var daysWithData: UInt32
+    public var emptyMessage: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(range: HistoryRange, rangeLabel: String, fromDate: String, toDate: String, charts: [ChartSeries], days: [HistoryDayRow], daysWithData: UInt32, emptyMessage: String?) {
+        self.range = range
+        self.rangeLabel = rangeLabel
+        self.fromDate = fromDate
+        self.toDate = toDate
+        self.charts = charts
+        self.days = days
+        self.daysWithData = daysWithData
+        self.emptyMessage = emptyMessage
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HistoryState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHistoryState: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HistoryState {
+        return
+            try HistoryState(
+                range: FfiConverterTypeHistoryRange.read(from: &buf), 
+                rangeLabel: FfiConverterString.read(from: &buf), 
+                fromDate: FfiConverterString.read(from: &buf), 
+                toDate: FfiConverterString.read(from: &buf), 
+                charts: FfiConverterSequenceTypeChartSeries.read(from: &buf), 
+                days: FfiConverterSequenceTypeHistoryDayRow.read(from: &buf), 
+                daysWithData: FfiConverterUInt32.read(from: &buf), 
+                emptyMessage: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HistoryState, into buf: inout [UInt8]) {
+        FfiConverterTypeHistoryRange.write(value.range, into: &buf)
+        FfiConverterString.write(value.rangeLabel, into: &buf)
+        FfiConverterString.write(value.fromDate, into: &buf)
+        FfiConverterString.write(value.toDate, into: &buf)
+        FfiConverterSequenceTypeChartSeries.write(value.charts, into: &buf)
+        FfiConverterSequenceTypeHistoryDayRow.write(value.days, into: &buf)
+        FfiConverterUInt32.write(value.daysWithData, into: &buf)
+        FfiConverterOptionString.write(value.emptyMessage, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryState_lift(_ buf: RustBuffer) throws -> HistoryState {
+    return try FfiConverterTypeHistoryState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryState_lower(_ value: HistoryState) -> RustBuffer {
+    return FfiConverterTypeHistoryState.lower(value)
+}
+
+
+public struct HourBucket: Equatable, Hashable {
+    public var hour: UInt8
+    public var label: String
+    public var twitches: UInt32
+    public var tremorMinutes: Double
+    public var spasmSeconds: Double
+    public var wornMinutes: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(hour: UInt8, label: String, twitches: UInt32, tremorMinutes: Double, spasmSeconds: Double, wornMinutes: Double) {
+        self.hour = hour
+        self.label = label
+        self.twitches = twitches
+        self.tremorMinutes = tremorMinutes
+        self.spasmSeconds = spasmSeconds
+        self.wornMinutes = wornMinutes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HourBucket: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHourBucket: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HourBucket {
+        return
+            try HourBucket(
+                hour: FfiConverterUInt8.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf), 
+                twitches: FfiConverterUInt32.read(from: &buf), 
+                tremorMinutes: FfiConverterDouble.read(from: &buf), 
+                spasmSeconds: FfiConverterDouble.read(from: &buf), 
+                wornMinutes: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HourBucket, into buf: inout [UInt8]) {
+        FfiConverterUInt8.write(value.hour, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterUInt32.write(value.twitches, into: &buf)
+        FfiConverterDouble.write(value.tremorMinutes, into: &buf)
+        FfiConverterDouble.write(value.spasmSeconds, into: &buf)
+        FfiConverterDouble.write(value.wornMinutes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHourBucket_lift(_ buf: RustBuffer) throws -> HourBucket {
+    return try FfiConverterTypeHourBucket.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHourBucket_lower(_ value: HourBucket) -> RustBuffer {
+    return FfiConverterTypeHourBucket.lower(value)
 }
 
 
@@ -3303,6 +5430,170 @@ public func FfiConverterTypeJournalEntry_lower(_ value: JournalEntry) -> RustBuf
 }
 
 
+public struct JournalField: Equatable, Hashable {
+    public var key: String
+    public var label: String
+    public var kind: JournalFieldKind
+    public var value: String?
+    public var help: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(key: String, label: String, kind: JournalFieldKind, value: String?, help: String?) {
+        self.key = key
+        self.label = label
+        self.kind = kind
+        self.value = value
+        self.help = help
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension JournalField: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeJournalField: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> JournalField {
+        return
+            try JournalField(
+                key: FfiConverterString.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeJournalFieldKind.read(from: &buf), 
+                value: FfiConverterOptionString.read(from: &buf), 
+                help: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: JournalField, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.key, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterTypeJournalFieldKind.write(value.kind, into: &buf)
+        FfiConverterOptionString.write(value.value, into: &buf)
+        FfiConverterOptionString.write(value.help, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJournalField_lift(_ buf: RustBuffer) throws -> JournalField {
+    return try FfiConverterTypeJournalField.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJournalField_lower(_ value: JournalField) -> RustBuffer {
+    return FfiConverterTypeJournalField.lower(value)
+}
+
+
+public struct JournalState: Equatable, Hashable {
+    public var date: String
+    public var dateLabel: String
+    public var isToday: Bool
+    public var hasEntry: Bool
+    public var lifestyle: [JournalField]
+    public var drinks: [DrinkChip]
+    public var medications: [MedicationRow]
+    public var medicationClasses: [ChoiceOption]
+    public var bodySites: [ChoiceOption]
+    public var symptoms: [SymptomOption]
+    public var checkins: [CheckInRow]
+    public var caffeineHint: String?
+    public var urgentNote: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(date: String, dateLabel: String, isToday: Bool, hasEntry: Bool, lifestyle: [JournalField], drinks: [DrinkChip], medications: [MedicationRow], medicationClasses: [ChoiceOption], bodySites: [ChoiceOption], symptoms: [SymptomOption], checkins: [CheckInRow], caffeineHint: String?, urgentNote: String) {
+        self.date = date
+        self.dateLabel = dateLabel
+        self.isToday = isToday
+        self.hasEntry = hasEntry
+        self.lifestyle = lifestyle
+        self.drinks = drinks
+        self.medications = medications
+        self.medicationClasses = medicationClasses
+        self.bodySites = bodySites
+        self.symptoms = symptoms
+        self.checkins = checkins
+        self.caffeineHint = caffeineHint
+        self.urgentNote = urgentNote
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension JournalState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeJournalState: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> JournalState {
+        return
+            try JournalState(
+                date: FfiConverterString.read(from: &buf), 
+                dateLabel: FfiConverterString.read(from: &buf), 
+                isToday: FfiConverterBool.read(from: &buf), 
+                hasEntry: FfiConverterBool.read(from: &buf), 
+                lifestyle: FfiConverterSequenceTypeJournalField.read(from: &buf), 
+                drinks: FfiConverterSequenceTypeDrinkChip.read(from: &buf), 
+                medications: FfiConverterSequenceTypeMedicationRow.read(from: &buf), 
+                medicationClasses: FfiConverterSequenceTypeChoiceOption.read(from: &buf), 
+                bodySites: FfiConverterSequenceTypeChoiceOption.read(from: &buf), 
+                symptoms: FfiConverterSequenceTypeSymptomOption.read(from: &buf), 
+                checkins: FfiConverterSequenceTypeCheckInRow.read(from: &buf), 
+                caffeineHint: FfiConverterOptionString.read(from: &buf), 
+                urgentNote: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: JournalState, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.date, into: &buf)
+        FfiConverterString.write(value.dateLabel, into: &buf)
+        FfiConverterBool.write(value.isToday, into: &buf)
+        FfiConverterBool.write(value.hasEntry, into: &buf)
+        FfiConverterSequenceTypeJournalField.write(value.lifestyle, into: &buf)
+        FfiConverterSequenceTypeDrinkChip.write(value.drinks, into: &buf)
+        FfiConverterSequenceTypeMedicationRow.write(value.medications, into: &buf)
+        FfiConverterSequenceTypeChoiceOption.write(value.medicationClasses, into: &buf)
+        FfiConverterSequenceTypeChoiceOption.write(value.bodySites, into: &buf)
+        FfiConverterSequenceTypeSymptomOption.write(value.symptoms, into: &buf)
+        FfiConverterSequenceTypeCheckInRow.write(value.checkins, into: &buf)
+        FfiConverterOptionString.write(value.caffeineHint, into: &buf)
+        FfiConverterString.write(value.urgentNote, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJournalState_lift(_ buf: RustBuffer) throws -> JournalState {
+    return try FfiConverterTypeJournalState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJournalState_lower(_ value: JournalState) -> RustBuffer {
+    return FfiConverterTypeJournalState.lower(value)
+}
+
+
 public struct Medication: Equatable, Hashable {
     public var name: String
     public var `class`: MedicationClass
@@ -3364,6 +5655,68 @@ public func FfiConverterTypeMedication_lift(_ buf: RustBuffer) throws -> Medicat
 #endif
 public func FfiConverterTypeMedication_lower(_ value: Medication) -> RustBuffer {
     return FfiConverterTypeMedication.lower(value)
+}
+
+
+public struct MedicationRow: Equatable, Hashable {
+    public var index: UInt32
+    public var name: String
+    public var classLabel: String
+    public var startedLabel: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(index: UInt32, name: String, classLabel: String, startedLabel: String?) {
+        self.index = index
+        self.name = name
+        self.classLabel = classLabel
+        self.startedLabel = startedLabel
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MedicationRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMedicationRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MedicationRow {
+        return
+            try MedicationRow(
+                index: FfiConverterUInt32.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                classLabel: FfiConverterString.read(from: &buf), 
+                startedLabel: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MedicationRow, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.index, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.classLabel, into: &buf)
+        FfiConverterOptionString.write(value.startedLabel, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMedicationRow_lift(_ buf: RustBuffer) throws -> MedicationRow {
+    return try FfiConverterTypeMedicationRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMedicationRow_lower(_ value: MedicationRow) -> RustBuffer {
+    return FfiConverterTypeMedicationRow.lower(value)
 }
 
 
@@ -3543,6 +5896,352 @@ public func FfiConverterTypeMotorEvent_lower(_ value: MotorEvent) -> RustBuffer 
 }
 
 
+public struct NotificationChannelSpec: Equatable, Hashable {
+    public var id: String
+    public var name: String
+    public var description: String
+    public var importance: AndroidImportance
+    /**
+     * `NotificationManager.IMPORTANCE_*` value of `importance`.
+     */
+    public var importanceValue: Int32
+    public var vibrate: Bool
+    public var showBadge: Bool
+    public var severity: AlertSeverity?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, name: String, description: String, importance: AndroidImportance, 
+        /**
+         * `NotificationManager.IMPORTANCE_*` value of `importance`.
+         */importanceValue: Int32, vibrate: Bool, showBadge: Bool, severity: AlertSeverity?) {
+        self.id = id
+        self.name = name
+        self.description = description
+        self.importance = importance
+        self.importanceValue = importanceValue
+        self.vibrate = vibrate
+        self.showBadge = showBadge
+        self.severity = severity
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NotificationChannelSpec: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNotificationChannelSpec: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NotificationChannelSpec {
+        return
+            try NotificationChannelSpec(
+                id: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                description: FfiConverterString.read(from: &buf), 
+                importance: FfiConverterTypeAndroidImportance.read(from: &buf), 
+                importanceValue: FfiConverterInt32.read(from: &buf), 
+                vibrate: FfiConverterBool.read(from: &buf), 
+                showBadge: FfiConverterBool.read(from: &buf), 
+                severity: FfiConverterOptionTypeAlertSeverity.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NotificationChannelSpec, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.description, into: &buf)
+        FfiConverterTypeAndroidImportance.write(value.importance, into: &buf)
+        FfiConverterInt32.write(value.importanceValue, into: &buf)
+        FfiConverterBool.write(value.vibrate, into: &buf)
+        FfiConverterBool.write(value.showBadge, into: &buf)
+        FfiConverterOptionTypeAlertSeverity.write(value.severity, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotificationChannelSpec_lift(_ buf: RustBuffer) throws -> NotificationChannelSpec {
+    return try FfiConverterTypeNotificationChannelSpec.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotificationChannelSpec_lower(_ value: NotificationChannelSpec) -> RustBuffer {
+    return FfiConverterTypeNotificationChannelSpec.lower(value)
+}
+
+
+public struct NotificationContent: Equatable, Hashable {
+    public var alertId: String
+    public var notificationId: Int32
+    public var title: String
+    public var body: String
+    public var publicTitle: String
+    public var publicBody: String
+    public var severity: AlertSeverity
+    public var channelId: String
+    public var androidImportance: AndroidImportance
+    public var interruptionLevel: InterruptionLevel
+    public var headsUp: Bool
+    public var relevanceScore: Double
+    public var groupKey: String
+    public var deepLink: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(alertId: String, notificationId: Int32, title: String, body: String, publicTitle: String, publicBody: String, severity: AlertSeverity, channelId: String, androidImportance: AndroidImportance, interruptionLevel: InterruptionLevel, headsUp: Bool, relevanceScore: Double, groupKey: String, deepLink: String) {
+        self.alertId = alertId
+        self.notificationId = notificationId
+        self.title = title
+        self.body = body
+        self.publicTitle = publicTitle
+        self.publicBody = publicBody
+        self.severity = severity
+        self.channelId = channelId
+        self.androidImportance = androidImportance
+        self.interruptionLevel = interruptionLevel
+        self.headsUp = headsUp
+        self.relevanceScore = relevanceScore
+        self.groupKey = groupKey
+        self.deepLink = deepLink
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NotificationContent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNotificationContent: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NotificationContent {
+        return
+            try NotificationContent(
+                alertId: FfiConverterString.read(from: &buf), 
+                notificationId: FfiConverterInt32.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                body: FfiConverterString.read(from: &buf), 
+                publicTitle: FfiConverterString.read(from: &buf), 
+                publicBody: FfiConverterString.read(from: &buf), 
+                severity: FfiConverterTypeAlertSeverity.read(from: &buf), 
+                channelId: FfiConverterString.read(from: &buf), 
+                androidImportance: FfiConverterTypeAndroidImportance.read(from: &buf), 
+                interruptionLevel: FfiConverterTypeInterruptionLevel.read(from: &buf), 
+                headsUp: FfiConverterBool.read(from: &buf), 
+                relevanceScore: FfiConverterDouble.read(from: &buf), 
+                groupKey: FfiConverterString.read(from: &buf), 
+                deepLink: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NotificationContent, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.alertId, into: &buf)
+        FfiConverterInt32.write(value.notificationId, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.body, into: &buf)
+        FfiConverterString.write(value.publicTitle, into: &buf)
+        FfiConverterString.write(value.publicBody, into: &buf)
+        FfiConverterTypeAlertSeverity.write(value.severity, into: &buf)
+        FfiConverterString.write(value.channelId, into: &buf)
+        FfiConverterTypeAndroidImportance.write(value.androidImportance, into: &buf)
+        FfiConverterTypeInterruptionLevel.write(value.interruptionLevel, into: &buf)
+        FfiConverterBool.write(value.headsUp, into: &buf)
+        FfiConverterDouble.write(value.relevanceScore, into: &buf)
+        FfiConverterString.write(value.groupKey, into: &buf)
+        FfiConverterString.write(value.deepLink, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotificationContent_lift(_ buf: RustBuffer) throws -> NotificationContent {
+    return try FfiConverterTypeNotificationContent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotificationContent_lower(_ value: NotificationContent) -> RustBuffer {
+    return FfiConverterTypeNotificationContent.lower(value)
+}
+
+
+public struct OnboardingState: Equatable, Hashable {
+    public var step: OnboardingStep
+    public var stepNumber: UInt32
+    public var stepCount: UInt32
+    public var title: String
+    public var body: String
+    public var disclaimer: Disclaimer
+    public var missingPermissions: [String]
+    public var primaryActionLabel: String
+    public var secondaryActionLabel: String?
+    public var demoMode: Bool
+    public var complete: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(step: OnboardingStep, stepNumber: UInt32, stepCount: UInt32, title: String, body: String, disclaimer: Disclaimer, missingPermissions: [String], primaryActionLabel: String, secondaryActionLabel: String?, demoMode: Bool, complete: Bool) {
+        self.step = step
+        self.stepNumber = stepNumber
+        self.stepCount = stepCount
+        self.title = title
+        self.body = body
+        self.disclaimer = disclaimer
+        self.missingPermissions = missingPermissions
+        self.primaryActionLabel = primaryActionLabel
+        self.secondaryActionLabel = secondaryActionLabel
+        self.demoMode = demoMode
+        self.complete = complete
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension OnboardingState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOnboardingState: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OnboardingState {
+        return
+            try OnboardingState(
+                step: FfiConverterTypeOnboardingStep.read(from: &buf), 
+                stepNumber: FfiConverterUInt32.read(from: &buf), 
+                stepCount: FfiConverterUInt32.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                body: FfiConverterString.read(from: &buf), 
+                disclaimer: FfiConverterTypeDisclaimer.read(from: &buf), 
+                missingPermissions: FfiConverterSequenceString.read(from: &buf), 
+                primaryActionLabel: FfiConverterString.read(from: &buf), 
+                secondaryActionLabel: FfiConverterOptionString.read(from: &buf), 
+                demoMode: FfiConverterBool.read(from: &buf), 
+                complete: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: OnboardingState, into buf: inout [UInt8]) {
+        FfiConverterTypeOnboardingStep.write(value.step, into: &buf)
+        FfiConverterUInt32.write(value.stepNumber, into: &buf)
+        FfiConverterUInt32.write(value.stepCount, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.body, into: &buf)
+        FfiConverterTypeDisclaimer.write(value.disclaimer, into: &buf)
+        FfiConverterSequenceString.write(value.missingPermissions, into: &buf)
+        FfiConverterString.write(value.primaryActionLabel, into: &buf)
+        FfiConverterOptionString.write(value.secondaryActionLabel, into: &buf)
+        FfiConverterBool.write(value.demoMode, into: &buf)
+        FfiConverterBool.write(value.complete, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOnboardingState_lift(_ buf: RustBuffer) throws -> OnboardingState {
+    return try FfiConverterTypeOnboardingState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOnboardingState_lower(_ value: OnboardingState) -> RustBuffer {
+    return FfiConverterTypeOnboardingState.lower(value)
+}
+
+
+public struct OngoingNotification: Equatable, Hashable {
+    public var channelId: String
+    public var title: String
+    public var body: String
+    public var publicBody: String
+    public var deepLink: String
+    public var stopActionLabel: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(channelId: String, title: String, body: String, publicBody: String, deepLink: String, stopActionLabel: String) {
+        self.channelId = channelId
+        self.title = title
+        self.body = body
+        self.publicBody = publicBody
+        self.deepLink = deepLink
+        self.stopActionLabel = stopActionLabel
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension OngoingNotification: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOngoingNotification: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OngoingNotification {
+        return
+            try OngoingNotification(
+                channelId: FfiConverterString.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                body: FfiConverterString.read(from: &buf), 
+                publicBody: FfiConverterString.read(from: &buf), 
+                deepLink: FfiConverterString.read(from: &buf), 
+                stopActionLabel: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: OngoingNotification, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.channelId, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.body, into: &buf)
+        FfiConverterString.write(value.publicBody, into: &buf)
+        FfiConverterString.write(value.deepLink, into: &buf)
+        FfiConverterString.write(value.stopActionLabel, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOngoingNotification_lift(_ buf: RustBuffer) throws -> OngoingNotification {
+    return try FfiConverterTypeOngoingNotification.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOngoingNotification_lower(_ value: OngoingNotification) -> RustBuffer {
+    return FfiConverterTypeOngoingNotification.lower(value)
+}
+
+
 /**
  * How to open the store; every field has a sensible default.
  */
@@ -3688,6 +6387,279 @@ public func FfiConverterTypePairedDevice_lift(_ buf: RustBuffer) throws -> Paire
 #endif
 public func FfiConverterTypePairedDevice_lower(_ value: PairedDevice) -> RustBuffer {
     return FfiConverterTypePairedDevice.lower(value)
+}
+
+
+public struct PairedDeviceView: Equatable, Hashable {
+    public var id: String
+    public var name: String
+    public var protocolLabel: String
+    public var pairedSinceLabel: String
+    /**
+     * `null` when the phone cannot stream from this device.
+     */
+    public var gatt: GattPlan?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, name: String, protocolLabel: String, pairedSinceLabel: String, 
+        /**
+         * `null` when the phone cannot stream from this device.
+         */gatt: GattPlan?) {
+        self.id = id
+        self.name = name
+        self.protocolLabel = protocolLabel
+        self.pairedSinceLabel = pairedSinceLabel
+        self.gatt = gatt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PairedDeviceView: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePairedDeviceView: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PairedDeviceView {
+        return
+            try PairedDeviceView(
+                id: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                protocolLabel: FfiConverterString.read(from: &buf), 
+                pairedSinceLabel: FfiConverterString.read(from: &buf), 
+                gatt: FfiConverterOptionTypeGattPlan.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PairedDeviceView, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.protocolLabel, into: &buf)
+        FfiConverterString.write(value.pairedSinceLabel, into: &buf)
+        FfiConverterOptionTypeGattPlan.write(value.gatt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePairedDeviceView_lift(_ buf: RustBuffer) throws -> PairedDeviceView {
+    return try FfiConverterTypePairedDeviceView.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePairedDeviceView_lower(_ value: PairedDeviceView) -> RustBuffer {
+    return FfiConverterTypePairedDeviceView.lower(value)
+}
+
+
+public struct PairingState: Equatable, Hashable {
+    public var phase: PairingPhase
+    public var candidates: [DeviceCandidate]
+    public var paired: PairedDeviceView?
+    public var otherDevicesNearby: UInt32
+    public var message: String
+    public var scanServiceUuids: [String]
+    public var scanTimeoutMs: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(phase: PairingPhase, candidates: [DeviceCandidate], paired: PairedDeviceView?, otherDevicesNearby: UInt32, message: String, scanServiceUuids: [String], scanTimeoutMs: Int64) {
+        self.phase = phase
+        self.candidates = candidates
+        self.paired = paired
+        self.otherDevicesNearby = otherDevicesNearby
+        self.message = message
+        self.scanServiceUuids = scanServiceUuids
+        self.scanTimeoutMs = scanTimeoutMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PairingState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePairingState: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PairingState {
+        return
+            try PairingState(
+                phase: FfiConverterTypePairingPhase.read(from: &buf), 
+                candidates: FfiConverterSequenceTypeDeviceCandidate.read(from: &buf), 
+                paired: FfiConverterOptionTypePairedDeviceView.read(from: &buf), 
+                otherDevicesNearby: FfiConverterUInt32.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf), 
+                scanServiceUuids: FfiConverterSequenceString.read(from: &buf), 
+                scanTimeoutMs: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PairingState, into buf: inout [UInt8]) {
+        FfiConverterTypePairingPhase.write(value.phase, into: &buf)
+        FfiConverterSequenceTypeDeviceCandidate.write(value.candidates, into: &buf)
+        FfiConverterOptionTypePairedDeviceView.write(value.paired, into: &buf)
+        FfiConverterUInt32.write(value.otherDevicesNearby, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+        FfiConverterSequenceString.write(value.scanServiceUuids, into: &buf)
+        FfiConverterInt64.write(value.scanTimeoutMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePairingState_lift(_ buf: RustBuffer) throws -> PairingState {
+    return try FfiConverterTypePairingState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePairingState_lower(_ value: PairingState) -> RustBuffer {
+    return FfiConverterTypePairingState.lower(value)
+}
+
+
+/**
+ * What the platform has granted, as the app knows it.
+ */
+public struct PlatformPermissions: Equatable, Hashable {
+    public var bluetoothGranted: Bool
+    public var notificationsGranted: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(bluetoothGranted: Bool, notificationsGranted: Bool) {
+        self.bluetoothGranted = bluetoothGranted
+        self.notificationsGranted = notificationsGranted
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PlatformPermissions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlatformPermissions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlatformPermissions {
+        return
+            try PlatformPermissions(
+                bluetoothGranted: FfiConverterBool.read(from: &buf), 
+                notificationsGranted: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PlatformPermissions, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.bluetoothGranted, into: &buf)
+        FfiConverterBool.write(value.notificationsGranted, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlatformPermissions_lift(_ buf: RustBuffer) throws -> PlatformPermissions {
+    return try FfiConverterTypePlatformPermissions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlatformPermissions_lower(_ value: PlatformPermissions) -> RustBuffer {
+    return FfiConverterTypePlatformPermissions.lower(value)
+}
+
+
+public struct ReportState: Equatable, Hashable {
+    public var periodDaysOptions: [UInt32]
+    public var defaultPeriodDays: UInt32
+    public var formats: [ExportFormatOption]
+    public var disclaimer: Disclaimer
+    public var lastExport: ExportOutcome?
+    public var daysWithData: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(periodDaysOptions: [UInt32], defaultPeriodDays: UInt32, formats: [ExportFormatOption], disclaimer: Disclaimer, lastExport: ExportOutcome?, daysWithData: UInt32) {
+        self.periodDaysOptions = periodDaysOptions
+        self.defaultPeriodDays = defaultPeriodDays
+        self.formats = formats
+        self.disclaimer = disclaimer
+        self.lastExport = lastExport
+        self.daysWithData = daysWithData
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReportState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReportState: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReportState {
+        return
+            try ReportState(
+                periodDaysOptions: FfiConverterSequenceUInt32.read(from: &buf), 
+                defaultPeriodDays: FfiConverterUInt32.read(from: &buf), 
+                formats: FfiConverterSequenceTypeExportFormatOption.read(from: &buf), 
+                disclaimer: FfiConverterTypeDisclaimer.read(from: &buf), 
+                lastExport: FfiConverterOptionTypeExportOutcome.read(from: &buf), 
+                daysWithData: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReportState, into buf: inout [UInt8]) {
+        FfiConverterSequenceUInt32.write(value.periodDaysOptions, into: &buf)
+        FfiConverterUInt32.write(value.defaultPeriodDays, into: &buf)
+        FfiConverterSequenceTypeExportFormatOption.write(value.formats, into: &buf)
+        FfiConverterTypeDisclaimer.write(value.disclaimer, into: &buf)
+        FfiConverterOptionTypeExportOutcome.write(value.lastExport, into: &buf)
+        FfiConverterUInt32.write(value.daysWithData, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportState_lift(_ buf: RustBuffer) throws -> ReportState {
+    return try FfiConverterTypeReportState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportState_lower(_ value: ReportState) -> RustBuffer {
+    return FfiConverterTypeReportState.lower(value)
 }
 
 
@@ -4385,6 +7357,248 @@ public func FfiConverterTypeSupplement_lower(_ value: Supplement) -> RustBuffer 
 }
 
 
+public struct SymptomOption: Equatable, Hashable {
+    public var key: String
+    public var label: String
+    public var urgent: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(key: String, label: String, urgent: Bool) {
+        self.key = key
+        self.label = label
+        self.urgent = urgent
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SymptomOption: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSymptomOption: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SymptomOption {
+        return
+            try SymptomOption(
+                key: FfiConverterString.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf), 
+                urgent: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SymptomOption, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.key, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterBool.write(value.urgent, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSymptomOption_lift(_ buf: RustBuffer) throws -> SymptomOption {
+    return try FfiConverterTypeSymptomOption.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSymptomOption_lower(_ value: SymptomOption) -> RustBuffer {
+    return FfiConverterTypeSymptomOption.lower(value)
+}
+
+
+public struct TodayCounts: Equatable, Hashable {
+    public var twitches: UInt32
+    public var tremorMinutes: Double
+    public var spasmSeconds: Double
+    public var wornMinutes: Double
+    public var twitchesPerWornHour: Double?
+    public var twitchesLabel: String
+    public var tremorLabel: String
+    public var spasmLabel: String
+    public var wornLabel: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(twitches: UInt32, tremorMinutes: Double, spasmSeconds: Double, wornMinutes: Double, twitchesPerWornHour: Double?, twitchesLabel: String, tremorLabel: String, spasmLabel: String, wornLabel: String) {
+        self.twitches = twitches
+        self.tremorMinutes = tremorMinutes
+        self.spasmSeconds = spasmSeconds
+        self.wornMinutes = wornMinutes
+        self.twitchesPerWornHour = twitchesPerWornHour
+        self.twitchesLabel = twitchesLabel
+        self.tremorLabel = tremorLabel
+        self.spasmLabel = spasmLabel
+        self.wornLabel = wornLabel
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TodayCounts: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTodayCounts: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TodayCounts {
+        return
+            try TodayCounts(
+                twitches: FfiConverterUInt32.read(from: &buf), 
+                tremorMinutes: FfiConverterDouble.read(from: &buf), 
+                spasmSeconds: FfiConverterDouble.read(from: &buf), 
+                wornMinutes: FfiConverterDouble.read(from: &buf), 
+                twitchesPerWornHour: FfiConverterOptionDouble.read(from: &buf), 
+                twitchesLabel: FfiConverterString.read(from: &buf), 
+                tremorLabel: FfiConverterString.read(from: &buf), 
+                spasmLabel: FfiConverterString.read(from: &buf), 
+                wornLabel: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TodayCounts, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.twitches, into: &buf)
+        FfiConverterDouble.write(value.tremorMinutes, into: &buf)
+        FfiConverterDouble.write(value.spasmSeconds, into: &buf)
+        FfiConverterDouble.write(value.wornMinutes, into: &buf)
+        FfiConverterOptionDouble.write(value.twitchesPerWornHour, into: &buf)
+        FfiConverterString.write(value.twitchesLabel, into: &buf)
+        FfiConverterString.write(value.tremorLabel, into: &buf)
+        FfiConverterString.write(value.spasmLabel, into: &buf)
+        FfiConverterString.write(value.wornLabel, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTodayCounts_lift(_ buf: RustBuffer) throws -> TodayCounts {
+    return try FfiConverterTypeTodayCounts.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTodayCounts_lower(_ value: TodayCounts) -> RustBuffer {
+    return FfiConverterTypeTodayCounts.lower(value)
+}
+
+
+public struct TodayState: Equatable, Hashable {
+    public var dateLabel: String
+    public var connection: ConnectionView
+    public var deviceName: String?
+    public var demoMode: Bool
+    public var monitoring: Bool
+    public var batteryPercent: UInt8?
+    public var batteryLow: Bool
+    public var counts: TodayCounts
+    public var hourly: [HourBucket]
+    public var recentEvents: [EventRow]
+    public var dataQualityLabel: String?
+    public var topAlert: AlertRow?
+    public var primaryActionLabel: String
+    public var lastError: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(dateLabel: String, connection: ConnectionView, deviceName: String?, demoMode: Bool, monitoring: Bool, batteryPercent: UInt8?, batteryLow: Bool, counts: TodayCounts, hourly: [HourBucket], recentEvents: [EventRow], dataQualityLabel: String?, topAlert: AlertRow?, primaryActionLabel: String, lastError: String?) {
+        self.dateLabel = dateLabel
+        self.connection = connection
+        self.deviceName = deviceName
+        self.demoMode = demoMode
+        self.monitoring = monitoring
+        self.batteryPercent = batteryPercent
+        self.batteryLow = batteryLow
+        self.counts = counts
+        self.hourly = hourly
+        self.recentEvents = recentEvents
+        self.dataQualityLabel = dataQualityLabel
+        self.topAlert = topAlert
+        self.primaryActionLabel = primaryActionLabel
+        self.lastError = lastError
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TodayState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTodayState: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TodayState {
+        return
+            try TodayState(
+                dateLabel: FfiConverterString.read(from: &buf), 
+                connection: FfiConverterTypeConnectionView.read(from: &buf), 
+                deviceName: FfiConverterOptionString.read(from: &buf), 
+                demoMode: FfiConverterBool.read(from: &buf), 
+                monitoring: FfiConverterBool.read(from: &buf), 
+                batteryPercent: FfiConverterOptionUInt8.read(from: &buf), 
+                batteryLow: FfiConverterBool.read(from: &buf), 
+                counts: FfiConverterTypeTodayCounts.read(from: &buf), 
+                hourly: FfiConverterSequenceTypeHourBucket.read(from: &buf), 
+                recentEvents: FfiConverterSequenceTypeEventRow.read(from: &buf), 
+                dataQualityLabel: FfiConverterOptionString.read(from: &buf), 
+                topAlert: FfiConverterOptionTypeAlertRow.read(from: &buf), 
+                primaryActionLabel: FfiConverterString.read(from: &buf), 
+                lastError: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TodayState, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.dateLabel, into: &buf)
+        FfiConverterTypeConnectionView.write(value.connection, into: &buf)
+        FfiConverterOptionString.write(value.deviceName, into: &buf)
+        FfiConverterBool.write(value.demoMode, into: &buf)
+        FfiConverterBool.write(value.monitoring, into: &buf)
+        FfiConverterOptionUInt8.write(value.batteryPercent, into: &buf)
+        FfiConverterBool.write(value.batteryLow, into: &buf)
+        FfiConverterTypeTodayCounts.write(value.counts, into: &buf)
+        FfiConverterSequenceTypeHourBucket.write(value.hourly, into: &buf)
+        FfiConverterSequenceTypeEventRow.write(value.recentEvents, into: &buf)
+        FfiConverterOptionString.write(value.dataQualityLabel, into: &buf)
+        FfiConverterOptionTypeAlertRow.write(value.topAlert, into: &buf)
+        FfiConverterString.write(value.primaryActionLabel, into: &buf)
+        FfiConverterOptionString.write(value.lastError, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTodayState_lift(_ buf: RustBuffer) throws -> TodayState {
+    return try FfiConverterTypeTodayState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTodayState_lower(_ value: TodayState) -> RustBuffer {
+    return FfiConverterTypeTodayState.lower(value)
+}
+
+
 /**
  * Fraction of a minute in each tremor severity; the six fields sum to 1 for a minute with data.
  */
@@ -4700,6 +7914,86 @@ public func FfiConverterTypeAlertStatus_lower(_ value: AlertStatus) -> RustBuffe
 
 
 
+
+public enum AndroidImportance: Equatable, Hashable {
+    
+    case min
+    case low
+    case `default`
+    case high
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension AndroidImportance: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAndroidImportance: FfiConverterRustBuffer {
+    typealias SwiftType = AndroidImportance
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AndroidImportance {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .min
+        
+        case 2: return .low
+        
+        case 3: return .`default`
+        
+        case 4: return .high
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: AndroidImportance, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .min:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .low:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .`default`:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .high:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAndroidImportance_lift(_ buf: RustBuffer) throws -> AndroidImportance {
+    return try FfiConverterTypeAndroidImportance.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAndroidImportance_lower(_ value: AndroidImportance) -> RustBuffer {
+    return FfiConverterTypeAndroidImportance.lower(value)
+}
+
+
+
 /**
  * Where on the body a twitch was felt.
  */
@@ -4832,6 +8126,93 @@ public func FfiConverterTypeBodySite_lower(_ value: BodySite) -> RustBuffer {
 
 
 
+
+public enum ChartMetric: Equatable, Hashable {
+    
+    case twitches
+    case twitchesPerWornHour
+    case tremorMinutes
+    case spasmSeconds
+    case wornHours
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ChartMetric: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChartMetric: FfiConverterRustBuffer {
+    typealias SwiftType = ChartMetric
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChartMetric {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .twitches
+        
+        case 2: return .twitchesPerWornHour
+        
+        case 3: return .tremorMinutes
+        
+        case 4: return .spasmSeconds
+        
+        case 5: return .wornHours
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ChartMetric, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .twitches:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .twitchesPerWornHour:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .tremorMinutes:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .spasmSeconds:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .wornHours:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChartMetric_lift(_ buf: RustBuffer) throws -> ChartMetric {
+    return try FfiConverterTypeChartMetric.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChartMetric_lower(_ value: ChartMetric) -> RustBuffer {
+    return FfiConverterTypeChartMetric.lower(value)
+}
+
+
+
 /**
  * The wearable's connection state, as a shell shows it.
  */
@@ -4932,6 +8313,120 @@ public func FfiConverterTypeConnectionState_lift(_ buf: RustBuffer) throws -> Co
 #endif
 public func FfiConverterTypeConnectionState_lower(_ value: ConnectionState) -> RustBuffer {
     return FfiConverterTypeConnectionState.lower(value)
+}
+
+
+
+/**
+ * Where the app navigates; also what tapping a notification opens.
+ */
+
+public enum Destination: Equatable, Hashable {
+    
+    case onboarding
+    case pairing
+    case today
+    case journal
+    case history
+    case alerts
+    case alert(alertId: String
+    )
+    case report
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Destination: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDestination: FfiConverterRustBuffer {
+    typealias SwiftType = Destination
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Destination {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .onboarding
+        
+        case 2: return .pairing
+        
+        case 3: return .today
+        
+        case 4: return .journal
+        
+        case 5: return .history
+        
+        case 6: return .alerts
+        
+        case 7: return .alert(alertId: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 8: return .report
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Destination, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .onboarding:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .pairing:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .today:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .journal:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .history:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .alerts:
+            writeInt(&buf, Int32(6))
+        
+        
+        case let .alert(alertId):
+            writeInt(&buf, Int32(7))
+            FfiConverterString.write(alertId, into: &buf)
+            
+        
+        case .report:
+            writeInt(&buf, Int32(8))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDestination_lift(_ buf: RustBuffer) throws -> Destination {
+    return try FfiConverterTypeDestination.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDestination_lower(_ value: Destination) -> RustBuffer {
+    return FfiConverterTypeDestination.lower(value)
 }
 
 
@@ -5147,6 +8642,100 @@ public func FfiConverterTypeDrink_lower(_ value: Drink) -> RustBuffer {
 
 
 
+public enum EvidenceKind: Equatable, Hashable {
+    
+    case fact
+    case day
+    case event
+    case checkIn
+    case journal
+    case link
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension EvidenceKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEvidenceKind: FfiConverterRustBuffer {
+    typealias SwiftType = EvidenceKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EvidenceKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .fact
+        
+        case 2: return .day
+        
+        case 3: return .event
+        
+        case 4: return .checkIn
+        
+        case 5: return .journal
+        
+        case 6: return .link
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: EvidenceKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .fact:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .day:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .event:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .checkIn:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .journal:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .link:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEvidenceKind_lift(_ buf: RustBuffer) throws -> EvidenceKind {
+    return try FfiConverterTypeEvidenceKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEvidenceKind_lower(_ value: EvidenceKind) -> RustBuffer {
+    return FfiConverterTypeEvidenceKind.lower(value)
+}
+
+
+
+
 public enum ExportFormat: Equatable, Hashable {
     
     /**
@@ -5214,6 +8803,79 @@ public func FfiConverterTypeExportFormat_lift(_ buf: RustBuffer) throws -> Expor
 #endif
 public func FfiConverterTypeExportFormat_lower(_ value: ExportFormat) -> RustBuffer {
     return FfiConverterTypeExportFormat.lower(value)
+}
+
+
+
+
+public enum ExportOutcome: Equatable, Hashable {
+    
+    case written(path: String, bytes: UInt64
+    )
+    case failed(message: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ExportOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExportOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = ExportOutcome
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExportOutcome {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .written(path: try FfiConverterString.read(from: &buf), bytes: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 2: return .failed(message: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ExportOutcome, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .written(path,bytes):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(path, into: &buf)
+            FfiConverterUInt64.write(bytes, into: &buf)
+            
+        
+        case let .failed(message):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(message, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExportOutcome_lift(_ buf: RustBuffer) throws -> ExportOutcome {
+    return try FfiConverterTypeExportOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExportOutcome_lower(_ value: ExportOutcome) -> RustBuffer {
+    return FfiConverterTypeExportOutcome.lower(value)
 }
 
 
@@ -5305,6 +8967,79 @@ public func FfiConverterTypeExportSection_lower(_ value: ExportSection) -> RustB
 
 
 
+
+public enum HistoryRange: Equatable, Hashable {
+    
+    case week
+    case month
+    case quarter
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension HistoryRange: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHistoryRange: FfiConverterRustBuffer {
+    typealias SwiftType = HistoryRange
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HistoryRange {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .week
+        
+        case 2: return .month
+        
+        case 3: return .quarter
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: HistoryRange, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .week:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .month:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .quarter:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryRange_lift(_ buf: RustBuffer) throws -> HistoryRange {
+    return try FfiConverterTypeHistoryRange.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryRange_lower(_ value: HistoryRange) -> RustBuffer {
+    return FfiConverterTypeHistoryRange.lower(value)
+}
+
+
+
 /**
  * How well hydrated the user felt.
  */
@@ -5377,6 +9112,187 @@ public func FfiConverterTypeHydration_lift(_ buf: RustBuffer) throws -> Hydratio
 #endif
 public func FfiConverterTypeHydration_lower(_ value: Hydration) -> RustBuffer {
     return FfiConverterTypeHydration.lower(value)
+}
+
+
+
+
+public enum InterruptionLevel: Equatable, Hashable {
+    
+    case passive
+    case active
+    case timeSensitive
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension InterruptionLevel: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeInterruptionLevel: FfiConverterRustBuffer {
+    typealias SwiftType = InterruptionLevel
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> InterruptionLevel {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .passive
+        
+        case 2: return .active
+        
+        case 3: return .timeSensitive
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: InterruptionLevel, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .passive:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .active:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .timeSensitive:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInterruptionLevel_lift(_ buf: RustBuffer) throws -> InterruptionLevel {
+    return try FfiConverterTypeInterruptionLevel.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInterruptionLevel_lower(_ value: InterruptionLevel) -> RustBuffer {
+    return FfiConverterTypeInterruptionLevel.lower(value)
+}
+
+
+
+
+public enum JournalFieldKind: Equatable, Hashable {
+    
+    case number(unit: String, min: Double, max: Double, step: Double
+    )
+    case scale(min: UInt32, max: UInt32, lowLabel: String, highLabel: String
+    )
+    case singleChoice(options: [ChoiceOption]
+    )
+    case multiChoice(options: [ChoiceOption]
+    )
+    case text(maxChars: UInt32
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension JournalFieldKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeJournalFieldKind: FfiConverterRustBuffer {
+    typealias SwiftType = JournalFieldKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> JournalFieldKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .number(unit: try FfiConverterString.read(from: &buf), min: try FfiConverterDouble.read(from: &buf), max: try FfiConverterDouble.read(from: &buf), step: try FfiConverterDouble.read(from: &buf)
+        )
+        
+        case 2: return .scale(min: try FfiConverterUInt32.read(from: &buf), max: try FfiConverterUInt32.read(from: &buf), lowLabel: try FfiConverterString.read(from: &buf), highLabel: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 3: return .singleChoice(options: try FfiConverterSequenceTypeChoiceOption.read(from: &buf)
+        )
+        
+        case 4: return .multiChoice(options: try FfiConverterSequenceTypeChoiceOption.read(from: &buf)
+        )
+        
+        case 5: return .text(maxChars: try FfiConverterUInt32.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: JournalFieldKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .number(unit,min,max,step):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(unit, into: &buf)
+            FfiConverterDouble.write(min, into: &buf)
+            FfiConverterDouble.write(max, into: &buf)
+            FfiConverterDouble.write(step, into: &buf)
+            
+        
+        case let .scale(min,max,lowLabel,highLabel):
+            writeInt(&buf, Int32(2))
+            FfiConverterUInt32.write(min, into: &buf)
+            FfiConverterUInt32.write(max, into: &buf)
+            FfiConverterString.write(lowLabel, into: &buf)
+            FfiConverterString.write(highLabel, into: &buf)
+            
+        
+        case let .singleChoice(options):
+            writeInt(&buf, Int32(3))
+            FfiConverterSequenceTypeChoiceOption.write(options, into: &buf)
+            
+        
+        case let .multiChoice(options):
+            writeInt(&buf, Int32(4))
+            FfiConverterSequenceTypeChoiceOption.write(options, into: &buf)
+            
+        
+        case let .text(maxChars):
+            writeInt(&buf, Int32(5))
+            FfiConverterUInt32.write(maxChars, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJournalFieldKind_lift(_ buf: RustBuffer) throws -> JournalFieldKind {
+    return try FfiConverterTypeJournalFieldKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJournalFieldKind_lower(_ value: JournalFieldKind) -> RustBuffer {
+    return FfiConverterTypeJournalFieldKind.lower(value)
 }
 
 
@@ -5646,6 +9562,159 @@ public func FfiConverterTypeMotorEventKind_lower(_ value: MotorEventKind) -> Rus
 
 
 
+
+public enum OnboardingStep: Equatable, Hashable {
+    
+    case disclaimer
+    case permissions
+    case pairing
+    case done
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension OnboardingStep: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOnboardingStep: FfiConverterRustBuffer {
+    typealias SwiftType = OnboardingStep
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OnboardingStep {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .disclaimer
+        
+        case 2: return .permissions
+        
+        case 3: return .pairing
+        
+        case 4: return .done
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: OnboardingStep, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .disclaimer:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .permissions:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .pairing:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .done:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOnboardingStep_lift(_ buf: RustBuffer) throws -> OnboardingStep {
+    return try FfiConverterTypeOnboardingStep.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOnboardingStep_lower(_ value: OnboardingStep) -> RustBuffer {
+    return FfiConverterTypeOnboardingStep.lower(value)
+}
+
+
+
+
+public enum PairingPhase: Equatable, Hashable {
+    
+    case idle
+    case scanning
+    case paired
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PairingPhase: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePairingPhase: FfiConverterRustBuffer {
+    typealias SwiftType = PairingPhase
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PairingPhase {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .idle
+        
+        case 2: return .scanning
+        
+        case 3: return .paired
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PairingPhase, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .idle:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .scanning:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .paired:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePairingPhase_lift(_ buf: RustBuffer) throws -> PairingPhase {
+    return try FfiConverterTypePairingPhase.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePairingPhase_lower(_ value: PairingPhase) -> RustBuffer {
+    return FfiConverterTypePairingPhase.lower(value)
+}
+
+
+
 /**
  * The red-flag rules and the lifestyle-link rule.
  */
@@ -5760,6 +9829,159 @@ public func FfiConverterTypeRuleId_lift(_ buf: RustBuffer) throws -> RuleId {
 #endif
 public func FfiConverterTypeRuleId_lower(_ value: RuleId) -> RustBuffer {
     return FfiConverterTypeRuleId.lower(value)
+}
+
+
+
+
+public enum ScreenExportFormat: Equatable, Hashable {
+    
+    case html
+    case csv
+    case json
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ScreenExportFormat: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeScreenExportFormat: FfiConverterRustBuffer {
+    typealias SwiftType = ScreenExportFormat
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ScreenExportFormat {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .html
+        
+        case 2: return .csv
+        
+        case 3: return .json
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ScreenExportFormat, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .html:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .csv:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .json:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScreenExportFormat_lift(_ buf: RustBuffer) throws -> ScreenExportFormat {
+    return try FfiConverterTypeScreenExportFormat.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScreenExportFormat_lower(_ value: ScreenExportFormat) -> RustBuffer {
+    return FfiConverterTypeScreenExportFormat.lower(value)
+}
+
+
+
+
+public enum SignalStrength: Equatable, Hashable {
+    
+    case strong
+    case fair
+    case weak
+    case unknown
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SignalStrength: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSignalStrength: FfiConverterRustBuffer {
+    typealias SwiftType = SignalStrength
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SignalStrength {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .strong
+        
+        case 2: return .fair
+        
+        case 3: return .weak
+        
+        case 4: return .unknown
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SignalStrength, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .strong:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .fair:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .weak:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .unknown:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSignalStrength_lift(_ buf: RustBuffer) throws -> SignalStrength {
+    return try FfiConverterTypeSignalStrength.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSignalStrength_lower(_ value: SignalStrength) -> RustBuffer {
+    return FfiConverterTypeSignalStrength.lower(value)
 }
 
 
@@ -6140,6 +10362,30 @@ fileprivate struct FfiConverterOptionUInt8: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionInt16: FfiConverterRustBuffer {
+    typealias SwiftType = Int16?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterInt16.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterInt16.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
     typealias SwiftType = UInt32?
 
@@ -6284,6 +10530,30 @@ fileprivate struct FfiConverterOptionTypeAlert: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeAlertRow: FfiConverterRustBuffer {
+    typealias SwiftType = AlertRow?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeAlertRow.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeAlertRow.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeDateSpan: FfiConverterRustBuffer {
     typealias SwiftType = DateSpan?
 
@@ -6300,6 +10570,30 @@ fileprivate struct FfiConverterOptionTypeDateSpan: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeDateSpan.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeGattPlan: FfiConverterRustBuffer {
+    typealias SwiftType = GattPlan?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeGattPlan.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeGattPlan.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6356,6 +10650,30 @@ fileprivate struct FfiConverterOptionTypePairedDevice: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypePairedDeviceView: FfiConverterRustBuffer {
+    typealias SwiftType = PairedDeviceView?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePairedDeviceView.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePairedDeviceView.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeAlertSeverity: FfiConverterRustBuffer {
     typealias SwiftType = AlertSeverity?
 
@@ -6372,6 +10690,30 @@ fileprivate struct FfiConverterOptionTypeAlertSeverity: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeAlertSeverity.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeExportOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = ExportOutcome?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeExportOutcome.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeExportOutcome.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6398,6 +10740,31 @@ fileprivate struct FfiConverterOptionTypeHydration: FfiConverterRustBuffer {
         case 1: return try FfiConverterTypeHydration.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt32]
+
+    public static func write(_ value: [UInt32], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt32.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt32] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt32]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt32.read(from: &buf))
+        }
+        return seq
     }
 }
 
@@ -6479,6 +10846,81 @@ fileprivate struct FfiConverterSequenceTypeAlert: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeAlertRow: FfiConverterRustBuffer {
+    typealias SwiftType = [AlertRow]
+
+    public static func write(_ value: [AlertRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAlertRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [AlertRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [AlertRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAlertRow.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeChartPoint: FfiConverterRustBuffer {
+    typealias SwiftType = [ChartPoint]
+
+    public static func write(_ value: [ChartPoint], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeChartPoint.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ChartPoint] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ChartPoint]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeChartPoint.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeChartSeries: FfiConverterRustBuffer {
+    typealias SwiftType = [ChartSeries]
+
+    public static func write(_ value: [ChartSeries], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeChartSeries.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ChartSeries] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ChartSeries]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeChartSeries.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeCheckIn: FfiConverterRustBuffer {
     typealias SwiftType = [CheckIn]
 
@@ -6496,6 +10938,56 @@ fileprivate struct FfiConverterSequenceTypeCheckIn: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeCheckIn.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCheckInRow: FfiConverterRustBuffer {
+    typealias SwiftType = [CheckInRow]
+
+    public static func write(_ value: [CheckInRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCheckInRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CheckInRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [CheckInRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCheckInRow.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeChoiceOption: FfiConverterRustBuffer {
+    typealias SwiftType = [ChoiceOption]
+
+    public static func write(_ value: [ChoiceOption], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeChoiceOption.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ChoiceOption] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ChoiceOption]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeChoiceOption.read(from: &buf))
         }
         return seq
     }
@@ -6529,6 +11021,81 @@ fileprivate struct FfiConverterSequenceTypeDaySummary: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeDeviceCandidate: FfiConverterRustBuffer {
+    typealias SwiftType = [DeviceCandidate]
+
+    public static func write(_ value: [DeviceCandidate], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDeviceCandidate.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DeviceCandidate] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DeviceCandidate]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDeviceCandidate.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDiscoveredDevice: FfiConverterRustBuffer {
+    typealias SwiftType = [DiscoveredDevice]
+
+    public static func write(_ value: [DiscoveredDevice], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDiscoveredDevice.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DiscoveredDevice] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DiscoveredDevice]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDiscoveredDevice.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDrinkChip: FfiConverterRustBuffer {
+    typealias SwiftType = [DrinkChip]
+
+    public static func write(_ value: [DrinkChip], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDrinkChip.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DrinkChip] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DrinkChip]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDrinkChip.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeDrinkServing: FfiConverterRustBuffer {
     typealias SwiftType = [DrinkServing]
 
@@ -6546,6 +11113,31 @@ fileprivate struct FfiConverterSequenceTypeDrinkServing: FfiConverterRustBuffer 
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeDrinkServing.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeEventRow: FfiConverterRustBuffer {
+    typealias SwiftType = [EventRow]
+
+    public static func write(_ value: [EventRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeEventRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [EventRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [EventRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeEventRow.read(from: &buf))
         }
         return seq
     }
@@ -6579,6 +11171,56 @@ fileprivate struct FfiConverterSequenceTypeEvidenceEvent: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeEvidenceLine: FfiConverterRustBuffer {
+    typealias SwiftType = [EvidenceLine]
+
+    public static func write(_ value: [EvidenceLine], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeEvidenceLine.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [EvidenceLine] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [EvidenceLine]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeEvidenceLine.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeExportFormatOption: FfiConverterRustBuffer {
+    typealias SwiftType = [ExportFormatOption]
+
+    public static func write(_ value: [ExportFormatOption], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeExportFormatOption.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ExportFormatOption] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ExportFormatOption]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeExportFormatOption.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeExportedSection: FfiConverterRustBuffer {
     typealias SwiftType = [ExportedSection]
 
@@ -6596,6 +11238,56 @@ fileprivate struct FfiConverterSequenceTypeExportedSection: FfiConverterRustBuff
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeExportedSection.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeHistoryDayRow: FfiConverterRustBuffer {
+    typealias SwiftType = [HistoryDayRow]
+
+    public static func write(_ value: [HistoryDayRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeHistoryDayRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [HistoryDayRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [HistoryDayRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeHistoryDayRow.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeHourBucket: FfiConverterRustBuffer {
+    typealias SwiftType = [HourBucket]
+
+    public static func write(_ value: [HourBucket], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeHourBucket.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [HourBucket] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [HourBucket]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeHourBucket.read(from: &buf))
         }
         return seq
     }
@@ -6629,6 +11321,31 @@ fileprivate struct FfiConverterSequenceTypeJournalEntry: FfiConverterRustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeJournalField: FfiConverterRustBuffer {
+    typealias SwiftType = [JournalField]
+
+    public static func write(_ value: [JournalField], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeJournalField.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [JournalField] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [JournalField]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeJournalField.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeMedication: FfiConverterRustBuffer {
     typealias SwiftType = [Medication]
 
@@ -6646,6 +11363,31 @@ fileprivate struct FfiConverterSequenceTypeMedication: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeMedication.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMedicationRow: FfiConverterRustBuffer {
+    typealias SwiftType = [MedicationRow]
+
+    public static func write(_ value: [MedicationRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMedicationRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MedicationRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MedicationRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMedicationRow.read(from: &buf))
         }
         return seq
     }
@@ -6696,6 +11438,56 @@ fileprivate struct FfiConverterSequenceTypeMotorEvent: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeMotorEvent.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeNotificationChannelSpec: FfiConverterRustBuffer {
+    typealias SwiftType = [NotificationChannelSpec]
+
+    public static func write(_ value: [NotificationChannelSpec], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeNotificationChannelSpec.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [NotificationChannelSpec] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [NotificationChannelSpec]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeNotificationChannelSpec.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeNotificationContent: FfiConverterRustBuffer {
+    typealias SwiftType = [NotificationContent]
+
+    public static func write(_ value: [NotificationContent], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeNotificationContent.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [NotificationContent] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [NotificationContent]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeNotificationContent.read(from: &buf))
         }
         return seq
     }
@@ -6821,6 +11613,31 @@ fileprivate struct FfiConverterSequenceTypeSupplement: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeSupplement.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeSymptomOption: FfiConverterRustBuffer {
+    typealias SwiftType = [SymptomOption]
+
+    public static func write(_ value: [SymptomOption], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSymptomOption.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SymptomOption] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [SymptomOption]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSymptomOption.read(from: &buf))
         }
         return seq
     }
@@ -7069,6 +11886,35 @@ public func gattProfile(`protocol`: DeviceProtocol) -> GattProfile  {
     )
 })
 }
+public func destinationDeepLink(destination: Destination) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_func_destination_deep_link(
+        FfiConverterTypeDestination_lower(destination),uniffiCallStatus
+    )
+})
+}
+/**
+ * Parses a `twitchwatch://` deep link (from a notification); unknown links open Today.
+ */
+public func destinationFromDeepLink(link: String) -> Destination  {
+    return try!  FfiConverterTypeDestination_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_func_destination_from_deep_link(
+        FfiConverterString.lower(link),uniffiCallStatus
+    )
+})
+}
+/**
+ * Every Android notification channel to create at start-up: one per severity, plus monitoring.
+ */
+public func notificationChannels() -> [NotificationChannelSpec]  {
+    return try!  FfiConverterSequenceTypeNotificationChannelSpec.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_twitchwatch_ffi_fn_func_notification_channels(uniffiCallStatus
+    )
+})
+}
 /**
  * The simulator's built-in scenarios, for the demo mode's picker.
  */
@@ -7122,10 +11968,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_twitchwatch_ffi_checksum_func_gatt_profile() != 44266) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_twitchwatch_ffi_checksum_func_destination_deep_link() != 60514) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_func_destination_from_deep_link() != 65083) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_func_notification_channels() != 43162) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_twitchwatch_ffi_checksum_func_simulator_scenarios() != 28228) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_twitchwatch_ffi_checksum_method_alertlistener_on_alert() != 34331) {
+    if (uniffi_twitchwatch_ffi_checksum_method_alertlistener_on_alert() != 22375) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_twitchwatch_ffi_checksum_method_monitorlistener_on_event() != 59547) {
@@ -7147,6 +12002,105 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_twitchwatch_ffi_checksum_method_logsink_log() != 6404) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_accept_disclaimer() != 36084) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_acknowledge_alert() != 51076) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_add_drink() != 8721) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_add_medication() != 7) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_alert_detail() != 28280) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_alerts() != 15496) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_day_detail() != 25927) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_evaluate_alerts() != 60214) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_export_report() != 38695) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_forget_device() != 28273) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_history() != 40633) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_journal() != 3472) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_live_events() != 62696) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_monitoring_notification() != 59618) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_notification_for() != 37178) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_on_advertisement() != 23059) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_onboarding() != 47354) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_pair() != 53101) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_paired_gatt_plan() != 19658) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_pairing() != 60164) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_record_checkin() != 31513) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_remove_medication() != 30525) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_report() != 51172) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_report_battery() != 13399) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_report_connection() != 63004) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_set_demo_mode() != 41922) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_set_journal_value() != 63729) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_start_demo_session() != 64993) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_start_destination() != 1556) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_start_scan() != 21922) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_stop_scan() != 62542) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_stop_session() != 37146) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_screens_today() != 56418) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_twitchwatch_ffi_checksum_method_twitchwatch_acknowledge_alert() != 64379) {
@@ -7239,6 +12193,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_twitchwatch_ffi_checksum_method_twitchwatch_rules() != 5632) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_twitchwatch_ffi_checksum_method_twitchwatch_scan_devices() != 16072) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_twitchwatch_ffi_checksum_method_twitchwatch_set_rule_threshold() != 57768) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -7246,6 +12203,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_twitchwatch_ffi_checksum_method_twitchwatch_settings() != 56241) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_method_twitchwatch_start_paired() != 27690) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_twitchwatch_ffi_checksum_method_twitchwatch_start_simulated() != 35431) {
@@ -7264,6 +12224,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_twitchwatch_ffi_checksum_method_twitchwatch_write_report() != 50671) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_twitchwatch_ffi_checksum_constructor_screens_new() != 874) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_twitchwatch_ffi_checksum_constructor_twitchwatch_open() != 10858) {

@@ -658,7 +658,7 @@ internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
 internal interface UniffiCallbackInterfaceAlertListenerMethod0 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`alert`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+    fun callback(`uniffiHandle`: Long,`alert`: RustBuffer.ByValue,`notification`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
 internal interface UniffiCallbackInterfaceMonitorListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`event`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
@@ -796,6 +796,12 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_twitchwatch_ffi_checksum_func_gatt_profile(
     ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_func_destination_deep_link(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_func_destination_from_deep_link(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_func_notification_channels(
+    ): Int
     external fun uniffi_twitchwatch_ffi_checksum_func_simulator_scenarios(
     ): Int
     external fun uniffi_twitchwatch_ffi_checksum_method_alertlistener_on_alert(
@@ -813,6 +819,72 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_twitchwatch_ffi_checksum_method_monitorlistener_on_session_end(
     ): Int
     external fun uniffi_twitchwatch_ffi_checksum_method_logsink_log(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_accept_disclaimer(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_acknowledge_alert(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_add_drink(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_add_medication(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_alert_detail(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_alerts(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_day_detail(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_evaluate_alerts(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_export_report(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_forget_device(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_history(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_journal(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_live_events(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_monitoring_notification(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_notification_for(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_on_advertisement(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_onboarding(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_pair(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_paired_gatt_plan(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_pairing(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_record_checkin(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_remove_medication(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_report(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_report_battery(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_report_connection(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_set_demo_mode(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_set_journal_value(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_start_demo_session(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_start_destination(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_start_scan(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_stop_scan(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_stop_session(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_screens_today(
     ): Int
     external fun uniffi_twitchwatch_ffi_checksum_method_twitchwatch_acknowledge_alert(
     ): Int
@@ -874,11 +946,15 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_twitchwatch_ffi_checksum_method_twitchwatch_rules(
     ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_twitchwatch_scan_devices(
+    ): Int
     external fun uniffi_twitchwatch_ffi_checksum_method_twitchwatch_set_rule_threshold(
     ): Int
     external fun uniffi_twitchwatch_ffi_checksum_method_twitchwatch_set_settings(
     ): Int
     external fun uniffi_twitchwatch_ffi_checksum_method_twitchwatch_settings(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_method_twitchwatch_start_paired(
     ): Int
     external fun uniffi_twitchwatch_ffi_checksum_method_twitchwatch_start_simulated(
     ): Int
@@ -891,6 +967,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_twitchwatch_ffi_checksum_method_twitchwatch_wait_until_stopped(
     ): Int
     external fun uniffi_twitchwatch_ffi_checksum_method_twitchwatch_write_report(
+    ): Int
+    external fun uniffi_twitchwatch_ffi_checksum_constructor_screens_new(
     ): Int
     external fun uniffi_twitchwatch_ffi_checksum_constructor_twitchwatch_open(
     ): Int
@@ -923,7 +1001,7 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_twitchwatch_ffi_fn_init_callback_vtable_alertlistener(`vtable`: UniffiVTableCallbackInterfaceAlertListener,
     ): Unit
-    external fun uniffi_twitchwatch_ffi_fn_method_alertlistener_on_alert(`ptr`: Long,`alert`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_twitchwatch_ffi_fn_method_alertlistener_on_alert(`ptr`: Long,`alert`: RustBuffer.ByValue,`notification`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_twitchwatch_ffi_fn_clone_monitorlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -951,6 +1029,78 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_twitchwatch_ffi_fn_method_logsink_log(`ptr`: Long,`level`: RustBuffer.ByValue,`target`: RustBuffer.ByValue,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_twitchwatch_ffi_fn_clone_screens(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_twitchwatch_ffi_fn_free_screens(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_twitchwatch_ffi_fn_constructor_screens_new(`twitchwatch`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_accept_disclaimer(`ptr`: Long,`permissions`: RustBuffer.ByValue,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_acknowledge_alert(`ptr`: Long,`alertId`: RustBuffer.ByValue,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_add_drink(`ptr`: Long,`date`: RustBuffer.ByValue,`drinkKey`: RustBuffer.ByValue,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_add_medication(`ptr`: Long,`date`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`classKey`: RustBuffer.ByValue,`startedOn`: RustBuffer.ByValue,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_alert_detail(`ptr`: Long,`alertId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_alerts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_day_detail(`ptr`: Long,`date`: RustBuffer.ByValue,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_evaluate_alerts(`ptr`: Long,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_export_report(`ptr`: Long,`format`: RustBuffer.ByValue,`periodDays`: Int,`path`: RustBuffer.ByValue,`nowMs`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_forget_device(`ptr`: Long,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_history(`ptr`: Long,`range`: RustBuffer.ByValue,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_journal(`ptr`: Long,`date`: RustBuffer.ByValue,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_live_events(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_monitoring_notification(`ptr`: Long,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_notification_for(`ptr`: Long,`alertId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_on_advertisement(`ptr`: Long,`advertisement`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_onboarding(`ptr`: Long,`permissions`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_pair(`ptr`: Long,`deviceId`: RustBuffer.ByValue,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_paired_gatt_plan(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_pairing(`ptr`: Long,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_record_checkin(`ptr`: Long,`bodySites`: RustBuffer.ByValue,`symptoms`: RustBuffer.ByValue,`note`: RustBuffer.ByValue,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_remove_medication(`ptr`: Long,`date`: RustBuffer.ByValue,`index`: Int,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_report(`ptr`: Long,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_report_battery(`ptr`: Long,`percent`: Byte,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_report_connection(`ptr`: Long,`state`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_set_demo_mode(`ptr`: Long,`enabled`: Byte,`permissions`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_set_journal_value(`ptr`: Long,`date`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,`value`: RustBuffer.ByValue,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_start_demo_session(`ptr`: Long,`scenario`: RustBuffer.ByValue,`speed`: Float,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_start_destination(`ptr`: Long,`permissions`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_start_scan(`ptr`: Long,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_stop_scan(`ptr`: Long,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_stop_session(`ptr`: Long,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_screens_today(`ptr`: Long,`nowMs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_twitchwatch_ffi_fn_clone_twitchwatch(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_twitchwatch_ffi_fn_free_twitchwatch(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1017,12 +1167,16 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_twitchwatch_ffi_fn_method_twitchwatch_rules(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_twitchwatch_scan_devices(`ptr`: Long,`timeoutMs`: Int,
+    ): Long
     external fun uniffi_twitchwatch_ffi_fn_method_twitchwatch_set_rule_threshold(`ptr`: Long,`key`: RustBuffer.ByValue,`value`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_twitchwatch_ffi_fn_method_twitchwatch_set_settings(`ptr`: Long,`settings`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_twitchwatch_ffi_fn_method_twitchwatch_settings(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_method_twitchwatch_start_paired(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_twitchwatch_ffi_fn_method_twitchwatch_start_simulated(`ptr`: Long,`scenario`: RustBuffer.ByValue,`durationS`: RustBuffer.ByValue,`speed`: Float,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_twitchwatch_ffi_fn_method_twitchwatch_stop(`ptr`: Long,
@@ -1052,6 +1206,12 @@ internal object UniffiLib {
     external fun uniffi_twitchwatch_ffi_fn_func_set_log_sink(`sink`: Long,`maxLevel`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_twitchwatch_ffi_fn_func_gatt_profile(`protocol`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_func_destination_deep_link(`destination`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_func_destination_from_deep_link(`link`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_twitchwatch_ffi_fn_func_notification_channels(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_twitchwatch_ffi_fn_func_simulator_scenarios(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1201,10 +1361,19 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_twitchwatch_ffi_checksum_func_gatt_profile() and 0xFFFF) != 44266) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_func_destination_deep_link() and 0xFFFF) != 60514) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_func_destination_from_deep_link() and 0xFFFF) != 65083) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_func_notification_channels() and 0xFFFF) != 43162) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_twitchwatch_ffi_checksum_func_simulator_scenarios() and 0xFFFF) != 28228) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_twitchwatch_ffi_checksum_method_alertlistener_on_alert() and 0xFFFF) != 34331) {
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_alertlistener_on_alert() and 0xFFFF) != 22375) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_twitchwatch_ffi_checksum_method_monitorlistener_on_event() and 0xFFFF) != 59547) {
@@ -1226,6 +1395,105 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_twitchwatch_ffi_checksum_method_logsink_log() and 0xFFFF) != 6404) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_accept_disclaimer() and 0xFFFF) != 36084) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_acknowledge_alert() and 0xFFFF) != 51076) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_add_drink() and 0xFFFF) != 8721) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_add_medication() and 0xFFFF) != 7) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_alert_detail() and 0xFFFF) != 28280) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_alerts() and 0xFFFF) != 15496) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_day_detail() and 0xFFFF) != 25927) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_evaluate_alerts() and 0xFFFF) != 60214) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_export_report() and 0xFFFF) != 38695) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_forget_device() and 0xFFFF) != 28273) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_history() and 0xFFFF) != 40633) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_journal() and 0xFFFF) != 3472) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_live_events() and 0xFFFF) != 62696) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_monitoring_notification() and 0xFFFF) != 59618) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_notification_for() and 0xFFFF) != 37178) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_on_advertisement() and 0xFFFF) != 23059) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_onboarding() and 0xFFFF) != 47354) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_pair() and 0xFFFF) != 53101) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_paired_gatt_plan() and 0xFFFF) != 19658) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_pairing() and 0xFFFF) != 60164) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_record_checkin() and 0xFFFF) != 31513) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_remove_medication() and 0xFFFF) != 30525) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_report() and 0xFFFF) != 51172) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_report_battery() and 0xFFFF) != 13399) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_report_connection() and 0xFFFF) != 63004) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_set_demo_mode() and 0xFFFF) != 41922) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_set_journal_value() and 0xFFFF) != 63729) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_start_demo_session() and 0xFFFF) != 64993) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_start_destination() and 0xFFFF) != 1556) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_start_scan() and 0xFFFF) != 21922) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_stop_scan() and 0xFFFF) != 62542) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_stop_session() and 0xFFFF) != 37146) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_today() and 0xFFFF) != 56418) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_twitchwatch_ffi_checksum_method_twitchwatch_acknowledge_alert() and 0xFFFF) != 64379) {
@@ -1318,6 +1586,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_twitchwatch_ffi_checksum_method_twitchwatch_rules() and 0xFFFF) != 5632) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_twitchwatch_scan_devices() and 0xFFFF) != 16072) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_twitchwatch_ffi_checksum_method_twitchwatch_set_rule_threshold() and 0xFFFF) != 57768) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1325,6 +1596,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_twitchwatch_ffi_checksum_method_twitchwatch_settings() and 0xFFFF) != 56241) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_twitchwatch_start_paired() and 0xFFFF) != 27690) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_twitchwatch_ffi_checksum_method_twitchwatch_start_simulated() and 0xFFFF) != 35431) {
@@ -1343,6 +1617,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_twitchwatch_ffi_checksum_method_twitchwatch_write_report() and 0xFFFF) != 50671) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_twitchwatch_ffi_checksum_constructor_screens_new() and 0xFFFF) != 874) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_twitchwatch_ffi_checksum_constructor_twitchwatch_open() and 0xFFFF) != 10858) {
@@ -1633,6 +1910,29 @@ public object FfiConverterUShort: FfiConverter<UShort, Short> {
 /**
  * @suppress
  */
+public object FfiConverterShort: FfiConverter<Short, Short> {
+    override fun lift(value: Short): Short {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Short {
+        return buf.getShort()
+    }
+
+    override fun lower(value: Short): Short {
+        return value
+    }
+
+    override fun allocationSize(value: Short) = 2UL
+
+    override fun write(value: Short, buf: ByteBuffer) {
+        buf.putShort(value)
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterUInt: FfiConverter<UInt, Int> {
     override fun lift(value: Int): UInt {
         return value.toUInt()
@@ -1650,6 +1950,29 @@ public object FfiConverterUInt: FfiConverter<UInt, Int> {
 
     override fun write(value: UInt, buf: ByteBuffer) {
         buf.putInt(value.toInt())
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterInt: FfiConverter<Int, Int> {
+    override fun lift(value: Int): Int {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Int {
+        return buf.getInt()
+    }
+
+    override fun lower(value: Int): Int {
+        return value
+    }
+
+    override fun allocationSize(value: Int) = 4UL
+
+    override fun write(value: Int, buf: ByteBuffer) {
+        buf.putInt(value)
     }
 }
 
@@ -1941,19 +2264,21 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 
 
 /**
- * New and escalated alerts: one call per alert, with everything a notification needs (severity,
- * title, message, evidence). Called on a background thread, never while TwitchWatch holds a lock.
+ * New and escalated alerts: one call per alert, with the alert (severity, title, message, evidence)
+ * and the notification to post for it (text, lock-screen text, channel, importance / interruption
+ * level, deep link). Called on a background thread, never while TwitchWatch holds a lock.
  */
 public interface AlertListener {
     
-    fun `onAlert`(`alert`: Alert)
+    fun `onAlert`(`alert`: Alert, `notification`: NotificationContent)
     
     companion object
 }
 
 /**
- * New and escalated alerts: one call per alert, with everything a notification needs (severity,
- * title, message, evidence). Called on a background thread, never while TwitchWatch holds a lock.
+ * New and escalated alerts: one call per alert, with the alert (severity, title, message, evidence)
+ * and the notification to post for it (text, lock-screen text, channel, importance / interruption
+ * level, deep link). Called on a background thread, never while TwitchWatch holds a lock.
  */
 open class AlertListenerImpl: Disposable, AutoCloseable, AlertListener
 {
@@ -2057,14 +2382,15 @@ open class AlertListenerImpl: Disposable, AutoCloseable, AlertListener
     }
 
     
-    @Throws(TwitchWatchException::class)override fun `onAlert`(`alert`: Alert)
+    @Throws(TwitchWatchException::class)override fun `onAlert`(`alert`: Alert, `notification`: NotificationContent)
         = 
     callWithHandle {
     uniffiRustCallWithError(TwitchWatchException) { _status ->
     UniffiLib.uniffi_twitchwatch_ffi_fn_method_alertlistener_on_alert(
         it,
         
-        FfiConverterTypeAlert.lower(`alert`),_status)
+        FfiConverterTypeAlert.lower(`alert`),
+        FfiConverterTypeNotificationContent.lower(`notification`),_status)
 }
     }
     
@@ -2089,11 +2415,12 @@ open class AlertListenerImpl: Disposable, AutoCloseable, AlertListener
 // Put the implementation in an object so we don't pollute the top-level namespace
 internal object uniffiCallbackInterfaceAlertListener {
     internal object `onAlert`: UniffiCallbackInterfaceAlertListenerMethod0 {
-        override fun callback(`uniffiHandle`: Long,`alert`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+        override fun callback(`uniffiHandle`: Long,`alert`: RustBuffer.ByValue,`notification`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
             val uniffiObj = FfiConverterTypeAlertListener.handleMap.get(uniffiHandle)
             val makeCall = { ->
                 uniffiObj.`onAlert`(
                     FfiConverterTypeAlert.lift(`alert`),
+                    FfiConverterTypeNotificationContent.lift(`notification`),
                 )
             }
             val writeReturn = { _: Unit -> Unit }
@@ -3124,6 +3451,895 @@ public object FfiConverterTypeMonitorListener: FfiConverter<MonitorListener, Lon
 
 
 /**
+ * Screen states and their actions for the phone apps. Create one from the app's `TwitchWatch`; it
+ * follows that object's sessions. All methods are quick store reads unless said otherwise.
+ * `now_ms` (ms since the Unix epoch) may be left out: the device clock is used; tests pass their own.
+ */
+public interface ScreensInterface {
+    
+    fun `acceptDisclaimer`(`permissions`: PlatformPermissions, `nowMs`: kotlin.Long? = null): OnboardingState
+    
+    fun `acknowledgeAlert`(`alertId`: kotlin.String, `nowMs`: kotlin.Long? = null): AlertsState
+    
+    fun `addDrink`(`date`: kotlin.String, `drinkKey`: kotlin.String, `nowMs`: kotlin.Long? = null): JournalState
+    
+    fun `addMedication`(`date`: kotlin.String, `name`: kotlin.String, `classKey`: kotlin.String, `startedOn`: kotlin.String?, `nowMs`: kotlin.Long? = null): JournalState
+    
+    fun `alertDetail`(`alertId`: kotlin.String): AlertRow
+    
+    fun `alerts`(): AlertsState
+    
+    fun `dayDetail`(`date`: kotlin.String, `nowMs`: kotlin.Long? = null): DayDetailState
+    
+    /**
+     * The daily background tick: runs the rules and returns what to post.
+     */
+    fun `evaluateAlerts`(`nowMs`: kotlin.Long? = null): List<NotificationContent>
+    
+    /**
+     * Writes the report/export file; runs on its own thread so the caller never blocks.
+     */
+    suspend fun `exportReport`(`format`: ScreenExportFormat, `periodDays`: kotlin.UInt, `path`: kotlin.String, `nowMs`: kotlin.Long? = null): ReportState
+    
+    fun `forgetDevice`(`nowMs`: kotlin.Long? = null): PairingState
+    
+    fun `history`(`range`: HistoryRange, `nowMs`: kotlin.Long? = null): HistoryState
+    
+    fun `journal`(`date`: kotlin.String?, `nowMs`: kotlin.Long? = null): JournalState
+    
+    fun `liveEvents`(): List<EventRow>
+    
+    fun `monitoringNotification`(`nowMs`: kotlin.Long? = null): OngoingNotification
+    
+    /**
+     * What to post for a stored alert (e.g. the one an `AlertListener` just heard about).
+     */
+    fun `notificationFor`(`alertId`: kotlin.String): NotificationContent
+    
+    fun `onAdvertisement`(`advertisement`: Advertisement): PairingState
+    
+    fun `onboarding`(`permissions`: PlatformPermissions): OnboardingState
+    
+    fun `pair`(`deviceId`: kotlin.String, `nowMs`: kotlin.Long? = null): PairingState
+    
+    fun `pairedGattPlan`(): GattPlan?
+    
+    fun `pairing`(`nowMs`: kotlin.Long? = null): PairingState
+    
+    /**
+     * Saves a check-in and evaluates the rules in the same call (an urgent symptom's notification is
+     * in the result).
+     */
+    fun `recordCheckin`(`bodySites`: List<kotlin.String>, `symptoms`: List<kotlin.String>, `note`: kotlin.String, `nowMs`: kotlin.Long? = null): CheckInScreenOutcome
+    
+    fun `removeMedication`(`date`: kotlin.String, `index`: kotlin.UInt, `nowMs`: kotlin.Long? = null): JournalState
+    
+    fun `report`(`nowMs`: kotlin.Long? = null): ReportState
+    
+    fun `reportBattery`(`percent`: kotlin.UByte)
+    
+    /**
+     * The app's own BLE stack reports a connection change.
+     */
+    fun `reportConnection`(`state`: ConnectionState)
+    
+    fun `setDemoMode`(`enabled`: kotlin.Boolean, `permissions`: PlatformPermissions): OnboardingState
+    
+    fun `setJournalValue`(`date`: kotlin.String, `key`: kotlin.String, `value`: kotlin.String, `nowMs`: kotlin.Long? = null): JournalState
+    
+    /**
+     * Demo mode: starts the simulator and returns at once (`speed` 1 = real time).
+     */
+    fun `startDemoSession`(`scenario`: kotlin.String?, `speed`: kotlin.Float, `nowMs`: kotlin.Long? = null): TodayState
+    
+    fun `startDestination`(`permissions`: PlatformPermissions): Destination
+    
+    fun `startScan`(`nowMs`: kotlin.Long? = null): PairingState
+    
+    fun `stopScan`(`nowMs`: kotlin.Long? = null): PairingState
+    
+    /**
+     * Stops a simulated session; stores everything first (call off the main thread).
+     */
+    fun `stopSession`(`nowMs`: kotlin.Long? = null): TodayState
+    
+    fun `today`(`nowMs`: kotlin.Long? = null): TodayState
+    
+    companion object
+}
+
+/**
+ * Screen states and their actions for the phone apps. Create one from the app's `TwitchWatch`; it
+ * follows that object's sessions. All methods are quick store reads unless said otherwise.
+ * `now_ms` (ms since the Unix epoch) may be left out: the device clock is used; tests pass their own.
+ */
+open class Screens: Disposable, AutoCloseable, ScreensInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    constructor(`twitchwatch`: TwitchWatch) :
+        this(UniffiWithHandle, 
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_constructor_screens_new(
+    
+        
+        FfiConverterTypeTwitchWatch.lower(`twitchwatch`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_twitchwatch_ffi_fn_free_screens(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_twitchwatch_ffi_fn_clone_screens(handle, status)
+        }
+    }
+
+    
+    @Throws(TwitchWatchException::class)override fun `acceptDisclaimer`(`permissions`: PlatformPermissions, `nowMs`: kotlin.Long?): OnboardingState {
+            return FfiConverterTypeOnboardingState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_accept_disclaimer(
+        it,
+        
+        FfiConverterTypePlatformPermissions.lower(`permissions`),
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `acknowledgeAlert`(`alertId`: kotlin.String, `nowMs`: kotlin.Long?): AlertsState {
+            return FfiConverterTypeAlertsState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_acknowledge_alert(
+        it,
+        
+        FfiConverterString.lower(`alertId`),
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `addDrink`(`date`: kotlin.String, `drinkKey`: kotlin.String, `nowMs`: kotlin.Long?): JournalState {
+            return FfiConverterTypeJournalState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_add_drink(
+        it,
+        
+        FfiConverterString.lower(`date`),
+        FfiConverterString.lower(`drinkKey`),
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `addMedication`(`date`: kotlin.String, `name`: kotlin.String, `classKey`: kotlin.String, `startedOn`: kotlin.String?, `nowMs`: kotlin.Long?): JournalState {
+            return FfiConverterTypeJournalState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_add_medication(
+        it,
+        
+        FfiConverterString.lower(`date`),
+        FfiConverterString.lower(`name`),
+        FfiConverterString.lower(`classKey`),
+        FfiConverterOptionalString.lower(`startedOn`),
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `alertDetail`(`alertId`: kotlin.String): AlertRow {
+            return FfiConverterTypeAlertRow.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_alert_detail(
+        it,
+        
+        FfiConverterString.lower(`alertId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `alerts`(): AlertsState {
+            return FfiConverterTypeAlertsState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_alerts(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `dayDetail`(`date`: kotlin.String, `nowMs`: kotlin.Long?): DayDetailState {
+            return FfiConverterTypeDayDetailState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_day_detail(
+        it,
+        
+        FfiConverterString.lower(`date`),
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The daily background tick: runs the rules and returns what to post.
+     */
+    @Throws(TwitchWatchException::class)override fun `evaluateAlerts`(`nowMs`: kotlin.Long?): List<NotificationContent> {
+            return FfiConverterSequenceTypeNotificationContent.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_evaluate_alerts(
+        it,
+        
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Writes the report/export file; runs on its own thread so the caller never blocks.
+     */
+    @Throws(TwitchWatchException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `exportReport`(`format`: ScreenExportFormat, `periodDays`: kotlin.UInt, `path`: kotlin.String, `nowMs`: kotlin.Long?) : ReportState {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_export_report(
+                uniffiHandle,
+                
+        FfiConverterTypeScreenExportFormat.lower(`format`),
+        FfiConverterUInt.lower(`periodDays`),
+        FfiConverterString.lower(`path`),
+        FfiConverterOptionalLong.lower(`nowMs`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_twitchwatch_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_twitchwatch_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_twitchwatch_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeReportState.lift(it) },
+        // Error FFI converter
+        TwitchWatchException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(TwitchWatchException::class)override fun `forgetDevice`(`nowMs`: kotlin.Long?): PairingState {
+            return FfiConverterTypePairingState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_forget_device(
+        it,
+        
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `history`(`range`: HistoryRange, `nowMs`: kotlin.Long?): HistoryState {
+            return FfiConverterTypeHistoryState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_history(
+        it,
+        
+        FfiConverterTypeHistoryRange.lower(`range`),
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `journal`(`date`: kotlin.String?, `nowMs`: kotlin.Long?): JournalState {
+            return FfiConverterTypeJournalState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_journal(
+        it,
+        
+        FfiConverterOptionalString.lower(`date`),
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    override fun `liveEvents`(): List<EventRow> {
+            return FfiConverterSequenceTypeEventRow.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_live_events(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `monitoringNotification`(`nowMs`: kotlin.Long?): OngoingNotification {
+            return FfiConverterTypeOngoingNotification.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_monitoring_notification(
+        it,
+        
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * What to post for a stored alert (e.g. the one an `AlertListener` just heard about).
+     */
+    @Throws(TwitchWatchException::class)override fun `notificationFor`(`alertId`: kotlin.String): NotificationContent {
+            return FfiConverterTypeNotificationContent.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_notification_for(
+        it,
+        
+        FfiConverterString.lower(`alertId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `onAdvertisement`(`advertisement`: Advertisement): PairingState {
+            return FfiConverterTypePairingState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_on_advertisement(
+        it,
+        
+        FfiConverterTypeAdvertisement.lower(`advertisement`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `onboarding`(`permissions`: PlatformPermissions): OnboardingState {
+            return FfiConverterTypeOnboardingState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_onboarding(
+        it,
+        
+        FfiConverterTypePlatformPermissions.lower(`permissions`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `pair`(`deviceId`: kotlin.String, `nowMs`: kotlin.Long?): PairingState {
+            return FfiConverterTypePairingState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_pair(
+        it,
+        
+        FfiConverterString.lower(`deviceId`),
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `pairedGattPlan`(): GattPlan? {
+            return FfiConverterOptionalTypeGattPlan.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_paired_gatt_plan(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `pairing`(`nowMs`: kotlin.Long?): PairingState {
+            return FfiConverterTypePairingState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_pairing(
+        it,
+        
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Saves a check-in and evaluates the rules in the same call (an urgent symptom's notification is
+     * in the result).
+     */
+    @Throws(TwitchWatchException::class)override fun `recordCheckin`(`bodySites`: List<kotlin.String>, `symptoms`: List<kotlin.String>, `note`: kotlin.String, `nowMs`: kotlin.Long?): CheckInScreenOutcome {
+            return FfiConverterTypeCheckInScreenOutcome.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_record_checkin(
+        it,
+        
+        FfiConverterSequenceString.lower(`bodySites`),
+        FfiConverterSequenceString.lower(`symptoms`),
+        FfiConverterString.lower(`note`),
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `removeMedication`(`date`: kotlin.String, `index`: kotlin.UInt, `nowMs`: kotlin.Long?): JournalState {
+            return FfiConverterTypeJournalState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_remove_medication(
+        it,
+        
+        FfiConverterString.lower(`date`),
+        FfiConverterUInt.lower(`index`),
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `report`(`nowMs`: kotlin.Long?): ReportState {
+            return FfiConverterTypeReportState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_report(
+        it,
+        
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    override fun `reportBattery`(`percent`: kotlin.UByte)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_report_battery(
+        it,
+        
+        FfiConverterUByte.lower(`percent`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The app's own BLE stack reports a connection change.
+     */override fun `reportConnection`(`state`: ConnectionState)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_report_connection(
+        it,
+        
+        FfiConverterTypeConnectionState.lower(`state`),_status)
+}
+    }
+    
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `setDemoMode`(`enabled`: kotlin.Boolean, `permissions`: PlatformPermissions): OnboardingState {
+            return FfiConverterTypeOnboardingState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_set_demo_mode(
+        it,
+        
+        FfiConverterBoolean.lower(`enabled`),
+        FfiConverterTypePlatformPermissions.lower(`permissions`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `setJournalValue`(`date`: kotlin.String, `key`: kotlin.String, `value`: kotlin.String, `nowMs`: kotlin.Long?): JournalState {
+            return FfiConverterTypeJournalState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_set_journal_value(
+        it,
+        
+        FfiConverterString.lower(`date`),
+        FfiConverterString.lower(`key`),
+        FfiConverterString.lower(`value`),
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Demo mode: starts the simulator and returns at once (`speed` 1 = real time).
+     */
+    @Throws(TwitchWatchException::class)override fun `startDemoSession`(`scenario`: kotlin.String?, `speed`: kotlin.Float, `nowMs`: kotlin.Long?): TodayState {
+            return FfiConverterTypeTodayState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_start_demo_session(
+        it,
+        
+        FfiConverterOptionalString.lower(`scenario`),
+        FfiConverterFloat.lower(`speed`),
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `startDestination`(`permissions`: PlatformPermissions): Destination {
+            return FfiConverterTypeDestination.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_start_destination(
+        it,
+        
+        FfiConverterTypePlatformPermissions.lower(`permissions`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `startScan`(`nowMs`: kotlin.Long?): PairingState {
+            return FfiConverterTypePairingState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_start_scan(
+        it,
+        
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `stopScan`(`nowMs`: kotlin.Long?): PairingState {
+            return FfiConverterTypePairingState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_stop_scan(
+        it,
+        
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Stops a simulated session; stores everything first (call off the main thread).
+     */
+    @Throws(TwitchWatchException::class)override fun `stopSession`(`nowMs`: kotlin.Long?): TodayState {
+            return FfiConverterTypeTodayState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_stop_session(
+        it,
+        
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(TwitchWatchException::class)override fun `today`(`nowMs`: kotlin.Long?): TodayState {
+            return FfiConverterTypeTodayState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_screens_today(
+        it,
+        
+        FfiConverterOptionalLong.lower(`nowMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeScreens: FfiConverter<Screens, Long> {
+    override fun lower(value: Screens): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Screens {
+        return Screens(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Screens {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Screens) = 8UL
+
+    override fun write(value: Screens, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * TwitchWatch: the history store, the monitoring session, journal, alerts and rules.
  * Open one per data folder and keep it for the app's lifetime; it is safe to use from any thread.
  */
@@ -3273,6 +4489,12 @@ public interface TwitchWatchInterface {
     fun `rules`(): List<RuleInfo>
     
     /**
+     * Desktop Linux only (BlueZ): scans for TwitchWatch and Polar wearables for `timeout_ms`,
+     * strongest first. On phones the app scans with its own Bluetooth stack (`InvalidState` here).
+     */
+    suspend fun `scanDevices`(`timeoutMs`: kotlin.UInt): List<DiscoveredDevice>
+    
+    /**
      * Sets a threshold (`null` restores its default). Values outside the safe bounds are `InvalidInput`.
      */
     fun `setRuleThreshold`(`key`: kotlin.String, `value`: kotlin.Double?)
@@ -3283,6 +4505,12 @@ public interface TwitchWatchInterface {
     fun `setSettings`(`settings`: Settings)
     
     fun `settings`(): Settings
+    
+    /**
+     * Desktop Linux only: streams from the paired wearable over BlueZ in the background, reconnecting
+     * as needed; data arrives through `MonitorListener`. On phones use `pushNotification`.
+     */
+    fun `startPaired`()
     
     /**
      * Starts the demo mode: a simulated wearable running `scenario` (see `simulatorScenarios()`).
@@ -3963,6 +5191,32 @@ open class TwitchWatch: Disposable, AutoCloseable, TwitchWatchInterface
 
     
     /**
+     * Desktop Linux only (BlueZ): scans for TwitchWatch and Polar wearables for `timeout_ms`,
+     * strongest first. On phones the app scans with its own Bluetooth stack (`InvalidState` here).
+     */
+    @Throws(TwitchWatchException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `scanDevices`(`timeoutMs`: kotlin.UInt) : List<DiscoveredDevice> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_twitchwatch_ffi_fn_method_twitchwatch_scan_devices(
+                uniffiHandle,
+                
+        FfiConverterUInt.lower(`timeoutMs`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_twitchwatch_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_twitchwatch_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_twitchwatch_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeDiscoveredDevice.lift(it) },
+        // Error FFI converter
+        TwitchWatchException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * Sets a threshold (`null` restores its default). Values outside the safe bounds are `InvalidInput`.
      */
     @Throws(TwitchWatchException::class)override fun `setRuleThreshold`(`key`: kotlin.String, `value`: kotlin.Double?)
@@ -4008,6 +5262,23 @@ open class TwitchWatch: Disposable, AutoCloseable, TwitchWatchInterface
     }
     )
     }
+    
+
+    
+    /**
+     * Desktop Linux only: streams from the paired wearable over BlueZ in the background, reconnecting
+     * as needed; data arrives through `MonitorListener`. On phones use `pushNotification`.
+     */
+    @Throws(TwitchWatchException::class)override fun `startPaired`()
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(TwitchWatchException) { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_method_twitchwatch_start_paired(
+        it,
+        _status)
+}
+    }
+    
     
 
     
@@ -4198,6 +5469,62 @@ public object FfiConverterTypeTwitchWatch: FfiConverter<TwitchWatch, Long> {
 
 
 /**
+ * One advertisement as the platform's BLE scan reported it.
+ */
+data class Advertisement (
+    var `id`: kotlin.String
+    , 
+    var `name`: kotlin.String?
+    , 
+    var `rssiDbm`: kotlin.Short?
+    , 
+    var `serviceUuids`: List<kotlin.String>
+    , 
+    var `seenAtMs`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAdvertisement: FfiConverterRustBuffer<Advertisement> {
+    override fun read(buf: ByteBuffer): Advertisement {
+        return Advertisement(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalShort.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Advertisement) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterOptionalString.allocationSize(value.`name`) +
+            FfiConverterOptionalShort.allocationSize(value.`rssiDbm`) +
+            FfiConverterSequenceString.allocationSize(value.`serviceUuids`) +
+            FfiConverterLong.allocationSize(value.`seenAtMs`)
+    )
+
+    override fun write(value: Advertisement, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterOptionalString.write(value.`name`, buf)
+            FfiConverterOptionalShort.write(value.`rssiDbm`, buf)
+            FfiConverterSequenceString.write(value.`serviceUuids`, buf)
+            FfiConverterLong.write(value.`seenAtMs`, buf)
+    }
+}
+
+
+
+/**
  * An alert as the user sees it; delivered to `AlertListener` when new or escalated.
  */
 data class Alert (
@@ -4315,6 +5642,268 @@ public object FfiConverterTypeAlert: FfiConverterRustBuffer<Alert> {
 
 
 
+data class AlertRow (
+    var `alertId`: kotlin.String
+    , 
+    var `ruleId`: kotlin.String
+    , 
+    var `severity`: AlertSeverity
+    , 
+    var `severityLabel`: kotlin.String
+    , 
+    var `title`: kotlin.String
+    , 
+    var `body`: kotlin.String
+    , 
+    var `whatToDo`: kotlin.String
+    , 
+    var `raisedAtLabel`: kotlin.String
+    , 
+    var `evidence`: List<EvidenceLine>
+    , 
+    var `escalatedLabel`: kotlin.String?
+    , 
+    var `acknowledged`: kotlin.Boolean
+    , 
+    var `resolved`: kotlin.Boolean
+    , 
+    var `canAcknowledge`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAlertRow: FfiConverterRustBuffer<AlertRow> {
+    override fun read(buf: ByteBuffer): AlertRow {
+        return AlertRow(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeAlertSeverity.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeEvidenceLine.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AlertRow) = (
+            FfiConverterString.allocationSize(value.`alertId`) +
+            FfiConverterString.allocationSize(value.`ruleId`) +
+            FfiConverterTypeAlertSeverity.allocationSize(value.`severity`) +
+            FfiConverterString.allocationSize(value.`severityLabel`) +
+            FfiConverterString.allocationSize(value.`title`) +
+            FfiConverterString.allocationSize(value.`body`) +
+            FfiConverterString.allocationSize(value.`whatToDo`) +
+            FfiConverterString.allocationSize(value.`raisedAtLabel`) +
+            FfiConverterSequenceTypeEvidenceLine.allocationSize(value.`evidence`) +
+            FfiConverterOptionalString.allocationSize(value.`escalatedLabel`) +
+            FfiConverterBoolean.allocationSize(value.`acknowledged`) +
+            FfiConverterBoolean.allocationSize(value.`resolved`) +
+            FfiConverterBoolean.allocationSize(value.`canAcknowledge`)
+    )
+
+    override fun write(value: AlertRow, buf: ByteBuffer) {
+            FfiConverterString.write(value.`alertId`, buf)
+            FfiConverterString.write(value.`ruleId`, buf)
+            FfiConverterTypeAlertSeverity.write(value.`severity`, buf)
+            FfiConverterString.write(value.`severityLabel`, buf)
+            FfiConverterString.write(value.`title`, buf)
+            FfiConverterString.write(value.`body`, buf)
+            FfiConverterString.write(value.`whatToDo`, buf)
+            FfiConverterString.write(value.`raisedAtLabel`, buf)
+            FfiConverterSequenceTypeEvidenceLine.write(value.`evidence`, buf)
+            FfiConverterOptionalString.write(value.`escalatedLabel`, buf)
+            FfiConverterBoolean.write(value.`acknowledged`, buf)
+            FfiConverterBoolean.write(value.`resolved`, buf)
+            FfiConverterBoolean.write(value.`canAcknowledge`, buf)
+    }
+}
+
+
+
+data class AlertsState (
+    var `active`: List<AlertRow>
+    , 
+    var `acknowledged`: List<AlertRow>
+    , 
+    var `past`: List<AlertRow>
+    , 
+    var `highestActive`: AlertSeverity?
+    , 
+    var `headline`: kotlin.String
+    , 
+    var `emptyMessage`: kotlin.String?
+    , 
+    var `disclaimerLine`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAlertsState: FfiConverterRustBuffer<AlertsState> {
+    override fun read(buf: ByteBuffer): AlertsState {
+        return AlertsState(
+            FfiConverterSequenceTypeAlertRow.read(buf),
+            FfiConverterSequenceTypeAlertRow.read(buf),
+            FfiConverterSequenceTypeAlertRow.read(buf),
+            FfiConverterOptionalTypeAlertSeverity.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AlertsState) = (
+            FfiConverterSequenceTypeAlertRow.allocationSize(value.`active`) +
+            FfiConverterSequenceTypeAlertRow.allocationSize(value.`acknowledged`) +
+            FfiConverterSequenceTypeAlertRow.allocationSize(value.`past`) +
+            FfiConverterOptionalTypeAlertSeverity.allocationSize(value.`highestActive`) +
+            FfiConverterString.allocationSize(value.`headline`) +
+            FfiConverterOptionalString.allocationSize(value.`emptyMessage`) +
+            FfiConverterString.allocationSize(value.`disclaimerLine`)
+    )
+
+    override fun write(value: AlertsState, buf: ByteBuffer) {
+            FfiConverterSequenceTypeAlertRow.write(value.`active`, buf)
+            FfiConverterSequenceTypeAlertRow.write(value.`acknowledged`, buf)
+            FfiConverterSequenceTypeAlertRow.write(value.`past`, buf)
+            FfiConverterOptionalTypeAlertSeverity.write(value.`highestActive`, buf)
+            FfiConverterString.write(value.`headline`, buf)
+            FfiConverterOptionalString.write(value.`emptyMessage`, buf)
+            FfiConverterString.write(value.`disclaimerLine`, buf)
+    }
+}
+
+
+
+data class ChartPoint (
+    var `date`: kotlin.String
+    , 
+    var `label`: kotlin.String
+    , 
+    var `value`: kotlin.Double?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeChartPoint: FfiConverterRustBuffer<ChartPoint> {
+    override fun read(buf: ByteBuffer): ChartPoint {
+        return ChartPoint(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ChartPoint) = (
+            FfiConverterString.allocationSize(value.`date`) +
+            FfiConverterString.allocationSize(value.`label`) +
+            FfiConverterOptionalDouble.allocationSize(value.`value`)
+    )
+
+    override fun write(value: ChartPoint, buf: ByteBuffer) {
+            FfiConverterString.write(value.`date`, buf)
+            FfiConverterString.write(value.`label`, buf)
+            FfiConverterOptionalDouble.write(value.`value`, buf)
+    }
+}
+
+
+
+data class ChartSeries (
+    var `metric`: ChartMetric
+    , 
+    var `title`: kotlin.String
+    , 
+    var `unit`: kotlin.String
+    , 
+    var `points`: List<ChartPoint>
+    , 
+    var `yMax`: kotlin.Double
+    , 
+    var `average`: kotlin.Double?
+    , 
+    var `averageLabel`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeChartSeries: FfiConverterRustBuffer<ChartSeries> {
+    override fun read(buf: ByteBuffer): ChartSeries {
+        return ChartSeries(
+            FfiConverterTypeChartMetric.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeChartPoint.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ChartSeries) = (
+            FfiConverterTypeChartMetric.allocationSize(value.`metric`) +
+            FfiConverterString.allocationSize(value.`title`) +
+            FfiConverterString.allocationSize(value.`unit`) +
+            FfiConverterSequenceTypeChartPoint.allocationSize(value.`points`) +
+            FfiConverterDouble.allocationSize(value.`yMax`) +
+            FfiConverterOptionalDouble.allocationSize(value.`average`) +
+            FfiConverterString.allocationSize(value.`averageLabel`)
+    )
+
+    override fun write(value: ChartSeries, buf: ByteBuffer) {
+            FfiConverterTypeChartMetric.write(value.`metric`, buf)
+            FfiConverterString.write(value.`title`, buf)
+            FfiConverterString.write(value.`unit`, buf)
+            FfiConverterSequenceTypeChartPoint.write(value.`points`, buf)
+            FfiConverterDouble.write(value.`yMax`, buf)
+            FfiConverterOptionalDouble.write(value.`average`, buf)
+            FfiConverterString.write(value.`averageLabel`, buf)
+    }
+}
+
+
+
 /**
  * A symptom check-in: where twitches were felt and which symptoms came with them.
  */
@@ -4411,6 +6000,186 @@ public object FfiConverterTypeCheckInOutcome: FfiConverterRustBuffer<CheckInOutc
 
 
 
+data class CheckInRow (
+    var `id`: kotlin.Long
+    , 
+    var `timeLabel`: kotlin.String
+    , 
+    var `sitesLabel`: kotlin.String
+    , 
+    var `symptomsLabel`: kotlin.String
+    , 
+    var `hasRedFlag`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCheckInRow: FfiConverterRustBuffer<CheckInRow> {
+    override fun read(buf: ByteBuffer): CheckInRow {
+        return CheckInRow(
+            FfiConverterLong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CheckInRow) = (
+            FfiConverterLong.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`timeLabel`) +
+            FfiConverterString.allocationSize(value.`sitesLabel`) +
+            FfiConverterString.allocationSize(value.`symptomsLabel`) +
+            FfiConverterBoolean.allocationSize(value.`hasRedFlag`)
+    )
+
+    override fun write(value: CheckInRow, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`id`, buf)
+            FfiConverterString.write(value.`timeLabel`, buf)
+            FfiConverterString.write(value.`sitesLabel`, buf)
+            FfiConverterString.write(value.`symptomsLabel`, buf)
+            FfiConverterBoolean.write(value.`hasRedFlag`, buf)
+    }
+}
+
+
+
+/**
+ * A check-in's result: the refreshed journal and what to post for the alerts it raised.
+ */
+data class CheckInScreenOutcome (
+    var `journal`: JournalState
+    , 
+    var `notifications`: List<NotificationContent>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCheckInScreenOutcome: FfiConverterRustBuffer<CheckInScreenOutcome> {
+    override fun read(buf: ByteBuffer): CheckInScreenOutcome {
+        return CheckInScreenOutcome(
+            FfiConverterTypeJournalState.read(buf),
+            FfiConverterSequenceTypeNotificationContent.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CheckInScreenOutcome) = (
+            FfiConverterTypeJournalState.allocationSize(value.`journal`) +
+            FfiConverterSequenceTypeNotificationContent.allocationSize(value.`notifications`)
+    )
+
+    override fun write(value: CheckInScreenOutcome, buf: ByteBuffer) {
+            FfiConverterTypeJournalState.write(value.`journal`, buf)
+            FfiConverterSequenceTypeNotificationContent.write(value.`notifications`, buf)
+    }
+}
+
+
+
+data class ChoiceOption (
+    var `key`: kotlin.String
+    , 
+    var `label`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeChoiceOption: FfiConverterRustBuffer<ChoiceOption> {
+    override fun read(buf: ByteBuffer): ChoiceOption {
+        return ChoiceOption(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ChoiceOption) = (
+            FfiConverterString.allocationSize(value.`key`) +
+            FfiConverterString.allocationSize(value.`label`)
+    )
+
+    override fun write(value: ChoiceOption, buf: ByteBuffer) {
+            FfiConverterString.write(value.`key`, buf)
+            FfiConverterString.write(value.`label`, buf)
+    }
+}
+
+
+
+data class ConnectionView (
+    var `state`: ConnectionState
+    , 
+    var `label`: kotlin.String
+    , 
+    var `detail`: kotlin.String?
+    , 
+    var `isLive`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeConnectionView: FfiConverterRustBuffer<ConnectionView> {
+    override fun read(buf: ByteBuffer): ConnectionView {
+        return ConnectionView(
+            FfiConverterTypeConnectionState.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ConnectionView) = (
+            FfiConverterTypeConnectionState.allocationSize(value.`state`) +
+            FfiConverterString.allocationSize(value.`label`) +
+            FfiConverterOptionalString.allocationSize(value.`detail`) +
+            FfiConverterBoolean.allocationSize(value.`isLive`)
+    )
+
+    override fun write(value: ConnectionView, buf: ByteBuffer) {
+            FfiConverterTypeConnectionState.write(value.`state`, buf)
+            FfiConverterString.write(value.`label`, buf)
+            FfiConverterOptionalString.write(value.`detail`, buf)
+            FfiConverterBoolean.write(value.`isLive`, buf)
+    }
+}
+
+
+
 /**
  * The first and last local day with data.
  */
@@ -4447,6 +6216,59 @@ public object FfiConverterTypeDateSpan: FfiConverterRustBuffer<DateSpan> {
     override fun write(value: DateSpan, buf: ByteBuffer) {
             FfiConverterString.write(value.`first`, buf)
             FfiConverterString.write(value.`last`, buf)
+    }
+}
+
+
+
+data class DayDetailState (
+    var `date`: kotlin.String
+    , 
+    var `label`: kotlin.String
+    , 
+    var `hourly`: List<HourBucket>
+    , 
+    var `events`: List<EventRow>
+    , 
+    var `eventsTotal`: kotlin.UInt
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDayDetailState: FfiConverterRustBuffer<DayDetailState> {
+    override fun read(buf: ByteBuffer): DayDetailState {
+        return DayDetailState(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeHourBucket.read(buf),
+            FfiConverterSequenceTypeEventRow.read(buf),
+            FfiConverterUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DayDetailState) = (
+            FfiConverterString.allocationSize(value.`date`) +
+            FfiConverterString.allocationSize(value.`label`) +
+            FfiConverterSequenceTypeHourBucket.allocationSize(value.`hourly`) +
+            FfiConverterSequenceTypeEventRow.allocationSize(value.`events`) +
+            FfiConverterUInt.allocationSize(value.`eventsTotal`)
+    )
+
+    override fun write(value: DayDetailState, buf: ByteBuffer) {
+            FfiConverterString.write(value.`date`, buf)
+            FfiConverterString.write(value.`label`, buf)
+            FfiConverterSequenceTypeHourBucket.write(value.`hourly`, buf)
+            FfiConverterSequenceTypeEventRow.write(value.`events`, buf)
+            FfiConverterUInt.write(value.`eventsTotal`, buf)
     }
 }
 
@@ -4552,6 +6374,239 @@ public object FfiConverterTypeDaySummary: FfiConverterRustBuffer<DaySummary> {
 
 
 
+data class DeviceCandidate (
+    var `id`: kotlin.String
+    , 
+    var `name`: kotlin.String
+    , 
+    var `protocol`: DeviceProtocol
+    , 
+    var `protocolLabel`: kotlin.String
+    , 
+    var `signal`: SignalStrength
+    , 
+    var `signalLabel`: kotlin.String
+    , 
+    var `rssiDbm`: kotlin.Short?
+    , 
+    var `canPair`: kotlin.Boolean
+    , 
+    var `note`: kotlin.String?
+    , 
+    var `isPaired`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDeviceCandidate: FfiConverterRustBuffer<DeviceCandidate> {
+    override fun read(buf: ByteBuffer): DeviceCandidate {
+        return DeviceCandidate(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeDeviceProtocol.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeSignalStrength.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalShort.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DeviceCandidate) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterTypeDeviceProtocol.allocationSize(value.`protocol`) +
+            FfiConverterString.allocationSize(value.`protocolLabel`) +
+            FfiConverterTypeSignalStrength.allocationSize(value.`signal`) +
+            FfiConverterString.allocationSize(value.`signalLabel`) +
+            FfiConverterOptionalShort.allocationSize(value.`rssiDbm`) +
+            FfiConverterBoolean.allocationSize(value.`canPair`) +
+            FfiConverterOptionalString.allocationSize(value.`note`) +
+            FfiConverterBoolean.allocationSize(value.`isPaired`)
+    )
+
+    override fun write(value: DeviceCandidate, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterTypeDeviceProtocol.write(value.`protocol`, buf)
+            FfiConverterString.write(value.`protocolLabel`, buf)
+            FfiConverterTypeSignalStrength.write(value.`signal`, buf)
+            FfiConverterString.write(value.`signalLabel`, buf)
+            FfiConverterOptionalShort.write(value.`rssiDbm`, buf)
+            FfiConverterBoolean.write(value.`canPair`, buf)
+            FfiConverterOptionalString.write(value.`note`, buf)
+            FfiConverterBoolean.write(value.`isPaired`, buf)
+    }
+}
+
+
+
+/**
+ * "Informational, not a medical device": shown until accepted, and again under Report.
+ */
+data class Disclaimer (
+    var `title`: kotlin.String
+    , 
+    var `text`: kotlin.String
+    , 
+    var `version`: kotlin.UInt
+    , 
+    var `acceptedAtMs`: kotlin.Long?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDisclaimer: FfiConverterRustBuffer<Disclaimer> {
+    override fun read(buf: ByteBuffer): Disclaimer {
+        return Disclaimer(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterOptionalLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Disclaimer) = (
+            FfiConverterString.allocationSize(value.`title`) +
+            FfiConverterString.allocationSize(value.`text`) +
+            FfiConverterUInt.allocationSize(value.`version`) +
+            FfiConverterOptionalLong.allocationSize(value.`acceptedAtMs`)
+    )
+
+    override fun write(value: Disclaimer, buf: ByteBuffer) {
+            FfiConverterString.write(value.`title`, buf)
+            FfiConverterString.write(value.`text`, buf)
+            FfiConverterUInt.write(value.`version`, buf)
+            FfiConverterOptionalLong.write(value.`acceptedAtMs`, buf)
+    }
+}
+
+
+
+/**
+ * A wearable seen by a desktop scan.
+ */
+data class DiscoveredDevice (
+    var `id`: kotlin.String
+    , 
+    var `name`: kotlin.String
+    , 
+    var `rssi`: kotlin.Short?
+    , 
+    var `batteryPercent`: kotlin.UByte?
+    , 
+    var `protocol`: DeviceProtocol
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDiscoveredDevice: FfiConverterRustBuffer<DiscoveredDevice> {
+    override fun read(buf: ByteBuffer): DiscoveredDevice {
+        return DiscoveredDevice(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalShort.read(buf),
+            FfiConverterOptionalUByte.read(buf),
+            FfiConverterTypeDeviceProtocol.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DiscoveredDevice) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterOptionalShort.allocationSize(value.`rssi`) +
+            FfiConverterOptionalUByte.allocationSize(value.`batteryPercent`) +
+            FfiConverterTypeDeviceProtocol.allocationSize(value.`protocol`)
+    )
+
+    override fun write(value: DiscoveredDevice, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterOptionalShort.write(value.`rssi`, buf)
+            FfiConverterOptionalUByte.write(value.`batteryPercent`, buf)
+            FfiConverterTypeDeviceProtocol.write(value.`protocol`, buf)
+    }
+}
+
+
+
+data class DrinkChip (
+    var `key`: kotlin.String
+    , 
+    var `label`: kotlin.String
+    , 
+    var `caffeineMg`: kotlin.Double
+    , 
+    var `servings`: kotlin.UInt
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDrinkChip: FfiConverterRustBuffer<DrinkChip> {
+    override fun read(buf: ByteBuffer): DrinkChip {
+        return DrinkChip(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DrinkChip) = (
+            FfiConverterString.allocationSize(value.`key`) +
+            FfiConverterString.allocationSize(value.`label`) +
+            FfiConverterDouble.allocationSize(value.`caffeineMg`) +
+            FfiConverterUInt.allocationSize(value.`servings`)
+    )
+
+    override fun write(value: DrinkChip, buf: ByteBuffer) {
+            FfiConverterString.write(value.`key`, buf)
+            FfiConverterString.write(value.`label`, buf)
+            FfiConverterDouble.write(value.`caffeineMg`, buf)
+            FfiConverterUInt.write(value.`servings`, buf)
+    }
+}
+
+
+
 data class DrinkServing (
     var `drink`: Drink
     , 
@@ -4585,6 +6640,64 @@ public object FfiConverterTypeDrinkServing: FfiConverterRustBuffer<DrinkServing>
     override fun write(value: DrinkServing, buf: ByteBuffer) {
             FfiConverterTypeDrink.write(value.`drink`, buf)
             FfiConverterUByte.write(value.`servings`, buf)
+    }
+}
+
+
+
+data class EventRow (
+    var `kind`: MotorEventKind
+    , 
+    var `kindLabel`: kotlin.String
+    , 
+    var `timeLabel`: kotlin.String
+    , 
+    var `startMs`: kotlin.Long
+    , 
+    var `durationLabel`: kotlin.String
+    , 
+    var `detail`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEventRow: FfiConverterRustBuffer<EventRow> {
+    override fun read(buf: ByteBuffer): EventRow {
+        return EventRow(
+            FfiConverterTypeMotorEventKind.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: EventRow) = (
+            FfiConverterTypeMotorEventKind.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`kindLabel`) +
+            FfiConverterString.allocationSize(value.`timeLabel`) +
+            FfiConverterLong.allocationSize(value.`startMs`) +
+            FfiConverterString.allocationSize(value.`durationLabel`) +
+            FfiConverterString.allocationSize(value.`detail`)
+    )
+
+    override fun write(value: EventRow, buf: ByteBuffer) {
+            FfiConverterTypeMotorEventKind.write(value.`kind`, buf)
+            FfiConverterString.write(value.`kindLabel`, buf)
+            FfiConverterString.write(value.`timeLabel`, buf)
+            FfiConverterLong.write(value.`startMs`, buf)
+            FfiConverterString.write(value.`durationLabel`, buf)
+            FfiConverterString.write(value.`detail`, buf)
     }
 }
 
@@ -4709,6 +6822,102 @@ public object FfiConverterTypeEvidenceEvent: FfiConverterRustBuffer<EvidenceEven
 
 
 
+data class EvidenceLine (
+    var `kind`: EvidenceKind
+    , 
+    var `text`: kotlin.String
+    , 
+    var `date`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEvidenceLine: FfiConverterRustBuffer<EvidenceLine> {
+    override fun read(buf: ByteBuffer): EvidenceLine {
+        return EvidenceLine(
+            FfiConverterTypeEvidenceKind.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: EvidenceLine) = (
+            FfiConverterTypeEvidenceKind.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`text`) +
+            FfiConverterOptionalString.allocationSize(value.`date`)
+    )
+
+    override fun write(value: EvidenceLine, buf: ByteBuffer) {
+            FfiConverterTypeEvidenceKind.write(value.`kind`, buf)
+            FfiConverterString.write(value.`text`, buf)
+            FfiConverterOptionalString.write(value.`date`, buf)
+    }
+}
+
+
+
+data class ExportFormatOption (
+    var `format`: ScreenExportFormat
+    , 
+    var `label`: kotlin.String
+    , 
+    var `description`: kotlin.String
+    , 
+    var `suggestedFileName`: kotlin.String
+    , 
+    var `mimeType`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeExportFormatOption: FfiConverterRustBuffer<ExportFormatOption> {
+    override fun read(buf: ByteBuffer): ExportFormatOption {
+        return ExportFormatOption(
+            FfiConverterTypeScreenExportFormat.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ExportFormatOption) = (
+            FfiConverterTypeScreenExportFormat.allocationSize(value.`format`) +
+            FfiConverterString.allocationSize(value.`label`) +
+            FfiConverterString.allocationSize(value.`description`) +
+            FfiConverterString.allocationSize(value.`suggestedFileName`) +
+            FfiConverterString.allocationSize(value.`mimeType`)
+    )
+
+    override fun write(value: ExportFormatOption, buf: ByteBuffer) {
+            FfiConverterTypeScreenExportFormat.write(value.`format`, buf)
+            FfiConverterString.write(value.`label`, buf)
+            FfiConverterString.write(value.`description`, buf)
+            FfiConverterString.write(value.`suggestedFileName`, buf)
+            FfiConverterString.write(value.`mimeType`, buf)
+    }
+}
+
+
+
 /**
  * What an export wrote.
  */
@@ -4799,6 +7008,77 @@ public object FfiConverterTypeExportedSection: FfiConverterRustBuffer<ExportedSe
 
 
 /**
+ * What the app's BLE code does with the paired wearable: UUIDs and the exact bytes to write.
+ */
+data class GattPlan (
+    var `serviceUuid`: kotlin.String
+    , 
+    var `dataCharacteristicUuid`: kotlin.String
+    , 
+    var `controlPointUuid`: kotlin.String
+    , 
+    var `startCommand`: kotlin.ByteArray
+    , 
+    var `stopCommand`: kotlin.ByteArray
+    , 
+    var `batteryServiceUuid`: kotlin.String
+    , 
+    var `batteryLevelUuid`: kotlin.String
+    , 
+    var `iosRestoreIdentifier`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGattPlan: FfiConverterRustBuffer<GattPlan> {
+    override fun read(buf: ByteBuffer): GattPlan {
+        return GattPlan(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterByteArray.read(buf),
+            FfiConverterByteArray.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: GattPlan) = (
+            FfiConverterString.allocationSize(value.`serviceUuid`) +
+            FfiConverterString.allocationSize(value.`dataCharacteristicUuid`) +
+            FfiConverterString.allocationSize(value.`controlPointUuid`) +
+            FfiConverterByteArray.allocationSize(value.`startCommand`) +
+            FfiConverterByteArray.allocationSize(value.`stopCommand`) +
+            FfiConverterString.allocationSize(value.`batteryServiceUuid`) +
+            FfiConverterString.allocationSize(value.`batteryLevelUuid`) +
+            FfiConverterString.allocationSize(value.`iosRestoreIdentifier`)
+    )
+
+    override fun write(value: GattPlan, buf: ByteBuffer) {
+            FfiConverterString.write(value.`serviceUuid`, buf)
+            FfiConverterString.write(value.`dataCharacteristicUuid`, buf)
+            FfiConverterString.write(value.`controlPointUuid`, buf)
+            FfiConverterByteArray.write(value.`startCommand`, buf)
+            FfiConverterByteArray.write(value.`stopCommand`, buf)
+            FfiConverterString.write(value.`batteryServiceUuid`, buf)
+            FfiConverterString.write(value.`batteryLevelUuid`, buf)
+            FfiConverterString.write(value.`iosRestoreIdentifier`, buf)
+    }
+}
+
+
+
+/**
  * The GATT identifiers of a wearable: subscribe to `data_uuid` (and `battery_level_uuid`), send
  * commands to `control_point_uuid`, and push every notification to `TwitchWatch.pushNotification`.
  */
@@ -4845,6 +7125,195 @@ public object FfiConverterTypeGattProfile: FfiConverterRustBuffer<GattProfile> {
             FfiConverterString.write(value.`dataUuid`, buf)
             FfiConverterString.write(value.`controlPointUuid`, buf)
             FfiConverterString.write(value.`batteryLevelUuid`, buf)
+    }
+}
+
+
+
+data class HistoryDayRow (
+    var `date`: kotlin.String
+    , 
+    var `label`: kotlin.String
+    , 
+    var `twitchesLabel`: kotlin.String
+    , 
+    var `tremorLabel`: kotlin.String
+    , 
+    var `spasmLabel`: kotlin.String
+    , 
+    var `wornLabel`: kotlin.String
+    , 
+    var `hasData`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHistoryDayRow: FfiConverterRustBuffer<HistoryDayRow> {
+    override fun read(buf: ByteBuffer): HistoryDayRow {
+        return HistoryDayRow(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: HistoryDayRow) = (
+            FfiConverterString.allocationSize(value.`date`) +
+            FfiConverterString.allocationSize(value.`label`) +
+            FfiConverterString.allocationSize(value.`twitchesLabel`) +
+            FfiConverterString.allocationSize(value.`tremorLabel`) +
+            FfiConverterString.allocationSize(value.`spasmLabel`) +
+            FfiConverterString.allocationSize(value.`wornLabel`) +
+            FfiConverterBoolean.allocationSize(value.`hasData`)
+    )
+
+    override fun write(value: HistoryDayRow, buf: ByteBuffer) {
+            FfiConverterString.write(value.`date`, buf)
+            FfiConverterString.write(value.`label`, buf)
+            FfiConverterString.write(value.`twitchesLabel`, buf)
+            FfiConverterString.write(value.`tremorLabel`, buf)
+            FfiConverterString.write(value.`spasmLabel`, buf)
+            FfiConverterString.write(value.`wornLabel`, buf)
+            FfiConverterBoolean.write(value.`hasData`, buf)
+    }
+}
+
+
+
+data class HistoryState (
+    var `range`: HistoryRange
+    , 
+    var `rangeLabel`: kotlin.String
+    , 
+    var `fromDate`: kotlin.String
+    , 
+    var `toDate`: kotlin.String
+    , 
+    var `charts`: List<ChartSeries>
+    , 
+    var `days`: List<HistoryDayRow>
+    , 
+    var `daysWithData`: kotlin.UInt
+    , 
+    var `emptyMessage`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHistoryState: FfiConverterRustBuffer<HistoryState> {
+    override fun read(buf: ByteBuffer): HistoryState {
+        return HistoryState(
+            FfiConverterTypeHistoryRange.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeChartSeries.read(buf),
+            FfiConverterSequenceTypeHistoryDayRow.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: HistoryState) = (
+            FfiConverterTypeHistoryRange.allocationSize(value.`range`) +
+            FfiConverterString.allocationSize(value.`rangeLabel`) +
+            FfiConverterString.allocationSize(value.`fromDate`) +
+            FfiConverterString.allocationSize(value.`toDate`) +
+            FfiConverterSequenceTypeChartSeries.allocationSize(value.`charts`) +
+            FfiConverterSequenceTypeHistoryDayRow.allocationSize(value.`days`) +
+            FfiConverterUInt.allocationSize(value.`daysWithData`) +
+            FfiConverterOptionalString.allocationSize(value.`emptyMessage`)
+    )
+
+    override fun write(value: HistoryState, buf: ByteBuffer) {
+            FfiConverterTypeHistoryRange.write(value.`range`, buf)
+            FfiConverterString.write(value.`rangeLabel`, buf)
+            FfiConverterString.write(value.`fromDate`, buf)
+            FfiConverterString.write(value.`toDate`, buf)
+            FfiConverterSequenceTypeChartSeries.write(value.`charts`, buf)
+            FfiConverterSequenceTypeHistoryDayRow.write(value.`days`, buf)
+            FfiConverterUInt.write(value.`daysWithData`, buf)
+            FfiConverterOptionalString.write(value.`emptyMessage`, buf)
+    }
+}
+
+
+
+data class HourBucket (
+    var `hour`: kotlin.UByte
+    , 
+    var `label`: kotlin.String
+    , 
+    var `twitches`: kotlin.UInt
+    , 
+    var `tremorMinutes`: kotlin.Double
+    , 
+    var `spasmSeconds`: kotlin.Double
+    , 
+    var `wornMinutes`: kotlin.Double
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHourBucket: FfiConverterRustBuffer<HourBucket> {
+    override fun read(buf: ByteBuffer): HourBucket {
+        return HourBucket(
+            FfiConverterUByte.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: HourBucket) = (
+            FfiConverterUByte.allocationSize(value.`hour`) +
+            FfiConverterString.allocationSize(value.`label`) +
+            FfiConverterUInt.allocationSize(value.`twitches`) +
+            FfiConverterDouble.allocationSize(value.`tremorMinutes`) +
+            FfiConverterDouble.allocationSize(value.`spasmSeconds`) +
+            FfiConverterDouble.allocationSize(value.`wornMinutes`)
+    )
+
+    override fun write(value: HourBucket, buf: ByteBuffer) {
+            FfiConverterUByte.write(value.`hour`, buf)
+            FfiConverterString.write(value.`label`, buf)
+            FfiConverterUInt.write(value.`twitches`, buf)
+            FfiConverterDouble.write(value.`tremorMinutes`, buf)
+            FfiConverterDouble.write(value.`spasmSeconds`, buf)
+            FfiConverterDouble.write(value.`wornMinutes`, buf)
     }
 }
 
@@ -4958,6 +7427,152 @@ public object FfiConverterTypeJournalEntry: FfiConverterRustBuffer<JournalEntry>
 
 
 
+data class JournalField (
+    var `key`: kotlin.String
+    , 
+    var `label`: kotlin.String
+    , 
+    var `kind`: JournalFieldKind
+    , 
+    var `value`: kotlin.String?
+    , 
+    var `help`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeJournalField: FfiConverterRustBuffer<JournalField> {
+    override fun read(buf: ByteBuffer): JournalField {
+        return JournalField(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeJournalFieldKind.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: JournalField) = (
+            FfiConverterString.allocationSize(value.`key`) +
+            FfiConverterString.allocationSize(value.`label`) +
+            FfiConverterTypeJournalFieldKind.allocationSize(value.`kind`) +
+            FfiConverterOptionalString.allocationSize(value.`value`) +
+            FfiConverterOptionalString.allocationSize(value.`help`)
+    )
+
+    override fun write(value: JournalField, buf: ByteBuffer) {
+            FfiConverterString.write(value.`key`, buf)
+            FfiConverterString.write(value.`label`, buf)
+            FfiConverterTypeJournalFieldKind.write(value.`kind`, buf)
+            FfiConverterOptionalString.write(value.`value`, buf)
+            FfiConverterOptionalString.write(value.`help`, buf)
+    }
+}
+
+
+
+data class JournalState (
+    var `date`: kotlin.String
+    , 
+    var `dateLabel`: kotlin.String
+    , 
+    var `isToday`: kotlin.Boolean
+    , 
+    var `hasEntry`: kotlin.Boolean
+    , 
+    var `lifestyle`: List<JournalField>
+    , 
+    var `drinks`: List<DrinkChip>
+    , 
+    var `medications`: List<MedicationRow>
+    , 
+    var `medicationClasses`: List<ChoiceOption>
+    , 
+    var `bodySites`: List<ChoiceOption>
+    , 
+    var `symptoms`: List<SymptomOption>
+    , 
+    var `checkins`: List<CheckInRow>
+    , 
+    var `caffeineHint`: kotlin.String?
+    , 
+    var `urgentNote`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeJournalState: FfiConverterRustBuffer<JournalState> {
+    override fun read(buf: ByteBuffer): JournalState {
+        return JournalState(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterSequenceTypeJournalField.read(buf),
+            FfiConverterSequenceTypeDrinkChip.read(buf),
+            FfiConverterSequenceTypeMedicationRow.read(buf),
+            FfiConverterSequenceTypeChoiceOption.read(buf),
+            FfiConverterSequenceTypeChoiceOption.read(buf),
+            FfiConverterSequenceTypeSymptomOption.read(buf),
+            FfiConverterSequenceTypeCheckInRow.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: JournalState) = (
+            FfiConverterString.allocationSize(value.`date`) +
+            FfiConverterString.allocationSize(value.`dateLabel`) +
+            FfiConverterBoolean.allocationSize(value.`isToday`) +
+            FfiConverterBoolean.allocationSize(value.`hasEntry`) +
+            FfiConverterSequenceTypeJournalField.allocationSize(value.`lifestyle`) +
+            FfiConverterSequenceTypeDrinkChip.allocationSize(value.`drinks`) +
+            FfiConverterSequenceTypeMedicationRow.allocationSize(value.`medications`) +
+            FfiConverterSequenceTypeChoiceOption.allocationSize(value.`medicationClasses`) +
+            FfiConverterSequenceTypeChoiceOption.allocationSize(value.`bodySites`) +
+            FfiConverterSequenceTypeSymptomOption.allocationSize(value.`symptoms`) +
+            FfiConverterSequenceTypeCheckInRow.allocationSize(value.`checkins`) +
+            FfiConverterOptionalString.allocationSize(value.`caffeineHint`) +
+            FfiConverterString.allocationSize(value.`urgentNote`)
+    )
+
+    override fun write(value: JournalState, buf: ByteBuffer) {
+            FfiConverterString.write(value.`date`, buf)
+            FfiConverterString.write(value.`dateLabel`, buf)
+            FfiConverterBoolean.write(value.`isToday`, buf)
+            FfiConverterBoolean.write(value.`hasEntry`, buf)
+            FfiConverterSequenceTypeJournalField.write(value.`lifestyle`, buf)
+            FfiConverterSequenceTypeDrinkChip.write(value.`drinks`, buf)
+            FfiConverterSequenceTypeMedicationRow.write(value.`medications`, buf)
+            FfiConverterSequenceTypeChoiceOption.write(value.`medicationClasses`, buf)
+            FfiConverterSequenceTypeChoiceOption.write(value.`bodySites`, buf)
+            FfiConverterSequenceTypeSymptomOption.write(value.`symptoms`, buf)
+            FfiConverterSequenceTypeCheckInRow.write(value.`checkins`, buf)
+            FfiConverterOptionalString.write(value.`caffeineHint`, buf)
+            FfiConverterString.write(value.`urgentNote`, buf)
+    }
+}
+
+
+
 data class Medication (
     var `name`: kotlin.String
     , 
@@ -4999,6 +7614,54 @@ public object FfiConverterTypeMedication: FfiConverterRustBuffer<Medication> {
             FfiConverterString.write(value.`name`, buf)
             FfiConverterTypeMedicationClass.write(value.`class`, buf)
             FfiConverterOptionalString.write(value.`startedOn`, buf)
+    }
+}
+
+
+
+data class MedicationRow (
+    var `index`: kotlin.UInt
+    , 
+    var `name`: kotlin.String
+    , 
+    var `classLabel`: kotlin.String
+    , 
+    var `startedLabel`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMedicationRow: FfiConverterRustBuffer<MedicationRow> {
+    override fun read(buf: ByteBuffer): MedicationRow {
+        return MedicationRow(
+            FfiConverterUInt.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MedicationRow) = (
+            FfiConverterUInt.allocationSize(value.`index`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterString.allocationSize(value.`classLabel`) +
+            FfiConverterOptionalString.allocationSize(value.`startedLabel`)
+    )
+
+    override fun write(value: MedicationRow, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`index`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterString.write(value.`classLabel`, buf)
+            FfiConverterOptionalString.write(value.`startedLabel`, buf)
     }
 }
 
@@ -5150,6 +7813,316 @@ public object FfiConverterTypeMotorEvent: FfiConverterRustBuffer<MotorEvent> {
 
 
 
+data class NotificationChannelSpec (
+    var `id`: kotlin.String
+    , 
+    var `name`: kotlin.String
+    , 
+    var `description`: kotlin.String
+    , 
+    var `importance`: AndroidImportance
+    , 
+    /**
+     * `NotificationManager.IMPORTANCE_*` value of `importance`.
+     */
+    var `importanceValue`: kotlin.Int
+    , 
+    var `vibrate`: kotlin.Boolean
+    , 
+    var `showBadge`: kotlin.Boolean
+    , 
+    var `severity`: AlertSeverity?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeNotificationChannelSpec: FfiConverterRustBuffer<NotificationChannelSpec> {
+    override fun read(buf: ByteBuffer): NotificationChannelSpec {
+        return NotificationChannelSpec(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeAndroidImportance.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalTypeAlertSeverity.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: NotificationChannelSpec) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterString.allocationSize(value.`description`) +
+            FfiConverterTypeAndroidImportance.allocationSize(value.`importance`) +
+            FfiConverterInt.allocationSize(value.`importanceValue`) +
+            FfiConverterBoolean.allocationSize(value.`vibrate`) +
+            FfiConverterBoolean.allocationSize(value.`showBadge`) +
+            FfiConverterOptionalTypeAlertSeverity.allocationSize(value.`severity`)
+    )
+
+    override fun write(value: NotificationChannelSpec, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterString.write(value.`description`, buf)
+            FfiConverterTypeAndroidImportance.write(value.`importance`, buf)
+            FfiConverterInt.write(value.`importanceValue`, buf)
+            FfiConverterBoolean.write(value.`vibrate`, buf)
+            FfiConverterBoolean.write(value.`showBadge`, buf)
+            FfiConverterOptionalTypeAlertSeverity.write(value.`severity`, buf)
+    }
+}
+
+
+
+data class NotificationContent (
+    var `alertId`: kotlin.String
+    , 
+    var `notificationId`: kotlin.Int
+    , 
+    var `title`: kotlin.String
+    , 
+    var `body`: kotlin.String
+    , 
+    var `publicTitle`: kotlin.String
+    , 
+    var `publicBody`: kotlin.String
+    , 
+    var `severity`: AlertSeverity
+    , 
+    var `channelId`: kotlin.String
+    , 
+    var `androidImportance`: AndroidImportance
+    , 
+    var `interruptionLevel`: InterruptionLevel
+    , 
+    var `headsUp`: kotlin.Boolean
+    , 
+    var `relevanceScore`: kotlin.Double
+    , 
+    var `groupKey`: kotlin.String
+    , 
+    var `deepLink`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeNotificationContent: FfiConverterRustBuffer<NotificationContent> {
+    override fun read(buf: ByteBuffer): NotificationContent {
+        return NotificationContent(
+            FfiConverterString.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeAlertSeverity.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeAndroidImportance.read(buf),
+            FfiConverterTypeInterruptionLevel.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: NotificationContent) = (
+            FfiConverterString.allocationSize(value.`alertId`) +
+            FfiConverterInt.allocationSize(value.`notificationId`) +
+            FfiConverterString.allocationSize(value.`title`) +
+            FfiConverterString.allocationSize(value.`body`) +
+            FfiConverterString.allocationSize(value.`publicTitle`) +
+            FfiConverterString.allocationSize(value.`publicBody`) +
+            FfiConverterTypeAlertSeverity.allocationSize(value.`severity`) +
+            FfiConverterString.allocationSize(value.`channelId`) +
+            FfiConverterTypeAndroidImportance.allocationSize(value.`androidImportance`) +
+            FfiConverterTypeInterruptionLevel.allocationSize(value.`interruptionLevel`) +
+            FfiConverterBoolean.allocationSize(value.`headsUp`) +
+            FfiConverterDouble.allocationSize(value.`relevanceScore`) +
+            FfiConverterString.allocationSize(value.`groupKey`) +
+            FfiConverterString.allocationSize(value.`deepLink`)
+    )
+
+    override fun write(value: NotificationContent, buf: ByteBuffer) {
+            FfiConverterString.write(value.`alertId`, buf)
+            FfiConverterInt.write(value.`notificationId`, buf)
+            FfiConverterString.write(value.`title`, buf)
+            FfiConverterString.write(value.`body`, buf)
+            FfiConverterString.write(value.`publicTitle`, buf)
+            FfiConverterString.write(value.`publicBody`, buf)
+            FfiConverterTypeAlertSeverity.write(value.`severity`, buf)
+            FfiConverterString.write(value.`channelId`, buf)
+            FfiConverterTypeAndroidImportance.write(value.`androidImportance`, buf)
+            FfiConverterTypeInterruptionLevel.write(value.`interruptionLevel`, buf)
+            FfiConverterBoolean.write(value.`headsUp`, buf)
+            FfiConverterDouble.write(value.`relevanceScore`, buf)
+            FfiConverterString.write(value.`groupKey`, buf)
+            FfiConverterString.write(value.`deepLink`, buf)
+    }
+}
+
+
+
+data class OnboardingState (
+    var `step`: OnboardingStep
+    , 
+    var `stepNumber`: kotlin.UInt
+    , 
+    var `stepCount`: kotlin.UInt
+    , 
+    var `title`: kotlin.String
+    , 
+    var `body`: kotlin.String
+    , 
+    var `disclaimer`: Disclaimer
+    , 
+    var `missingPermissions`: List<kotlin.String>
+    , 
+    var `primaryActionLabel`: kotlin.String
+    , 
+    var `secondaryActionLabel`: kotlin.String?
+    , 
+    var `demoMode`: kotlin.Boolean
+    , 
+    var `complete`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOnboardingState: FfiConverterRustBuffer<OnboardingState> {
+    override fun read(buf: ByteBuffer): OnboardingState {
+        return OnboardingState(
+            FfiConverterTypeOnboardingStep.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeDisclaimer.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: OnboardingState) = (
+            FfiConverterTypeOnboardingStep.allocationSize(value.`step`) +
+            FfiConverterUInt.allocationSize(value.`stepNumber`) +
+            FfiConverterUInt.allocationSize(value.`stepCount`) +
+            FfiConverterString.allocationSize(value.`title`) +
+            FfiConverterString.allocationSize(value.`body`) +
+            FfiConverterTypeDisclaimer.allocationSize(value.`disclaimer`) +
+            FfiConverterSequenceString.allocationSize(value.`missingPermissions`) +
+            FfiConverterString.allocationSize(value.`primaryActionLabel`) +
+            FfiConverterOptionalString.allocationSize(value.`secondaryActionLabel`) +
+            FfiConverterBoolean.allocationSize(value.`demoMode`) +
+            FfiConverterBoolean.allocationSize(value.`complete`)
+    )
+
+    override fun write(value: OnboardingState, buf: ByteBuffer) {
+            FfiConverterTypeOnboardingStep.write(value.`step`, buf)
+            FfiConverterUInt.write(value.`stepNumber`, buf)
+            FfiConverterUInt.write(value.`stepCount`, buf)
+            FfiConverterString.write(value.`title`, buf)
+            FfiConverterString.write(value.`body`, buf)
+            FfiConverterTypeDisclaimer.write(value.`disclaimer`, buf)
+            FfiConverterSequenceString.write(value.`missingPermissions`, buf)
+            FfiConverterString.write(value.`primaryActionLabel`, buf)
+            FfiConverterOptionalString.write(value.`secondaryActionLabel`, buf)
+            FfiConverterBoolean.write(value.`demoMode`, buf)
+            FfiConverterBoolean.write(value.`complete`, buf)
+    }
+}
+
+
+
+data class OngoingNotification (
+    var `channelId`: kotlin.String
+    , 
+    var `title`: kotlin.String
+    , 
+    var `body`: kotlin.String
+    , 
+    var `publicBody`: kotlin.String
+    , 
+    var `deepLink`: kotlin.String
+    , 
+    var `stopActionLabel`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOngoingNotification: FfiConverterRustBuffer<OngoingNotification> {
+    override fun read(buf: ByteBuffer): OngoingNotification {
+        return OngoingNotification(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: OngoingNotification) = (
+            FfiConverterString.allocationSize(value.`channelId`) +
+            FfiConverterString.allocationSize(value.`title`) +
+            FfiConverterString.allocationSize(value.`body`) +
+            FfiConverterString.allocationSize(value.`publicBody`) +
+            FfiConverterString.allocationSize(value.`deepLink`) +
+            FfiConverterString.allocationSize(value.`stopActionLabel`)
+    )
+
+    override fun write(value: OngoingNotification, buf: ByteBuffer) {
+            FfiConverterString.write(value.`channelId`, buf)
+            FfiConverterString.write(value.`title`, buf)
+            FfiConverterString.write(value.`body`, buf)
+            FfiConverterString.write(value.`publicBody`, buf)
+            FfiConverterString.write(value.`deepLink`, buf)
+            FfiConverterString.write(value.`stopActionLabel`, buf)
+    }
+}
+
+
+
 /**
  * How to open the store; every field has a sensible default.
  */
@@ -5256,6 +8229,224 @@ public object FfiConverterTypePairedDevice: FfiConverterRustBuffer<PairedDevice>
             FfiConverterUShort.write(value.`sampleRateHz`, buf)
             FfiConverterBoolean.write(value.`withGyro`, buf)
             FfiConverterLong.write(value.`pairedAtMs`, buf)
+    }
+}
+
+
+
+data class PairedDeviceView (
+    var `id`: kotlin.String
+    , 
+    var `name`: kotlin.String
+    , 
+    var `protocolLabel`: kotlin.String
+    , 
+    var `pairedSinceLabel`: kotlin.String
+    , 
+    /**
+     * `null` when the phone cannot stream from this device.
+     */
+    var `gatt`: GattPlan?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePairedDeviceView: FfiConverterRustBuffer<PairedDeviceView> {
+    override fun read(buf: ByteBuffer): PairedDeviceView {
+        return PairedDeviceView(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalTypeGattPlan.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PairedDeviceView) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterString.allocationSize(value.`protocolLabel`) +
+            FfiConverterString.allocationSize(value.`pairedSinceLabel`) +
+            FfiConverterOptionalTypeGattPlan.allocationSize(value.`gatt`)
+    )
+
+    override fun write(value: PairedDeviceView, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterString.write(value.`protocolLabel`, buf)
+            FfiConverterString.write(value.`pairedSinceLabel`, buf)
+            FfiConverterOptionalTypeGattPlan.write(value.`gatt`, buf)
+    }
+}
+
+
+
+data class PairingState (
+    var `phase`: PairingPhase
+    , 
+    var `candidates`: List<DeviceCandidate>
+    , 
+    var `paired`: PairedDeviceView?
+    , 
+    var `otherDevicesNearby`: kotlin.UInt
+    , 
+    var `message`: kotlin.String
+    , 
+    var `scanServiceUuids`: List<kotlin.String>
+    , 
+    var `scanTimeoutMs`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePairingState: FfiConverterRustBuffer<PairingState> {
+    override fun read(buf: ByteBuffer): PairingState {
+        return PairingState(
+            FfiConverterTypePairingPhase.read(buf),
+            FfiConverterSequenceTypeDeviceCandidate.read(buf),
+            FfiConverterOptionalTypePairedDeviceView.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PairingState) = (
+            FfiConverterTypePairingPhase.allocationSize(value.`phase`) +
+            FfiConverterSequenceTypeDeviceCandidate.allocationSize(value.`candidates`) +
+            FfiConverterOptionalTypePairedDeviceView.allocationSize(value.`paired`) +
+            FfiConverterUInt.allocationSize(value.`otherDevicesNearby`) +
+            FfiConverterString.allocationSize(value.`message`) +
+            FfiConverterSequenceString.allocationSize(value.`scanServiceUuids`) +
+            FfiConverterLong.allocationSize(value.`scanTimeoutMs`)
+    )
+
+    override fun write(value: PairingState, buf: ByteBuffer) {
+            FfiConverterTypePairingPhase.write(value.`phase`, buf)
+            FfiConverterSequenceTypeDeviceCandidate.write(value.`candidates`, buf)
+            FfiConverterOptionalTypePairedDeviceView.write(value.`paired`, buf)
+            FfiConverterUInt.write(value.`otherDevicesNearby`, buf)
+            FfiConverterString.write(value.`message`, buf)
+            FfiConverterSequenceString.write(value.`scanServiceUuids`, buf)
+            FfiConverterLong.write(value.`scanTimeoutMs`, buf)
+    }
+}
+
+
+
+/**
+ * What the platform has granted, as the app knows it.
+ */
+data class PlatformPermissions (
+    var `bluetoothGranted`: kotlin.Boolean
+    , 
+    var `notificationsGranted`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePlatformPermissions: FfiConverterRustBuffer<PlatformPermissions> {
+    override fun read(buf: ByteBuffer): PlatformPermissions {
+        return PlatformPermissions(
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PlatformPermissions) = (
+            FfiConverterBoolean.allocationSize(value.`bluetoothGranted`) +
+            FfiConverterBoolean.allocationSize(value.`notificationsGranted`)
+    )
+
+    override fun write(value: PlatformPermissions, buf: ByteBuffer) {
+            FfiConverterBoolean.write(value.`bluetoothGranted`, buf)
+            FfiConverterBoolean.write(value.`notificationsGranted`, buf)
+    }
+}
+
+
+
+data class ReportState (
+    var `periodDaysOptions`: List<kotlin.UInt>
+    , 
+    var `defaultPeriodDays`: kotlin.UInt
+    , 
+    var `formats`: List<ExportFormatOption>
+    , 
+    var `disclaimer`: Disclaimer
+    , 
+    var `lastExport`: ExportOutcome?
+    , 
+    var `daysWithData`: kotlin.UInt
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReportState: FfiConverterRustBuffer<ReportState> {
+    override fun read(buf: ByteBuffer): ReportState {
+        return ReportState(
+            FfiConverterSequenceUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterSequenceTypeExportFormatOption.read(buf),
+            FfiConverterTypeDisclaimer.read(buf),
+            FfiConverterOptionalTypeExportOutcome.read(buf),
+            FfiConverterUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ReportState) = (
+            FfiConverterSequenceUInt.allocationSize(value.`periodDaysOptions`) +
+            FfiConverterUInt.allocationSize(value.`defaultPeriodDays`) +
+            FfiConverterSequenceTypeExportFormatOption.allocationSize(value.`formats`) +
+            FfiConverterTypeDisclaimer.allocationSize(value.`disclaimer`) +
+            FfiConverterOptionalTypeExportOutcome.allocationSize(value.`lastExport`) +
+            FfiConverterUInt.allocationSize(value.`daysWithData`)
+    )
+
+    override fun write(value: ReportState, buf: ByteBuffer) {
+            FfiConverterSequenceUInt.write(value.`periodDaysOptions`, buf)
+            FfiConverterUInt.write(value.`defaultPeriodDays`, buf)
+            FfiConverterSequenceTypeExportFormatOption.write(value.`formats`, buf)
+            FfiConverterTypeDisclaimer.write(value.`disclaimer`, buf)
+            FfiConverterOptionalTypeExportOutcome.write(value.`lastExport`, buf)
+            FfiConverterUInt.write(value.`daysWithData`, buf)
     }
 }
 
@@ -5821,6 +9012,220 @@ public object FfiConverterTypeSupplement: FfiConverterRustBuffer<Supplement> {
 
 
 
+data class SymptomOption (
+    var `key`: kotlin.String
+    , 
+    var `label`: kotlin.String
+    , 
+    var `urgent`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSymptomOption: FfiConverterRustBuffer<SymptomOption> {
+    override fun read(buf: ByteBuffer): SymptomOption {
+        return SymptomOption(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SymptomOption) = (
+            FfiConverterString.allocationSize(value.`key`) +
+            FfiConverterString.allocationSize(value.`label`) +
+            FfiConverterBoolean.allocationSize(value.`urgent`)
+    )
+
+    override fun write(value: SymptomOption, buf: ByteBuffer) {
+            FfiConverterString.write(value.`key`, buf)
+            FfiConverterString.write(value.`label`, buf)
+            FfiConverterBoolean.write(value.`urgent`, buf)
+    }
+}
+
+
+
+data class TodayCounts (
+    var `twitches`: kotlin.UInt
+    , 
+    var `tremorMinutes`: kotlin.Double
+    , 
+    var `spasmSeconds`: kotlin.Double
+    , 
+    var `wornMinutes`: kotlin.Double
+    , 
+    var `twitchesPerWornHour`: kotlin.Double?
+    , 
+    var `twitchesLabel`: kotlin.String
+    , 
+    var `tremorLabel`: kotlin.String
+    , 
+    var `spasmLabel`: kotlin.String
+    , 
+    var `wornLabel`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTodayCounts: FfiConverterRustBuffer<TodayCounts> {
+    override fun read(buf: ByteBuffer): TodayCounts {
+        return TodayCounts(
+            FfiConverterUInt.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: TodayCounts) = (
+            FfiConverterUInt.allocationSize(value.`twitches`) +
+            FfiConverterDouble.allocationSize(value.`tremorMinutes`) +
+            FfiConverterDouble.allocationSize(value.`spasmSeconds`) +
+            FfiConverterDouble.allocationSize(value.`wornMinutes`) +
+            FfiConverterOptionalDouble.allocationSize(value.`twitchesPerWornHour`) +
+            FfiConverterString.allocationSize(value.`twitchesLabel`) +
+            FfiConverterString.allocationSize(value.`tremorLabel`) +
+            FfiConverterString.allocationSize(value.`spasmLabel`) +
+            FfiConverterString.allocationSize(value.`wornLabel`)
+    )
+
+    override fun write(value: TodayCounts, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`twitches`, buf)
+            FfiConverterDouble.write(value.`tremorMinutes`, buf)
+            FfiConverterDouble.write(value.`spasmSeconds`, buf)
+            FfiConverterDouble.write(value.`wornMinutes`, buf)
+            FfiConverterOptionalDouble.write(value.`twitchesPerWornHour`, buf)
+            FfiConverterString.write(value.`twitchesLabel`, buf)
+            FfiConverterString.write(value.`tremorLabel`, buf)
+            FfiConverterString.write(value.`spasmLabel`, buf)
+            FfiConverterString.write(value.`wornLabel`, buf)
+    }
+}
+
+
+
+data class TodayState (
+    var `dateLabel`: kotlin.String
+    , 
+    var `connection`: ConnectionView
+    , 
+    var `deviceName`: kotlin.String?
+    , 
+    var `demoMode`: kotlin.Boolean
+    , 
+    var `monitoring`: kotlin.Boolean
+    , 
+    var `batteryPercent`: kotlin.UByte?
+    , 
+    var `batteryLow`: kotlin.Boolean
+    , 
+    var `counts`: TodayCounts
+    , 
+    var `hourly`: List<HourBucket>
+    , 
+    var `recentEvents`: List<EventRow>
+    , 
+    var `dataQualityLabel`: kotlin.String?
+    , 
+    var `topAlert`: AlertRow?
+    , 
+    var `primaryActionLabel`: kotlin.String
+    , 
+    var `lastError`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTodayState: FfiConverterRustBuffer<TodayState> {
+    override fun read(buf: ByteBuffer): TodayState {
+        return TodayState(
+            FfiConverterString.read(buf),
+            FfiConverterTypeConnectionView.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalUByte.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterTypeTodayCounts.read(buf),
+            FfiConverterSequenceTypeHourBucket.read(buf),
+            FfiConverterSequenceTypeEventRow.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeAlertRow.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: TodayState) = (
+            FfiConverterString.allocationSize(value.`dateLabel`) +
+            FfiConverterTypeConnectionView.allocationSize(value.`connection`) +
+            FfiConverterOptionalString.allocationSize(value.`deviceName`) +
+            FfiConverterBoolean.allocationSize(value.`demoMode`) +
+            FfiConverterBoolean.allocationSize(value.`monitoring`) +
+            FfiConverterOptionalUByte.allocationSize(value.`batteryPercent`) +
+            FfiConverterBoolean.allocationSize(value.`batteryLow`) +
+            FfiConverterTypeTodayCounts.allocationSize(value.`counts`) +
+            FfiConverterSequenceTypeHourBucket.allocationSize(value.`hourly`) +
+            FfiConverterSequenceTypeEventRow.allocationSize(value.`recentEvents`) +
+            FfiConverterOptionalString.allocationSize(value.`dataQualityLabel`) +
+            FfiConverterOptionalTypeAlertRow.allocationSize(value.`topAlert`) +
+            FfiConverterString.allocationSize(value.`primaryActionLabel`) +
+            FfiConverterOptionalString.allocationSize(value.`lastError`)
+    )
+
+    override fun write(value: TodayState, buf: ByteBuffer) {
+            FfiConverterString.write(value.`dateLabel`, buf)
+            FfiConverterTypeConnectionView.write(value.`connection`, buf)
+            FfiConverterOptionalString.write(value.`deviceName`, buf)
+            FfiConverterBoolean.write(value.`demoMode`, buf)
+            FfiConverterBoolean.write(value.`monitoring`, buf)
+            FfiConverterOptionalUByte.write(value.`batteryPercent`, buf)
+            FfiConverterBoolean.write(value.`batteryLow`, buf)
+            FfiConverterTypeTodayCounts.write(value.`counts`, buf)
+            FfiConverterSequenceTypeHourBucket.write(value.`hourly`, buf)
+            FfiConverterSequenceTypeEventRow.write(value.`recentEvents`, buf)
+            FfiConverterOptionalString.write(value.`dataQualityLabel`, buf)
+            FfiConverterOptionalTypeAlertRow.write(value.`topAlert`, buf)
+            FfiConverterString.write(value.`primaryActionLabel`, buf)
+            FfiConverterOptionalString.write(value.`lastError`, buf)
+    }
+}
+
+
+
 /**
  * Fraction of a minute in each tremor severity; the six fields sum to 1 for a minute with data.
  */
@@ -6028,6 +9433,42 @@ public object FfiConverterTypeAlertStatus: FfiConverterRustBuffer<AlertStatus> {
 
 
 
+
+enum class AndroidImportance {
+    
+    MIN,
+    LOW,
+    DEFAULT,
+    HIGH;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAndroidImportance: FfiConverterRustBuffer<AndroidImportance> {
+    override fun read(buf: ByteBuffer) = try {
+        AndroidImportance.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: AndroidImportance) = 4UL
+
+    override fun write(value: AndroidImportance, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 /**
  * Where on the body a twitch was felt.
  */
@@ -6066,6 +9507,43 @@ public object FfiConverterTypeBodySite: FfiConverterRustBuffer<BodySite> {
     override fun allocationSize(value: BodySite) = 4UL
 
     override fun write(value: BodySite, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+
+enum class ChartMetric {
+    
+    TWITCHES,
+    TWITCHES_PER_WORN_HOUR,
+    TREMOR_MINUTES,
+    SPASM_SECONDS,
+    WORN_HOURS;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeChartMetric: FfiConverterRustBuffer<ChartMetric> {
+    override fun read(buf: ByteBuffer) = try {
+        ChartMetric.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ChartMetric) = 4UL
+
+    override fun write(value: ChartMetric, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -6214,6 +9692,166 @@ public object FfiConverterTypeConnectionState : FfiConverterRustBuffer<Connectio
 
 
 /**
+ * Where the app navigates; also what tapping a notification opens.
+ */
+sealed class Destination {
+    
+    object Onboarding : Destination()
+    
+    
+    object Pairing : Destination()
+    
+    
+    object Today : Destination()
+    
+    
+    object Journal : Destination()
+    
+    
+    object History : Destination()
+    
+    
+    object Alerts : Destination()
+    
+    
+    data class Alert(
+        val `alertId`: kotlin.String) : Destination()
+        
+    {
+        
+
+        companion object
+    }
+    
+    object Report : Destination()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDestination : FfiConverterRustBuffer<Destination>{
+    override fun read(buf: ByteBuffer): Destination {
+        return when(buf.getInt()) {
+            1 -> Destination.Onboarding
+            2 -> Destination.Pairing
+            3 -> Destination.Today
+            4 -> Destination.Journal
+            5 -> Destination.History
+            6 -> Destination.Alerts
+            7 -> Destination.Alert(
+                FfiConverterString.read(buf),
+                )
+            8 -> Destination.Report
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: Destination): ULong = when(value) {
+        is Destination.Onboarding -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is Destination.Pairing -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is Destination.Today -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is Destination.Journal -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is Destination.History -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is Destination.Alerts -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is Destination.Alert -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`alertId`)
+            )
+        }
+        is Destination.Report -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: Destination, buf: ByteBuffer) {
+        when(value) {
+            is Destination.Onboarding -> {
+                buf.putInt(1)
+                Unit
+            }
+            is Destination.Pairing -> {
+                buf.putInt(2)
+                Unit
+            }
+            is Destination.Today -> {
+                buf.putInt(3)
+                Unit
+            }
+            is Destination.Journal -> {
+                buf.putInt(4)
+                Unit
+            }
+            is Destination.History -> {
+                buf.putInt(5)
+                Unit
+            }
+            is Destination.Alerts -> {
+                buf.putInt(6)
+                Unit
+            }
+            is Destination.Alert -> {
+                buf.putInt(7)
+                FfiConverterString.write(value.`alertId`, buf)
+                Unit
+            }
+            is Destination.Report -> {
+                buf.putInt(8)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
  * Which wire protocol a wearable speaks.
  */
 
@@ -6324,6 +9962,44 @@ public object FfiConverterTypeDrink: FfiConverterRustBuffer<Drink> {
 
 
 
+enum class EvidenceKind {
+    
+    FACT,
+    DAY,
+    EVENT,
+    CHECK_IN,
+    JOURNAL,
+    LINK;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEvidenceKind: FfiConverterRustBuffer<EvidenceKind> {
+    override fun read(buf: ByteBuffer) = try {
+        EvidenceKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: EvidenceKind) = 4UL
+
+    override fun write(value: EvidenceKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+
 enum class ExportFormat {
     
     /**
@@ -6356,6 +10032,93 @@ public object FfiConverterTypeExportFormat: FfiConverterRustBuffer<ExportFormat>
 
     override fun write(value: ExportFormat, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+sealed class ExportOutcome {
+    
+    data class Written(
+        val `path`: kotlin.String, 
+        val `bytes`: kotlin.ULong) : ExportOutcome()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class Failed(
+        val `message`: kotlin.String) : ExportOutcome()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeExportOutcome : FfiConverterRustBuffer<ExportOutcome>{
+    override fun read(buf: ByteBuffer): ExportOutcome {
+        return when(buf.getInt()) {
+            1 -> ExportOutcome.Written(
+                FfiConverterString.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            2 -> ExportOutcome.Failed(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: ExportOutcome): ULong = when(value) {
+        is ExportOutcome.Written -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`path`)
+                + FfiConverterULong.allocationSize(value.`bytes`)
+            )
+        }
+        is ExportOutcome.Failed -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`message`)
+            )
+        }
+    }
+
+    override fun write(value: ExportOutcome, buf: ByteBuffer) {
+        when(value) {
+            is ExportOutcome.Written -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`path`, buf)
+                FfiConverterULong.write(value.`bytes`, buf)
+                Unit
+            }
+            is ExportOutcome.Failed -> {
+                buf.putInt(2)
+                FfiConverterString.write(value.`message`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 }
 
@@ -6400,6 +10163,41 @@ public object FfiConverterTypeExportSection: FfiConverterRustBuffer<ExportSectio
 
 
 
+
+enum class HistoryRange {
+    
+    WEEK,
+    MONTH,
+    QUARTER;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHistoryRange: FfiConverterRustBuffer<HistoryRange> {
+    override fun read(buf: ByteBuffer) = try {
+        HistoryRange.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: HistoryRange) = 4UL
+
+    override fun write(value: HistoryRange, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 /**
  * How well hydrated the user felt.
  */
@@ -6431,6 +10229,220 @@ public object FfiConverterTypeHydration: FfiConverterRustBuffer<Hydration> {
 
     override fun write(value: Hydration, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+
+enum class InterruptionLevel {
+    
+    PASSIVE,
+    ACTIVE,
+    TIME_SENSITIVE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeInterruptionLevel: FfiConverterRustBuffer<InterruptionLevel> {
+    override fun read(buf: ByteBuffer) = try {
+        InterruptionLevel.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: InterruptionLevel) = 4UL
+
+    override fun write(value: InterruptionLevel, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+sealed class JournalFieldKind {
+    
+    data class Number(
+        val `unit`: kotlin.String, 
+        val `min`: kotlin.Double, 
+        val `max`: kotlin.Double, 
+        val `step`: kotlin.Double) : JournalFieldKind()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class Scale(
+        val `min`: kotlin.UInt, 
+        val `max`: kotlin.UInt, 
+        val `lowLabel`: kotlin.String, 
+        val `highLabel`: kotlin.String) : JournalFieldKind()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class SingleChoice(
+        val `options`: List<org.twitchwatch.core.ChoiceOption>) : JournalFieldKind()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class MultiChoice(
+        val `options`: List<org.twitchwatch.core.ChoiceOption>) : JournalFieldKind()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class Text(
+        val `maxChars`: kotlin.UInt) : JournalFieldKind()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeJournalFieldKind : FfiConverterRustBuffer<JournalFieldKind>{
+    override fun read(buf: ByteBuffer): JournalFieldKind {
+        return when(buf.getInt()) {
+            1 -> JournalFieldKind.Number(
+                FfiConverterString.read(buf),
+                FfiConverterDouble.read(buf),
+                FfiConverterDouble.read(buf),
+                FfiConverterDouble.read(buf),
+                )
+            2 -> JournalFieldKind.Scale(
+                FfiConverterUInt.read(buf),
+                FfiConverterUInt.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            3 -> JournalFieldKind.SingleChoice(
+                FfiConverterSequenceTypeChoiceOption.read(buf),
+                )
+            4 -> JournalFieldKind.MultiChoice(
+                FfiConverterSequenceTypeChoiceOption.read(buf),
+                )
+            5 -> JournalFieldKind.Text(
+                FfiConverterUInt.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: JournalFieldKind): ULong = when(value) {
+        is JournalFieldKind.Number -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`unit`)
+                + FfiConverterDouble.allocationSize(value.`min`)
+                + FfiConverterDouble.allocationSize(value.`max`)
+                + FfiConverterDouble.allocationSize(value.`step`)
+            )
+        }
+        is JournalFieldKind.Scale -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterUInt.allocationSize(value.`min`)
+                + FfiConverterUInt.allocationSize(value.`max`)
+                + FfiConverterString.allocationSize(value.`lowLabel`)
+                + FfiConverterString.allocationSize(value.`highLabel`)
+            )
+        }
+        is JournalFieldKind.SingleChoice -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterSequenceTypeChoiceOption.allocationSize(value.`options`)
+            )
+        }
+        is JournalFieldKind.MultiChoice -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterSequenceTypeChoiceOption.allocationSize(value.`options`)
+            )
+        }
+        is JournalFieldKind.Text -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterUInt.allocationSize(value.`maxChars`)
+            )
+        }
+    }
+
+    override fun write(value: JournalFieldKind, buf: ByteBuffer) {
+        when(value) {
+            is JournalFieldKind.Number -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`unit`, buf)
+                FfiConverterDouble.write(value.`min`, buf)
+                FfiConverterDouble.write(value.`max`, buf)
+                FfiConverterDouble.write(value.`step`, buf)
+                Unit
+            }
+            is JournalFieldKind.Scale -> {
+                buf.putInt(2)
+                FfiConverterUInt.write(value.`min`, buf)
+                FfiConverterUInt.write(value.`max`, buf)
+                FfiConverterString.write(value.`lowLabel`, buf)
+                FfiConverterString.write(value.`highLabel`, buf)
+                Unit
+            }
+            is JournalFieldKind.SingleChoice -> {
+                buf.putInt(3)
+                FfiConverterSequenceTypeChoiceOption.write(value.`options`, buf)
+                Unit
+            }
+            is JournalFieldKind.MultiChoice -> {
+                buf.putInt(4)
+                FfiConverterSequenceTypeChoiceOption.write(value.`options`, buf)
+                Unit
+            }
+            is JournalFieldKind.Text -> {
+                buf.putInt(5)
+                FfiConverterUInt.write(value.`maxChars`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 }
 
@@ -6565,6 +10577,77 @@ public object FfiConverterTypeMotorEventKind: FfiConverterRustBuffer<MotorEventK
 
 
 
+
+enum class OnboardingStep {
+    
+    DISCLAIMER,
+    PERMISSIONS,
+    PAIRING,
+    DONE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOnboardingStep: FfiConverterRustBuffer<OnboardingStep> {
+    override fun read(buf: ByteBuffer) = try {
+        OnboardingStep.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: OnboardingStep) = 4UL
+
+    override fun write(value: OnboardingStep, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+
+enum class PairingPhase {
+    
+    IDLE,
+    SCANNING,
+    PAIRED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePairingPhase: FfiConverterRustBuffer<PairingPhase> {
+    override fun read(buf: ByteBuffer) = try {
+        PairingPhase.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: PairingPhase) = 4UL
+
+    override fun write(value: PairingPhase, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 /**
  * The red-flag rules and the lifestyle-link rule.
  */
@@ -6601,6 +10684,77 @@ public object FfiConverterTypeRuleId: FfiConverterRustBuffer<RuleId> {
     override fun allocationSize(value: RuleId) = 4UL
 
     override fun write(value: RuleId, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+
+enum class ScreenExportFormat {
+    
+    HTML,
+    CSV,
+    JSON;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeScreenExportFormat: FfiConverterRustBuffer<ScreenExportFormat> {
+    override fun read(buf: ByteBuffer) = try {
+        ScreenExportFormat.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ScreenExportFormat) = 4UL
+
+    override fun write(value: ScreenExportFormat, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+
+enum class SignalStrength {
+    
+    STRONG,
+    FAIR,
+    WEAK,
+    UNKNOWN;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSignalStrength: FfiConverterRustBuffer<SignalStrength> {
+    override fun read(buf: ByteBuffer) = try {
+        SignalStrength.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: SignalStrength) = 4UL
+
+    override fun write(value: SignalStrength, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -6959,6 +11113,38 @@ public object FfiConverterOptionalUByte: FfiConverterRustBuffer<kotlin.UByte?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalShort: FfiConverterRustBuffer<kotlin.Short?> {
+    override fun read(buf: ByteBuffer): kotlin.Short? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterShort.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Short?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterShort.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Short?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterShort.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
     override fun read(buf: ByteBuffer): kotlin.UInt? {
         if (buf.get().toInt() == 0) {
@@ -7151,6 +11337,38 @@ public object FfiConverterOptionalTypeAlert: FfiConverterRustBuffer<Alert?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeAlertRow: FfiConverterRustBuffer<AlertRow?> {
+    override fun read(buf: ByteBuffer): AlertRow? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeAlertRow.read(buf)
+    }
+
+    override fun allocationSize(value: AlertRow?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeAlertRow.allocationSize(value)
+        }
+    }
+
+    override fun write(value: AlertRow?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeAlertRow.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeDateSpan: FfiConverterRustBuffer<DateSpan?> {
     override fun read(buf: ByteBuffer): DateSpan? {
         if (buf.get().toInt() == 0) {
@@ -7173,6 +11391,38 @@ public object FfiConverterOptionalTypeDateSpan: FfiConverterRustBuffer<DateSpan?
         } else {
             buf.put(1)
             FfiConverterTypeDateSpan.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeGattPlan: FfiConverterRustBuffer<GattPlan?> {
+    override fun read(buf: ByteBuffer): GattPlan? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeGattPlan.read(buf)
+    }
+
+    override fun allocationSize(value: GattPlan?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeGattPlan.allocationSize(value)
+        }
+    }
+
+    override fun write(value: GattPlan?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeGattPlan.write(value, buf)
         }
     }
 }
@@ -7247,6 +11497,38 @@ public object FfiConverterOptionalTypePairedDevice: FfiConverterRustBuffer<Paire
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypePairedDeviceView: FfiConverterRustBuffer<PairedDeviceView?> {
+    override fun read(buf: ByteBuffer): PairedDeviceView? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypePairedDeviceView.read(buf)
+    }
+
+    override fun allocationSize(value: PairedDeviceView?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypePairedDeviceView.allocationSize(value)
+        }
+    }
+
+    override fun write(value: PairedDeviceView?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypePairedDeviceView.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeAlertSeverity: FfiConverterRustBuffer<AlertSeverity?> {
     override fun read(buf: ByteBuffer): AlertSeverity? {
         if (buf.get().toInt() == 0) {
@@ -7279,6 +11561,38 @@ public object FfiConverterOptionalTypeAlertSeverity: FfiConverterRustBuffer<Aler
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeExportOutcome: FfiConverterRustBuffer<ExportOutcome?> {
+    override fun read(buf: ByteBuffer): ExportOutcome? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeExportOutcome.read(buf)
+    }
+
+    override fun allocationSize(value: ExportOutcome?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeExportOutcome.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ExportOutcome?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeExportOutcome.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeHydration: FfiConverterRustBuffer<Hydration?> {
     override fun read(buf: ByteBuffer): Hydration? {
         if (buf.get().toInt() == 0) {
@@ -7301,6 +11615,34 @@ public object FfiConverterOptionalTypeHydration: FfiConverterRustBuffer<Hydratio
         } else {
             buf.put(1)
             FfiConverterTypeHydration.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceUInt: FfiConverterRustBuffer<List<kotlin.UInt>> {
+    override fun read(buf: ByteBuffer): List<kotlin.UInt> {
+        val len = buf.getInt()
+        return List<kotlin.UInt>(len) {
+            FfiConverterUInt.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.UInt>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterUInt.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.UInt>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterUInt.write(it, buf)
         }
     }
 }
@@ -7395,6 +11737,90 @@ public object FfiConverterSequenceTypeAlert: FfiConverterRustBuffer<List<Alert>>
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeAlertRow: FfiConverterRustBuffer<List<AlertRow>> {
+    override fun read(buf: ByteBuffer): List<AlertRow> {
+        val len = buf.getInt()
+        return List<AlertRow>(len) {
+            FfiConverterTypeAlertRow.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<AlertRow>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeAlertRow.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<AlertRow>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeAlertRow.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeChartPoint: FfiConverterRustBuffer<List<ChartPoint>> {
+    override fun read(buf: ByteBuffer): List<ChartPoint> {
+        val len = buf.getInt()
+        return List<ChartPoint>(len) {
+            FfiConverterTypeChartPoint.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ChartPoint>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeChartPoint.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ChartPoint>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeChartPoint.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeChartSeries: FfiConverterRustBuffer<List<ChartSeries>> {
+    override fun read(buf: ByteBuffer): List<ChartSeries> {
+        val len = buf.getInt()
+        return List<ChartSeries>(len) {
+            FfiConverterTypeChartSeries.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ChartSeries>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeChartSeries.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ChartSeries>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeChartSeries.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeCheckIn: FfiConverterRustBuffer<List<CheckIn>> {
     override fun read(buf: ByteBuffer): List<CheckIn> {
         val len = buf.getInt()
@@ -7413,6 +11839,62 @@ public object FfiConverterSequenceTypeCheckIn: FfiConverterRustBuffer<List<Check
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeCheckIn.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeCheckInRow: FfiConverterRustBuffer<List<CheckInRow>> {
+    override fun read(buf: ByteBuffer): List<CheckInRow> {
+        val len = buf.getInt()
+        return List<CheckInRow>(len) {
+            FfiConverterTypeCheckInRow.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<CheckInRow>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeCheckInRow.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<CheckInRow>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeCheckInRow.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeChoiceOption: FfiConverterRustBuffer<List<ChoiceOption>> {
+    override fun read(buf: ByteBuffer): List<ChoiceOption> {
+        val len = buf.getInt()
+        return List<ChoiceOption>(len) {
+            FfiConverterTypeChoiceOption.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ChoiceOption>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeChoiceOption.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ChoiceOption>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeChoiceOption.write(it, buf)
         }
     }
 }
@@ -7451,6 +11933,90 @@ public object FfiConverterSequenceTypeDaySummary: FfiConverterRustBuffer<List<Da
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeDeviceCandidate: FfiConverterRustBuffer<List<DeviceCandidate>> {
+    override fun read(buf: ByteBuffer): List<DeviceCandidate> {
+        val len = buf.getInt()
+        return List<DeviceCandidate>(len) {
+            FfiConverterTypeDeviceCandidate.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DeviceCandidate>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDeviceCandidate.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DeviceCandidate>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDeviceCandidate.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDiscoveredDevice: FfiConverterRustBuffer<List<DiscoveredDevice>> {
+    override fun read(buf: ByteBuffer): List<DiscoveredDevice> {
+        val len = buf.getInt()
+        return List<DiscoveredDevice>(len) {
+            FfiConverterTypeDiscoveredDevice.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DiscoveredDevice>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDiscoveredDevice.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DiscoveredDevice>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDiscoveredDevice.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDrinkChip: FfiConverterRustBuffer<List<DrinkChip>> {
+    override fun read(buf: ByteBuffer): List<DrinkChip> {
+        val len = buf.getInt()
+        return List<DrinkChip>(len) {
+            FfiConverterTypeDrinkChip.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DrinkChip>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDrinkChip.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DrinkChip>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDrinkChip.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeDrinkServing: FfiConverterRustBuffer<List<DrinkServing>> {
     override fun read(buf: ByteBuffer): List<DrinkServing> {
         val len = buf.getInt()
@@ -7469,6 +12035,34 @@ public object FfiConverterSequenceTypeDrinkServing: FfiConverterRustBuffer<List<
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeDrinkServing.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeEventRow: FfiConverterRustBuffer<List<EventRow>> {
+    override fun read(buf: ByteBuffer): List<EventRow> {
+        val len = buf.getInt()
+        return List<EventRow>(len) {
+            FfiConverterTypeEventRow.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<EventRow>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeEventRow.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<EventRow>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeEventRow.write(it, buf)
         }
     }
 }
@@ -7507,6 +12101,62 @@ public object FfiConverterSequenceTypeEvidenceEvent: FfiConverterRustBuffer<List
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeEvidenceLine: FfiConverterRustBuffer<List<EvidenceLine>> {
+    override fun read(buf: ByteBuffer): List<EvidenceLine> {
+        val len = buf.getInt()
+        return List<EvidenceLine>(len) {
+            FfiConverterTypeEvidenceLine.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<EvidenceLine>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeEvidenceLine.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<EvidenceLine>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeEvidenceLine.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeExportFormatOption: FfiConverterRustBuffer<List<ExportFormatOption>> {
+    override fun read(buf: ByteBuffer): List<ExportFormatOption> {
+        val len = buf.getInt()
+        return List<ExportFormatOption>(len) {
+            FfiConverterTypeExportFormatOption.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ExportFormatOption>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeExportFormatOption.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ExportFormatOption>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeExportFormatOption.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeExportedSection: FfiConverterRustBuffer<List<ExportedSection>> {
     override fun read(buf: ByteBuffer): List<ExportedSection> {
         val len = buf.getInt()
@@ -7525,6 +12175,62 @@ public object FfiConverterSequenceTypeExportedSection: FfiConverterRustBuffer<Li
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeExportedSection.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeHistoryDayRow: FfiConverterRustBuffer<List<HistoryDayRow>> {
+    override fun read(buf: ByteBuffer): List<HistoryDayRow> {
+        val len = buf.getInt()
+        return List<HistoryDayRow>(len) {
+            FfiConverterTypeHistoryDayRow.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<HistoryDayRow>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeHistoryDayRow.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<HistoryDayRow>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeHistoryDayRow.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeHourBucket: FfiConverterRustBuffer<List<HourBucket>> {
+    override fun read(buf: ByteBuffer): List<HourBucket> {
+        val len = buf.getInt()
+        return List<HourBucket>(len) {
+            FfiConverterTypeHourBucket.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<HourBucket>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeHourBucket.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<HourBucket>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeHourBucket.write(it, buf)
         }
     }
 }
@@ -7563,6 +12269,34 @@ public object FfiConverterSequenceTypeJournalEntry: FfiConverterRustBuffer<List<
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeJournalField: FfiConverterRustBuffer<List<JournalField>> {
+    override fun read(buf: ByteBuffer): List<JournalField> {
+        val len = buf.getInt()
+        return List<JournalField>(len) {
+            FfiConverterTypeJournalField.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<JournalField>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeJournalField.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<JournalField>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeJournalField.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeMedication: FfiConverterRustBuffer<List<Medication>> {
     override fun read(buf: ByteBuffer): List<Medication> {
         val len = buf.getInt()
@@ -7581,6 +12315,34 @@ public object FfiConverterSequenceTypeMedication: FfiConverterRustBuffer<List<Me
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeMedication.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeMedicationRow: FfiConverterRustBuffer<List<MedicationRow>> {
+    override fun read(buf: ByteBuffer): List<MedicationRow> {
+        val len = buf.getInt()
+        return List<MedicationRow>(len) {
+            FfiConverterTypeMedicationRow.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<MedicationRow>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeMedicationRow.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<MedicationRow>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeMedicationRow.write(it, buf)
         }
     }
 }
@@ -7637,6 +12399,62 @@ public object FfiConverterSequenceTypeMotorEvent: FfiConverterRustBuffer<List<Mo
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeMotorEvent.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeNotificationChannelSpec: FfiConverterRustBuffer<List<NotificationChannelSpec>> {
+    override fun read(buf: ByteBuffer): List<NotificationChannelSpec> {
+        val len = buf.getInt()
+        return List<NotificationChannelSpec>(len) {
+            FfiConverterTypeNotificationChannelSpec.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<NotificationChannelSpec>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeNotificationChannelSpec.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<NotificationChannelSpec>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeNotificationChannelSpec.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeNotificationContent: FfiConverterRustBuffer<List<NotificationContent>> {
+    override fun read(buf: ByteBuffer): List<NotificationContent> {
+        val len = buf.getInt()
+        return List<NotificationContent>(len) {
+            FfiConverterTypeNotificationContent.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<NotificationContent>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeNotificationContent.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<NotificationContent>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeNotificationContent.write(it, buf)
         }
     }
 }
@@ -7777,6 +12595,34 @@ public object FfiConverterSequenceTypeSupplement: FfiConverterRustBuffer<List<Su
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeSupplement.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeSymptomOption: FfiConverterRustBuffer<List<SymptomOption>> {
+    override fun read(buf: ByteBuffer): List<SymptomOption> {
+        val len = buf.getInt()
+        return List<SymptomOption>(len) {
+            FfiConverterTypeSymptomOption.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<SymptomOption>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeSymptomOption.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<SymptomOption>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeSymptomOption.write(it, buf)
         }
     }
 }
@@ -8020,6 +12866,44 @@ public object FfiConverterSequenceTypeSymptom: FfiConverterRustBuffer<List<Sympt
     
         
         FfiConverterTypeDeviceProtocol.lower(`protocol`),_status)
+}
+    )
+    }
+    
+ fun `destinationDeepLink`(`destination`: Destination): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_func_destination_deep_link(
+    
+        
+        FfiConverterTypeDestination.lower(`destination`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Parses a `twitchwatch://` deep link (from a notification); unknown links open Today.
+         */ fun `destinationFromDeepLink`(`link`: kotlin.String): Destination {
+            return FfiConverterTypeDestination.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_func_destination_from_deep_link(
+    
+        
+        FfiConverterString.lower(`link`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Every Android notification channel to create at start-up: one per severity, plus monitoring.
+         */ fun `notificationChannels`(): List<NotificationChannelSpec> {
+            return FfiConverterSequenceTypeNotificationChannelSpec.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_twitchwatch_ffi_fn_func_notification_channels(
+    
+        _status)
 }
     )
     }
