@@ -47,6 +47,23 @@ for target in "${TARGETS[@]}"; do
   echo "==> $target: bindings from the static library -> $out"
   "$BINDGEN" generate --library "$lib" --crate twitchwatch_ffi --no-format --language kotlin --out-dir "$out/kotlin"
   "$BINDGEN" generate --library "$lib" --crate twitchwatch_ffi --no-format --language swift --out-dir "$out/swift"
-  ls "$out/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt" "$out/swift/TwitchWatchCore.swift" >/dev/null
+  kt="$out/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt"
+  swift="$out/swift/TwitchWatchCore.swift"
+  ls "$kt" "$swift" >/dev/null
+  # The phones must get the API the host bindings (and the JVM/Python tests) describe.
+  host_kt=android/core/src/main/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt
+  host_swift=ios/Sources/TwitchWatchCore/TwitchWatchCore.swift
+  if [ -f "$host_kt" ] && [ -f "$host_swift" ]; then
+    if cmp -s "$kt" "$host_kt" && cmp -s "$swift" "$host_swift"; then
+      echo "    same Kotlin and Swift as the host bindings"
+    else
+      echo "bindings from $lib differ from the host bindings (rerun scripts/gen-bindings.sh, or a cfg hides an export):" >&2
+      diff "$host_kt" "$kt" | head -20 >&2 || true
+      exit 1
+    fi
+  fi
+  if python3 -c "import tree_sitter, tree_sitter_swift" 2>/dev/null; then
+    python3 tests/swift/check.py "$swift"
+  fi
 done
 echo "mobile builds: ${#TARGETS[@]} targets passed"
