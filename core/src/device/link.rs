@@ -10,6 +10,7 @@ use btleplug::api::{
 };
 use btleplug::platform::{Adapter, Manager, Peripheral};
 use futures::stream::{Stream, StreamExt};
+use futures::FutureExt;
 use rand::Rng;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
@@ -234,12 +235,16 @@ fn scan_filter() -> ScanFilter {
 }
 
 /// Finds the peripheral with `id`, scanning until it appears or the scan times out.
-async fn find(central: &Adapter, id: &str, timeout: Duration) -> Result<Peripheral, LinkError> {
+async fn find(
+    central: &Adapter,
+    events: &mut CentralEvents,
+    id: &str,
+    timeout: Duration,
+) -> Result<Peripheral, LinkError> {
     let matches = |p: &Peripheral| peripheral_id(p).eq_ignore_ascii_case(id);
     if let Some(p) = central.peripherals().await?.into_iter().find(matches) {
         return Ok(p);
     }
-    let mut events = central.events().await?;
     central.start_scan(scan_filter()).await?;
     let started = Instant::now();
     let found = tokio::time::timeout(timeout, async {
@@ -331,6 +336,7 @@ pub async fn stream_paired(
 }
 
 type Notifications = Pin<Box<dyn Stream<Item = btleplug::api::ValueNotification> + Send>>;
+type CentralEvents = Pin<Box<dyn Stream<Item = CentralEvent> + Send>>;
 
 enum StreamEnd {
     Stopped,
@@ -363,7 +369,13 @@ async fn run_session(
         send(LinkEvent::State(ConnectionState::Connecting)).await;
         let result = async {
             if peripheral.is_none() {
-                let p = find(&central, &device.id, config.scan_timeout).await?;
+                let p = find(
+                    &central,
+                    &mut central_events,
+                    &device.id,
+                    config.scan_timeout,
+                )
+                .await?;
                 let n = p.notifications().await?;
                 peripheral = Some((p, n));
             }
@@ -437,7 +449,7 @@ fn find_char(p: &Peripheral, u: u128) -> Option<Characteristic> {
 async fn connect_and_stream(
     p: &Peripheral,
     notes: &mut Notifications,
-    central_events: &mut Pin<Box<dyn Stream<Item = CentralEvent> + Send>>,
+    central_events: &mut CentralEvents,
     router: &mut ShellRouter,
     device: &PairedDevice,
     config: &LinkConfig,
@@ -610,6 +622,11 @@ async fn connect_and_stream(
         send(e).await;
     }
 
+    // Adapter events queued while connecting (e.g. the disconnect of a failed attempt) are stale now.
+    while let Some(Some(_)) = central_events.next().now_or_never() {}
+    if !p.is_connected().await.unwrap_or(false) {
+        return Err(LinkError::LinkLost);
+    }
     let peripheral_pid = p.id();
     let mut last_data = Instant::now();
     let mut last_stats = Instant::now();

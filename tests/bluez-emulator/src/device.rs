@@ -659,6 +659,11 @@ impl DeviceCtl {
                 let first_us = next_index * 1_000_000 / u64::from(rate);
                 let (accel_g, gyro_dps) = source.next(samples_per_frame as usize);
                 next_index += samples_per_frame;
+                if self.spec.kind == DeviceKind::Polar && stream.gyro {
+                    // PMD sends GYRO in frames of its own, just before the ACC frame of the same span.
+                    let gyro = self.encode_polar_gyro(first_us, stream.rate_hz, &gyro_dps);
+                    self.notify(CharRole::Data, gyro).await;
+                }
                 let frame = self.encode(first_us, stream, &accel_g, &gyro_dps);
                 // Faults, decided under the lock; sends happen outside it.
                 let mut sends: Vec<Vec<u8>> = Vec::new();
@@ -710,6 +715,23 @@ impl DeviceCtl {
                 return;
             }
         }
+    }
+
+    fn encode_polar_gyro(&self, first_us: u64, rate_hz: u16, gyro_dps: &[[f32; 3]]) -> Vec<u8> {
+        let factor = PmdSettings::gyro(rate_hz).default_factor(MeasurementType::Gyro);
+        let raw: Vec<[i16; 3]> = gyro_dps
+            .iter()
+            .map(|v| v.map(|x| (x / factor).round().clamp(-32768.0, 32767.0) as i16))
+            .collect();
+        let n = raw.len() as u64;
+        let last_us = self.boot_unix_us as u64
+            + first_us
+            + n.saturating_sub(1) * 1_000_000 / u64::from(rate_hz.max(1));
+        polar::encode_delta(
+            MeasurementType::Gyro,
+            polar::unix_us_to_pmd_ns(last_us as i64),
+            &raw,
+        )
     }
 
     fn encode(

@@ -57,12 +57,16 @@ pub fn wearable(rate_hz: u16, with_gyro: bool) -> PairedDevice {
 }
 
 pub fn polar_sensor(rate_hz: u16) -> PairedDevice {
+    polar_sensor_with(rate_hz, false)
+}
+
+pub fn polar_sensor_with(rate_hz: u16, with_gyro: bool) -> PairedDevice {
     PairedDevice {
         id: POLAR_ADDRESS.into(),
         name: POLAR_NAME.into(),
         protocol: DeviceProtocol::PolarPmd,
         sample_rate_hz: rate_hz,
-        with_gyro: false,
+        with_gyro,
         paired_at_ms: 0,
     }
 }
