@@ -662,11 +662,23 @@ async fn connect_and_stream(
                 return Err(LinkError::LinkLost);
             }
             _ = stop.changed() => {
-                let stop_cmd = match device.protocol {
-                    DeviceProtocol::TwitchWatchV1 => ControlCommand::Stop.encode(),
-                    DeviceProtocol::PolarPmd => ControlRequest::Stop(MeasurementType::Acc).encode(),
+                // Leave the sensor idle, or the next session's start answers "already in state".
+                let stop_cmds = match device.protocol {
+                    DeviceProtocol::TwitchWatchV1 => vec![ControlCommand::Stop.encode()],
+                    DeviceProtocol::PolarPmd => {
+                        let mut cmds = vec![ControlRequest::Stop(MeasurementType::Acc).encode()];
+                        if device.with_gyro {
+                            cmds.push(ControlRequest::Stop(MeasurementType::Gyro).encode());
+                        }
+                        if device.sample_rate_hz != 52 {
+                            cmds.push(ControlRequest::Stop(MeasurementType::SdkMode).encode());
+                        }
+                        cmds
+                    }
                 };
-                let _ = p.write(&control, &stop_cmd, WriteType::WithResponse).await;
+                for cmd in stop_cmds {
+                    let _ = p.write(&control, &cmd, WriteType::WithResponse).await;
+                }
                 for b in router.flush() {
                     send(LinkEvent::Batch(b)).await;
                 }
