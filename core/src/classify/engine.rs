@@ -473,6 +473,18 @@ impl Engine {
             .filter(|t| t.index + 2 >= tick.index && t.index <= tick.index + 2)
             .map(|t| t.twitch_cands)
             .sum();
+        // The hand must also have been still for the hops just before (taps and clicks come in the
+        // middle of activity, fasciculations at rest).
+        let still_before = self
+            .ticks
+            .iter()
+            .filter(|t| t.index < tick.index && t.index + TICK_HISTORY as u64 >= tick.index)
+            .all(|t| {
+                matches!(
+                    t.class,
+                    Some(TickClass::Rest) | Some(TickClass::NotWorn) | None
+                )
+            });
         let end_n = (tick.index + 1) * self.hop_n;
         while self
             .pending_twitches
@@ -482,7 +494,10 @@ impl Engine {
             let Some(c) = self.pending_twitches.pop_front() else {
                 break;
             };
-            let ok = class == TickClass::Rest && !spasm_near && burst <= cfg.twitch_burst_limit;
+            let ok = class == TickClass::Rest
+                && !spasm_near
+                && burst <= cfg.twitch_burst_limit
+                && still_before;
             if !ok {
                 continue;
             }

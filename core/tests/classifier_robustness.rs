@@ -1,0 +1,237 @@
+//! Robustness on real simulator signals: packet loss and duplication, clock jitter, clipping, offsets,
+//! an upside-down sensor, and a hand that moves in the middle of a tremor bout. Nothing may crash or
+//! produce a burst of false events.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use twitchwatch_core::classify::{ClassifierConfig, ClassifierOutput, StreamingClassifier};
+use twitchwatch_core::device::simulator::{
+    builtin_scenario, Involuntary, Scenario, Segment, SimConfig, Simulator,
+};
+use twitchwatch_core::{Activity, LabelledEvent, MotorEvent, MotorEventKind, SensorBatch};
+
+fn simulate(scenario: &Scenario, config: SimConfig) -> (Vec<SensorBatch>, Vec<LabelledEvent>) {
+    let per = (config.sample_rate_hz / 10.0) as usize;
+    let mut sim = Simulator::new(scenario, config).expect("valid simulator config");
+    let labels = sim.labels().to_vec();
+    let mut batches = Vec::new();
+    while let Some(b) = sim.next_batch(per) {
+        batches.push(b);
+    }
+    (batches, labels)
+}
+
+fn classify<'a>(batches: impl IntoIterator<Item = &'a SensorBatch>) -> ClassifierOutput {
+    let mut c = StreamingClassifier::new(ClassifierConfig::default());
+    let mut out = ClassifierOutput::new();
+    for b in batches {
+        c.push_batch(b, &mut out)
+            .expect("simulated batches are valid");
+    }
+    c.finish(&mut out);
+    out
+}
+
+/// Detections that overlap no label (with 1.5 s of slack), by kind.
+fn unlabelled<'a>(events: &'a [MotorEvent], labels: &[LabelledEvent]) -> Vec<&'a MotorEvent> {
+    events
+        .iter()
+        .filter(|e| {
+            !labels
+                .iter()
+                .any(|l| e.start_ms < l.end_ms + 1500 && e.end_ms + 1500 > l.start_ms)
+        })
+        .collect()
+}
+
+fn twitch_scene() -> Scenario {
+    Scenario {
+        name: "robust-twitch".into(),
+        description: String::new(),
+        segments: vec![
+            Segment::new(90.0, Activity::Rest).with(Involuntary::Twitches {
+                rate_per_min: 12.0,
+                amplitude_mg: (8.0, 40.0),
+            }),
+            Segment::new(40.0, Activity::Rest).with(Involuntary::TremorContinuous {
+                freq_hz: 5.5,
+                amplitude_mg: 80.0,
+            }),
+            Segment::new(30.0, Activity::Rest),
+        ],
+    }
+}
+
+fn found(events: &[MotorEvent], labels: &[LabelledEvent], kind: MotorEventKind) -> usize {
+    labels
+        .iter()
+        .filter(|l| l.kind == kind)
+        .filter(|l| {
+            events.iter().any(|e| {
+                e.kind == kind && e.start_ms < l.end_ms + 1500 && e.end_ms + 1500 > l.start_ms
+            })
+        })
+        .count()
+}
+
+#[test]
+fn mounting_faults_do_not_change_what_is_found() {
+    let base = SimConfig {
+        seed: 31,
+        sample_rate_hz: 400.0,
+        ..SimConfig::default()
+    };
+    let (clean_b, clean_l) = simulate(&twitch_scene(), base.clone());
+    let clean = classify(&clean_b);
+    let clean_twitches = found(&clean.events, &clean_l, MotorEventKind::Fasciculation);
+    assert!(
+        clean_twitches >= 10,
+        "baseline should find twitches: {clean_twitches}"
+    );
+    let faulty = SimConfig {
+        upside_down: true,
+        accel_offset_g: [0.05, -0.04, 0.08],
+        gyro_offset_dps: [3.0, -2.0, 1.0],
+        rate_jitter: 0.05,
+        ..base
+    };
+    let (b, l) = simulate(&twitch_scene(), faulty);
+    let out = classify(&b);
+    let twitches = found(&out.events, &l, MotorEventKind::Fasciculation);
+    assert!(
+        twitches * 10 >= clean_twitches * 8,
+        "faults lost twitches: {twitches} vs {clean_twitches}"
+    );
+    assert_eq!(
+        found(&out.events, &l, MotorEventKind::Tremor),
+        1,
+        "{:?}",
+        out.events
+    );
+    assert!(
+        unlabelled(&out.events, &l).len() <= 1,
+        "{:?}",
+        unlabelled(&out.events, &l)
+    );
+}
+
+#[test]
+fn lost_duplicated_and_reordered_packets_make_no_bursts() {
+    let (batches, labels) = simulate(
+        &twitch_scene(),
+        SimConfig {
+            seed: 32,
+            sample_rate_hz: 200.0,
+            ..SimConfig::default()
+        },
+    );
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let mut stream: Vec<SensorBatch> = Vec::new();
+    let mut lost = 0u32;
+    let mut i = 0;
+    while i < batches.len() {
+        let r: f32 = rng.gen();
+        if r < 0.05 {
+            lost += batches[i].len() as u32; // dropped packet
+        } else if r < 0.08 && i + 1 < batches.len() {
+            // swapped pair: the late one arrives after its successor
+            let mut a = batches[i + 1].clone();
+            a.samples_lost_before = std::mem::take(&mut lost);
+            stream.push(a);
+            stream.push(batches[i].clone());
+            i += 1;
+        } else {
+            let mut b = batches[i].clone();
+            b.samples_lost_before = std::mem::take(&mut lost);
+            stream.push(b.clone());
+            if r > 0.95 {
+                stream.push(b); // duplicate
+            }
+        }
+        i += 1;
+    }
+    let out = classify(&stream);
+    assert!(
+        unlabelled(&out.events, &labels).len() <= 2,
+        "{:?}",
+        unlabelled(&out.events, &labels)
+    );
+    assert_eq!(found(&out.events, &labels, MotorEventKind::Tremor), 1);
+    let lost: u32 = out.minutes.iter().map(|m| m.samples_lost).sum();
+    assert!(lost > 0, "loss must be reported in the minutes");
+}
+
+#[test]
+fn clipping_at_the_sensor_range_is_survived() {
+    let scene = Scenario {
+        name: "clip".into(),
+        description: String::new(),
+        segments: vec![
+            Segment::new(20.0, Activity::Rest),
+            Segment::new(30.0, Activity::Rest).with(Involuntary::SpasmAt {
+                start_s: 5.0,
+                duration_s: 10.0,
+                amplitude_g: 1.5,
+            }),
+            Segment::new(30.0, Activity::Rest).with(Involuntary::TremorContinuous {
+                freq_hz: 6.0,
+                amplitude_mg: 200.0,
+            }),
+            Segment::new(20.0, Activity::Walking),
+        ],
+    };
+    let (b, l) = simulate(
+        &scene,
+        SimConfig {
+            seed: 33,
+            sample_rate_hz: 100.0,
+            accel_range_g: 1.0,
+            ..SimConfig::default()
+        },
+    );
+    let out = classify(&b);
+    assert!(out.events.len() <= 6, "{:?}", out.events);
+    assert_eq!(
+        found(&out.events, &l, MotorEventKind::Tremor),
+        1,
+        "{:?}",
+        out.events
+    );
+    for m in &out.minutes {
+        assert!((m.tremor.total() - 1.0).abs() < 1e-3, "{m:?}");
+    }
+}
+
+#[test]
+fn a_reach_in_the_middle_of_a_tremor_bout_is_unknown_not_false_events() {
+    let scene = builtin_scenario("tremor-with-movement").expect("built-in");
+    for rate in [50.0, 400.0] {
+        let (b, l) = simulate(
+            &scene,
+            SimConfig {
+                seed: 34,
+                sample_rate_hz: rate,
+                ..SimConfig::default()
+            },
+        );
+        let out = classify(&b);
+        assert_eq!(
+            found(&out.events, &l, MotorEventKind::Tremor),
+            1,
+            "{rate}: {:?}",
+            out.events
+        );
+        assert!(
+            out.events.iter().all(|e| e.kind == MotorEventKind::Tremor),
+            "{rate}: {:?}",
+            out.events
+        );
+        assert!(
+            out.events.len() <= 2,
+            "the bout may split at the reach, no more: {:?}",
+            out.events
+        );
+        let moving: f32 = out.minutes.iter().map(|m| m.wear.moving).sum();
+        assert!(moving > 0.0, "{rate}: the reach should read as movement");
+    }
+}
