@@ -314,7 +314,7 @@ pub fn read_pdkit(
 }
 
 /// `YYYY-MM-DD HH:MM:SS:mmm` → seconds since an arbitrary epoch (local time; only differences matter).
-fn parse_local_datetime(s: &str, line: u64) -> Result<f64, RecordingError> {
+fn parse_local_datetime(s: &str, line: u64) -> Result<i64, RecordingError> {
     let bad = || RecordingError::BadDateTime {
         line,
         value: s.chars().take(40).collect(),
@@ -322,7 +322,7 @@ fn parse_local_datetime(s: &str, line: u64) -> Result<f64, RecordingError> {
     let s = s.trim();
     // The milliseconds follow the last ':' (the file uses ':' where ISO uses '.').
     let (head, ms) = s.rsplit_once(':').ok_or_else(bad)?;
-    let ms: f64 = if ms.len() == 3 && ms.chars().all(|c| c.is_ascii_digit()) {
+    let ms: i64 = if ms.len() == 3 && ms.chars().all(|c| c.is_ascii_digit()) {
         ms.parse().map_err(|_| bad())?
     } else {
         return Err(bad());
@@ -334,7 +334,8 @@ fn parse_local_datetime(s: &str, line: u64) -> Result<f64, RecordingError> {
         .to_zoned(jiff::tz::TimeZone::UTC)
         .map_err(|_| bad())?
         .timestamp();
-    Ok(ts.as_millisecond() as f64 / 1000.0 + ms / 1000.0)
+    // Whole milliseconds: subtracting two epoch times in f64 seconds would lose the last digits.
+    Ok(ts.as_millisecond() + ms)
 }
 
 /// Wrist daily-living file: header `ts,x,y,z`, `ts` local date-time with milliseconds, x, y, z in g.
@@ -370,7 +371,7 @@ pub fn read_wrist_daily_living(
     while rdr.read_record(&mut record).map_err(csv_error)? {
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         let abs = parse_local_datetime(record.get(ti).unwrap_or(""), line)?;
-        let t = abs - *t0.get_or_insert(abs);
+        let t = (abs - *t0.get_or_insert(abs)) as f64 / 1000.0;
         check_monotonic(t, prev, line)?;
         prev = Some(t);
         let get = |i: usize, name: &str| parse_num(record.get(i).unwrap_or(""), line, name);
