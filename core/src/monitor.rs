@@ -517,11 +517,17 @@ impl Monitor {
     }
 
     /// Asks the running session to stop; returns once it has stored everything and ended.
+    ///
+    /// Called from the session's own thread (a listener reacting to an event), it only asks: the
+    /// session ends after the current call returns, and joining itself would deadlock.
     pub fn stop(&self) {
         let session = lock(&self.shared.session).take();
         if let Some(mut s) = session {
             s.stop.store(true, Ordering::Relaxed);
             if let Some(t) = s.thread.take() {
+                if t.thread().id() == std::thread::current().id() {
+                    return;
+                }
                 // The session thread never holds the session lock, so this cannot deadlock.
                 let _ = t.join();
             }

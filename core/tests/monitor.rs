@@ -248,3 +248,49 @@ fn a_running_session_does_the_daily_housekeeping_itself() {
         "retention applied by the session: {left:?}"
     );
 }
+
+/// A listener that stops the session from inside a callback (e.g. "stop after the first tremor").
+struct StopOnFirstEvent {
+    monitor: Mutex<Option<Monitor>>,
+}
+
+impl MonitorListener for StopOnFirstEvent {
+    fn on_minute(&self, _m: &MinuteSummary) {
+        if let Some(m) = self.monitor.lock().unwrap().take() {
+            m.stop();
+        }
+    }
+}
+
+#[test]
+fn a_listener_can_stop_the_session_from_its_own_callback() {
+    let dir = tempfile::tempdir().unwrap();
+    let monitor = Monitor::open(dir.path(), MonitorSettings::default()).unwrap();
+    monitor.add_listener(Arc::new(StopOnFirstEvent {
+        monitor: Mutex::new(Some(monitor.clone())),
+    }));
+    let rec = Arc::new(Recorder::default());
+    monitor.add_listener(rec.clone());
+    monitor
+        .start_simulated(SimulatedSession {
+            scenario: "rest".into(),
+            duration_s: Some(3600.0),
+            speed: 0.0,
+            ..Default::default()
+        })
+        .unwrap();
+    // The stop is asked from the session thread itself; the session must still end and report.
+    for _ in 0..600 {
+        if rec.ended.lock().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (summary, _) = rec
+        .ended
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("the session ended");
+    assert!(summary.minutes < 60, "stopped early: {summary:?}");
+}
