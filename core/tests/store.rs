@@ -509,6 +509,22 @@ fn retention_removes_whole_old_days_and_keeps_recent_ones() {
 }
 
 #[test]
+fn data_span_finds_first_and_last_day_across_years() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = utc_store(dir.path());
+    assert_eq!(store.data_span().unwrap(), None);
+    // 2025-12-31, 2026-01-01 and 2027-03-07 (noon UTC), inserted out of order.
+    for day in [430, -1, 0] {
+        store
+            .put_events(&[twitch(T0 + day * 86_400_000 + 12 * 3_600_000)])
+            .unwrap();
+    }
+    let span = store.data_span().unwrap().unwrap();
+    assert_eq!(span.0, jiff::civil::date(2025, 12, 31));
+    assert_eq!(span.1, jiff::civil::date(2027, 3, 7));
+}
+
+#[test]
 fn raw_samples_are_not_kept_unless_asked() {
     let dir = tempfile::tempdir().unwrap();
     let batch = twitchwatch_core::model::SensorBatch {

@@ -850,7 +850,7 @@ impl Store {
             .days
             .first()?
             .and_then(|(k, _)| date_from_key(&k));
-        let last = self.inner.days.last()?.and_then(|(k, _)| date_from_key(&k));
+        let last = last_date_key(&self.inner.days)?.and_then(|k| date_from_key(&k));
         Ok(first.zip(last))
     }
 
@@ -1174,4 +1174,30 @@ fn remove_below(tree: &sled::Tree, cutoff: &[u8]) -> Result<usize, StoreError> {
         tree.apply_batch(batch)?;
         removed += n;
     }
+}
+
+/// The greatest key of a tree of 4-byte `date_key`s, found with 33 forward seeks:
+/// sled's reverse iteration (`Tree::last`, `next_back`) links a 1 MiB constant, a sixth of the FFI library.
+fn last_date_key(tree: &sled::Tree) -> sled::Result<Option<sled::IVec>> {
+    let seek = |prefix: u32| -> sled::Result<Option<sled::IVec>> {
+        Ok(tree
+            .range(prefix.to_be_bytes()..)
+            .next()
+            .transpose()?
+            .map(|(k, _)| k))
+    };
+    // Invariant: some key is >= `lo`; the answer's 4-byte prefix lies in lo..=hi.
+    let (mut lo, mut hi) = (0u32, u32::MAX);
+    if seek(lo)?.is_none() {
+        return Ok(None);
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if seek(mid)?.is_some() {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    seek(lo)
 }
