@@ -1,7 +1,8 @@
 //! The simulated wearable, checked against the physics it claims (signals.md) and its API promises:
 //! determinism, labels, every sample rate, spectra, noise, quantisation, clipping, faults, frames.
 
-use realfft::RealFftPlanner;
+use rustfft::num_complex::Complex;
+use rustfft::FftPlanner;
 use twitchwatch_core::device::protocol::{decode_frame, StreamDecoder, MAX_FRAME_LEN};
 use twitchwatch_core::device::simulator::*;
 use twitchwatch_core::model::{Activity, MotorEventKind, SensorBatch};
@@ -74,22 +75,20 @@ fn rms_per_axis(x: &[[f64; 3]]) -> f64 {
 /// Power spectrum (summed over the three axes) of a window, Hann-tapered; returns (freqs, power).
 fn spectrum(x: &[[f64; 3]], fs: f64) -> (Vec<f64>, Vec<f64>) {
     let n = x.len();
-    let mut planner = RealFftPlanner::<f64>::new();
-    let fft = planner.plan_fft_forward(n);
+    let fft = FftPlanner::<f64>::new().plan_fft_forward(n);
     let mut power = vec![0.0; n / 2 + 1];
     for k in 0..3 {
         let mean = x.iter().map(|v| v[k]).sum::<f64>() / n as f64;
-        let mut input: Vec<f64> = x
+        let mut buf: Vec<Complex<f64>> = x
             .iter()
             .enumerate()
             .map(|(i, v)| {
                 let w = 0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / n as f64).cos();
-                (v[k] - mean) * w
+                Complex::new((v[k] - mean) * w, 0.0)
             })
             .collect();
-        let mut out = fft.make_output_vec();
-        fft.process(&mut input, &mut out).expect("fft sizes match");
-        for (p, c) in power.iter_mut().zip(out) {
+        fft.process(&mut buf);
+        for (p, c) in power.iter_mut().zip(buf) {
             *p += c.norm_sqr();
         }
     }

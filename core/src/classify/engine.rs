@@ -65,6 +65,16 @@ struct TremorRun {
     counted: bool,
 }
 
+/// Every spectral condition for a tremor window except the autocorrelation second opinion.
+fn tremor_candidate(cfg: &ClassifierConfig, f: &WindowFeatures) -> bool {
+    let in_band =
+        (cfg.tremor_band_hz.0 - 0.2..=cfg.tremor_band_hz.1 + 0.5).contains(&f.peak_freq_hz);
+    in_band
+        && !f.harmonic_of_voluntary
+        && f.concentration >= cfg.tremor_min_concentration
+        && f.peak_amplitude_g >= cfg.tremor_min_amplitude_g
+}
+
 /// Rate-dependent state. Rebuilt when the rate changes or after a long gap.
 struct Engine {
     fs: f32,
@@ -79,8 +89,12 @@ struct Engine {
     spasm_band: Cascade3,
     antialias: Cascade3,
     tremor_band: Cascade3,
+    /// Gyro context runs at the decimated rate on block means: it only needs < 1.5 Hz.
     gyro_hp: Cascade3,
     gyro_lp: Cascade3,
+    gyro_primed: bool,
+    gyro_sum: [f32; 3],
+    gyro_count: u32,
     primed: bool,
 
     decim_phase: usize,
@@ -147,8 +161,11 @@ impl Engine {
             )),
             antialias: Cascade3::new(antialias),
             tremor_band: Cascade3::new(Cascade::band(fs_t, 2.5, 13.0)),
-            gyro_hp: Cascade3::new(Cascade::butterworth2(Type::HighPass, fs, 0.05)),
-            gyro_lp: Cascade3::new(Cascade::butterworth4(Type::LowPass, fs, 1.5)),
+            gyro_hp: Cascade3::new(Cascade::butterworth2(Type::HighPass, fs_t, 0.05)),
+            gyro_lp: Cascade3::new(Cascade::butterworth4(Type::LowPass, fs_t, 1.5)),
+            gyro_primed: false,
+            gyro_sum: [0.0; 3],
+            gyro_count: 0,
             primed: false,
             decim_phase: 0,
             dec_ring: vec![[0.0; 3]; win_t],
@@ -199,9 +216,6 @@ impl Engine {
             self.spasm_band.prime(accel);
             self.antialias.prime(accel);
             self.tremor_band.prime(accel);
-            if let Some(g) = gyro {
-                self.gyro_hp.prime(g);
-            }
         }
         let n = self.n;
         if self.cur.samples == 0 {
@@ -222,20 +236,27 @@ impl Engine {
         }
 
         if let Some(g) = gyro {
-            let g = self.gyro_lp.run(self.gyro_hp.run(g));
-            self.cur.gyro_ss += g[0] * g[0] + g[1] * g[1] + g[2] * g[2];
-            self.cur.gyro_n += 1;
+            self.gyro_sum[0] += g[0];
+            self.gyro_sum[1] += g[1];
+            self.gyro_sum[2] += g[2];
+            self.gyro_count += 1;
         }
 
         let d = self.antialias.run(accel);
         self.decim_phase += 1;
         if self.decim_phase == self.decim {
             self.decim_phase = 0;
+            if self.gyro_count > 0 {
+                self.push_gyro_mean();
+            }
             let b = self.tremor_band.run(d);
             self.cur.tremor_ss += b[0] * b[0] + b[1] * b[1] + b[2] * b[2];
             self.cur.tremor_n += 1;
             self.dec_ring[self.dec_pos] = d;
-            self.dec_pos = (self.dec_pos + 1) % self.dec_ring.len();
+            self.dec_pos += 1;
+            if self.dec_pos == self.dec_ring.len() {
+                self.dec_pos = 0;
+            }
             self.dec_filled = (self.dec_filled + 1).min(self.dec_ring.len());
         }
 
@@ -244,6 +265,22 @@ impl Engine {
         if u64::from(self.cur.samples) == self.hop_n {
             self.close_tick(cfg, out);
         }
+    }
+
+    /// One decimated gyro sample: the mean of the block (a boxcar anti-alias, ample for < 1.5 Hz).
+    fn push_gyro_mean(&mut self) {
+        let k = 1.0 / self.gyro_count as f32;
+        let g = self.gyro_sum.map(|v| v * k);
+        self.gyro_sum = [0.0; 3];
+        self.gyro_count = 0;
+        if !self.gyro_primed {
+            // Start the bias high-pass in its steady state, as the accelerometer paths do.
+            self.gyro_primed = true;
+            self.gyro_hp.prime(g);
+        }
+        let g = self.gyro_lp.run(self.gyro_hp.run(g));
+        self.cur.gyro_ss += g[0] * g[0] + g[1] * g[1] + g[2] * g[2];
+        self.cur.gyro_n += 1;
     }
 
     fn accept_candidate(&mut self, c: TwitchCandidate) {
@@ -267,15 +304,19 @@ impl Engine {
 
     fn finish_sub_block(&mut self, n: u64) {
         let hot = self.sub_ss > self.spasm_thresh_ss;
-        let rms = (self.sub_ss / self.sub_n as f32).sqrt();
+        let (sub_ss, sub_len) = (self.sub_ss, self.sub_len as f32);
+        let rms = || (sub_ss / sub_len).sqrt();
         self.sub_ss = 0.0;
         self.sub_n = 0;
+        if !hot && self.spasm_runs.back().is_none_or(|r| r.closed) {
+            return; // the common case: quiet, and no run to extend or close
+        }
         let sub_start = n + 1 - u64::from(self.sub_len);
         let open = self.spasm_runs.back_mut().filter(|r| !r.closed);
         match (open, hot) {
             (Some(run), true) => {
                 run.last_hot_n = n;
-                run.peak_rms_g = run.peak_rms_g.max(rms);
+                run.peak_rms_g = run.peak_rms_g.max(rms());
                 if run.from_still {
                     self.still_spasm_until_n = Some(n + 3 * self.hop_n * 2);
                 }
@@ -296,7 +337,7 @@ impl Engine {
                 self.spasm_runs.push_back(SpasmRun {
                     start_n: sub_start,
                     last_hot_n: n,
-                    peak_rms_g: rms,
+                    peak_rms_g: rms(),
                     ticks_total: 0,
                     ticks_rhythmic: 0,
                     closed: false,
@@ -318,7 +359,7 @@ impl Engine {
         self.ticks.push_back(tick);
         self.cur = Tick::default();
         if self.dec_filled == self.dec_ring.len() {
-            let features = self.analyse_window();
+            let features = self.analyse_window(cfg);
             let last = tick.index;
             let decide_through = last.saturating_sub(TICKS_PER_WINDOW as u64 / 2 - 1);
             self.decide_until(cfg, decide_through, &features, out);
@@ -326,11 +367,15 @@ impl Engine {
         }
     }
 
-    fn analyse_window(&mut self) -> WindowFeatures {
-        let ring = &self.dec_ring;
-        let pos = self.dec_pos;
-        let len = ring.len();
-        self.spectral.analyse(|i| ring[(pos + i) % len])
+    fn analyse_window(&mut self, cfg: &ClassifierConfig) -> WindowFeatures {
+        let mut f = self.spectral.analyse_ring(&self.dec_ring, self.dec_pos);
+        // The autocorrelation is an inverse FFT; only two decisions read it: whether a tremor
+        // candidate is periodic, and whether an open spasm run is rhythmic. Neither applies at
+        // rest or in plain movement, which is most of a day.
+        if !self.spasm_runs.is_empty() || tremor_candidate(cfg, &f) {
+            f.periodicity = self.spectral.periodicity();
+        }
+        f
     }
 
     fn window_gyro_rms(&self) -> Option<f32> {
@@ -400,13 +445,8 @@ impl Engine {
         let Some(tick) = self.ticks.get(pos).copied() else {
             return;
         };
-        let in_band =
-            (cfg.tremor_band_hz.0 - 0.2..=cfg.tremor_band_hz.1 + 0.5).contains(&f.peak_freq_hz);
-        let rhythmic_window = in_band
-            && !f.harmonic_of_voluntary
-            && f.concentration >= cfg.tremor_min_concentration
-            && f.periodicity >= cfg.tremor_min_periodicity
-            && f.peak_amplitude_g >= cfg.tremor_min_amplitude_g;
+        let rhythmic_window =
+            tremor_candidate(cfg, f) && f.periodicity >= cfg.tremor_min_periodicity;
         // The window sees 4 s; this hop must itself carry the rhythm, or the event edges would
         // spread by up to 2 s either side.
         let tick_amp = (2.0 * tick.tremor_ss / tick.tremor_n.max(1) as f32).sqrt();
@@ -641,7 +681,7 @@ impl Engine {
         }
         let last = self.ticks.back().map(|t| t.index);
         let features = if self.dec_filled == self.dec_ring.len() {
-            Some(self.analyse_window())
+            Some(self.analyse_window(cfg))
         } else {
             self.last_features
         };

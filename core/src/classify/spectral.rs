@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use realfft::num_complex::Complex;
-use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use rustfft::num_complex::Complex;
+use rustfft::{Fft, FftPlanner};
 
 /// Lower edge of the voluntary-movement band; below it is gravity and orientation drift.
 const VOLUNTARY_LOW_HZ: f32 = 0.3;
@@ -37,24 +37,27 @@ pub struct WindowFeatures {
 
 pub struct SpectralAnalyzer {
     fs_hz: f32,
+    /// nfft / fs: `bin` runs a few dozen times per window.
+    bins_per_hz: f32,
     win_len: usize,
     nfft: usize,
     hann: Vec<f32>,
     /// 2 / (nfft · Σw²): turns a one-sided |X|² sum into mean square.
     power_to_ms: f32,
-    fft: Arc<dyn RealToComplex<f32>>,
-    input: Vec<f32>,
-    spectrum: Vec<Complex<f32>>,
+    fft: Arc<dyn Fft<f32>>,
+    ifft: Arc<dyn Fft<f32>>,
+    /// In-place FFT buffer (nfft) and the planners' scratch.
+    buf: Vec<Complex<f32>>,
     scratch: Vec<Complex<f32>>,
-    /// |X|² summed over the three axes, one-sided.
+    /// |X|² summed over the three axes, one-sided (nfft/2 + 1 bins).
     power: Vec<f32>,
-    ifft: Arc<dyn ComplexToReal<f32>>,
-    acf_spectrum: Vec<Complex<f32>>,
-    acf: Vec<f32>,
-    iscratch: Vec<Complex<f32>>,
+    /// `cum[k]` = Σ power[..k] in f64, so every band sum is one subtraction.
+    cum: Vec<f64>,
     /// Autocorrelation of the Hann window itself, normalised: undoes the window's taper at each lag.
     window_acf: Vec<f32>,
     tremor_band_hz: (f32, f32),
+    /// The ring buffer unrolled, oldest first.
+    lin: Vec<[f32; 3]>,
 }
 
 impl SpectralAnalyzer {
@@ -62,9 +65,12 @@ impl SpectralAnalyzer {
         // The next power of two: parabolic interpolation on log power of a Hann peak is already
         // within ~0.02 bin (0.005 Hz at 50 Hz / 256), and the FFTs dominate the cost at 50–100 Hz.
         let nfft = win_len.next_power_of_two();
-        let mut planner = RealFftPlanner::<f32>::new();
+        let mut planner = FftPlanner::<f32>::new();
         let fft = planner.plan_fft_forward(nfft);
         let ifft = planner.plan_fft_inverse(nfft);
+        let scratch_len = fft
+            .get_inplace_scratch_len()
+            .max(ifft.get_inplace_scratch_len());
         let hann: Vec<f32> = (0..win_len)
             .map(|i| {
                 let x = std::f32::consts::PI * 2.0 * i as f32 / win_len as f32;
@@ -81,21 +87,20 @@ impl SpectralAnalyzer {
             .collect();
         Self {
             fs_hz,
+            bins_per_hz: nfft as f32 / fs_hz,
             win_len,
             nfft,
             power_to_ms: 2.0 / (nfft as f32 * sum_w2.max(1e-9)),
-            input: fft.make_input_vec(),
-            spectrum: fft.make_output_vec(),
-            scratch: fft.make_scratch_vec(),
-            power: vec![0.0; nfft / 2 + 1],
-            acf_spectrum: ifft.make_input_vec(),
-            acf: ifft.make_output_vec(),
-            iscratch: ifft.make_scratch_vec(),
-            window_acf,
-            ifft,
-            hann,
             fft,
+            ifft,
+            buf: vec![Complex::default(); nfft],
+            scratch: vec![Complex::default(); scratch_len],
+            power: vec![0.0; nfft / 2 + 1],
+            cum: vec![0.0; nfft / 2 + 2],
+            window_acf,
+            hann,
             tremor_band_hz,
+            lin: vec![[0.0; 3]; win_len],
         }
     }
 
@@ -104,7 +109,7 @@ impl SpectralAnalyzer {
     }
 
     fn bin(&self, hz: f32) -> usize {
-        ((hz / self.bin_hz()).round().max(0.0) as usize).min(self.power.len() - 1)
+        ((hz * self.bins_per_hz).round().max(0.0) as usize).min(self.power.len() - 1)
     }
 
     fn band_ms(&self, lo_hz: f32, hi_hz: f32) -> f32 {
@@ -112,59 +117,94 @@ impl SpectralAnalyzer {
         if b < a {
             return 0.0;
         }
-        self.power[a..=b].iter().sum::<f32>() * self.power_to_ms
+        ((self.cum[b + 1] - self.cum[a]).max(0.0) as f32) * self.power_to_ms
     }
 
-    /// Analyse the last `win_len` samples. `samples(i)` returns sample i (0 = oldest).
-    pub fn analyse(&mut self, samples: impl Fn(usize) -> [f32; 3]) -> WindowFeatures {
-        self.power.iter_mut().for_each(|p| *p = 0.0);
-        for axis in 0..3 {
-            let mean =
-                (0..self.win_len).map(|i| samples(i)[axis]).sum::<f32>() / self.win_len as f32;
-            for (i, slot) in self.input.iter_mut().enumerate() {
-                *slot = if i < self.win_len {
-                    (samples(i)[axis] - mean) * self.hann[i]
-                } else {
-                    0.0
-                };
-            }
-            // Lengths come from the planner itself, so this cannot fail; stay silent if it ever did.
-            if self
-                .fft
-                .process_with_scratch(&mut self.input, &mut self.spectrum, &mut self.scratch)
-                .is_err()
-            {
-                return WindowFeatures::default();
-            }
-            for (p, c) in self.power.iter_mut().zip(&self.spectrum) {
-                *p += c.norm_sqr();
-            }
+    /// Analyse a ring buffer of `win_len` samples whose oldest sample is at `oldest`.
+    /// The autocorrelation (`periodicity`) is left at 0: call [`Self::periodicity`] when it matters.
+    pub fn analyse_ring(&mut self, ring: &[[f32; 3]], oldest: usize) -> WindowFeatures {
+        let mut lin = std::mem::take(&mut self.lin);
+        if ring.len() == self.win_len && oldest < ring.len() {
+            let (newer, older) = ring.split_at(oldest);
+            lin[..older.len()].copy_from_slice(older);
+            lin[older.len()..].copy_from_slice(newer);
         }
-        let periodicity = self.periodicity();
-        WindowFeatures {
-            periodicity,
-            ..self.features()
-        }
+        let f = self.analyse(&lin);
+        self.lin = lin;
+        f
     }
 
-    fn periodicity(&mut self) -> f32 {
-        let (a, b) = (self.bin(0.5), self.bin(12f32.min(0.45 * self.fs_hz)));
-        for (k, c) in self.acf_spectrum.iter_mut().enumerate() {
-            let p = if (a..=b).contains(&k) {
-                self.power[k]
-            } else {
-                0.0
-            };
-            *c = Complex::new(p, 0.0);
+    /// Analyse `win_len` samples (oldest first); a window of another length gives default features.
+    /// The autocorrelation (`periodicity`) is left at 0: call [`Self::periodicity`] when it matters.
+    pub fn analyse(&mut self, window: &[[f32; 3]]) -> WindowFeatures {
+        if window.len() != self.win_len {
+            return WindowFeatures::default();
         }
-        if self
-            .ifft
-            .process_with_scratch(&mut self.acf_spectrum, &mut self.acf, &mut self.iscratch)
-            .is_err()
+        let mut sums = [0.0f32; 3];
+        for s in window {
+            sums[0] += s[0];
+            sums[1] += s[1];
+            sums[2] += s[2];
+        }
+        let mean = sums.map(|v| v / self.win_len as f32);
+        let n = self.nfft;
+        // x and y share one complex FFT (x + iy): for two real signals the power sum is
+        // |X|² + |Y|² = (|Z[k]|² + |Z[n−k]|²) / 2, no unpacking needed. z gets its own.
+        let (head, tail) = self.buf.split_at_mut(self.win_len);
+        for ((slot, s), w) in head.iter_mut().zip(window).zip(&self.hann) {
+            *slot = Complex::new((s[0] - mean[0]) * w, (s[1] - mean[1]) * w);
+        }
+        tail.fill(Complex::default());
+        self.fft
+            .process_with_scratch(&mut self.buf, &mut self.scratch);
+        let half = n / 2;
+        if let (Some(p0), Some(z0)) = (self.power.first_mut(), self.buf.first()) {
+            *p0 = z0.norm_sqr();
+        }
+        // Bin k pairs with bin n − k: k = 1..=n/2 against n−1 down to n/2.
+        let pairs = self.buf[1..=half].iter().zip(self.buf[half..].iter().rev());
+        for (p, (a, b)) in self.power[1..].iter_mut().zip(pairs) {
+            *p = 0.5 * (a.norm_sqr() + b.norm_sqr());
+        }
+        let (head, tail) = self.buf.split_at_mut(self.win_len);
+        for ((slot, s), w) in head.iter_mut().zip(window).zip(&self.hann) {
+            *slot = Complex::new((s[2] - mean[2]) * w, 0.0);
+        }
+        tail.fill(Complex::default());
+        self.fft
+            .process_with_scratch(&mut self.buf, &mut self.scratch);
+        for (p, c) in self.power.iter_mut().zip(&self.buf) {
+            *p += c.norm_sqr();
+        }
+        let mut acc = 0.0f64;
+        for (c, p) in self
+            .cum
+            .iter_mut()
+            .zip(std::iter::once(&0.0).chain(&self.power))
         {
-            return 0.0;
+            acc += f64::from(*p);
+            *c = acc;
         }
-        let r0 = self.acf[0];
+        self.features()
+    }
+
+    /// Highest normalised autocorrelation of the last analysed window (see `WindowFeatures`).
+    /// An inverse FFT, so the engine asks for it only when a decision depends on it.
+    pub fn periodicity(&mut self) -> f32 {
+        let (a, b) = (self.bin(0.5), self.bin(12f32.min(0.45 * self.fs_hz)));
+        // The autocorrelation is the inverse transform of the power spectrum, restricted to
+        // 0.5–12 Hz; mirror it so the transform of the full (Hermitian) spectrum is real.
+        let n = self.nfft;
+        self.buf.fill(Complex::default());
+        for k in a.max(1)..=b.min(n / 2) {
+            let p = Complex::new(self.power[k], 0.0);
+            self.buf[k] = p;
+            self.buf[n - k] = p;
+        }
+        self.ifft
+            .process_with_scratch(&mut self.buf, &mut self.scratch);
+        let acf = &self.buf;
+        let r0 = acf[0].re;
         if r0 <= 0.0 {
             return 0.0;
         }
@@ -174,7 +214,8 @@ impl SpectralAnalyzer {
             if w < 0.3 {
                 break;
             }
-            best = best.max(self.acf[lag] / (r0 * w));
+            let Some(r) = acf.get(lag) else { break };
+            best = best.max(r.re / (r0 * w));
         }
         best.min(1.0)
     }
@@ -291,7 +332,7 @@ mod tests {
                 let s = 0.05 * (2.0 * std::f32::consts::PI * f0 * t).sin();
                 [s, 0.5 * s, 1.0]
             });
-            let feat = an.analyse(|i| w[i]);
+            let feat = an.analyse(&w);
             assert!(
                 (feat.peak_freq_hz - f0).abs() < 0.1,
                 "{f0} -> {}",
@@ -316,7 +357,8 @@ mod tests {
             let s = 0.3 * p.sin() + 0.2 * (2.0 * p).sin() + 0.25 * (3.0 * p).sin();
             [s, 0.0, 1.0]
         });
-        let feat = an.analyse(|i| w[i]);
+        let mut feat = an.analyse(&w);
+        feat.periodicity = an.periodicity();
         assert!(feat.voluntary_rms_g > 0.1);
         assert!(feat.harmonic_of_voluntary, "{feat:?}");
         assert!(feat.periodicity > 0.8, "{feat:?}");
@@ -338,7 +380,9 @@ mod tests {
                 .sum();
             [s, 0.3 * s, 1.0]
         });
-        let feat = an.analyse(|i| w[i]);
-        assert!(feat.periodicity < 0.6, "{feat:?}");
+        let feat = an.analyse(&w);
+        assert_eq!(feat.periodicity, 0.0, "computed only on request");
+        let periodicity = an.periodicity();
+        assert!(periodicity < 0.6, "{periodicity}");
     }
 }

@@ -3,12 +3,45 @@
 
 use super::filters::{Cascade, Cascade3};
 
-/// How many smoothed-energy values the noise floor remembers (one every smoothing length).
-const FLOOR_LEN: usize = 512;
-/// Recompute the median/MAD after this many new values.
+/// How many smoothed-energy values the noise floor remembers (one every two smoothing lengths:
+/// 6 s at 1 kHz, 15 s at 100 Hz).
+const FLOOR_LEN: usize = 256;
+/// Smoothing lengths per remembered value: 256 values estimate a median and MAD well enough,
+/// and each selection costs half of what 512 did.
+const FLOOR_STRIDE: usize = 2;
+/// Recompute the median/MAD after this many new values (0.8 s at 1 kHz, 1.9 s at 100 Hz, of a
+/// 6–15 s memory): the two selections are the detector's largest cost, and the floor moves slowly.
+/// (A sorted view updated per value, with the MAD walked out from the median, measured slower:
+/// two memmoves and unpredictable branches per value.)
 const FLOOR_EVERY: usize = 32;
 /// Values needed before the floor is trusted.
-const FLOOR_WARMUP: usize = 128;
+const FLOOR_WARMUP: usize = 64;
+
+/// The bits of a non-negative energy, with -0, NaN and anything negative as +0, so that integer
+/// order is numeric order.
+#[inline]
+fn order_bits(e: f32) -> u32 {
+    if e > 0.0 {
+        e.to_bits()
+    } else {
+        0
+    }
+}
+
+/// Median (element n/2) and median absolute deviation (element n/2 of |x − median|) of
+/// `order_bits` values, by two integer selections; `s` is reordered and overwritten.
+fn median_and_mad(s: &mut [u32]) -> (f32, f32) {
+    let mid = s.len() / 2;
+    if mid >= s.len() {
+        return (0.0, 0.0);
+    }
+    let med = f32::from_bits(*s.select_nth_unstable(mid).1);
+    for v in s.iter_mut() {
+        *v = order_bits((f32::from_bits(*v) - med).abs());
+    }
+    let mad = f32::from_bits(*s.select_nth_unstable(mid).1);
+    (med, mad)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TwitchCandidate {
@@ -49,12 +82,15 @@ pub struct TwitchDetector {
     smooth: Vec<f32>,
     smooth_pos: usize,
     smooth_sum: f32,
+    inv_smooth_len: f32,
     since_floor_push: usize,
-    floor_ring: Vec<f32>,
+    /// Bit patterns of non-negative f32 energies: they order like the numbers, and integer
+    /// selection is about twice as fast as `total_cmp`.
+    floor_ring: Vec<u32>,
+    scratch: Vec<u32>,
     floor_pos: usize,
     floor_filled: usize,
     since_floor_update: usize,
-    scratch: Vec<f32>,
     threshold: f32,
     params: TwitchParams,
     state: State,
@@ -73,12 +109,13 @@ impl TwitchDetector {
             smooth: vec![0.0; smooth_len],
             smooth_pos: 0,
             smooth_sum: 0.0,
+            inv_smooth_len: 1.0 / smooth_len as f32,
             since_floor_push: 0,
-            floor_ring: vec![0.0; FLOOR_LEN],
+            floor_ring: vec![0; FLOOR_LEN],
             floor_pos: 0,
             floor_filled: 0,
             since_floor_update: 0,
-            scratch: vec![0.0; FLOOR_LEN],
+            scratch: vec![0; FLOOR_LEN],
             threshold: f32::INFINITY,
             params,
             state: State::Idle,
@@ -110,19 +147,18 @@ impl TwitchDetector {
             // Re-sum once per lap so float drift cannot accumulate over a day.
             self.smooth_sum = self.smooth.iter().sum();
         }
-        let e = (self.smooth_sum / self.smooth.len() as f32).max(0.0);
+        let e = (self.smooth_sum * self.inv_smooth_len).max(0.0);
 
         self.since_floor_push += 1;
-        if self.since_floor_push >= self.smooth.len() {
+        if self.since_floor_push >= FLOOR_STRIDE * self.smooth.len() {
             self.since_floor_push = 0;
             self.push_floor(e);
         }
-        let amp = (x[0] * x[0] + x[1] * x[1] + x[2] * x[2]).sqrt();
-        (x, self.step(n, e, amp))
+        (x, self.step(n, e, x))
     }
 
     fn push_floor(&mut self, e: f32) {
-        self.floor_ring[self.floor_pos] = e;
+        self.floor_ring[self.floor_pos] = order_bits(e);
         self.floor_pos = (self.floor_pos + 1) % FLOOR_LEN;
         self.floor_filled = (self.floor_filled + 1).min(FLOOR_LEN);
         self.since_floor_update += 1;
@@ -131,19 +167,15 @@ impl TwitchDetector {
             let n = self.floor_filled;
             let s = &mut self.scratch[..n];
             s.copy_from_slice(&self.floor_ring[..n]);
-            let mid = n / 2;
-            let (_, med, _) = s.select_nth_unstable_by(mid, f32::total_cmp);
-            let med = *med;
-            for v in s.iter_mut() {
-                *v = (*v - med).abs();
-            }
-            let (_, mad, _) = s.select_nth_unstable_by(mid, f32::total_cmp);
-            let mad = (*mad * 1.4826).max(med * 0.05).max(1e-14);
+            let (med, mad) = median_and_mad(s);
+            let mad = (mad * 1.4826).max(med * 0.05).max(1e-14);
             self.threshold = med + self.params.threshold_mads * mad;
         }
     }
 
-    fn step(&mut self, n: u64, e: f32, amp: f32) -> Option<TwitchCandidate> {
+    fn step(&mut self, n: u64, e: f32, x: [f32; 3]) -> Option<TwitchCandidate> {
+        // |x| is only needed inside a candidate; most samples are quiet.
+        let amp = || (x[0] * x[0] + x[1] * x[1] + x[2] * x[2]).sqrt();
         let hi = self.threshold;
         let lo = 0.5 * hi;
         let onset = |n: u64, d: u64| n.saturating_sub(d);
@@ -153,7 +185,7 @@ impl TwitchDetector {
                     self.state = State::Active {
                         start_n: onset(n, self.delay),
                         last_above_n: n,
-                        peak_g: amp,
+                        peak_g: amp(),
                         peak_e: e,
                     };
                 }
@@ -186,7 +218,7 @@ impl TwitchDetector {
                 self.state = State::Active {
                     start_n,
                     last_above_n,
-                    peak_g: peak_g.max(amp),
+                    peak_g: peak_g.max(amp()),
                     peak_e: peak_e.max(e),
                 };
                 None
@@ -201,5 +233,55 @@ impl TwitchDetector {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{median_and_mad, order_bits};
+
+    /// The reference: two selections, as the textbook definition reads.
+    fn by_selection(values: &[f32]) -> (f32, f32) {
+        let mut s = values.to_vec();
+        let mid = s.len() / 2;
+        let med = *s.select_nth_unstable_by(mid, f32::total_cmp).1;
+        let mut dev: Vec<f32> = s.iter().map(|v| (v - med).abs()).collect();
+        (med, *dev.select_nth_unstable_by(mid, f32::total_cmp).1)
+    }
+
+    #[test]
+    fn median_and_mad_on_bits_match_float_selection() {
+        let mut state = 12345u64;
+        for n in [1usize, 2, 3, 128, 129, 511, 512] {
+            for _ in 0..20 {
+                let values: Vec<f32> = (0..n)
+                    .map(|_| {
+                        state = state
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        let u = (state >> 40) as f32 / (1u64 << 24) as f32;
+                        // Heavy-tailed, with ties: like smoothed TKEO energies.
+                        (u * 8.0).exp().floor() * 1e-9
+                    })
+                    .collect();
+                let mut bits: Vec<u32> = values.iter().map(|v| order_bits(*v)).collect();
+                assert_eq!(median_and_mad(&mut bits), by_selection(&values), "n = {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn order_bits_sorts_like_the_numbers() {
+        let mut values: Vec<f32> = (0..2000)
+            .map(|i| ((i * 7919) % 2000) as f32 * 1e-7 * (1.0 + (i % 13) as f32))
+            .chain([0.0, -0.0, 1e-30, f32::MIN_POSITIVE, 3.5, 1e10])
+            .collect();
+        let mut by_bits = values.clone();
+        by_bits.sort_by_key(|v| order_bits(*v));
+        values.sort_by(f32::total_cmp);
+        // -0 and +0 are equal numbers; compare numerically.
+        assert!(values.iter().zip(&by_bits).all(|(a, b)| a == b));
+        assert_eq!(order_bits(-1.0), 0);
+        assert_eq!(order_bits(f32::NAN), 0);
     }
 }
