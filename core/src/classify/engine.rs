@@ -47,6 +47,8 @@ struct SpasmRun {
     ticks_total: u32,
     ticks_rhythmic: u32,
     closed: bool,
+    /// Hot blocks in the run: a contraction is hot nearly throughout, typing only at each key.
+    hot_blocks: u32,
     /// The hand was still (or already in a spasm) when the run began. Large broadband activity that
     /// grows out of voluntary movement is that movement, as with twitches (docs/classifier.md).
     from_still: bool,
@@ -107,6 +109,7 @@ struct Engine {
     sub_n: u32,
     sub_ss: f32,
     spasm_thresh_ss: f32,
+    spasm_min_duty: f32,
     spasm_gap_n: u64,
     spasm_min_n: u64,
     spasm_runs: VecDeque<SpasmRun>,
@@ -176,6 +179,7 @@ impl Engine {
             sub_n: 0,
             sub_ss: 0.0,
             spasm_thresh_ss: cfg.spasm_min_rms_g * cfg.spasm_min_rms_g * sub_len as f32,
+            spasm_min_duty: cfg.spasm_min_duty,
             spasm_gap_n: ms(cfg.spasm_max_gap_ms),
             spasm_min_n: ms(cfg.spasm_min_duration_ms),
             spasm_runs: VecDeque::with_capacity(SPASM_CAND_CAP),
@@ -316,6 +320,7 @@ impl Engine {
         match (open, hot) {
             (Some(run), true) => {
                 run.last_hot_n = n;
+                run.hot_blocks += 1;
                 run.peak_rms_g = run.peak_rms_g.max(rms());
                 if run.from_still {
                     self.still_spasm_until_n = Some(n + 3 * self.hop_n * 2);
@@ -338,6 +343,7 @@ impl Engine {
                     start_n: sub_start,
                     last_hot_n: n,
                     peak_rms_g: rms(),
+                    hot_blocks: 1,
                     ticks_total: 0,
                     ticks_rhythmic: 0,
                     closed: false,
@@ -420,7 +426,7 @@ impl Engine {
         let mut cover = 0u64;
         for r in &self.spasm_runs {
             let long_enough = r.last_hot_n.saturating_sub(r.start_n) >= self.spasm_min_n;
-            if !long_enough || !r.from_still {
+            if !long_enough || !r.from_still || self.duty(r) < self.spasm_min_duty {
                 continue;
             }
             let (s, e) = (r.start_n.max(a), (r.last_hot_n + 1).min(b));
@@ -643,8 +649,17 @@ impl Engine {
         }
     }
 
+    /// Share of the run's 25 ms blocks that were hot.
+    fn duty(&self, r: &SpasmRun) -> f32 {
+        let blocks = (r.last_hot_n + 1).saturating_sub(r.start_n) / u64::from(self.sub_len);
+        r.hot_blocks as f32 / blocks.max(1) as f32
+    }
+
     fn emit_spasm(&self, r: SpasmRun, out: &mut Sink) {
-        if r.last_hot_n.saturating_sub(r.start_n) < self.spasm_min_n || !r.from_still {
+        if r.last_hot_n.saturating_sub(r.start_n) < self.spasm_min_n
+            || !r.from_still
+            || self.duty(&r) < self.spasm_min_duty
+        {
             return;
         }
         let rhythmic_frac = r.ticks_rhythmic as f32 / r.ticks_total.max(1) as f32;

@@ -65,6 +65,9 @@ pub struct ClassifierConfig {
     pub spasm_min_rms_g: f32,
     /// Minimum spasm duration, ms.
     pub spasm_min_duration_ms: f32,
+    /// Minimum share of a spasm run's blocks that are hot (a contraction is sustained; typing
+    /// and tapping are hot only at each impact).
+    pub spasm_min_duty: f32,
     /// Cold blocks tolerated inside one spasm, ms.
     pub spasm_max_gap_ms: f32,
     /// Windows more periodic than this (normalised autocorrelation) are rhythmic movement
@@ -103,8 +106,9 @@ impl Default for ClassifierConfig {
             spasm_block_ms: 25.0,
             spasm_min_rms_g: 0.05,
             spasm_min_duration_ms: 1000.0,
-            spasm_max_gap_ms: 150.0,
-            spasm_max_periodicity: 0.8,
+            spasm_max_gap_ms: 600.0,
+            spasm_min_duty: 0.45,
+            spasm_max_periodicity: 0.9,
             spasm_min_high_fraction: 0.0,
             not_worn_rms_g: 0.0,
             max_gap_ms: 1000.0,

@@ -109,7 +109,9 @@ impl SpectralAnalyzer {
     }
 
     fn bin(&self, hz: f32) -> usize {
-        ((hz * self.bins_per_hz).round().max(0.0) as usize).min(self.power.len() - 1)
+        // Round half up by hand: `f32::round` is a libm call without SSE4.1, and this runs a few
+        // dozen times per window.
+        (((hz * self.bins_per_hz).max(0.0) + 0.5) as usize).min(self.power.len() - 1)
     }
 
     fn band_ms(&self, lo_hz: f32, hi_hz: f32) -> f32 {
