@@ -102,6 +102,8 @@ struct Engine {
     decim_phase: usize,
     dec_ring: Vec<[f32; 3]>,
     dec_pos: usize,
+    /// Running per-axis sum of `dec_ring` (the window mean without a pass over it).
+    dec_sum: [f64; 3],
     dec_filled: usize,
     spectral: SpectralAnalyzer,
 
@@ -173,6 +175,7 @@ impl Engine {
             decim_phase: 0,
             dec_ring: vec![[0.0; 3]; win_t],
             dec_pos: 0,
+            dec_sum: [0.0; 3],
             dec_filled: 0,
             spectral: SpectralAnalyzer::new(fs_t, win_t, cfg.tremor_band_hz),
             sub_len,
@@ -256,10 +259,20 @@ impl Engine {
             let b = self.tremor_band.run(d);
             self.cur.tremor_ss += b[0] * b[0] + b[1] * b[1] + b[2] * b[2];
             self.cur.tremor_n += 1;
-            self.dec_ring[self.dec_pos] = d;
+            let old = std::mem::replace(&mut self.dec_ring[self.dec_pos], d);
+            for ((sum, new), old) in self.dec_sum.iter_mut().zip(d).zip(old) {
+                *sum += f64::from(new) - f64::from(old);
+            }
             self.dec_pos += 1;
             if self.dec_pos == self.dec_ring.len() {
                 self.dec_pos = 0;
+                // Re-sum once per lap so rounding cannot drift over a day.
+                self.dec_sum = [0.0; 3];
+                for v in &self.dec_ring {
+                    for (sum, x) in self.dec_sum.iter_mut().zip(v) {
+                        *sum += f64::from(*x);
+                    }
+                }
             }
             self.dec_filled = (self.dec_filled + 1).min(self.dec_ring.len());
         }
@@ -374,7 +387,11 @@ impl Engine {
     }
 
     fn analyse_window(&mut self, cfg: &ClassifierConfig) -> WindowFeatures {
-        let mut f = self.spectral.analyse_ring(&self.dec_ring, self.dec_pos);
+        let len = self.dec_ring.len().max(1) as f64;
+        let mean = self.dec_sum.map(|s| (s / len) as f32);
+        let mut f = self
+            .spectral
+            .analyse_ring(&self.dec_ring, self.dec_pos, mean);
         // The autocorrelation is an inverse FFT; only two decisions read it: whether a tremor
         // candidate is periodic, and whether an open spasm run is rhythmic. Neither applies at
         // rest or in plain movement, which is most of a day.

@@ -56,8 +56,6 @@ pub struct SpectralAnalyzer {
     /// Autocorrelation of the Hann window itself, normalised: undoes the window's taper at each lag.
     window_acf: Vec<f32>,
     tremor_band_hz: (f32, f32),
-    /// The ring buffer unrolled, oldest first.
-    lin: Vec<[f32; 3]>,
 }
 
 impl SpectralAnalyzer {
@@ -100,7 +98,6 @@ impl SpectralAnalyzer {
             window_acf,
             hann,
             tremor_band_hz,
-            lin: vec![[0.0; 3]; win_len],
         }
     }
 
@@ -122,41 +119,68 @@ impl SpectralAnalyzer {
         ((self.cum[b + 1] - self.cum[a]).max(0.0) as f32) * self.power_to_ms
     }
 
-    /// Analyse a ring buffer of `win_len` samples whose oldest sample is at `oldest`.
+    /// Analyse a ring buffer of `win_len` samples whose oldest sample is at `oldest`, given the
+    /// per-axis mean of the ring (the caller keeps it as a running sum: one pass fewer per window).
     /// The autocorrelation (`periodicity`) is left at 0: call [`Self::periodicity`] when it matters.
-    pub fn analyse_ring(&mut self, ring: &[[f32; 3]], oldest: usize) -> WindowFeatures {
-        let mut lin = std::mem::take(&mut self.lin);
-        if ring.len() == self.win_len && oldest < ring.len() {
-            let (newer, older) = ring.split_at(oldest);
-            lin[..older.len()].copy_from_slice(older);
-            lin[older.len()..].copy_from_slice(newer);
+    pub fn analyse_ring(
+        &mut self,
+        ring: &[[f32; 3]],
+        oldest: usize,
+        mean: [f32; 3],
+    ) -> WindowFeatures {
+        if ring.len() != self.win_len || oldest >= ring.len() {
+            return WindowFeatures::default();
         }
-        let f = self.analyse(&lin);
-        self.lin = lin;
-        f
+        let (newer, older) = ring.split_at(oldest);
+        self.transform([older, newer], mean);
+        self.features()
     }
 
     /// Analyse `win_len` samples (oldest first); a window of another length gives default features.
     /// The autocorrelation (`periodicity`) is left at 0: call [`Self::periodicity`] when it matters.
+    #[cfg(test)]
     pub fn analyse(&mut self, window: &[[f32; 3]]) -> WindowFeatures {
         if window.len() != self.win_len {
             return WindowFeatures::default();
         }
-        let mut sums = [0.0f32; 3];
+        let mut sums = [0.0f64; 3];
         for s in window {
-            sums[0] += s[0];
-            sums[1] += s[1];
-            sums[2] += s[2];
+            for (sum, v) in sums.iter_mut().zip(s) {
+                *sum += f64::from(*v);
+            }
         }
-        let mean = sums.map(|v| v / self.win_len as f32);
+        let mean = sums.map(|v| (v / self.win_len as f64) as f32);
+        self.transform([window, &[]], mean);
+        self.features()
+    }
+
+    /// Hann-window one axis pair of the two segments (oldest first) into the FFT buffer.
+    fn fill(&mut self, parts: [&[[f32; 3]]; 2], mean: [f32; 3], axes: (usize, Option<usize>)) {
+        let mut at = 0;
+        for part in parts {
+            let end = at + part.len();
+            let (Some(slots), Some(hann)) = (self.buf.get_mut(at..end), self.hann.get(at..end))
+            else {
+                return;
+            };
+            let (a, b) = axes;
+            for ((slot, s), w) in slots.iter_mut().zip(part).zip(hann) {
+                let im = b.map_or(0.0, |b| (s[b] - mean[b]) * w);
+                *slot = Complex::new((s[a] - mean[a]) * w, im);
+            }
+            at = end;
+        }
+        if let Some(tail) = self.buf.get_mut(at..) {
+            tail.fill(Complex::default());
+        }
+    }
+
+    /// Power spectrum summed over the axes, and its prefix sums.
+    fn transform(&mut self, parts: [&[[f32; 3]]; 2], mean: [f32; 3]) {
         let n = self.nfft;
         // x and y share one complex FFT (x + iy): for two real signals the power sum is
         // |X|² + |Y|² = (|Z[k]|² + |Z[n−k]|²) / 2, no unpacking needed. z gets its own.
-        let (head, tail) = self.buf.split_at_mut(self.win_len);
-        for ((slot, s), w) in head.iter_mut().zip(window).zip(&self.hann) {
-            *slot = Complex::new((s[0] - mean[0]) * w, (s[1] - mean[1]) * w);
-        }
-        tail.fill(Complex::default());
+        self.fill(parts, mean, (0, Some(1)));
         self.fft
             .process_with_scratch(&mut self.buf, &mut self.scratch);
         let half = n / 2;
@@ -168,11 +192,7 @@ impl SpectralAnalyzer {
         for (p, (a, b)) in self.power[1..].iter_mut().zip(pairs) {
             *p = 0.5 * (a.norm_sqr() + b.norm_sqr());
         }
-        let (head, tail) = self.buf.split_at_mut(self.win_len);
-        for ((slot, s), w) in head.iter_mut().zip(window).zip(&self.hann) {
-            *slot = Complex::new((s[2] - mean[2]) * w, 0.0);
-        }
-        tail.fill(Complex::default());
+        self.fill(parts, mean, (2, None));
         self.fft
             .process_with_scratch(&mut self.buf, &mut self.scratch);
         for (p, c) in self.power.iter_mut().zip(&self.buf) {
@@ -187,7 +207,6 @@ impl SpectralAnalyzer {
             acc += f64::from(*p);
             *c = acc;
         }
-        self.features()
     }
 
     /// Highest normalised autocorrelation of the last analysed window (see `WindowFeatures`).
@@ -348,6 +367,37 @@ mod tests {
             assert!(feat.concentration > 0.9);
             assert!(feat.voluntary_rms_g < 0.003);
         }
+    }
+
+    #[test]
+    fn ring_and_linear_windows_agree() {
+        let fs = 50.0;
+        let w = window(fs, 200, |t| {
+            let s = 0.02 * (TAU * 6.1 * t).sin() + 0.01 * (TAU * 0.7 * t).cos();
+            [s, 0.3 + 0.5 * s, 0.9 - s]
+        });
+        let mut an = SpectralAnalyzer::new(fs, 200, (3.0, 12.0));
+        let linear = an.analyse(&w);
+        for oldest in [0usize, 1, 73, 199] {
+            // The ring holds the same samples, rotated so that the oldest sits at `oldest`.
+            let mut ring = vec![[0.0f32; 3]; 200];
+            for (i, v) in w.iter().enumerate() {
+                ring[(oldest + i) % 200] = *v;
+            }
+            let mean = [0, 1, 2].map(|k| w.iter().map(|v| v[k]).sum::<f32>() / 200.0);
+            let f = an.analyse_ring(&ring, oldest, mean);
+            assert!(
+                (f.peak_freq_hz - linear.peak_freq_hz).abs() < 1e-4,
+                "{oldest}"
+            );
+            assert!((f.peak_amplitude_g / linear.peak_amplitude_g - 1.0).abs() < 1e-4);
+            assert!((f.voluntary_rms_g / linear.voluntary_rms_g - 1.0).abs() < 1e-3);
+        }
+        assert_eq!(
+            an.analyse_ring(&w[..199], 0, [0.0; 3]),
+            WindowFeatures::default(),
+            "a ring of the wrong length is refused"
+        );
     }
 
     #[test]
