@@ -320,3 +320,37 @@ fn rate_change_mid_stream_reinitialises() {
     let received: u32 = out.minutes.iter().map(|m| m.samples_received).sum();
     assert_eq!(received, 3000 + 16000);
 }
+
+/// The gyroscope alone can say the arm is turning: a slow 40 deg/s rotation with a still-looking
+/// accelerometer makes the minutes "moving" at every rate (the gyro context runs at the decimated
+/// rate on block means), and a gyro that reads only its bias leaves them "at rest".
+#[test]
+fn gyroscope_rotation_alone_marks_movement_at_every_rate() {
+    for fs in [50.0f32, 100.0, 400.0, 1000.0] {
+        let s = Synth::new(fs, 9).samples(120.0, |_, _| [0.0; 3]);
+        for (rate_dps, want_moving) in [(40.0f32, true), (0.0, false)] {
+            let mut c = StreamingClassifier::new(ClassifierConfig::default());
+            let mut out = ClassifierOutput::new();
+            for mut b in batches(fs, &s, (fs / 10.0) as usize) {
+                let t0 = b.first_sample_us as f32 / 1e6;
+                b.gyro_dps = (0..b.accel_g.len())
+                    .map(|i| {
+                        let t = t0 + i as f32 / fs;
+                        // A 2 deg/s bias the high-pass must remove, plus the rotation.
+                        [2.0, rate_dps * (TAU * 0.4 * t).sin(), -1.0]
+                    })
+                    .collect();
+                c.push_batch(&b, &mut out).expect("valid batch");
+            }
+            c.finish(&mut out);
+            assert_eq!(out.minutes.len(), 2, "{fs} Hz");
+            for m in &out.minutes {
+                if want_moving {
+                    assert!(m.wear.moving > 0.8, "{fs} Hz rotating: {m:?}");
+                } else {
+                    assert!(m.wear.at_rest > 0.9, "{fs} Hz bias only: {m:?}");
+                }
+            }
+        }
+    }
+}
