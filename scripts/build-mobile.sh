@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Cross-builds twitchwatch-ffi for the phones and generates the bindings from those static libraries:
-# `cargo check` + a release `staticlib` for aarch64-linux-android and aarch64-apple-ios, then
+# a `staticlib` (which type-checks and compiles everything a `cargo check` would) for
+# aarch64-linux-android and aarch64-apple-ios, then
 # `uniffi-bindgen generate --library` on each `.a`. No NDK or Xcode is needed for this: a static library
 # is not linked, and on phones the core is built without `ble` (the shells run their own Bluetooth and
 # push bytes), so no C code is compiled for the target. Linking into an APK / xcframework happens on a
@@ -34,8 +35,6 @@ cargo build -q -p twitchwatch-uniffi-bindgen
 BINDGEN="$CARGO_TARGET_DIR/debug/uniffi-bindgen"
 
 for target in "${TARGETS[@]}"; do
-  echo "==> $target: cargo check"
-  cargo check -p twitchwatch-ffi --target "$target"
   echo "==> $target: static library ($PROFILE)"
   # --crate-type keeps this to the .a: linking a cdylib would need the target's linker (NDK / Xcode).
   cargo rustc -p twitchwatch-ffi --lib "${PROFILE_ARGS[@]}" --target "$target" --crate-type staticlib
