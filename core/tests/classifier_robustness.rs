@@ -235,3 +235,67 @@ fn a_reach_in_the_middle_of_a_tremor_bout_is_unknown_not_false_events() {
         assert!(moving > 0.0, "{rate}: the reach should read as movement");
     }
 }
+
+/// A small spasm that holds the hand away from its resting posture is found even though its
+/// envelope is hot only now and then, and a long strong spasm whose envelope goes quiet for
+/// seconds at a time is still reported as one event covering it.
+#[test]
+fn small_held_spasms_are_found_and_long_ones_reported_once() {
+    for (rate, duration_s, amp_g, seed) in [
+        (100.0f32, 6.0f32, 0.3f32, 31u64),
+        (400.0, 10.0, 0.3, 32),
+        (200.0, 40.0, 0.5, 33),
+    ] {
+        let scenario = Scenario {
+            name: "robust-spasm".into(),
+            description: String::new(),
+            segments: vec![
+                Segment::new(20.0, Activity::Rest),
+                Segment::new(duration_s + 20.0, Activity::Rest).with(Involuntary::SpasmAt {
+                    start_s: 5.0,
+                    duration_s,
+                    amplitude_g: amp_g,
+                }),
+            ],
+        };
+        let config = SimConfig {
+            seed,
+            sample_rate_hz: rate,
+            ..SimConfig::default()
+        };
+        let (batches, labels) = simulate(&scenario, config);
+        let out = classify(&batches);
+        let label = labels
+            .iter()
+            .find(|l| l.kind == MotorEventKind::Spasm)
+            .expect("a labelled spasm");
+        let spasms: Vec<_> = out
+            .events
+            .iter()
+            .filter(|e| e.kind == MotorEventKind::Spasm)
+            .collect();
+        assert_eq!(
+            spasms.len(),
+            1,
+            "{rate} Hz {duration_s} s {amp_g} g: {spasms:?}"
+        );
+        let s = spasms[0];
+        assert!(
+            s.start_ms < label.end_ms && s.end_ms > label.start_ms,
+            "{rate} Hz: {s:?} vs {label:?}"
+        );
+        if amp_g >= 0.5 {
+            // The strong one is covered nearly end to end.
+            let covered = (s.end_ms.min(label.end_ms) - s.start_ms.max(label.start_ms)) as f32;
+            assert!(
+                covered > 0.9 * (label.end_ms - label.start_ms) as f32,
+                "{s:?} vs {label:?}"
+            );
+        }
+        assert!(
+            unlabelled(&out.events, &labels).is_empty(),
+            "{:?}",
+            out.events
+        );
+    }
+}

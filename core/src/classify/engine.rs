@@ -18,6 +18,8 @@ const TICKS_PER_WINDOW: usize = 8;
 const TICK_HISTORY: usize = 4;
 const PENDING_TWITCH_CAP: usize = 256;
 const SPASM_CAND_CAP: usize = 32;
+/// Spasm runs this close together are one spasm (the continuation window of `from_still`).
+const SPASM_MERGE_MS: i64 = 3_000;
 /// A candidate twitch within this long after a data gap is a splice artefact.
 const GAP_GUARD_S: f32 = 0.08;
 
@@ -33,6 +35,8 @@ struct Tick {
     /// Energy in the tremor band (decimated path), to place tremor edges within a window.
     tremor_ss: f32,
     tremor_n: u32,
+    /// Sum of the decimated acceleration (`tremor_n` samples): the hop's mean is its posture.
+    accel_sum: [f32; 3],
     twitch_cands: u32,
     class: Option<TickClass>,
     rhythmic: bool,
@@ -49,6 +53,10 @@ struct SpasmRun {
     closed: bool,
     /// Hot blocks in the run: a contraction is hot nearly throughout, typing only at each key.
     hot_blocks: u32,
+    /// Mean acceleration (posture) of the last Rest hop before the run.
+    rest_posture_g: Option<[f32; 3]>,
+    /// Decided hops of the run whose posture differs from `rest_posture_g` by the posture shift.
+    ticks_shifted: u32,
     /// The hand was still (or already in a spasm) when the run began. Large broadband activity that
     /// grows out of voluntary movement is that movement, as with twitches (docs/classifier.md).
     from_still: bool,
@@ -65,6 +73,11 @@ struct TremorRun {
     peak_g: f32,
     confidence_sum: f32,
     counted: bool,
+}
+
+/// Mean acceleration over a hop (its posture: mostly gravity), if it has decimated samples.
+fn tick_posture(t: &Tick) -> Option<[f32; 3]> {
+    (t.tremor_n > 0).then(|| t.accel_sum.map(|v| v / t.tremor_n as f32))
 }
 
 /// Every spectral condition for a tremor window except the autocorrelation second opinion.
@@ -112,6 +125,12 @@ struct Engine {
     sub_ss: f32,
     spasm_thresh_ss: f32,
     spasm_min_duty: f32,
+    spasm_posture_shift_g: f32,
+    spasm_posture_share: f32,
+    /// Posture (mean acceleration) of the most recent Rest hop.
+    rest_posture_g: Option<[f32; 3]>,
+    /// The latest spasm, held back until no continuation can extend it.
+    pending_spasm: Option<MotorEvent>,
     spasm_gap_n: u64,
     spasm_min_n: u64,
     spasm_runs: VecDeque<SpasmRun>,
@@ -183,6 +202,10 @@ impl Engine {
             sub_ss: 0.0,
             spasm_thresh_ss: cfg.spasm_min_rms_g * cfg.spasm_min_rms_g * sub_len as f32,
             spasm_min_duty: cfg.spasm_min_duty,
+            spasm_posture_shift_g: cfg.spasm_posture_shift_g,
+            spasm_posture_share: cfg.spasm_posture_share,
+            rest_posture_g: None,
+            pending_spasm: None,
             spasm_gap_n: ms(cfg.spasm_max_gap_ms),
             spasm_min_n: ms(cfg.spasm_min_duration_ms),
             spasm_runs: VecDeque::with_capacity(SPASM_CAND_CAP),
@@ -259,6 +282,9 @@ impl Engine {
             let b = self.tremor_band.run(d);
             self.cur.tremor_ss += b[0] * b[0] + b[1] * b[1] + b[2] * b[2];
             self.cur.tremor_n += 1;
+            for (sum, v) in self.cur.accel_sum.iter_mut().zip(d) {
+                *sum += v;
+            }
             let old = std::mem::replace(&mut self.dec_ring[self.dec_pos], d);
             for ((sum, new), old) in self.dec_sum.iter_mut().zip(d).zip(old) {
                 *sum += f64::from(new) - f64::from(old);
@@ -357,6 +383,8 @@ impl Engine {
                     last_hot_n: n,
                     peak_rms_g: rms(),
                     hot_blocks: 1,
+                    rest_posture_g: self.rest_posture_g,
+                    ticks_shifted: 0,
                     ticks_total: 0,
                     ticks_rhythmic: 0,
                     closed: false,
@@ -443,7 +471,7 @@ impl Engine {
         let mut cover = 0u64;
         for r in &self.spasm_runs {
             let long_enough = r.last_hot_n.saturating_sub(r.start_n) >= self.spasm_min_n;
-            if !long_enough || !r.from_still || self.duty(r) < self.spasm_min_duty {
+            if !long_enough || !r.from_still || !self.sustained(r) {
                 continue;
             }
             let (s, e) = (r.start_n.max(a), (r.last_hot_n + 1).min(b));
@@ -504,6 +532,9 @@ impl Engine {
             TickClass::Rest
         };
         self.last_class = Some(class);
+        if class == TickClass::Rest {
+            self.rest_posture_g = tick_posture(&tick);
+        }
         if let Some(t) = self.ticks.get_mut(pos) {
             t.class = Some(class);
             t.rhythmic = rhythmic;
@@ -655,6 +686,10 @@ impl Engine {
             if r.start_n < b && r.last_hot_n >= a {
                 r.ticks_total += 1;
                 r.ticks_rhythmic += u32::from(rhythmic);
+                if let (Some(rest), Some(now)) = (r.rest_posture_g, tick_posture(&tick)) {
+                    let d2: f32 = rest.iter().zip(now).map(|(a, b)| (a - b) * (a - b)).sum();
+                    r.ticks_shifted += u32::from(d2.sqrt() >= self.spasm_posture_shift_g);
+                }
             }
         }
         while let Some(r) = self.spasm_runs.front().copied() {
@@ -664,6 +699,15 @@ impl Engine {
             self.spasm_runs.pop_front();
             self.emit_spasm(r, out);
         }
+        self.release_spasm(Some(tick.end_us.div_euclid(1000)), out);
+    }
+
+    /// A contraction is sustained: its envelope is hot most of the time, or (a smaller one) it
+    /// holds the hand away from its resting posture for most of the run.
+    fn sustained(&self, r: &SpasmRun) -> bool {
+        let held = r.ticks_total > 0
+            && r.ticks_shifted as f32 >= self.spasm_posture_share * r.ticks_total as f32;
+        self.duty(r) >= self.spasm_min_duty || held
     }
 
     /// Share of the run's 25 ms blocks that were hot.
@@ -672,10 +716,10 @@ impl Engine {
         r.hot_blocks as f32 / blocks.max(1) as f32
     }
 
-    fn emit_spasm(&self, r: SpasmRun, out: &mut Sink) {
+    fn emit_spasm(&mut self, r: SpasmRun, out: &mut Sink) {
         if r.last_hot_n.saturating_sub(r.start_n) < self.spasm_min_n
             || !r.from_still
-            || self.duty(&r) < self.spasm_min_duty
+            || !self.sustained(&r)
         {
             return;
         }
@@ -687,14 +731,43 @@ impl Engine {
             .max(1.0)
             .log10()
             .min(1.0);
-        out.events.push(MotorEvent {
+        let event = MotorEvent {
             kind: MotorEventKind::Spasm,
             start_ms: self.time_ms(r.start_n),
             end_ms: self.time_ms(r.last_hot_n + 1),
             peak_accel_g: r.peak_rms_g * std::f32::consts::SQRT_2,
             dominant_freq_hz: None,
             confidence: (0.5 + 0.3 * strength + 0.2 * (1.0 - 2.0 * rhythmic_frac)).clamp(0.0, 1.0),
-        });
+        };
+        // A long contraction's envelope can go quiet for more than a run's gap; runs that follow
+        // within the continuation window are the same spasm, reported once.
+        match self.pending_spasm.as_mut() {
+            Some(p) if event.start_ms - p.end_ms <= SPASM_MERGE_MS => {
+                p.end_ms = p.end_ms.max(event.end_ms);
+                p.peak_accel_g = p.peak_accel_g.max(event.peak_accel_g);
+                p.confidence = p.confidence.max(event.confidence);
+            }
+            _ => {
+                if let Some(p) = self.pending_spasm.replace(event) {
+                    out.events.push(p);
+                }
+            }
+        }
+    }
+
+    /// Report the held spasm once nothing can extend it any more: decisions have passed its end by
+    /// the merge window and no run is open (`None` = end of stream).
+    fn release_spasm(&mut self, decided_through_ms: Option<TimestampMs>, out: &mut Sink) {
+        let Some(end_ms) = self.pending_spasm.as_ref().map(|p| p.end_ms) else {
+            return;
+        };
+        let done = decided_through_ms
+            .is_none_or(|t| t > end_ms + SPASM_MERGE_MS && self.spasm_runs.is_empty());
+        if done {
+            if let Some(p) = self.pending_spasm.take() {
+                out.events.push(p);
+            }
+        }
     }
 
     /// Decide everything still open (end of stream or a long gap).
@@ -726,6 +799,7 @@ impl Engine {
                 self.emit_spasm(r, out);
             }
         }
+        self.release_spasm(None, out);
         self.pending_twitches.clear();
     }
 }

@@ -68,6 +68,12 @@ pub struct ClassifierConfig {
     /// Minimum share of a spasm run's blocks that are hot (a contraction is sustained; typing
     /// and tapping are hot only at each impact).
     pub spasm_min_duty: f32,
+    /// Change of posture (mean acceleration of a hop against the last resting hop) that counts as
+    /// held away from rest, g. 0.1 g is about 6° of tilt.
+    pub spasm_posture_shift_g: f32,
+    /// Share of a run's hops held away from the resting posture that makes it sustained even when
+    /// its envelope is hot less than `spasm_min_duty` of the time.
+    pub spasm_posture_share: f32,
     /// Cold blocks tolerated inside one spasm, ms.
     pub spasm_max_gap_ms: f32,
     /// Windows more periodic than this (normalised autocorrelation) are rhythmic movement
@@ -108,6 +114,8 @@ impl Default for ClassifierConfig {
             spasm_min_duration_ms: 1000.0,
             spasm_max_gap_ms: 600.0,
             spasm_min_duty: 0.45,
+            spasm_posture_shift_g: 0.15,
+            spasm_posture_share: 0.6,
             spasm_max_periodicity: 0.9,
             spasm_min_high_fraction: 0.0,
             not_worn_rms_g: 0.0,
