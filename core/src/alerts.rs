@@ -421,23 +421,34 @@ impl AlertCenter {
 }
 
 fn readable_settings(store: &Store) -> Result<crate::store::Settings, RulesError> {
-    match store.settings() {
-        Ok(s) => Ok(s),
-        Err(e @ (StoreError::CorruptRecord { .. } | StoreError::NewerRecord { .. })) => {
-            tracing::warn!("settings unreadable, using default thresholds: {e}");
-            Ok(crate::store::Settings::default())
-        }
-        Err(e) => Err(e.into()),
-    }
+    unless_damaged(
+        store.settings(),
+        crate::store::Settings::default(),
+        "settings unreadable, using default thresholds",
+    )
 }
 
 /// A damaged alert record is replaced rather than allowed to block every later alert.
 fn read_alert(store: &Store, id: &str) -> Result<Option<Alert>, RulesError> {
-    match store.get_json(TreeName::Alerts, &alert_key(id)) {
-        Ok(a) => Ok(a),
+    unless_damaged(
+        store.get_json(TreeName::Alerts, &alert_key(id)),
+        None,
+        "alert record unreadable, replacing it",
+    )
+}
+
+/// A corrupt or newer-version record reads as `fallback` (with a warning): a damaged record must
+/// never stop red flags from being raised. Any other store error is passed on.
+fn unless_damaged<T>(
+    read: Result<T, StoreError>,
+    fallback: T,
+    what: &str,
+) -> Result<T, RulesError> {
+    match read {
+        Ok(v) => Ok(v),
         Err(e @ (StoreError::CorruptRecord { .. } | StoreError::NewerRecord { .. })) => {
-            tracing::warn!("alert record unreadable, replacing it: {e}");
-            Ok(None)
+            tracing::warn!("{what}: {e}");
+            Ok(fallback)
         }
         Err(e) => Err(e.into()),
     }

@@ -124,9 +124,6 @@ struct Engine {
     sub_n: u32,
     sub_ss: f32,
     spasm_thresh_ss: f32,
-    spasm_min_duty: f32,
-    spasm_posture_shift_g: f32,
-    spasm_posture_share: f32,
     /// Posture (mean acceleration) of the most recent Rest hop.
     rest_posture_g: Option<[f32; 3]>,
     /// The latest spasm, held back until no continuation can extend it.
@@ -143,6 +140,8 @@ struct Engine {
     last_class: Option<TickClass>,
     /// A spasm that began with the hand still continues until this sample (3 s after its last activity).
     still_spasm_until_n: Option<u64>,
+    /// `SPASM_MERGE_MS` in samples.
+    spasm_continue_n: u64,
     pending_twitches: VecDeque<TwitchCandidate>,
     tremor: Option<TremorRun>,
 }
@@ -201,9 +200,6 @@ impl Engine {
             sub_n: 0,
             sub_ss: 0.0,
             spasm_thresh_ss: cfg.spasm_min_rms_g * cfg.spasm_min_rms_g * sub_len as f32,
-            spasm_min_duty: cfg.spasm_min_duty,
-            spasm_posture_shift_g: cfg.spasm_posture_shift_g,
-            spasm_posture_share: cfg.spasm_posture_share,
             rest_posture_g: None,
             pending_spasm: None,
             spasm_gap_n: ms(cfg.spasm_max_gap_ms),
@@ -218,6 +214,7 @@ impl Engine {
             last_features: None,
             last_class: None,
             still_spasm_until_n: None,
+            spasm_continue_n: ms(SPASM_MERGE_MS as f32),
             pending_twitches: VecDeque::with_capacity(PENDING_TWITCH_CAP),
             tremor: None,
         }
@@ -266,9 +263,9 @@ impl Engine {
         }
 
         if let Some(g) = gyro {
-            self.gyro_sum[0] += g[0];
-            self.gyro_sum[1] += g[1];
-            self.gyro_sum[2] += g[2];
+            for (sum, v) in self.gyro_sum.iter_mut().zip(g) {
+                *sum += v;
+            }
             self.gyro_count += 1;
         }
 
@@ -362,7 +359,7 @@ impl Engine {
                 run.hot_blocks += 1;
                 run.peak_rms_g = run.peak_rms_g.max(rms());
                 if run.from_still {
-                    self.still_spasm_until_n = Some(n + 3 * self.hop_n * 2);
+                    self.still_spasm_until_n = Some(n + self.spasm_continue_n);
                 }
             }
             (Some(run), false) => {
@@ -466,12 +463,12 @@ impl Engine {
         }
     }
 
-    fn spasm_cover(&self, tick_index: u64) -> (f32, bool) {
+    fn spasm_cover(&self, cfg: &ClassifierConfig, tick_index: u64) -> (f32, bool) {
         let (a, b) = (tick_index * self.hop_n, (tick_index + 1) * self.hop_n);
         let mut cover = 0u64;
         for r in &self.spasm_runs {
             let long_enough = r.last_hot_n.saturating_sub(r.start_n) >= self.spasm_min_n;
-            if !long_enough || !r.from_still || !self.sustained(r) {
+            if !long_enough || !r.from_still || !self.sustained(cfg, r) {
                 continue;
             }
             let (s, e) = (r.start_n.max(a), (r.last_hot_n + 1).min(b));
@@ -513,7 +510,7 @@ impl Engine {
             || f.harmonic_of_voluntary && f.voluntary_rms_g > 0.5 * cfg.voluntary_accel_rms_g
             || gyro_rms.is_some_and(|g| g > cfg.voluntary_gyro_rms_dps);
         let not_worn = f.broadband_rms_g < cfg.not_worn_rms_g && gyro_rms.is_none_or(|g| g < 0.5);
-        let (spasm_cover, spasm_near) = self.spasm_cover(tick.index);
+        let (spasm_cover, spasm_near) = self.spasm_cover(cfg, tick.index);
 
         // Periodic or smooth movement is voluntary (walking, reaching), whatever its size.
         let periodic = f.periodicity > cfg.spasm_max_periodicity
@@ -548,7 +545,7 @@ impl Engine {
 
         self.judge_twitches(cfg, tick, class, spasm_near, f, out);
         self.step_tremor(cfg, tick, class, f, out);
-        self.step_spasms(tick, rhythmic_window || periodic, out);
+        self.step_spasms(cfg, tick, rhythmic_window || periodic, out);
         out.minutes.close_through(end_ms - 2_000, out.minute_out);
     }
 
@@ -680,7 +677,7 @@ impl Engine {
         });
     }
 
-    fn step_spasms(&mut self, tick: Tick, rhythmic: bool, out: &mut Sink) {
+    fn step_spasms(&mut self, cfg: &ClassifierConfig, tick: Tick, rhythmic: bool, out: &mut Sink) {
         let (a, b) = (tick.index * self.hop_n, (tick.index + 1) * self.hop_n);
         for r in self.spasm_runs.iter_mut() {
             if r.start_n < b && r.last_hot_n >= a {
@@ -688,7 +685,7 @@ impl Engine {
                 r.ticks_rhythmic += u32::from(rhythmic);
                 if let (Some(rest), Some(now)) = (r.rest_posture_g, tick_posture(&tick)) {
                     let d2: f32 = rest.iter().zip(now).map(|(a, b)| (a - b) * (a - b)).sum();
-                    r.ticks_shifted += u32::from(d2.sqrt() >= self.spasm_posture_shift_g);
+                    r.ticks_shifted += u32::from(d2.sqrt() >= cfg.spasm_posture_shift_g);
                 }
             }
         }
@@ -697,17 +694,17 @@ impl Engine {
                 break;
             }
             self.spasm_runs.pop_front();
-            self.emit_spasm(r, out);
+            self.emit_spasm(cfg, r, out);
         }
         self.release_spasm(Some(tick.end_us.div_euclid(1000)), out);
     }
 
     /// A contraction is sustained: its envelope is hot most of the time, or (a smaller one) it
     /// holds the hand away from its resting posture for most of the run.
-    fn sustained(&self, r: &SpasmRun) -> bool {
+    fn sustained(&self, cfg: &ClassifierConfig, r: &SpasmRun) -> bool {
         let held = r.ticks_total > 0
-            && r.ticks_shifted as f32 >= self.spasm_posture_share * r.ticks_total as f32;
-        self.duty(r) >= self.spasm_min_duty || held
+            && r.ticks_shifted as f32 >= cfg.spasm_posture_share * r.ticks_total as f32;
+        self.duty(r) >= cfg.spasm_min_duty || held
     }
 
     /// Share of the run's 25 ms blocks that were hot.
@@ -716,10 +713,10 @@ impl Engine {
         r.hot_blocks as f32 / blocks.max(1) as f32
     }
 
-    fn emit_spasm(&mut self, r: SpasmRun, out: &mut Sink) {
+    fn emit_spasm(&mut self, cfg: &ClassifierConfig, r: SpasmRun, out: &mut Sink) {
         if r.last_hot_n.saturating_sub(r.start_n) < self.spasm_min_n
             || !r.from_still
-            || !self.sustained(&r)
+            || !self.sustained(cfg, &r)
         {
             return;
         }
@@ -727,7 +724,7 @@ impl Engine {
         if rhythmic_frac >= 0.5 {
             return;
         }
-        let strength = (r.peak_rms_g / out.spasm_min_rms_g.max(1e-6))
+        let strength = (r.peak_rms_g / cfg.spasm_min_rms_g.max(1e-6))
             .max(1.0)
             .log10()
             .min(1.0);
@@ -796,7 +793,7 @@ impl Engine {
         self.close_tremor(cfg, out);
         while let Some(r) = self.spasm_runs.pop_front() {
             if features.is_some() {
-                self.emit_spasm(r, out);
+                self.emit_spasm(cfg, r, out);
             }
         }
         self.release_spasm(None, out);
@@ -809,7 +806,6 @@ struct Sink<'a> {
     events: &'a mut Vec<MotorEvent>,
     minutes: &'a mut MinuteBook,
     minute_out: &'a mut Vec<crate::model::MinuteSummary>,
-    spasm_min_rms_g: f32,
 }
 
 /// Incremental classifier. Feed batches in time order; see docs/classifier.md.
@@ -876,7 +872,6 @@ impl StreamingClassifier {
                     events: &mut out.events,
                     minutes: &mut self.minutes,
                     minute_out: &mut out.minutes,
-                    spasm_min_rms_g: cfg.spasm_min_rms_g,
                 };
                 old.flush(&cfg, &mut sink);
             }
@@ -921,7 +916,6 @@ impl StreamingClassifier {
             events: &mut out.events,
             minutes: &mut self.minutes,
             minute_out: &mut out.minutes,
-            spasm_min_rms_g: cfg.spasm_min_rms_g,
         };
         let has_gyro = batch.has_gyro();
         for i in skip..batch.len() {
@@ -940,7 +934,6 @@ impl StreamingClassifier {
                 events: &mut out.events,
                 minutes: &mut self.minutes,
                 minute_out: &mut out.minutes,
-                spasm_min_rms_g: cfg.spasm_min_rms_g,
             };
             engine.flush(&cfg, &mut sink);
         }
