@@ -207,8 +207,9 @@ fn wait_for_end(
         match rx.recv_timeout(std::time::Duration::from_millis(250)) {
             Ok(end) => break end,
             Err(mpsc::RecvTimeoutError::Timeout) if monitor.is_running() => continue,
-            // The session may have sent its summary just before it finished.
-            Err(_) => match rx.try_recv() {
+            // Not running any more: it ended by itself, or Ctrl-C's `stop()` took the session and
+            // is still storing what is left. Either way the summary is sent as the last step.
+            Err(_) => match rx.recv_timeout(std::time::Duration::from_secs(60)) {
                 Ok(end) => break end,
                 Err(_) => anyhow::bail!("the monitoring session ended without a summary"),
             },

@@ -145,6 +145,47 @@ fn monitor_simulate_streams_into_the_history() {
     assert!(tremor_min > 0.1, "tremor stored in the history: {days:?}");
 }
 
+/// Ctrl-C ends a live session cleanly: exit 0, the summary printed, what was classified stored.
+/// (The summary used to be lost when the interrupt's `stop()` was still storing the session's
+/// last minute as the main thread looked: "ended without a summary".)
+#[test]
+fn monitor_ends_cleanly_with_a_summary_on_ctrl_c() {
+    for after_ms in [1200u64, 2500] {
+        let dir = tempfile::tempdir().unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_twitchwatch"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["monitor", "--simulate", "--duration", "1h", "--speed", "60"])
+            .env_remove("RUST_LOG")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the twitchwatch binary runs");
+        std::thread::sleep(std::time::Duration::from_millis(after_ms));
+        let killed = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let o = child.wait_with_output().unwrap();
+        let e = stderr(&o);
+        assert!(o.status.success(), "interrupted after {after_ms} ms: {e}");
+        assert!(e.contains("Session summary"), "{e}");
+        let samples: u64 = e
+            .lines()
+            .find(|l| l.contains("samples classified"))
+            .and_then(|l| l.split_whitespace().last())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        if after_ms >= 2500 {
+            assert!(
+                samples > 0,
+                "two and a half seconds at 60x classifies samples: {e}"
+            );
+        }
+    }
+}
+
 #[test]
 fn monitor_rejects_bad_arguments_clearly() {
     let dir = tempfile::tempdir().unwrap();
