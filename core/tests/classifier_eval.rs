@@ -48,7 +48,9 @@ fn ci_split_stays_above_floors() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(Split::Ci);
     if std::env::var("TW_EVAL_VERBOSE").is_ok() {
-        for case in suite(split) {
+        // TW_EVAL_CASE=spasm-2s limits the per-case listing to names containing it.
+        let only = std::env::var("TW_EVAL_CASE").unwrap_or_default();
+        for case in suite(split).into_iter().filter(|c| c.name.contains(&only)) {
             let (labels, out, _) = run_case(&case, &config_from_env()).unwrap();
             let fmt = |k: &dyn std::fmt::Debug| format!("{k:?}");
             println!(
@@ -78,6 +80,9 @@ fn ci_split_stays_above_floors() {
                     d.confidence
                 );
             }
+        }
+        if !only.is_empty() {
+            return; // looking at a few cases, not measuring
         }
     }
     let report = evaluate(split, &config_from_env()).expect("suite runs");

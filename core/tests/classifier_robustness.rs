@@ -299,3 +299,58 @@ fn small_held_spasms_are_found_and_long_ones_reported_once() {
         );
     }
 }
+
+/// Typing that starts from a still hand: its first keystrokes begin "from still", but the typing
+/// after them is voluntary. (A burst from still used to extend the "a spasm is continuing" window,
+/// and each keystroke burst inside it extended it again, so a whole typing session counted as
+/// continuing from still and a hand shift deep inside it became a spasm: 8 s into typing in the
+/// evaluation's mixed recording, 5.5 s here.)
+///
+/// Not yet solved, and measured here so it is not forgotten: the move from rest to the keyboard
+/// itself (a quick lift and turn of the hand from stillness) is called a 1–6 s spasm in about one
+/// session in ten (docs/accuracy.md, "Known failures"). This test only holds the line on typing
+/// after that first move and its 3 s continuation window.
+#[test]
+fn typing_that_starts_from_rest_is_not_a_spasm_after_the_first_move() {
+    let scene = Scenario {
+        name: "rest-then-typing".into(),
+        description: "rest with twitches, typing, rest".into(),
+        segments: vec![
+            Segment::new(30.0, Activity::Rest).with(Involuntary::Twitches {
+                rate_per_min: 8.0,
+                amplitude_mg: (5.0, 40.0),
+            }),
+            Segment::new(40.0, Activity::Typing),
+            Segment::new(15.0, Activity::Rest),
+        ],
+    };
+    let typing_ms = 30_000;
+    let (mut late, mut at_move, mut sessions) = (Vec::new(), 0, 0);
+    for rate in [100.0, 200.0, 400.0] {
+        for seed in 0..40u64 {
+            let config = SimConfig {
+                seed: 9100 + seed,
+                sample_rate_hz: rate,
+                with_gyro: seed % 2 == 0,
+                ..SimConfig::default()
+            };
+            let (batches, labels) = simulate(&scene, config);
+            let out = classify(&batches);
+            sessions += 1;
+            for e in unlabelled(&out.events, &labels) {
+                if e.kind != MotorEventKind::Spasm {
+                    continue;
+                }
+                if e.start_ms > typing_ms + 5_000 {
+                    late.push((rate, seed, e.start_ms, e.end_ms));
+                } else {
+                    at_move += 1;
+                }
+            }
+        }
+    }
+    assert!(late.is_empty(), "typing called a spasm: {late:?}");
+    println!(
+        "false spasms at the move from rest to the keyboard: {at_move} in {sessions} sessions"
+    );
+}

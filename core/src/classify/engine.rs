@@ -53,13 +53,16 @@ struct SpasmRun {
     closed: bool,
     /// Hot blocks in the run: a contraction is hot nearly throughout, typing only at each key.
     hot_blocks: u32,
-    /// Mean acceleration (posture) of the last Rest hop before the run.
-    rest_posture_g: Option<[f32; 3]>,
-    /// Decided hops of the run whose posture differs from `rest_posture_g` by the posture shift.
+    /// The posture the hand held just before the spasm began (the last hop before a run that began
+    /// still; a continuation inherits it from the spasm it continues).
+    ref_posture_g: Option<[f32; 3]>,
+    /// Decided hops of the run whose posture differs from `ref_posture_g` by the posture shift.
     ticks_shifted: u32,
     /// The hand was still (or already in a spasm) when the run began. Large broadband activity that
     /// grows out of voluntary movement is that movement, as with twitches (docs/classifier.md).
     from_still: bool,
+    /// The hand itself was still when the run began (not merely a continuation of a spasm).
+    began_still: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -124,6 +127,8 @@ struct Engine {
     sub_n: u32,
     sub_ss: f32,
     spasm_thresh_ss: f32,
+    /// Reference posture of the latest spasm that began still, for runs that continue it.
+    spasm_ref_g: Option<[f32; 3]>,
     /// Posture (mean acceleration) of the most recent Rest hop.
     rest_posture_g: Option<[f32; 3]>,
     /// The latest spasm, held back until no continuation can extend it.
@@ -200,6 +205,7 @@ impl Engine {
             sub_n: 0,
             sub_ss: 0.0,
             spasm_thresh_ss: cfg.spasm_min_rms_g * cfg.spasm_min_rms_g * sub_len as f32,
+            spasm_ref_g: None,
             rest_posture_g: None,
             pending_spasm: None,
             spasm_gap_n: ms(cfg.spasm_max_gap_ms),
@@ -259,7 +265,7 @@ impl Engine {
         self.sub_ss += s[0] * s[0] + s[1] * s[1] + s[2] * s[2];
         self.sub_n += 1;
         if self.sub_n == self.sub_len {
-            self.finish_sub_block(n);
+            self.finish_sub_block(cfg, n);
         }
 
         if let Some(g) = gyro {
@@ -342,7 +348,7 @@ impl Engine {
         }
     }
 
-    fn finish_sub_block(&mut self, n: u64) {
+    fn finish_sub_block(&mut self, cfg: &ClassifierConfig, n: u64) {
         let hot = self.sub_ss > self.spasm_thresh_ss;
         let (sub_ss, sub_len) = (self.sub_ss, self.sub_len as f32);
         let rms = || (sub_ss / sub_len).sqrt();
@@ -358,7 +364,15 @@ impl Engine {
                 run.last_hot_n = n;
                 run.hot_blocks += 1;
                 run.peak_rms_g = run.peak_rms_g.max(rms());
-                if run.from_still {
+                // Only a spasm continues itself: a run that began still, long and sustained
+                // enough to be one. (Any short burst from still used to qualify, so the first
+                // keystrokes of typing made all the typing after them "from still", burst by burst.)
+                let r = *run;
+                if r.began_still
+                    || r.from_still
+                        && r.last_hot_n.saturating_sub(r.start_n) >= self.spasm_min_n
+                        && self.sustained(cfg, &r)
+                {
                     self.still_spasm_until_n = Some(n + self.spasm_continue_n);
                 }
             }
@@ -375,22 +389,35 @@ impl Engine {
                     // Only reachable when candidates outpace decisions; drop the oldest unfinished.
                     self.spasm_runs.pop_front();
                 }
+                let began_still = self.last_class.is_some_and(|c| c != TickClass::Moving);
+                let continues = self
+                    .still_spasm_until_n
+                    .is_some_and(|until| sub_start <= until);
+                // A run that continues a spasm keeps the posture from before that spasm (the hop
+                // just before it is the spasm itself, and `last_class` may be Spasm).
+                let ref_posture_g = if continues {
+                    self.spasm_ref_g
+                } else if began_still {
+                    let before = self.ticks.back().and_then(tick_posture);
+                    self.spasm_ref_g = before.or(self.rest_posture_g);
+                    self.spasm_ref_g
+                } else {
+                    None
+                };
                 self.spasm_runs.push_back(SpasmRun {
                     start_n: sub_start,
                     last_hot_n: n,
                     peak_rms_g: rms(),
                     hot_blocks: 1,
-                    rest_posture_g: self.rest_posture_g,
+                    ref_posture_g,
                     ticks_shifted: 0,
                     ticks_total: 0,
                     ticks_rhythmic: 0,
                     closed: false,
                     // A spasm's own slow turning reads as movement; a run soon after a spasm
                     // that began still is the same spasm continuing.
-                    from_still: self.last_class.is_some_and(|c| c != TickClass::Moving)
-                        || self
-                            .still_spasm_until_n
-                            .is_some_and(|until| sub_start <= until),
+                    began_still,
+                    from_still: began_still || continues,
                 });
             }
             (None, false) => {}
@@ -683,7 +710,7 @@ impl Engine {
             if r.start_n < b && r.last_hot_n >= a {
                 r.ticks_total += 1;
                 r.ticks_rhythmic += u32::from(rhythmic);
-                if let (Some(rest), Some(now)) = (r.rest_posture_g, tick_posture(&tick)) {
+                if let (Some(rest), Some(now)) = (r.ref_posture_g, tick_posture(&tick)) {
                     let d2: f32 = rest.iter().zip(now).map(|(a, b)| (a - b) * (a - b)).sum();
                     r.ticks_shifted += u32::from(d2.sqrt() >= cfg.spasm_posture_shift_g);
                 }

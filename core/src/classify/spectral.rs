@@ -231,8 +231,10 @@ impl SpectralAnalyzer {
         }
         let min_lag = (0.25 * self.fs_hz) as usize;
         let mut best = 0.0f32;
+        // Lags up to where the window's own autocorrelation is 0.5 (~30 % of the window, 1.25 s of
+        // 4 s): beyond it, the division below turns one pair of similar transients into "1.0".
         for (lag, &w) in self.window_acf.iter().enumerate().skip(min_lag) {
-            if w < 0.3 {
+            if w < 0.5 {
                 break;
             }
             let Some(r) = acf.get(lag) else { break };
@@ -436,5 +438,29 @@ mod tests {
         assert_eq!(feat.periodicity, 0.0, "computed only on request");
         let periodicity = an.periodicity();
         assert!(periodicity < 0.6, "{periodicity}");
+    }
+
+    /// A short spasm is two transients (contraction, release) that can look alike; 1.5 s apart they
+    /// are not a rhythm. Dividing by the window's own autocorrelation at long lags, where it is
+    /// small, used to blow that single pair up to a "periodicity" of 1.0.
+    #[test]
+    fn one_pair_of_similar_transients_is_not_a_rhythm() {
+        let fs = 50.0;
+        let mut an = SpectralAnalyzer::new(fs, 200, (3.0, 12.0));
+        let jerk = |t: f32, t0: f32| {
+            let u = t - t0;
+            if (0.0..0.3).contains(&u) {
+                0.3 * (TAU * u / 0.3).sin() * (TAU * 5.0 * u).cos()
+            } else {
+                0.0
+            }
+        };
+        let w = window(fs, 200, |t| {
+            let s = jerk(t, 1.2) + jerk(t, 2.7);
+            [s, 0.5 * s, 1.0]
+        });
+        an.analyse(&w);
+        let periodicity = an.periodicity();
+        assert!(periodicity < 0.9, "{periodicity}");
     }
 }
