@@ -28,6 +28,8 @@ fn config_from_env() -> ClassifierConfig {
             "spasm_min_rms_g" => c.spasm_min_rms_g = v,
             "spasm_band_low_hz" => c.spasm_band_low_hz = v,
             "spasm_max_gap_ms" => c.spasm_max_gap_ms = v,
+            "spasm_max_high_fraction" => c.spasm_max_high_fraction = v,
+            "spasm_min_slow_rms_g" => c.spasm_min_slow_rms_g = v,
             "spasm_min_duty" => c.spasm_min_duty = v,
             "spasm_posture_shift_g" => c.spasm_posture_shift_g = v,
             "spasm_posture_share" => c.spasm_posture_share = v,

@@ -63,6 +63,10 @@ struct SpasmRun {
     from_still: bool,
     /// The hand itself was still when the run began (not merely a continuation of a spasm).
     began_still: bool,
+    /// Sums over the decided hops of the run: the window's slow (voluntary-band) RMS and the share
+    /// of its 0.5–12 Hz power above 3 Hz.
+    slow_rms_sum: f32,
+    high_fraction_sum: f32,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -417,6 +421,8 @@ impl Engine {
                     // A spasm's own slow turning reads as movement; a run soon after a spasm
                     // that began still is the same spasm continuing.
                     began_still,
+                    slow_rms_sum: 0.0,
+                    high_fraction_sum: 0.0,
                     from_still: began_still || continues,
                 });
             }
@@ -572,7 +578,7 @@ impl Engine {
 
         self.judge_twitches(cfg, tick, class, spasm_near, f, out);
         self.step_tremor(cfg, tick, class, f, out);
-        self.step_spasms(cfg, tick, rhythmic_window || periodic, out);
+        self.step_spasms(cfg, tick, rhythmic_window || periodic, f, out);
         out.minutes.close_through(end_ms - 2_000, out.minute_out);
     }
 
@@ -704,12 +710,21 @@ impl Engine {
         });
     }
 
-    fn step_spasms(&mut self, cfg: &ClassifierConfig, tick: Tick, rhythmic: bool, out: &mut Sink) {
+    fn step_spasms(
+        &mut self,
+        cfg: &ClassifierConfig,
+        tick: Tick,
+        rhythmic: bool,
+        f: &WindowFeatures,
+        out: &mut Sink,
+    ) {
         let (a, b) = (tick.index * self.hop_n, (tick.index + 1) * self.hop_n);
         for r in self.spasm_runs.iter_mut() {
             if r.start_n < b && r.last_hot_n >= a {
                 r.ticks_total += 1;
                 r.ticks_rhythmic += u32::from(rhythmic);
+                r.slow_rms_sum += f.voluntary_rms_g;
+                r.high_fraction_sum += f.high_fraction;
                 if let (Some(rest), Some(now)) = (r.ref_posture_g, tick_posture(&tick)) {
                     let d2: f32 = rest.iter().zip(now).map(|(a, b)| (a - b) * (a - b)).sum();
                     r.ticks_shifted += u32::from(d2.sqrt() >= cfg.spasm_posture_shift_g);
@@ -749,6 +764,15 @@ impl Engine {
         }
         let rhythmic_frac = r.ticks_rhythmic as f32 / r.ticks_total.max(1) as f32;
         if rhythmic_frac >= 0.5 {
+            return;
+        }
+        // A spasm moves the hand (signals.md: "large low-frequency displacement"): its slow part is
+        // large, or it dominates. Keystrokes right after the hand was put on the keyboard are mostly
+        // above 3 Hz on a small slow movement.
+        let hops = r.ticks_total.max(1) as f32;
+        if r.high_fraction_sum / hops >= cfg.spasm_max_high_fraction
+            && r.slow_rms_sum / hops < cfg.spasm_min_slow_rms_g
+        {
             return;
         }
         let strength = (r.peak_rms_g / cfg.spasm_min_rms_g.max(1e-6))

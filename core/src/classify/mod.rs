@@ -74,6 +74,10 @@ pub struct ClassifierConfig {
     /// Share of a run's hops held away from the resting posture that makes it sustained even when
     /// its envelope is hot less than `spasm_min_duty` of the time.
     pub spasm_posture_share: f32,
+    /// A spasm run whose windows put at least this share of their 0.5–12 Hz power above 3 Hz…
+    pub spasm_max_high_fraction: f32,
+    /// …must move the hand at least this much (slow, voluntary-band RMS, g), or it is not a spasm.
+    pub spasm_min_slow_rms_g: f32,
     /// Cold blocks tolerated inside one spasm, ms.
     pub spasm_max_gap_ms: f32,
     /// Windows more periodic than this (normalised autocorrelation) are rhythmic movement
@@ -113,6 +117,8 @@ impl Default for ClassifierConfig {
             spasm_min_rms_g: 0.05,
             spasm_min_duration_ms: 1000.0,
             spasm_max_gap_ms: 600.0,
+            spasm_max_high_fraction: 0.2,
+            spasm_min_slow_rms_g: 0.14,
             spasm_min_duty: 0.45,
             spasm_posture_shift_g: 0.15,
             spasm_posture_share: 0.6,
