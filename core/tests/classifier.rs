@@ -203,11 +203,16 @@ fn tremor_bout_found_with_frequency_at_each_rate() {
 #[test]
 fn spasm_found_and_not_called_tremor() {
     let fs = 200.0;
+    // A contraction: broadband trembling on a large, slow, irregular heave of the hand
+    // (signals.md: "large low-frequency displacement"; white noise alone moves nothing).
     let s = Synth::new(fs, 5).samples(60.0, |t, rng| {
         if (25.0..31.0).contains(&t) {
             let mut v = [0.0; 3];
-            for x in v.iter_mut() {
-                *x = rng.gen_range(-0.15..0.15);
+            for (k, x) in v.iter_mut().enumerate() {
+                let ph = k as f32;
+                let heave =
+                    0.2 * (TAU * 0.7 * t + ph).sin() + 0.15 * (TAU * 1.3 * t + 2.0 * ph).sin();
+                *x = heave + rng.gen_range(-0.15..0.15);
             }
             v
         } else {
