@@ -62,9 +62,11 @@ fn rest_tremor_tasks_find_tremor_in_the_parkinsonian_range_stronger_on_the_right
     // The phone sees only a few mg of rest tremor here (docs/accuracy.md); what it calls tremor must
     // still be in the 3–8 Hz range of parkinsonian tremor, and the right (UPDRS 2) must not read
     // weaker than the left (UPDRS 1).
+    // Both hands were rated (UPDRS 2 right, 1 left): each task must show a bout. (A change to the
+    // autocorrelation's lag range once lost the left hand's only bout without any other test noticing.)
     assert!(
-        !r.is_empty() || !l.is_empty(),
-        "no tremor in either rest-tremor task"
+        !r.is_empty() && !l.is_empty(),
+        "rest tremor missing: right {r:?}, left {l:?}"
     );
     for e in r.iter().chain(&l) {
         let f = e.dominant_freq_hz.unwrap_or(0.0);

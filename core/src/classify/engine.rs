@@ -454,7 +454,7 @@ impl Engine {
         // candidate is periodic, and whether an open spasm run is rhythmic. Neither applies at
         // rest or in plain movement, which is most of a day.
         if !self.spasm_runs.is_empty() || tremor_candidate(cfg, &f) {
-            f.periodicity = self.spectral.periodicity();
+            (f.periodicity, f.periodicity_short) = self.spectral.periodicity();
         }
         f
     }
@@ -546,7 +546,7 @@ impl Engine {
         let (spasm_cover, spasm_near) = self.spasm_cover(cfg, tick.index);
 
         // Periodic or smooth movement is voluntary (walking, reaching), whatever its size.
-        let periodic = f.periodicity > cfg.spasm_max_periodicity
+        let periodic = f.periodicity_short > cfg.spasm_max_periodicity
             || f.high_fraction < cfg.spasm_min_high_fraction;
         let class = if spasm_cover >= 0.5 && !rhythmic_window && !periodic {
             TickClass::Spasm

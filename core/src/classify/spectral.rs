@@ -28,9 +28,14 @@ pub struct WindowFeatures {
     pub concentration: f32,
     /// The peak is a harmonic of a slower (voluntary, < 3 Hz) rhythm.
     pub harmonic_of_voluntary: bool,
-    /// Highest normalised autocorrelation of the 0.5–12 Hz signal at lags 0.25–2 s: near 1 for
-    /// walking, tremor and other periodic movement, low for a spasm's irregular contraction.
+    /// Highest normalised autocorrelation of the 0.5–12 Hz signal at lags 0.25–1.65 s (where the
+    /// window's own autocorrelation is ≥ 0.3): near 1 for walking, tremor and other periodic
+    /// movement, low for a spasm's irregular contraction. The tremor second opinion.
     pub periodicity: f32,
+    /// The same over lags 0.25–1.25 s (window autocorrelation ≥ 0.5). Further out, dividing by the
+    /// window's small autocorrelation turns one pair of similar transients (a short spasm's
+    /// contraction and release) into "1.0"; the spasm veto reads this one.
+    pub periodicity_short: f32,
     /// Share of 0.5–12 Hz power above 3 Hz: a spasm's contraction trembles, a reach is smooth.
     pub high_fraction: f32,
 }
@@ -211,7 +216,8 @@ impl SpectralAnalyzer {
 
     /// Highest normalised autocorrelation of the last analysed window (see `WindowFeatures`).
     /// An inverse FFT, so the engine asks for it only when a decision depends on it.
-    pub fn periodicity(&mut self) -> f32 {
+    /// Returns (`periodicity`, `periodicity_short`).
+    pub fn periodicity(&mut self) -> (f32, f32) {
         let (a, b) = (self.bin(0.5), self.bin(12f32.min(0.45 * self.fs_hz)));
         // The autocorrelation is the inverse transform of the power spectrum, restricted to
         // 0.5–12 Hz; mirror it so the transform of the full (Hermitian) spectrum is real.
@@ -227,20 +233,22 @@ impl SpectralAnalyzer {
         let acf = &self.buf;
         let r0 = acf[0].re;
         if r0 <= 0.0 {
-            return 0.0;
+            return (0.0, 0.0);
         }
         let min_lag = (0.25 * self.fs_hz) as usize;
-        let mut best = 0.0f32;
-        // Lags up to where the window's own autocorrelation is 0.5 (~30 % of the window, 1.25 s of
-        // 4 s): beyond it, the division below turns one pair of similar transients into "1.0".
+        let (mut best, mut best_short) = (0.0f32, 0.0f32);
         for (lag, &w) in self.window_acf.iter().enumerate().skip(min_lag) {
-            if w < 0.5 {
+            if w < 0.3 {
                 break;
             }
             let Some(r) = acf.get(lag) else { break };
-            best = best.max(r.re / (r0 * w));
+            let v = r.re / (r0 * w);
+            best = best.max(v);
+            if w >= 0.5 {
+                best_short = best_short.max(v);
+            }
         }
-        best.min(1.0)
+        (best.min(1.0), best_short.min(1.0))
     }
 
     fn features(&self) -> WindowFeatures {
@@ -301,6 +309,7 @@ impl SpectralAnalyzer {
             concentration: (peak_ms / ref_ms).min(1.0),
             harmonic_of_voluntary,
             periodicity: 0.0,
+            periodicity_short: 0.0,
             high_fraction,
         }
     }
@@ -412,7 +421,7 @@ mod tests {
             [s, 0.0, 1.0]
         });
         let mut feat = an.analyse(&w);
-        feat.periodicity = an.periodicity();
+        feat.periodicity = an.periodicity().0;
         assert!(feat.voluntary_rms_g > 0.1);
         assert!(feat.harmonic_of_voluntary, "{feat:?}");
         assert!(feat.periodicity > 0.8, "{feat:?}");
@@ -436,13 +445,14 @@ mod tests {
         });
         let feat = an.analyse(&w);
         assert_eq!(feat.periodicity, 0.0, "computed only on request");
-        let periodicity = an.periodicity();
+        let periodicity = an.periodicity().0;
         assert!(periodicity < 0.6, "{periodicity}");
     }
 
     /// A short spasm is two transients (contraction, release) that can look alike; 1.5 s apart they
     /// are not a rhythm. Dividing by the window's own autocorrelation at long lags, where it is
-    /// small, used to blow that single pair up to a "periodicity" of 1.0.
+    /// small, blows that single pair up to a "periodicity" of 1.0; the short-lag one the spasm
+    /// veto reads stays under the bar.
     #[test]
     fn one_pair_of_similar_transients_is_not_a_rhythm() {
         let fs = 50.0;
@@ -460,7 +470,7 @@ mod tests {
             [s, 0.5 * s, 1.0]
         });
         an.analyse(&w);
-        let periodicity = an.periodicity();
+        let (_, periodicity) = an.periodicity();
         assert!(periodicity < 0.9, "{periodicity}");
     }
 }
