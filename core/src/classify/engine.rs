@@ -133,8 +133,6 @@ struct Engine {
     spasm_thresh_ss: f32,
     /// Reference posture of the latest spasm that began still, for runs that continue it.
     spasm_ref_g: Option<[f32; 3]>,
-    /// Posture (mean acceleration) of the most recent Rest hop.
-    rest_posture_g: Option<[f32; 3]>,
     /// The latest spasm, held back until no continuation can extend it.
     pending_spasm: Option<MotorEvent>,
     spasm_gap_n: u64,
@@ -210,7 +208,6 @@ impl Engine {
             sub_ss: 0.0,
             spasm_thresh_ss: cfg.spasm_min_rms_g * cfg.spasm_min_rms_g * sub_len as f32,
             spasm_ref_g: None,
-            rest_posture_g: None,
             pending_spasm: None,
             spasm_gap_n: ms(cfg.spasm_max_gap_ms),
             spasm_min_n: ms(cfg.spasm_min_duration_ms),
@@ -402,8 +399,8 @@ impl Engine {
                 let ref_posture_g = if continues {
                     self.spasm_ref_g
                 } else if began_still {
-                    let before = self.ticks.back().and_then(tick_posture);
-                    self.spasm_ref_g = before.or(self.rest_posture_g);
+                    // `began_still` means hops have been decided, so the last finished one exists.
+                    self.spasm_ref_g = self.ticks.back().and_then(tick_posture);
                     self.spasm_ref_g
                 } else {
                     None
@@ -562,9 +559,6 @@ impl Engine {
             TickClass::Rest
         };
         self.last_class = Some(class);
-        if class == TickClass::Rest {
-            self.rest_posture_g = tick_posture(&tick);
-        }
         if let Some(t) = self.ticks.get_mut(pos) {
             t.class = Some(class);
             t.rhythmic = rhythmic;
@@ -742,7 +736,7 @@ impl Engine {
     }
 
     /// A contraction is sustained: its envelope is hot most of the time, or (a smaller one) it
-    /// holds the hand away from its resting posture for most of the run.
+    /// holds the hand away from its posture before the spasm for most of the run.
     fn sustained(&self, cfg: &ClassifierConfig, r: &SpasmRun) -> bool {
         let held = r.ticks_total > 0
             && r.ticks_shifted as f32 >= cfg.spasm_posture_share * r.ticks_total as f32;

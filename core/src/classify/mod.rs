@@ -68,11 +68,11 @@ pub struct ClassifierConfig {
     /// Minimum share of a spasm run's blocks that are hot (a contraction is sustained; typing
     /// and tapping are hot only at each impact).
     pub spasm_min_duty: f32,
-    /// Change of posture (mean acceleration of a hop against the last resting hop) that counts as
-    /// held away from rest, g. 0.1 g is about 6° of tilt.
+    /// Change of posture (mean acceleration of a hop against the hop before the spasm) that counts
+    /// as held away, g. 0.1 g is about 6° of tilt.
     pub spasm_posture_shift_g: f32,
-    /// Share of a run's hops held away from the resting posture that makes it sustained even when
-    /// its envelope is hot less than `spasm_min_duty` of the time.
+    /// Share of a run's hops held away from the posture before the spasm that makes it sustained
+    /// even when its envelope is hot less than `spasm_min_duty` of the time.
     pub spasm_posture_share: f32,
     /// A spasm run whose windows put at least this share of their 0.5–12 Hz power above 3 Hz…
     pub spasm_max_high_fraction: f32,
