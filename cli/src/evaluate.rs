@@ -10,8 +10,8 @@ use twitchwatch_core::classify::ClassifierConfig;
 #[derive(Debug, clap::Args)]
 pub struct EvaluateArgs {
     /// Which part of the suite: held-out (the reported accuracy), fresh (seeds and values first run
-    /// at session 3's final measurement), tuning (what the thresholds were chosen on) or ci (the
-    /// fast subset the regression floors use).
+    /// at session 3's final measurement), fresh-2 (first run at session 4's), tuning (what the
+    /// thresholds were chosen on) or ci (the fast subset the regression floors use).
     #[arg(long, default_value = "held-out", value_parser = parse_split)]
     pub split: Split,
 }

@@ -37,6 +37,12 @@ fn config_from_env() -> ClassifierConfig {
             "spasm_min_high_fraction" => c.spasm_min_high_fraction = v,
             "spasm_block_ms" => c.spasm_block_ms = v,
             "spasm_max_periodicity" => c.spasm_max_periodicity = v,
+            "spasm_tremble_lobe_dps" => c.spasm_tremble_lobe_dps = v,
+            "spasm_tremble_reversal_ms" => c.spasm_tremble_reversal_ms = v,
+            "spasm_tremble_lobe_ratio" => c.spasm_tremble_lobe_ratio = v,
+            "spasm_tremble_active_dps" => c.spasm_tremble_active_dps = v,
+            "spasm_tremble_reversals_per_s" => c.spasm_tremble_reversals_per_s = v,
+            "spasm_tremble_reversing_share" => c.spasm_tremble_reversing_share = v,
             other => panic!("unknown config field {other}"),
         }
     }

@@ -18,6 +18,7 @@ const TICKS_PER_WINDOW: usize = 8;
 const TICK_HISTORY: usize = 4;
 const PENDING_TWITCH_CAP: usize = 256;
 const SPASM_CAND_CAP: usize = 32;
+const PENDING_SPASM_CAP: usize = 8;
 /// Spasm runs this close together are one spasm (the continuation window of `from_still`).
 const SPASM_MERGE_MS: i64 = 3_000;
 /// A candidate twitch within this long after a data gap is a splice artefact.
@@ -32,6 +33,8 @@ struct Tick {
     samples: u32,
     gyro_ss: f32,
     gyro_n: u32,
+    /// Quick reversals of the angular rate (summed over axes) that ended in this hop.
+    gyro_reversals: u32,
     /// Energy in the tremor band (decimated path), to place tremor edges within a window.
     tremor_ss: f32,
     tremor_n: u32,
@@ -40,6 +43,44 @@ struct Tick {
     twitch_cands: u32,
     class: Option<TickClass>,
     rhythmic: bool,
+}
+
+/// One axis of the reversal counter: the current lobe of the angular rate beyond the lobe
+/// threshold, and the lobe before it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Lobe {
+    sign: i8,
+    peak: f32,
+    start_k: u64,
+    prev_sign: i8,
+    prev_peak: f32,
+    prev_end_k: u64,
+}
+
+/// Counts over the hops of a tremble run.
+#[derive(Debug, Clone, Copy, Default)]
+struct TrembleCounts {
+    hops: u32,
+    reversals: u32,
+    reversing_hops: u32,
+    shifted_hops: u32,
+    periodic_hops: u32,
+}
+
+/// A stretch of rotation that began from a still hand: a spasm if it keeps reversing direction
+/// while the hand is held away from where it was (a contraction's tremble), not if it turns
+/// smoothly one way and back (a reach).
+#[derive(Debug, Clone, Copy)]
+struct TrembleRun {
+    start_ms: TimestampMs,
+    /// End of the last hop that reversed: the run ends there.
+    end_ms: TimestampMs,
+    ref_posture_g: Option<[f32; 3]>,
+    all: TrembleCounts,
+    /// `all` as it stood after the last hop that reversed.
+    through_last_reversal: TrembleCounts,
+    quiet_hops: u32,
+    peak_rms_g: f32,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -117,6 +158,15 @@ struct Engine {
     gyro_primed: bool,
     gyro_sum: [f32; 3],
     gyro_count: u32,
+    /// Reversal counter: per axis lobes, decimated gyro sample index, and its settings.
+    gyro_lobes: [Lobe; 3],
+    gyro_k: u64,
+    lobe_dps: f32,
+    lobe_ratio: f32,
+    reversal_k: u64,
+    tremble: Option<TrembleRun>,
+    /// The last decided hop rotated less than the lobe threshold.
+    prev_hop_still: bool,
     primed: bool,
 
     decim_phase: usize,
@@ -134,7 +184,9 @@ struct Engine {
     /// Reference posture of the latest spasm that began still, for runs that continue it.
     spasm_ref_g: Option<[f32; 3]>,
     /// The latest spasm, held back until no continuation can extend it.
-    pending_spasm: Option<MotorEvent>,
+    /// (A few: the envelope can report part of a spasm before the tremble run covering all of it
+    /// ends. Capacity `PENDING_SPASM_CAP`, never grown.)
+    pending_spasms: Vec<MotorEvent>,
     spasm_gap_n: u64,
     spasm_min_n: u64,
     spasm_runs: VecDeque<SpasmRun>,
@@ -196,6 +248,13 @@ impl Engine {
             gyro_primed: false,
             gyro_sum: [0.0; 3],
             gyro_count: 0,
+            gyro_lobes: [Lobe::default(); 3],
+            gyro_k: 0,
+            lobe_dps: cfg.spasm_tremble_lobe_dps,
+            lobe_ratio: cfg.spasm_tremble_lobe_ratio,
+            reversal_k: (cfg.spasm_tremble_reversal_ms / 1000.0 * fs_t).round() as u64,
+            tremble: None,
+            prev_hop_still: false,
             primed: false,
             decim_phase: 0,
             dec_ring: vec![[0.0; 3]; win_t],
@@ -208,7 +267,7 @@ impl Engine {
             sub_ss: 0.0,
             spasm_thresh_ss: cfg.spasm_min_rms_g * cfg.spasm_min_rms_g * sub_len as f32,
             spasm_ref_g: None,
-            pending_spasm: None,
+            pending_spasms: Vec::with_capacity(PENDING_SPASM_CAP),
             spasm_gap_n: ms(cfg.spasm_max_gap_ms),
             spasm_min_n: ms(cfg.spasm_min_duration_ms),
             spasm_runs: VecDeque::with_capacity(SPASM_CAND_CAP),
@@ -328,6 +387,48 @@ impl Engine {
         let g = self.gyro_lp.run(self.gyro_hp.run(g));
         self.cur.gyro_ss += g[0] * g[0] + g[1] * g[1] + g[2] * g[2];
         self.cur.gyro_n += 1;
+        self.count_reversals(g);
+    }
+
+    /// Counts quick reversals of the (band-limited) angular rate, per axis: a lobe beyond the lobe
+    /// threshold that begins soon after a lobe of the other sign ended, the two of comparable size.
+    /// A contraction's tremble reverses again and again; a reach turns, holds, and turns back once;
+    /// a fast turn's filter ring is a small lobe and does not count.
+    fn count_reversals(&mut self, g: [f32; 3]) {
+        self.gyro_k += 1;
+        let k = self.gyro_k;
+        for (lobe, v) in self.gyro_lobes.iter_mut().zip(g) {
+            let now: i8 = if v > self.lobe_dps {
+                1
+            } else if v < -self.lobe_dps {
+                -1
+            } else {
+                0
+            };
+            if lobe.sign != 0 && now == lobe.sign {
+                lobe.peak = lobe.peak.max(v.abs());
+                continue;
+            }
+            if lobe.sign != 0 {
+                // The lobe is over: judge it against the one before.
+                if lobe.prev_sign == -lobe.sign
+                    && lobe.start_k.saturating_sub(lobe.prev_end_k) <= self.reversal_k
+                    && lobe.peak.min(lobe.prev_peak)
+                        >= self.lobe_ratio * lobe.peak.max(lobe.prev_peak)
+                {
+                    self.cur.gyro_reversals += 1;
+                }
+                lobe.prev_sign = lobe.sign;
+                lobe.prev_peak = lobe.peak;
+                lobe.prev_end_k = k;
+                lobe.sign = 0;
+            }
+            if now != 0 {
+                lobe.sign = now;
+                lobe.peak = v.abs();
+                lobe.start_k = k;
+            }
+        }
     }
 
     fn accept_candidate(&mut self, c: TwitchCandidate) {
@@ -572,6 +673,12 @@ impl Engine {
 
         self.judge_twitches(cfg, tick, class, spasm_near, f, out);
         self.step_tremor(cfg, tick, class, f, out);
+        let prev_posture = pos
+            .checked_sub(1)
+            .and_then(|p| self.ticks.get(p))
+            .filter(|t| t.index + 1 == tick.index)
+            .and_then(tick_posture);
+        self.step_tremble(cfg, tick, prev_posture, rhythmic_window || periodic, f, out);
         self.step_spasms(cfg, tick, rhythmic_window || periodic, f, out);
         out.minutes.close_through(end_ms - 2_000, out.minute_out);
     }
@@ -781,34 +888,142 @@ impl Engine {
             dominant_freq_hz: None,
             confidence: (0.5 + 0.3 * strength + 0.2 * (1.0 - 2.0 * rhythmic_frac)).clamp(0.0, 1.0),
         };
-        // A long contraction's envelope can go quiet for more than a run's gap; runs that follow
-        // within the continuation window are the same spasm, reported once.
-        match self.pending_spasm.as_mut() {
-            Some(p) if event.start_ms - p.end_ms <= SPASM_MERGE_MS => {
-                p.end_ms = p.end_ms.max(event.end_ms);
-                p.peak_accel_g = p.peak_accel_g.max(event.peak_accel_g);
-                p.confidence = p.confidence.max(event.confidence);
-            }
-            _ => {
-                if let Some(p) = self.pending_spasm.replace(event) {
-                    out.events.push(p);
-                }
+        self.offer_spasm(event, out);
+    }
+
+    /// A long contraction's envelope can go quiet for more than a run's gap, and the tremble path
+    /// can find the same spasm as the envelope: spasms that overlap or follow within the
+    /// continuation window are one, reported once.
+    fn offer_spasm(&mut self, event: MotorEvent, out: &mut Sink) {
+        let mut e = event;
+        let joins = |p: &MotorEvent, e: &MotorEvent| {
+            e.start_ms - p.end_ms <= SPASM_MERGE_MS && p.start_ms - e.end_ms <= SPASM_MERGE_MS
+        };
+        while let Some(i) = self.pending_spasms.iter().position(|p| joins(p, &e)) {
+            let p = self.pending_spasms.swap_remove(i);
+            e.start_ms = e.start_ms.min(p.start_ms);
+            e.end_ms = e.end_ms.max(p.end_ms);
+            e.peak_accel_g = e.peak_accel_g.max(p.peak_accel_g);
+            e.confidence = e.confidence.max(p.confidence);
+        }
+        if self.pending_spasms.len() >= PENDING_SPASM_CAP {
+            // Only reachable with spasms every few seconds for minutes: report the oldest now.
+            if let Some(i) =
+                (0..self.pending_spasms.len()).min_by_key(|&i| self.pending_spasms[i].start_ms)
+            {
+                out.events.push(self.pending_spasms.swap_remove(i));
             }
         }
+        self.pending_spasms.push(e);
+    }
+
+    /// The gyroscope's view of a spasm (see `TrembleRun`). Without a gyroscope it does nothing.
+    fn step_tremble(
+        &mut self,
+        cfg: &ClassifierConfig,
+        tick: Tick,
+        prev_posture: Option<[f32; 3]>,
+        periodic: bool,
+        f: &WindowFeatures,
+        out: &mut Sink,
+    ) {
+        if tick.gyro_n == 0 {
+            self.close_tremble(cfg, out);
+            self.prev_hop_still = false;
+            return;
+        }
+        let rate = (tick.gyro_ss / tick.gyro_n as f32).sqrt();
+        let active = rate >= cfg.spasm_tremble_active_dps;
+        let (start_ms, end_ms) = (tick.start_us.div_euclid(1000), tick.end_us.div_euclid(1000));
+        if self.tremble.is_none() && active && self.prev_hop_still {
+            self.tremble = Some(TrembleRun {
+                start_ms,
+                end_ms,
+                ref_posture_g: prev_posture,
+                all: TrembleCounts::default(),
+                through_last_reversal: TrembleCounts::default(),
+                quiet_hops: 0,
+                peak_rms_g: 0.0,
+            });
+        }
+        self.prev_hop_still = rate < cfg.spasm_tremble_lobe_dps;
+        let Some(run) = self.tremble.as_mut() else {
+            return;
+        };
+        run.quiet_hops = if active { 0 } else { run.quiet_hops + 1 };
+        if run.quiet_hops > 1 {
+            self.close_tremble(cfg, out);
+            return;
+        }
+        let shifted = match (run.ref_posture_g, tick_posture(&tick)) {
+            (Some(a), Some(b)) => {
+                let d2: f32 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
+                d2.sqrt() >= cfg.spasm_posture_shift_g
+            }
+            _ => false,
+        };
+        let c = &mut run.all;
+        c.hops += 1;
+        c.reversals += tick.gyro_reversals;
+        c.reversing_hops += u32::from(tick.gyro_reversals > 0);
+        c.shifted_hops += u32::from(shifted);
+        c.periodic_hops += u32::from(periodic);
+        run.peak_rms_g = run.peak_rms_g.max(f.broadband_rms_g);
+        if tick.gyro_reversals > 0 {
+            run.through_last_reversal = run.all;
+            run.end_ms = end_ms;
+        }
+    }
+
+    fn close_tremble(&mut self, cfg: &ClassifierConfig, out: &mut Sink) {
+        let Some(run) = self.tremble.take() else {
+            return;
+        };
+        let c = run.through_last_reversal;
+        let n = c.hops as f32;
+        let dur_s = n * cfg.hop_s;
+        let spasm = c.hops > 0
+            && dur_s * 1000.0 >= cfg.spasm_min_duration_ms
+            && c.reversals as f32 >= cfg.spasm_tremble_reversals_per_s * dur_s
+            && c.reversing_hops as f32 >= cfg.spasm_tremble_reversing_share * n
+            && c.shifted_hops as f32 >= cfg.spasm_posture_share * n
+            && (c.periodic_hops as f32) < 0.5 * n;
+        if !spasm {
+            return;
+        }
+        let rate_margin =
+            (c.reversals as f32 / dur_s / (2.0 * cfg.spasm_tremble_reversals_per_s)).min(1.0);
+        let held = c.shifted_hops as f32 / n;
+        self.offer_spasm(
+            MotorEvent {
+                kind: MotorEventKind::Spasm,
+                start_ms: run.start_ms,
+                end_ms: run.end_ms,
+                peak_accel_g: run.peak_rms_g * std::f32::consts::SQRT_2,
+                dominant_freq_hz: None,
+                confidence: (0.5 + 0.25 * rate_margin + 0.25 * held).clamp(0.0, 1.0),
+            },
+            out,
+        );
     }
 
     /// Report the held spasm once nothing can extend it any more: decisions have passed its end by
     /// the merge window and no run is open (`None` = end of stream).
     fn release_spasm(&mut self, decided_through_ms: Option<TimestampMs>, out: &mut Sink) {
-        let Some(end_ms) = self.pending_spasm.as_ref().map(|p| p.end_ms) else {
-            return;
-        };
-        let done = decided_through_ms
-            .is_none_or(|t| t > end_ms + SPASM_MERGE_MS && self.spasm_runs.is_empty());
-        if done {
-            if let Some(p) = self.pending_spasm.take() {
-                out.events.push(p);
-            }
+        while let Some(i) = (0..self.pending_spasms.len())
+            .filter(|&i| {
+                let end_ms = self.pending_spasms[i].end_ms;
+                // An open tremble run that began by then may still extend this spasm.
+                let tremble_may_merge = self
+                    .tremble
+                    .is_some_and(|t| t.start_ms <= end_ms + SPASM_MERGE_MS);
+                decided_through_ms.is_none_or(|t| {
+                    t > end_ms + SPASM_MERGE_MS && self.spasm_runs.is_empty() && !tremble_may_merge
+                })
+            })
+            .min_by_key(|&i| self.pending_spasms[i].start_ms)
+        {
+            out.events.push(self.pending_spasms.swap_remove(i));
         }
     }
 
@@ -841,6 +1056,7 @@ impl Engine {
                 self.emit_spasm(cfg, r, out);
             }
         }
+        self.close_tremble(cfg, out);
         self.release_spasm(None, out);
         self.pending_twitches.clear();
     }

@@ -86,6 +86,23 @@ pub struct ClassifierConfig {
     /// Minimum share of 0.5–12 Hz power above 3 Hz: excludes smooth voluntary reaches.
     pub spasm_min_high_fraction: f32,
 
+    /// The tremble of a contraction, seen by the gyroscope (needs one; see docs/classifier.md).
+    /// A lobe of the low-passed (< 1.5 Hz) angular rate on one axis is a stretch beyond this, deg/s.
+    pub spasm_tremble_lobe_dps: f32,
+    /// A lobe that begins within this long after a lobe of the other sign ended is a reversal, ms.
+    /// (A voluntary reach turns one way, holds, and turns back: its reversal waits for the hold.)
+    pub spasm_tremble_reversal_ms: f32,
+    /// The two lobes of a reversal must be of comparable size: the smaller at least this share of
+    /// the larger (the low-pass filter's ring after a fast turn is ~10 %).
+    pub spasm_tremble_lobe_ratio: f32,
+    /// A hop whose angular rate RMS (< 1.5 Hz) reaches this is active, deg/s; a hop below
+    /// `spasm_tremble_lobe_dps` is still. A tremble run begins at an active hop after a still one.
+    pub spasm_tremble_active_dps: f32,
+    /// A tremble run is a spasm when it reverses at least this often (summed over axes), per s…
+    pub spasm_tremble_reversals_per_s: f32,
+    /// …and at least this share of its hops reverse at all (sustained, not one burst).
+    pub spasm_tremble_reversing_share: f32,
+
     /// Window broadband RMS below which (with no rotation) the sensor is taken off the body, g.
     pub not_worn_rms_g: f32,
     /// A time jump larger than this restarts the filters (events are closed at the gap), ms.
@@ -124,6 +141,12 @@ impl Default for ClassifierConfig {
             spasm_posture_share: 0.6,
             spasm_max_periodicity: 0.9,
             spasm_min_high_fraction: 0.0,
+            spasm_tremble_lobe_dps: 3.0,
+            spasm_tremble_reversal_ms: 200.0,
+            spasm_tremble_lobe_ratio: 0.3,
+            spasm_tremble_active_dps: 5.0,
+            spasm_tremble_reversals_per_s: 2.0,
+            spasm_tremble_reversing_share: 0.5,
             not_worn_rms_g: 0.0,
             max_gap_ms: 1000.0,
         }
