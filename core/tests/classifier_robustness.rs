@@ -22,7 +22,14 @@ fn simulate(scenario: &Scenario, config: SimConfig) -> (Vec<SensorBatch>, Vec<La
 }
 
 fn classify<'a>(batches: impl IntoIterator<Item = &'a SensorBatch>) -> ClassifierOutput {
-    let mut c = StreamingClassifier::new(ClassifierConfig::default());
+    classify_with(&ClassifierConfig::default(), batches)
+}
+
+fn classify_with<'a>(
+    config: &ClassifierConfig,
+    batches: impl IntoIterator<Item = &'a SensorBatch>,
+) -> ClassifierOutput {
+    let mut c = StreamingClassifier::new(config.clone());
     let mut out = ClassifierOutput::new();
     for b in batches {
         c.push_batch(b, &mut out)
@@ -30,6 +37,30 @@ fn classify<'a>(batches: impl IntoIterator<Item = &'a SensorBatch>) -> Classifie
     }
     c.finish(&mut out);
     out
+}
+
+/// The default classifier without the gyroscope's tremble path (the envelope alone).
+fn envelope_only() -> ClassifierConfig {
+    ClassifierConfig {
+        spasm_tremble_reversals_per_s: f32::INFINITY,
+        ..ClassifierConfig::default()
+    }
+}
+
+/// 20 s of rest, then a spasm 5 s into a rest segment that lasts `after_s` beyond the spasm.
+fn spasm_scene(name: &str, duration_s: f32, amp_g: f32, after_s: f32) -> Scenario {
+    Scenario {
+        name: name.into(),
+        description: String::new(),
+        segments: vec![
+            Segment::new(20.0, Activity::Rest),
+            Segment::new(duration_s + after_s, Activity::Rest).with(Involuntary::SpasmAt {
+                start_s: 5.0,
+                duration_s,
+                amplitude_g: amp_g,
+            }),
+        ],
+    }
 }
 
 /// Detections that overlap no label (with 1.5 s of slack), by kind.
@@ -246,18 +277,7 @@ fn small_held_spasms_are_found_and_long_ones_reported_once() {
         (400.0, 10.0, 0.3, 32),
         (200.0, 40.0, 0.5, 33),
     ] {
-        let scenario = Scenario {
-            name: "robust-spasm".into(),
-            description: String::new(),
-            segments: vec![
-                Segment::new(20.0, Activity::Rest),
-                Segment::new(duration_s + 20.0, Activity::Rest).with(Involuntary::SpasmAt {
-                    start_s: 5.0,
-                    duration_s,
-                    amplitude_g: amp_g,
-                }),
-            ],
-        };
+        let scenario = spasm_scene("robust-spasm", duration_s, amp_g, 20.0);
         let config = SimConfig {
             seed,
             sample_rate_hz: rate,
@@ -350,48 +370,20 @@ fn typing_that_starts_from_rest_makes_no_spasm() {
     );
 }
 
-fn classify_with<'a>(
-    config: &ClassifierConfig,
-    batches: impl IntoIterator<Item = &'a SensorBatch>,
-) -> ClassifierOutput {
-    let mut c = StreamingClassifier::new(config.clone());
-    let mut out = ClassifierOutput::new();
-    for b in batches {
-        c.push_batch(b, &mut out)
-            .expect("simulated batches are valid");
-    }
-    c.finish(&mut out);
-    out
-}
-
 /// Small spasms (0.25–0.35 g) put most of their energy below 3 Hz, so the envelope above 3 Hz that
 /// finds the large ones stays under its threshold for most of the spasm. With a gyroscope the
 /// contraction's tremble gives it away: the hand, held turned away from where it was, keeps
 /// reversing its rotation. Each spasm is reported once and covers most of its label.
 #[test]
 fn small_spasms_are_found_by_their_tremble_when_there_is_a_gyroscope() {
-    let envelope_only = ClassifierConfig {
-        spasm_tremble_reversals_per_s: f32::INFINITY,
-        ..ClassifierConfig::default()
-    };
+    let envelope_only = envelope_only();
     let (mut found, mut found_without, mut total) = (0, 0, 0);
     let mut problems = Vec::new();
     for (i, rate) in [50.0f32, 100.0, 200.0, 400.0].into_iter().enumerate() {
         for k in 0..6u64 {
             let duration_s = [4.0f32, 12.0, 30.0][k as usize % 3];
             let amp_g = [0.25f32, 0.3, 0.35][(k as usize + i) % 3];
-            let scenario = Scenario {
-                name: "small-spasm".into(),
-                description: String::new(),
-                segments: vec![
-                    Segment::new(20.0, Activity::Rest),
-                    Segment::new(duration_s + 15.0, Activity::Rest).with(Involuntary::SpasmAt {
-                        start_s: 5.0,
-                        duration_s,
-                        amplitude_g: amp_g,
-                    }),
-                ],
-            };
+            let scenario = spasm_scene("small-spasm", duration_s, amp_g, 15.0);
             let config = SimConfig {
                 seed: 7700 + 10 * i as u64 + k,
                 sample_rate_hz: rate,
@@ -450,10 +442,7 @@ fn small_spasms_are_found_by_their_tremble_when_there_is_a_gyroscope() {
 /// this test keeps it from growing.)
 #[test]
 fn moves_from_rest_with_a_gyroscope_make_no_spasm() {
-    let envelope_only = ClassifierConfig {
-        spasm_tremble_reversals_per_s: f32::INFINITY,
-        ..ClassifierConfig::default()
-    };
+    let envelope_only = envelope_only();
     let spans = |out: &ClassifierOutput| -> Vec<(i64, i64)> {
         out.events
             .iter()

@@ -123,6 +123,16 @@ struct TremorRun {
     counted: bool,
 }
 
+/// The hop holds the hand at least the posture shift away from `reference` (false when either
+/// posture is unknown).
+fn held_away(cfg: &ClassifierConfig, reference: Option<[f32; 3]>, t: &Tick) -> bool {
+    let (Some(a), Some(b)) = (reference, tick_posture(t)) else {
+        return false;
+    };
+    let d2: f32 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
+    d2.sqrt() >= cfg.spasm_posture_shift_g
+}
+
 /// Mean acceleration over a hop (its posture: mostly gravity), if it has decimated samples.
 fn tick_posture(t: &Tick) -> Option<[f32; 3]> {
     (t.tremor_n > 0).then(|| t.accel_sum.map(|v| v / t.tremor_n as f32))
@@ -158,11 +168,10 @@ struct Engine {
     gyro_primed: bool,
     gyro_sum: [f32; 3],
     gyro_count: u32,
-    /// Reversal counter: per axis lobes, decimated gyro sample index, and its settings.
+    /// Reversal counter: per axis lobes, decimated gyro sample index, and the reversal window in
+    /// decimated samples.
     gyro_lobes: [Lobe; 3],
     gyro_k: u64,
-    lobe_dps: f32,
-    lobe_ratio: f32,
     reversal_k: u64,
     tremble: Option<TrembleRun>,
     /// The last decided hop rotated less than the lobe threshold.
@@ -183,9 +192,9 @@ struct Engine {
     spasm_thresh_ss: f32,
     /// Reference posture of the latest spasm that began still, for runs that continue it.
     spasm_ref_g: Option<[f32; 3]>,
-    /// The latest spasm, held back until no continuation can extend it.
-    /// (A few: the envelope can report part of a spasm before the tremble run covering all of it
-    /// ends. Capacity `PENDING_SPASM_CAP`, never grown.)
+    /// Spasms held back until no continuation or tremble run can extend them. (A few: the envelope
+    /// can report part of a spasm before the tremble run covering all of it ends. Capacity
+    /// `PENDING_SPASM_CAP`, never grown.)
     pending_spasms: Vec<MotorEvent>,
     spasm_gap_n: u64,
     spasm_min_n: u64,
@@ -250,8 +259,6 @@ impl Engine {
             gyro_count: 0,
             gyro_lobes: [Lobe::default(); 3],
             gyro_k: 0,
-            lobe_dps: cfg.spasm_tremble_lobe_dps,
-            lobe_ratio: cfg.spasm_tremble_lobe_ratio,
             reversal_k: (cfg.spasm_tremble_reversal_ms / 1000.0 * fs_t).round() as u64,
             tremble: None,
             prev_hop_still: false,
@@ -340,7 +347,7 @@ impl Engine {
         if self.decim_phase == self.decim {
             self.decim_phase = 0;
             if self.gyro_count > 0 {
-                self.push_gyro_mean();
+                self.push_gyro_mean(cfg);
             }
             let b = self.tremor_band.run(d);
             self.cur.tremor_ss += b[0] * b[0] + b[1] * b[1] + b[2] * b[2];
@@ -374,7 +381,7 @@ impl Engine {
     }
 
     /// One decimated gyro sample: the mean of the block (a boxcar anti-alias, ample for < 1.5 Hz).
-    fn push_gyro_mean(&mut self) {
+    fn push_gyro_mean(&mut self, cfg: &ClassifierConfig) {
         let k = 1.0 / self.gyro_count as f32;
         let g = self.gyro_sum.map(|v| v * k);
         self.gyro_sum = [0.0; 3];
@@ -387,20 +394,20 @@ impl Engine {
         let g = self.gyro_lp.run(self.gyro_hp.run(g));
         self.cur.gyro_ss += g[0] * g[0] + g[1] * g[1] + g[2] * g[2];
         self.cur.gyro_n += 1;
-        self.count_reversals(g);
+        self.count_reversals(cfg, g);
     }
 
     /// Counts quick reversals of the (band-limited) angular rate, per axis: a lobe beyond the lobe
     /// threshold that begins soon after a lobe of the other sign ended, the two of comparable size.
     /// A contraction's tremble reverses again and again; a reach turns, holds, and turns back once;
     /// a fast turn's filter ring is a small lobe and does not count.
-    fn count_reversals(&mut self, g: [f32; 3]) {
+    fn count_reversals(&mut self, cfg: &ClassifierConfig, g: [f32; 3]) {
         self.gyro_k += 1;
         let k = self.gyro_k;
         for (lobe, v) in self.gyro_lobes.iter_mut().zip(g) {
-            let now: i8 = if v > self.lobe_dps {
+            let now: i8 = if v > cfg.spasm_tremble_lobe_dps {
                 1
-            } else if v < -self.lobe_dps {
+            } else if v < -cfg.spasm_tremble_lobe_dps {
                 -1
             } else {
                 0
@@ -414,7 +421,7 @@ impl Engine {
                 if lobe.prev_sign == -lobe.sign
                     && lobe.start_k.saturating_sub(lobe.prev_end_k) <= self.reversal_k
                     && lobe.peak.min(lobe.prev_peak)
-                        >= self.lobe_ratio * lobe.peak.max(lobe.prev_peak)
+                        >= cfg.spasm_tremble_lobe_ratio * lobe.peak.max(lobe.prev_peak)
                 {
                     self.cur.gyro_reversals += 1;
                 }
@@ -826,10 +833,7 @@ impl Engine {
                 r.ticks_rhythmic += u32::from(rhythmic);
                 r.slow_rms_sum += f.voluntary_rms_g;
                 r.high_fraction_sum += f.high_fraction;
-                if let (Some(rest), Some(now)) = (r.ref_posture_g, tick_posture(&tick)) {
-                    let d2: f32 = rest.iter().zip(now).map(|(a, b)| (a - b) * (a - b)).sum();
-                    r.ticks_shifted += u32::from(d2.sqrt() >= cfg.spasm_posture_shift_g);
-                }
+                r.ticks_shifted += u32::from(held_away(cfg, r.ref_posture_g, &tick));
             }
         }
         while let Some(r) = self.spasm_runs.front().copied() {
@@ -955,13 +959,7 @@ impl Engine {
             self.close_tremble(cfg, out);
             return;
         }
-        let shifted = match (run.ref_posture_g, tick_posture(&tick)) {
-            (Some(a), Some(b)) => {
-                let d2: f32 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
-                d2.sqrt() >= cfg.spasm_posture_shift_g
-            }
-            _ => false,
-        };
+        let shifted = held_away(cfg, run.ref_posture_g, &tick);
         let c = &mut run.all;
         c.hops += 1;
         c.reversals += tick.gyro_reversals;
