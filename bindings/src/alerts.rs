@@ -1,9 +1,9 @@
 //! Mirrors of alerts and rules (`core::alerts`, `core::rules`): what a notification and the alerts
 //! screen need. The text (title, message, evidence facts) is written by the core.
 
-use twitchwatch_core::alerts as core_alerts;
-use twitchwatch_core::model as core_model;
-use twitchwatch_core::rules as core_rules;
+use twitchwatch_alerts as core_alerts;
+use twitchwatch_model as core_model;
+use twitchwatch_rules as core_rules;
 
 use crate::dates::format_date;
 use crate::macros::mirror_enum;

@@ -78,15 +78,15 @@ impl From<std::io::Error> for TwitchWatchError {
 
 // ---- The one place core errors become public ones. Messages are the core's own sentences. ----
 
-use twitchwatch_core::classify::ClassifyError;
-use twitchwatch_core::device::protocol::FrameError;
-use twitchwatch_core::device::shell::ShellError;
-use twitchwatch_core::device::simulator::SimError;
-use twitchwatch_core::journal::JournalError;
-use twitchwatch_core::monitor::MonitorError;
-use twitchwatch_core::report::ReportError;
-use twitchwatch_core::rules::RulesError;
-use twitchwatch_core::store::StoreError;
+use twitchwatch_app::monitor::MonitorError;
+use twitchwatch_classify::ClassifyError;
+use twitchwatch_device::protocol::FrameError;
+use twitchwatch_device::shell::ShellError;
+use twitchwatch_journal::JournalError;
+use twitchwatch_lab::simulator::SimError;
+use twitchwatch_report::ReportError;
+use twitchwatch_rules::RulesError;
+use twitchwatch_store::StoreError;
 
 fn with(make: fn(String) -> TwitchWatchError, e: &dyn std::fmt::Display) -> TwitchWatchError {
     make(e.to_string())
@@ -193,11 +193,10 @@ impl From<MonitorError> for TwitchWatchError {
         match e {
             MonitorError::Store(e) => e.into(),
             MonitorError::Classify(e) => e.into(),
-            MonitorError::Simulator(e) => e.into(),
             MonitorError::Frame(e) => e.into(),
             MonitorError::Notification(e) => e.into(),
             MonitorError::AlreadyRunning | MonitorError::NoPairedDevice => with(state, &e),
-            MonitorError::InvalidSpeed(_) | MonitorError::InvalidDuration(_) => with(invalid, &e),
+            MonitorError::InvalidSpeed(_) => with(invalid, &e),
             MonitorError::Device(_) => with(device, &e),
             // Rules errors arrive as text; they are store failures underneath.
             _ => with(storage, &e),

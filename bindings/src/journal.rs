@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use twitchwatch_core::journal as core;
+use twitchwatch_journal as core;
 
 use crate::dates::{format_date, parse_date};
 use crate::error::TwitchWatchError;

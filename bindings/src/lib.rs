@@ -37,7 +37,7 @@ pub fn twitchwatch_version() -> String {
 pub fn parse_motor_event_kind(name: String) -> FfiResult<MotorEventKind> {
     name.trim()
         .to_ascii_lowercase()
-        .parse::<twitchwatch_core::MotorEventKind>()
+        .parse::<twitchwatch_model::MotorEventKind>()
         .map(Into::into)
         .map_err(TwitchWatchError::invalid)
 }
@@ -45,7 +45,7 @@ pub fn parse_motor_event_kind(name: String) -> FfiResult<MotorEventKind> {
 /// The movement kinds, in the order reports list them.
 #[uniffi::export]
 pub fn motor_event_kinds() -> Vec<MotorEventKind> {
-    twitchwatch_core::MotorEventKind::ALL
+    twitchwatch_model::MotorEventKind::ALL
         .into_iter()
         .map(Into::into)
         .collect()

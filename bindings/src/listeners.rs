@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use twitchwatch_core::alerts as core_alerts;
-use twitchwatch_core::model as core_model;
-use twitchwatch_core::monitor as core_monitor;
+use twitchwatch_alerts as core_alerts;
+use twitchwatch_app::monitor as core_monitor;
+use twitchwatch_model as core_model;
 
-use twitchwatch_core::screens;
+use twitchwatch_app::screens;
 
 use crate::alerts::Alert;
 use crate::error::FfiResult;
@@ -97,7 +97,7 @@ impl core_monitor::MonitorListener for MonitorListenerAdapter {
 pub(crate) struct AlertListenerAdapter {
     pub listener: Arc<dyn AlertListener>,
     /// For the user's time zone and thresholds, which the notification text uses.
-    pub store: twitchwatch_core::store::Store,
+    pub store: twitchwatch_store::Store,
 }
 
 impl core_alerts::AlertListener for AlertListenerAdapter {
@@ -105,7 +105,7 @@ impl core_alerts::AlertListener for AlertListenerAdapter {
         let params = self
             .store
             .settings()
-            .map(|s| twitchwatch_core::rules::RuleParams::resolve(&s.rule_params))
+            .map(|s| twitchwatch_rules::RuleParams::resolve(&s.rule_params))
             .unwrap_or_default();
         let facts = screens::AlertFacts::from_alert(&self.store.time_zone(), alert, &params);
         let notification = screens::notification_for_alert(&facts).into();

@@ -36,7 +36,7 @@ impl From<&Level> for LogLevel {
 /// Called from background threads; must not block for long.
 #[uniffi::export(with_foreign)]
 pub trait LogSink: Send + Sync {
-    /// `target` is the Rust module path (e.g. `twitchwatch_core::monitor`).
+    /// `target` is the Rust module path (e.g. `twitchwatch_app::monitor`).
     fn log(&self, level: LogLevel, target: String, message: String) -> FfiResult<()>;
 }
 
@@ -55,7 +55,7 @@ thread_local! {
     static IN_SINK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Our crates only: `twitchwatch_core`, `twitchwatch_ffi`, `twitchwatch` (CLI).
+/// Our crates only: every `twitchwatch_*` crate and the `twitchwatch` CLI.
 fn is_ours(target: &str) -> bool {
     target.starts_with("twitchwatch")
 }

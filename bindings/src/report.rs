@@ -1,8 +1,8 @@
 //! Mirrors for the doctor's report and the data export (`core::report`), and the wearables' GATT
 //! identifiers a shell needs to run its own Bluetooth (constants from `core::device`).
 
-use twitchwatch_core::device::{polar, protocol};
-use twitchwatch_core::report::export as core_export;
+use twitchwatch_device::{polar, protocol};
+use twitchwatch_report::export as core_export;
 
 use crate::dates::format_date;
 use crate::macros::mirror_enum;
@@ -34,13 +34,13 @@ pub struct ReportSummary {
 }
 
 impl ReportSummary {
-    pub(crate) fn of(path: String, data: &twitchwatch_core::report::ReportData) -> Self {
+    pub(crate) fn of(path: String, data: &twitchwatch_report::ReportData) -> Self {
         Self {
             path,
             from_date: format_date(data.from),
             to_date: format_date(data.to),
             monitored_days: data.monitored_days().count() as u32,
-            summary: twitchwatch_core::report::summary_sentences(data),
+            summary: twitchwatch_report::summary_sentences(data),
         }
     }
 }

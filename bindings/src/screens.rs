@@ -7,8 +7,9 @@
 
 use std::sync::Arc;
 
-use twitchwatch_core::model as core_model;
-use twitchwatch_core::screens as core;
+use twitchwatch_app::screens as core;
+use twitchwatch_lab::simulator::{SimulatedSession, SimulatedWearable};
+use twitchwatch_model as core_model;
 
 use crate::alerts::AlertSeverity;
 use crate::error::{FfiResult, TwitchWatchError};
@@ -871,9 +872,16 @@ impl Screens {
         speed: f32,
         now_ms: Option<i64>,
     ) -> FfiResult<TodayState> {
+        let options = SimulatedSession {
+            scenario: scenario.unwrap_or_else(|| "mixed".into()),
+            speed,
+            ..SimulatedSession::default()
+        };
+        let now_ms = at(now_ms);
+        let wearable = SimulatedWearable::live(&options, now_ms)?;
         Ok(self
             .0
-            .start_demo_session(scenario, speed, at(now_ms))?
+            .start_replay_session(Box::new(wearable), speed, now_ms)?
             .into())
     }
     /// Stops a simulated session; stores everything first (call off the main thread).

@@ -3,9 +3,11 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use twitchwatch_journal::JournalStore;
 
-use twitchwatch_core::monitor::{self as core_monitor, Monitor, MonitorSettings, SimulatedSession};
-use twitchwatch_core::store::StoreOptions;
+use twitchwatch_app::monitor::{self as core_monitor, Monitor, MonitorSettings};
+use twitchwatch_lab::simulator::{SimulatedSession, SimulatedWearable};
+use twitchwatch_store::StoreOptions;
 
 use crate::alerts::{Alert, CheckInOutcome, RuleInfo, RuleThreshold};
 use crate::dates::{format_date, parse_date};
@@ -151,9 +153,9 @@ impl TwitchWatch {
                             "cannot start the Bluetooth runtime: {e}"
                         ))
                     })?;
-                let config = twitchwatch_core::device::link::LinkConfig::default();
+                let config = twitchwatch_device::link::LinkConfig::default();
                 let found = rt
-                    .block_on(twitchwatch_core::device::link::scan(&config, duration))
+                    .block_on(twitchwatch_device::link::scan(&config, duration))
                     .map_err(|e| TwitchWatchError::Device {
                         reason: e.to_string(),
                     })?;
@@ -177,7 +179,7 @@ impl TwitchWatch {
         {
             Ok(self
                 .0
-                .start_paired(twitchwatch_core::device::link::LinkConfig::default())?)
+                .start_paired(twitchwatch_device::link::LinkConfig::default())?)
         }
         #[cfg(not(target_os = "linux"))]
         {
@@ -209,12 +211,14 @@ impl TwitchWatch {
         duration_s: Option<f32>,
         speed: f32,
     ) -> FfiResult<()> {
-        Ok(self.0.start_simulated(SimulatedSession {
+        let options = SimulatedSession {
             scenario,
             duration_s,
             speed,
             ..SimulatedSession::default()
-        })?)
+        };
+        let wearable = SimulatedWearable::live(&options, core_monitor::now_ms())?;
+        Ok(self.0.start_replay(Box::new(wearable), speed)?)
     }
 
     /// Stops the running session (if any) once everything is stored; `onSessionEnd` is called first.
@@ -339,7 +343,7 @@ impl TwitchWatch {
         let now = core_monitor::now_ms();
         let mut entry = store
             .journal_entry(day)?
-            .unwrap_or_else(|| twitchwatch_core::journal::JournalEntry::new(day));
+            .unwrap_or_else(|| twitchwatch_journal::JournalEntry::new(day));
         entry.add_drink(drink.into(), servings);
         store.put_journal_entry(&entry, now)?;
         Ok(entry.into())
@@ -453,16 +457,13 @@ impl TwitchWatch {
 
     /// The rules with their severity and the sentence of the medical text each rests on.
     pub fn rules(&self) -> Vec<RuleInfo> {
-        twitchwatch_core::rules::RULES
-            .iter()
-            .map(Into::into)
-            .collect()
+        twitchwatch_rules::RULES.iter().map(Into::into).collect()
     }
 
     /// Every tunable threshold with its bounds and current value.
     pub fn rule_thresholds(&self) -> FfiResult<Vec<RuleThreshold>> {
         let params = self.0.alerts().params(self.0.store())?;
-        Ok(twitchwatch_core::rules::PARAMETERS
+        Ok(twitchwatch_rules::PARAMETERS
             .iter()
             .map(|spec| RuleThreshold::of(spec, params.get(spec.key).unwrap_or(spec.default)))
             .collect())
@@ -486,7 +487,7 @@ impl TwitchWatch {
         let (from, to) = parse_period(from_date, to_date)?;
         let store = self.0.store().clone();
         off_thread("report", move || {
-            let data = twitchwatch_core::report::write_html(
+            let data = twitchwatch_report::write_html(
                 &store,
                 core_monitor::now_ms(),
                 from,
@@ -512,7 +513,7 @@ impl TwitchWatch {
         let sections: Vec<_> = sections.into_iter().map(Into::into).collect();
         let store = self.0.store().clone();
         off_thread("export", move || {
-            Ok(twitchwatch_core::report::export(
+            Ok(twitchwatch_report::export(
                 &store,
                 core_monitor::now_ms(),
                 format.into(),
@@ -573,7 +574,7 @@ impl Drop for TwitchWatch {
 /// The simulator's built-in scenarios, for the demo mode's picker.
 #[uniffi::export]
 pub fn simulator_scenarios() -> Vec<ScenarioInfo> {
-    twitchwatch_core::device::simulator::builtin_scenarios()
+    twitchwatch_lab::simulator::builtin_scenarios()
         .into_iter()
         .map(|s| ScenarioInfo {
             duration_s: s.duration_s(),

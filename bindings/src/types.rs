@@ -1,7 +1,7 @@
 //! Mirror records of the core's plain data types, with `From` impls; UniFFI derives live here, never in core.
 //! Times are milliseconds since the Unix epoch (UTC) as `i64`, named `*_ms`.
 
-use twitchwatch_core::model as core;
+use twitchwatch_model as core;
 
 /// The three involuntary movements TwitchWatch tells apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
@@ -301,8 +301,8 @@ pub struct DaySummary {
     pub samples_lost: u64,
 }
 
-impl From<twitchwatch_core::store::DaySummary> for DaySummary {
-    fn from(d: twitchwatch_core::store::DaySummary) -> Self {
+impl From<twitchwatch_store::DaySummary> for DaySummary {
+    fn from(d: twitchwatch_store::DaySummary) -> Self {
         Self {
             date: crate::dates::format_date(d.date),
             twitch_count: d.twitch_count,
@@ -339,8 +339,8 @@ pub struct StoreCounts {
     pub raw_batches: u64,
 }
 
-impl From<twitchwatch_core::store::StoreCounts> for StoreCounts {
-    fn from(c: twitchwatch_core::store::StoreCounts) -> Self {
+impl From<twitchwatch_store::StoreCounts> for StoreCounts {
+    fn from(c: twitchwatch_store::StoreCounts) -> Self {
         Self {
             events: c.events as u64,
             minutes: c.minutes as u64,
@@ -392,8 +392,8 @@ pub struct SessionSummary {
     pub alerts: u32,
 }
 
-impl From<&twitchwatch_core::monitor::SessionSummary> for SessionSummary {
-    fn from(s: &twitchwatch_core::monitor::SessionSummary) -> Self {
+impl From<&twitchwatch_app::monitor::SessionSummary> for SessionSummary {
+    fn from(s: &twitchwatch_app::monitor::SessionSummary) -> Self {
         Self {
             started_ms: s.started_ms,
             ended_ms: s.ended_ms,
@@ -429,8 +429,8 @@ pub struct DiscoveredDevice {
 }
 
 #[cfg(target_os = "linux")]
-impl From<twitchwatch_core::device::link::ScanResult> for DiscoveredDevice {
-    fn from(r: twitchwatch_core::device::link::ScanResult) -> Self {
+impl From<twitchwatch_device::link::ScanResult> for DiscoveredDevice {
+    fn from(r: twitchwatch_device::link::ScanResult) -> Self {
         Self {
             id: r.id,
             name: r.name,

@@ -5,9 +5,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use twitchwatch_core::device::link::{self, LinkConfig, ScanResult};
-use twitchwatch_core::store::{Store, StoreOptions};
-use twitchwatch_core::{DeviceProtocol, PairedDevice};
+use twitchwatch_device::link::{self, LinkConfig, ScanResult};
+use twitchwatch_model::{DeviceProtocol, PairedDevice};
+use twitchwatch_store::{Store, StoreOptions};
 
 use crate::monitor_cmd::parse_duration_s;
 

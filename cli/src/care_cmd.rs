@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
-use twitchwatch_core::alerts::{Alert, AlertCenter, AlertStatus};
-use twitchwatch_core::model::AlertSeverity;
-use twitchwatch_core::report::{self, ExportFormat, ExportSection};
-use twitchwatch_core::rules::{RuleParams, PARAMETERS, RULES};
+use twitchwatch_alerts::{Alert, AlertCenter, AlertStatus};
+use twitchwatch_model::AlertSeverity;
+use twitchwatch_report::{self as report, ExportFormat, ExportSection};
+use twitchwatch_rules::{RuleParams, PARAMETERS, RULES};
 
 use crate::journal_cmd::{now_ms, open_store};
 

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use twitchwatch_core::classify::{ClassifierConfig, ClassifierOutput, StreamingClassifier};
-use twitchwatch_core::recording::{self, Format};
+use twitchwatch_classify::{ClassifierConfig, ClassifierOutput, StreamingClassifier};
+use twitchwatch_lab::recording::{self, Format};
 
 use crate::output;
 

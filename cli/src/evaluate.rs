@@ -4,8 +4,8 @@
 use std::time::Instant;
 
 use anyhow::Context;
-use twitchwatch_core::classify::eval::{evaluate, Split};
-use twitchwatch_core::classify::ClassifierConfig;
+use twitchwatch_classify::ClassifierConfig;
+use twitchwatch_lab::eval::{evaluate, Split};
 
 #[derive(Debug, clap::Args)]
 pub struct EvaluateArgs {

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use jiff::civil::Date;
-use twitchwatch_core::store::{Store, StoreOptions};
+use twitchwatch_store::{Store, StoreOptions};
 
 use crate::output;
 

@@ -2,15 +2,16 @@
 //! journal and symptom check-ins. Validation is the core's; this file parses and prints.
 
 use std::path::Path;
+use twitchwatch_journal::JournalStore;
 
 use anyhow::Context;
 use jiff::civil::Date;
-use twitchwatch_core::alerts::AlertCenter;
-use twitchwatch_core::journal::{
+use twitchwatch_alerts::AlertCenter;
+use twitchwatch_journal::{
     BodySite, CheckIn, Drink, Hydration, JournalEntry, Medication, MedicationClass, Supplement,
     SupplementKind, Symptom,
 };
-use twitchwatch_core::store::{Store, StoreOptions};
+use twitchwatch_store::{Store, StoreOptions};
 
 use crate::care_cmd::{outln, print_alert};
 

@@ -1,5 +1,5 @@
-//! `twitchwatch`: the desktop shell over twitchwatch-core. It parses arguments, prints, and nothing more;
-//! every decision is the core's.
+//! `twitchwatch`: the desktop shell over the product crates (`core/`) and the lab. It parses arguments,
+//! prints, and nothing more; every decision is the core's.
 
 mod ble_cmd;
 mod care_cmd;
@@ -118,7 +118,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(args) => care_cmd::run_report(&data_dir(cli.data_dir)?, args),
         Command::Export(args) => care_cmd::run_export(&data_dir(cli.data_dir)?, args),
         Command::Scenarios => {
-            for s in twitchwatch_core::device::simulator::builtin_scenarios() {
+            for s in twitchwatch_lab::simulator::builtin_scenarios() {
                 println!(
                     "{:<24} {:>6.0} s  {}",
                     s.name,

@@ -7,12 +7,10 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use twitchwatch_core::alerts::{Alert, AlertListener, ListenerError};
-use twitchwatch_core::device::simulator::{Placement, SimConfig};
-use twitchwatch_core::monitor::{
-    Monitor, MonitorListener, MonitorSettings, SessionSummary, SimulatedSession,
-};
-use twitchwatch_core::{ConnectionState, MinuteSummary, MotorEvent, StreamStats};
+use twitchwatch_alerts::{Alert, AlertListener, ListenerError};
+use twitchwatch_app::monitor::{now_ms, Monitor, MonitorListener, MonitorSettings, SessionSummary};
+use twitchwatch_lab::simulator::{Placement, SimConfig, SimulatedSession, SimulatedWearable};
+use twitchwatch_model::{ConnectionState, MinuteSummary, MotorEvent, StreamStats};
 
 use crate::output;
 
@@ -166,7 +164,7 @@ pub fn run(data_dir: &Path, args: MonitorArgs) -> anyhow::Result<()> {
             ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
-        monitor.start_paired(twitchwatch_core::device::link::LinkConfig {
+        monitor.start_paired(twitchwatch_device::link::LinkConfig {
             adapter: args.adapter.clone(),
             ..Default::default()
         })?;
@@ -181,12 +179,14 @@ pub fn run(data_dir: &Path, args: MonitorArgs) -> anyhow::Result<()> {
         },
         ..SimConfig::default()
     };
-    monitor.start_simulated(SimulatedSession {
+    let options = SimulatedSession {
         scenario: args.scenario.clone(),
         duration_s: args.duration,
         speed: args.speed,
         config,
-    })?;
+    };
+    let wearable = SimulatedWearable::live(&options, now_ms())?;
+    monitor.start_replay(Box::new(wearable), args.speed)?;
     wait_for_end(&monitor, rx, &bar, data_dir)
 }
 

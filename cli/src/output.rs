@@ -1,7 +1,7 @@
 //! How events and minutes are printed: stable JSON lines for other tools (docs/cli.md) and short human lines.
 
 use serde_json::{json, Value};
-use twitchwatch_core::{MinuteSummary, MotorEvent, MotorEventKind};
+use twitchwatch_model::{MinuteSummary, MotorEvent, MotorEventKind};
 
 fn round(x: f64, places: i32) -> f64 {
     let k = 10f64.powi(places);

@@ -2,12 +2,12 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use twitchwatch_core::device::protocol::{
+use twitchwatch_device::protocol::{
     decode_control_response, decode_frame, encode_frame, ControlCommand, FrameError, StreamDecoder,
     StreamDecoderConfig,
 };
-use twitchwatch_core::device::shell::ShellRouter;
-use twitchwatch_core::model::{DeviceProtocol, PairedDevice};
+use twitchwatch_device::shell::ShellRouter;
+use twitchwatch_model::{DeviceProtocol, PairedDevice};
 
 /// Random bytes almost never carry a valid checksum; patching it in lets the fuzzer reach the
 /// checks behind it (lengths, rates, scales, channel counts).
@@ -39,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
         with_gyro: true,
         paired_at_ms: 0,
     });
-    let data_uuid = twitchwatch_core::device::protocol::DATA_UUID;
+    let data_uuid = twitchwatch_device::protocol::DATA_UUID;
     let mut out = Vec::new();
     let mut rest = data;
     let mut t = 1_700_000_000_000_000i64;

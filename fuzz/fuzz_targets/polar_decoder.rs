@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use twitchwatch_core::device::polar::{
+use twitchwatch_device::polar::{
     decode_data_frame, parse_control_response, ControlRequest, PmdSettings, PolarDecoder,
 };
 

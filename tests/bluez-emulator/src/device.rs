@@ -6,8 +6,8 @@ use crate::source::SampleSource;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
-use twitchwatch_core::device::polar::{self, ControlRequest, MeasurementType, PmdSettings};
-use twitchwatch_core::device::protocol::{
+use twitchwatch_device::polar::{self, ControlRequest, MeasurementType, PmdSettings};
+use twitchwatch_device::protocol::{
     self, sig_uuid, uuid_string, ChannelSet, ControlCommand, ControlStatus, DataFrame,
 };
 use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};

@@ -4,8 +4,8 @@
 use crate::device::{DeviceCtl, DeviceKind};
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
-use twitchwatch_core::device::polar;
-use twitchwatch_core::device::protocol::{self, sig_uuid, uuid_string};
+use twitchwatch_device::polar;
+use twitchwatch_device::protocol::{self, sig_uuid, uuid_string};
 use zbus::zvariant::{OwnedObjectPath, OwnedValue};
 use zbus::{fdo, interface};
 

@@ -1,11 +1,9 @@
 //! Samples for the emulated peripherals: the core's simulator, looping its scenario with a new seed,
 //! or plain gravity when the simulator refuses the rate (Polar SDK mode allows 26 Hz, below its range).
 
-use twitchwatch_core::device::simulator::Segment;
-use twitchwatch_core::device::simulator::{
-    builtin_scenario, Involuntary, Scenario, SimConfig, Simulator,
-};
-use twitchwatch_core::model::Activity;
+use twitchwatch_lab::simulator::Segment;
+use twitchwatch_lab::simulator::{builtin_scenario, Involuntary, Scenario, SimConfig, Simulator};
+use twitchwatch_model::Activity;
 
 /// The emulator's default: a hand at rest with frequent, clear twitches, so a short streaming test
 /// sees events.

@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use std::time::{Duration, Instant};
-use twitchwatch_core::model::{ConnectionState, MotorEvent};
-use twitchwatch_core::monitor::{Monitor, MonitorSettings};
+use twitchwatch_app::monitor::{Monitor, MonitorSettings};
+use twitchwatch_model::{ConnectionState, MotorEvent};
 
 fn is_streaming(c: &Collected) -> bool {
     c.states

@@ -5,9 +5,9 @@ mod common;
 
 use common::*;
 use std::time::Duration;
-use twitchwatch_core::device::link::{scan, LinkConfig};
-use twitchwatch_core::model::{ConnectionState, DeviceProtocol};
-use twitchwatch_core::monitor::{Monitor, MonitorSettings};
+use twitchwatch_app::monitor::{Monitor, MonitorSettings};
+use twitchwatch_device::link::{scan, LinkConfig};
+use twitchwatch_model::{ConnectionState, DeviceProtocol};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scan_reports_both_protocols_with_rssi_and_battery() {
@@ -50,7 +50,7 @@ async fn adapter_is_chosen_by_name() {
 }
 
 async fn stream_into_store(
-    device: twitchwatch_core::model::PairedDevice,
+    device: twitchwatch_model::PairedDevice,
     want_samples: usize,
     expect_events: bool,
 ) {

@@ -2,10 +2,10 @@
 //! btleplug's real Linux backend against the emulator. Run via tests/ble/bench.sh (it starts the bus).
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use twitchwatch_app::monitor::{Monitor, MonitorSettings};
 use twitchwatch_bluez_emulator::{EmulatorControlProxy, WEARABLE_ADDRESS, WEARABLE_NAME};
-use twitchwatch_core::device::link::{LinkConfig, LinkEvent, LinkSession};
-use twitchwatch_core::model::{ConnectionState, DeviceProtocol, PairedDevice};
-use twitchwatch_core::monitor::{Monitor, MonitorSettings};
+use twitchwatch_device::link::{LinkConfig, LinkEvent, LinkSession};
+use twitchwatch_model::{ConnectionState, DeviceProtocol, PairedDevice};
 
 fn unix_ns() -> u64 {
     SystemTime::now()

@@ -5,10 +5,8 @@
 
 use std::time::{Duration, Instant};
 use twitchwatch_bluez_emulator::EmulatorControlProxy;
-use twitchwatch_core::device::link::{LinkConfig, LinkEvent, LinkSession};
-use twitchwatch_core::model::{
-    ConnectionState, DeviceProtocol, PairedDevice, SensorBatch, StreamStats,
-};
+use twitchwatch_device::link::{LinkConfig, LinkEvent, LinkSession};
+use twitchwatch_model::{ConnectionState, DeviceProtocol, PairedDevice, SensorBatch, StreamStats};
 
 pub use twitchwatch_bluez_emulator::{POLAR_ADDRESS, POLAR_NAME, WEARABLE_ADDRESS, WEARABLE_NAME};
 

@@ -1,0 +1,188 @@
+//! What every phone screen shows, and what its buttons do, computed from the store, the monitor and the
+//! alerts so the Android and iOS shells only render records, ask for permissions and post notifications.
+//!
+//! One [`ScreenModel`] per open monitor. Each screen has a plain view-state record (`*State`) and the
+//! actions on it return the new state, so a shell never decides anything itself: not a label, not an
+//! ordering, not which notification channel an alert goes to. All text is English for now; the records
+//! carry enums next to every label so a shell could localise later without new logic.
+
+mod alerts;
+mod format;
+mod history;
+mod journal;
+mod notifications;
+mod onboarding;
+mod pairing;
+mod report;
+mod today;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+pub use alerts::{AlertFacts, AlertRow, AlertsState, EvidenceKind, EvidenceLine};
+pub use history::{
+    ChartMetric, ChartPoint, ChartSeries, DayDetailState, HistoryDayRow, HistoryRange,
+    HistoryState, HourBucket,
+};
+pub use journal::{
+    CheckInOutcome, CheckInRow, ChoiceOption, DrinkChip, JournalField, JournalFieldKind,
+    JournalState, MedicationRow, SymptomOption,
+};
+pub use notifications::{
+    notification_channels, notification_for_alert, AndroidImportance, InterruptionLevel,
+    NotificationChannelSpec, NotificationContent, OngoingNotification, MONITORING_CHANNEL_ID,
+};
+pub use onboarding::{
+    Disclaimer, OnboardingState, OnboardingStep, PlatformPermissions, DISCLAIMER_VERSION,
+};
+pub use pairing::{
+    Advertisement, DeviceCandidate, GattPlan, PairedDeviceView, PairingPhase, PairingState,
+    SignalStrength,
+};
+pub use report::{ExportFormat, ExportFormatOption, ExportOutcome, ReportState};
+pub use today::{ConnectionView, EventRow, LiveStatus, TodayCounts, TodayState};
+
+use crate::monitor::{Monitor, MonitorError};
+use twitchwatch_alerts::AlertListener;
+use twitchwatch_model::TimestampMs;
+use twitchwatch_store::{Store, StoreError};
+
+/// Why a screen could not be built or an action failed. Every message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ScreenError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Monitor(#[from] MonitorError),
+    #[error(transparent)]
+    Rules(#[from] twitchwatch_rules::RulesError),
+    #[error(transparent)]
+    Journal(#[from] twitchwatch_journal::JournalError),
+    #[error(transparent)]
+    Report(#[from] twitchwatch_report::ReportError),
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("cannot {action} at {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0} is not available in this build yet; update TwitchWatch")]
+    NotAvailable(&'static str),
+}
+
+/// Where a shell navigates; also what tapping a notification opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    Onboarding,
+    Pairing,
+    Today,
+    Journal,
+    History,
+    Alerts,
+    /// One alert with its evidence.
+    Alert {
+        alert_id: String,
+    },
+    Report,
+}
+
+impl Destination {
+    /// The deep link a notification carries (`twitchwatch://alerts/<id>`); both shells register the scheme.
+    pub fn deep_link(&self) -> String {
+        match self {
+            Destination::Onboarding => "twitchwatch://onboarding".into(),
+            Destination::Pairing => "twitchwatch://pairing".into(),
+            Destination::Today => "twitchwatch://today".into(),
+            Destination::Journal => "twitchwatch://journal".into(),
+            Destination::History => "twitchwatch://history".into(),
+            Destination::Alerts => "twitchwatch://alerts".into(),
+            Destination::Alert { alert_id } => format!("twitchwatch://alerts/{alert_id}"),
+            Destination::Report => "twitchwatch://report".into(),
+        }
+    }
+
+    /// Parses a deep link back; unknown links open Today rather than failing, since they come from
+    /// notifications of older app versions.
+    pub fn from_deep_link(link: &str) -> Destination {
+        let path = link.trim().strip_prefix("twitchwatch://").unwrap_or("");
+        let mut parts = path.splitn(2, '/');
+        match (parts.next().unwrap_or(""), parts.next()) {
+            ("alerts", Some(id)) if !id.trim().is_empty() => Destination::Alert {
+                alert_id: id.trim().to_string(),
+            },
+            ("alerts", _) => Destination::Alerts,
+            ("onboarding", _) => Destination::Onboarding,
+            ("pairing", _) => Destination::Pairing,
+            ("journal", _) => Destination::Journal,
+            ("history", _) => Destination::History,
+            ("report", _) => Destination::Report,
+            _ => Destination::Today,
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Screen state is advisory (scan results, live counters): a poisoned lock still holds usable data.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The object a shell (through the bindings) asks for screen states. Cheap to share across threads.
+pub struct ScreenModel {
+    monitor: Monitor,
+    live: Arc<today::LiveTracker>,
+    scan: Mutex<pairing::ScanBook>,
+    export: Mutex<Option<ExportOutcome>>,
+}
+
+impl ScreenModel {
+    /// Wraps a monitor and starts following its sessions (connection, battery, live events).
+    pub fn new(monitor: Monitor) -> ScreenModel {
+        let live = Arc::new(today::LiveTracker::default());
+        monitor.add_listener(live.clone());
+        ScreenModel {
+            monitor,
+            live,
+            scan: Mutex::new(pairing::ScanBook::default()),
+            export: Mutex::new(None),
+        }
+    }
+
+    pub fn monitor(&self) -> &Monitor {
+        &self.monitor
+    }
+
+    fn store(&self) -> &Store {
+        self.monitor.store()
+    }
+
+    /// Where the app opens: onboarding until it is complete, then Today.
+    pub fn start_destination(
+        &self,
+        permissions: &PlatformPermissions,
+    ) -> Result<Destination, ScreenError> {
+        Ok(if self.onboarding(permissions)?.complete {
+            Destination::Today
+        } else {
+            Destination::Onboarding
+        })
+    }
+
+    /// Registers a listener for alerts (the shells' notification posters).
+    pub fn add_alert_listener(&self, listener: Arc<dyn AlertListener>) {
+        self.monitor.add_alert_listener(listener);
+    }
+
+    pub(crate) fn live_status(&self) -> LiveStatus {
+        self.live.snapshot(self.monitor.is_running())
+    }
+
+    /// The time a shell should treat as "now" when it has no better clock (tests pass their own).
+    pub fn now_ms() -> TimestampMs {
+        crate::monitor::now_ms()
+    }
+}

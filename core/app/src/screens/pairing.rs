@@ -1,0 +1,384 @@
+//! Pairing: the shell scans with its own Bluetooth stack and hands every advertisement to the core,
+//! which decides what is a supported wearable, how to list it, and what to write once connected.
+
+use std::collections::BTreeMap;
+
+use super::format::moment_label;
+use super::{lock, ScreenError, ScreenModel};
+use twitchwatch_device::polar::{PMD_SERVICE_UUID_U128, POLAR_NAME_PREFIX};
+use twitchwatch_device::protocol::{
+    parse_uuid, sig_uuid, uuid_string, ChannelSet, ControlCommand, BATTERY_LEVEL_UUID16,
+    BATTERY_SERVICE_UUID16, CONTROL_POINT_UUID, DATA_UUID, SERVICE_UUID,
+};
+use twitchwatch_model::{DeviceProtocol, PairedDevice, TimestampMs};
+
+/// A scan stops by itself after this long (saves battery; the user can search again).
+pub const SCAN_TIMEOUT_MS: i64 = 30_000;
+/// A device not heard from for this long drops off the list (switched off, out of range).
+pub const CANDIDATE_STALE_MS: i64 = 15_000;
+/// What we ask our wearable for: the classifier is tuned for 200 Hz with the gyroscope.
+pub const V1_SAMPLE_RATE_HZ: u16 = 200;
+/// CoreBluetooth state restoration identifier (the iOS shell passes it to CBCentralManager).
+pub const IOS_RESTORE_IDENTIFIER: &str = "org.twitchwatch.central";
+
+/// One advertisement as the platform reported it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Advertisement {
+    /// Platform id: Android MAC address, CoreBluetooth peripheral UUID.
+    pub id: String,
+    pub name: Option<String>,
+    pub rssi_dbm: Option<i16>,
+    /// Advertised service UUIDs, in any form the platform prints (full or 16-bit).
+    pub service_uuids: Vec<String>,
+    pub seen_at_ms: TimestampMs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignalStrength {
+    Strong,
+    Fair,
+    Weak,
+    Unknown,
+}
+
+impl SignalStrength {
+    fn from_rssi(rssi: Option<i16>) -> SignalStrength {
+        match rssi {
+            Some(r) if r >= -60 => SignalStrength::Strong,
+            Some(r) if r >= -75 => SignalStrength::Fair,
+            Some(_) => SignalStrength::Weak,
+            None => SignalStrength::Unknown,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            SignalStrength::Strong => "Strong signal",
+            SignalStrength::Fair => "Fair signal",
+            SignalStrength::Weak => "Weak signal: move closer",
+            SignalStrength::Unknown => "Signal unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceCandidate {
+    pub id: String,
+    pub name: String,
+    pub protocol: DeviceProtocol,
+    pub protocol_label: String,
+    pub signal: SignalStrength,
+    pub signal_label: String,
+    pub rssi_dbm: Option<i16>,
+    /// Whether the phone apps can stream from it (shell-managed BLE speaks our protocol only).
+    pub can_pair: bool,
+    /// Why not, when `can_pair` is false.
+    pub note: Option<String>,
+    pub is_paired: bool,
+}
+
+/// What a shell does with the paired wearable once connected: the services to discover, the
+/// characteristics to subscribe to and the exact bytes to write. No protocol knowledge in the shell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GattPlan {
+    pub service_uuid: String,
+    /// Subscribe (notifications); push every value into the core with the device id.
+    pub data_characteristic_uuid: String,
+    /// Subscribe (indications), then write `start_command` with response.
+    pub control_point_uuid: String,
+    pub start_command: Vec<u8>,
+    pub stop_command: Vec<u8>,
+    pub battery_service_uuid: String,
+    pub battery_level_uuid: String,
+    /// iOS: CBCentralManagerOptionRestoreIdentifierKey.
+    pub ios_restore_identifier: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairedDeviceView {
+    pub id: String,
+    pub name: String,
+    pub protocol_label: String,
+    pub paired_since_label: String,
+    /// `None` when the phone cannot stream from this device (see `DeviceCandidate::note`).
+    pub gatt: Option<GattPlan>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairingPhase {
+    /// Not scanning; nothing paired.
+    Idle,
+    Scanning,
+    /// Not scanning; a wearable is paired.
+    Paired,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairingState {
+    pub phase: PairingPhase,
+    /// Supported wearables heard recently, strongest signal first.
+    pub candidates: Vec<DeviceCandidate>,
+    pub paired: Option<PairedDeviceView>,
+    /// Bluetooth devices heard that are not wearables we know (shown as a count, not a list).
+    pub other_devices_nearby: u32,
+    pub message: String,
+    /// Scan filter for the shell (Android ScanFilter / iOS scanForPeripherals(withServices:)).
+    /// Polar sensors advertise no PMD service, so the shell scans unfiltered when this is empty.
+    pub scan_service_uuids: Vec<String>,
+    pub scan_timeout_ms: i64,
+}
+
+struct Seen {
+    adv: Advertisement,
+    protocol: DeviceProtocol,
+}
+
+#[derive(Default)]
+pub(crate) struct ScanBook {
+    started_at_ms: Option<TimestampMs>,
+    stopped: bool,
+    seen: BTreeMap<String, Seen>,
+    others: BTreeMap<String, TimestampMs>,
+}
+
+impl ScanBook {
+    fn scanning(&self, now_ms: TimestampMs) -> bool {
+        !self.stopped
+            && self
+                .started_at_ms
+                .is_some_and(|t| now_ms.saturating_sub(t) < SCAN_TIMEOUT_MS)
+    }
+}
+
+fn recognise(adv: &Advertisement) -> Option<DeviceProtocol> {
+    let services: Vec<u128> = adv
+        .service_uuids
+        .iter()
+        .filter_map(|u| parse_uuid(u.trim()))
+        .collect();
+    if services.contains(&SERVICE_UUID) {
+        return Some(DeviceProtocol::TwitchWatchV1);
+    }
+    let polar_name = adv
+        .name
+        .as_deref()
+        .is_some_and(|n| n.trim_start().starts_with(POLAR_NAME_PREFIX));
+    if services.contains(&PMD_SERVICE_UUID_U128) || polar_name {
+        return Some(DeviceProtocol::PolarPmd);
+    }
+    None
+}
+
+fn protocol_label(p: DeviceProtocol) -> &'static str {
+    match p {
+        DeviceProtocol::TwitchWatchV1 => "TwitchWatch sensor",
+        DeviceProtocol::PolarPmd => "Polar sensor",
+    }
+}
+
+fn phone_note(p: DeviceProtocol) -> Option<String> {
+    match p {
+        DeviceProtocol::TwitchWatchV1 => None,
+        DeviceProtocol::PolarPmd => Some(
+            "Polar sensors stream through the desktop app for now; the phone app needs a TwitchWatch sensor"
+                .into(),
+        ),
+    }
+}
+
+/// The connection recipe for a paired device, or `None` when the phone cannot stream from it.
+pub(crate) fn gatt_plan(device: &PairedDevice) -> Option<GattPlan> {
+    match device.protocol {
+        DeviceProtocol::TwitchWatchV1 => Some(GattPlan {
+            service_uuid: uuid_string(SERVICE_UUID),
+            data_characteristic_uuid: uuid_string(DATA_UUID),
+            control_point_uuid: uuid_string(CONTROL_POINT_UUID),
+            start_command: ControlCommand::Start {
+                sample_rate_hz: device.sample_rate_hz,
+                channels: if device.with_gyro {
+                    ChannelSet::ACCEL_GYRO
+                } else {
+                    ChannelSet::ACCEL
+                },
+            }
+            .encode(),
+            stop_command: ControlCommand::Stop.encode(),
+            battery_service_uuid: uuid_string(sig_uuid(BATTERY_SERVICE_UUID16)),
+            battery_level_uuid: uuid_string(sig_uuid(BATTERY_LEVEL_UUID16)),
+            ios_restore_identifier: IOS_RESTORE_IDENTIFIER.into(),
+        }),
+        DeviceProtocol::PolarPmd => None,
+    }
+}
+
+impl ScreenModel {
+    pub fn pairing(&self, now_ms: TimestampMs) -> Result<PairingState, ScreenError> {
+        let paired = self.store().paired_device()?;
+        let tz = self.store().time_zone();
+        let book = lock(&self.scan);
+        let scanning = book.scanning(now_ms);
+        let mut candidates: Vec<DeviceCandidate> = book
+            .seen
+            .values()
+            .filter(|s| now_ms.saturating_sub(s.adv.seen_at_ms) < CANDIDATE_STALE_MS)
+            .map(|s| {
+                let signal = SignalStrength::from_rssi(s.adv.rssi_dbm);
+                let note = phone_note(s.protocol);
+                DeviceCandidate {
+                    id: s.adv.id.clone(),
+                    name: s
+                        .adv
+                        .name
+                        .clone()
+                        .filter(|n| !n.trim().is_empty())
+                        .unwrap_or_else(|| protocol_label(s.protocol).to_string()),
+                    protocol: s.protocol,
+                    protocol_label: protocol_label(s.protocol).into(),
+                    signal,
+                    signal_label: signal.label().into(),
+                    rssi_dbm: s.adv.rssi_dbm,
+                    can_pair: note.is_none(),
+                    note,
+                    is_paired: paired.as_ref().is_some_and(|p| p.id == s.adv.id),
+                }
+            })
+            .collect();
+        // Pairable first, then strongest signal, then name: the device in the user's hand is on top.
+        candidates.sort_by(|a, b| {
+            b.can_pair
+                .cmp(&a.can_pair)
+                .then(
+                    b.rssi_dbm
+                        .unwrap_or(i16::MIN)
+                        .cmp(&a.rssi_dbm.unwrap_or(i16::MIN)),
+                )
+                .then(a.name.cmp(&b.name))
+        });
+        let others = book
+            .others
+            .values()
+            .filter(|t| now_ms.saturating_sub(**t) < CANDIDATE_STALE_MS)
+            .count() as u32;
+        drop(book);
+        let phase = if scanning {
+            PairingPhase::Scanning
+        } else if paired.is_some() {
+            PairingPhase::Paired
+        } else {
+            PairingPhase::Idle
+        };
+        let message = match (phase, candidates.iter().any(|c| c.can_pair)) {
+            (PairingPhase::Scanning, false) => {
+                "Searching… switch the wearable on and hold it next to the phone.".to_string()
+            }
+            (PairingPhase::Scanning, true) => "Tap your wearable to pair it.".to_string(),
+            (PairingPhase::Paired, _) => {
+                "Your wearable is paired. TwitchWatch accepts data only from it.".to_string()
+            }
+            (PairingPhase::Idle, _) if !candidates.is_empty() => {
+                "Search stopped. Tap your wearable, or search again.".to_string()
+            }
+            (PairingPhase::Idle, _) => "No wearable paired yet.".to_string(),
+        };
+        Ok(PairingState {
+            phase,
+            candidates,
+            paired: paired.map(|p| PairedDeviceView {
+                gatt: gatt_plan(&p),
+                id: p.id,
+                name: p.name,
+                protocol_label: protocol_label(p.protocol).into(),
+                paired_since_label: format!("Paired {}", moment_label(&tz, p.paired_at_ms)),
+            }),
+            other_devices_nearby: others,
+            message,
+            // Polar sensors do not advertise PMD, so a filtered scan would hide them; filter only on
+            // our own service, which our wearable always advertises.
+            scan_service_uuids: vec![uuid_string(SERVICE_UUID)],
+            scan_timeout_ms: SCAN_TIMEOUT_MS,
+        })
+    }
+
+    /// The user tapped "Search": forget the previous results and start a fresh scan.
+    pub fn start_scan(&self, now_ms: TimestampMs) -> Result<PairingState, ScreenError> {
+        {
+            let mut book = lock(&self.scan);
+            *book = ScanBook {
+                started_at_ms: Some(now_ms),
+                ..ScanBook::default()
+            };
+        }
+        self.pairing(now_ms)
+    }
+
+    pub fn stop_scan(&self, now_ms: TimestampMs) -> Result<PairingState, ScreenError> {
+        lock(&self.scan).stopped = true;
+        self.pairing(now_ms)
+    }
+
+    /// The shell heard an advertisement. Unknown devices are counted, never listed.
+    pub fn on_advertisement(&self, adv: Advertisement) -> Result<PairingState, ScreenError> {
+        if adv.id.trim().is_empty() {
+            return Err(ScreenError::InvalidInput(
+                "an advertisement without a device id cannot be listed".into(),
+            ));
+        }
+        let now = adv.seen_at_ms;
+        {
+            let mut book = lock(&self.scan);
+            match recognise(&adv) {
+                Some(protocol) => {
+                    book.seen.insert(adv.id.clone(), Seen { adv, protocol });
+                }
+                None => {
+                    book.others.insert(adv.id, now);
+                }
+            }
+        }
+        self.pairing(now)
+    }
+
+    /// Pairs a wearable from the current scan's list. Data is then accepted only from it.
+    pub fn pair(&self, device_id: &str, now_ms: TimestampMs) -> Result<PairingState, ScreenError> {
+        let (adv, protocol) = {
+            let book = lock(&self.scan);
+            match book.seen.get(device_id) {
+                Some(s) => (s.adv.clone(), s.protocol),
+                None => {
+                    return Err(ScreenError::NotFound(format!(
+                        "no wearable with id '{device_id}' was found in this search; search again and tap it in the list"
+                    )))
+                }
+            }
+        };
+        if let Some(note) = phone_note(protocol) {
+            return Err(ScreenError::InvalidInput(note));
+        }
+        let device = PairedDevice {
+            id: adv.id.clone(),
+            name: adv
+                .name
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| protocol_label(protocol).to_string()),
+            protocol,
+            sample_rate_hz: V1_SAMPLE_RATE_HZ,
+            with_gyro: true,
+            paired_at_ms: now_ms,
+        };
+        self.store().pair_device(&device)?;
+        lock(&self.scan).stopped = true;
+        self.pairing(now_ms)
+    }
+
+    /// Unpairs the wearable; its history stays.
+    pub fn forget_device(&self, now_ms: TimestampMs) -> Result<PairingState, ScreenError> {
+        self.store().forget_device()?;
+        self.pairing(now_ms)
+    }
+
+    /// The connection recipe for the paired wearable, for the shell's BLE code (service restarts,
+    /// iOS state restoration) without going through the pairing screen.
+    pub fn paired_gatt_plan(&self) -> Result<Option<GattPlan>, ScreenError> {
+        Ok(self.store().paired_device()?.as_ref().and_then(gatt_plan))
+    }
+}

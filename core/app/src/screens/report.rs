@@ -1,0 +1,213 @@
+//! Report export: the formats and periods offered, the file name suggested to the share sheet / document
+//! picker, the disclaimer, and the outcome of the last export.
+
+use std::path::Path;
+
+use jiff::ToSpan;
+
+use super::onboarding::Disclaimer;
+use super::{lock, ScreenError, ScreenModel};
+use twitchwatch_model::TimestampMs;
+use twitchwatch_report as report;
+use twitchwatch_store::local_date;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// One self-contained page for the doctor.
+    Html,
+    Csv,
+    Json,
+}
+
+impl ExportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Html => "html",
+            ExportFormat::Csv => "csv",
+            ExportFormat::Json => "json",
+        }
+    }
+
+    pub fn mime_type(self) -> &'static str {
+        match self {
+            ExportFormat::Html => "text/html",
+            ExportFormat::Csv => "text/csv",
+            ExportFormat::Json => "application/json",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportFormatOption {
+    pub format: ExportFormat,
+    pub label: String,
+    pub description: String,
+    pub suggested_file_name: String,
+    pub mime_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExportOutcome {
+    Written { path: String, bytes: u64 },
+    Failed { message: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportState {
+    /// Days the report covers, offered as choices; `default_period_days` is preselected.
+    pub period_days_options: Vec<u32>,
+    pub default_period_days: u32,
+    pub formats: Vec<ExportFormatOption>,
+    pub disclaimer: Disclaimer,
+    pub last_export: Option<ExportOutcome>,
+    pub days_with_data: u32,
+}
+
+const PERIODS: [u32; 3] = [30, 90, 365];
+
+impl ScreenModel {
+    pub fn report(&self, now_ms: TimestampMs) -> Result<ReportState, ScreenError> {
+        let tz = self.store().time_zone();
+        let today = local_date(&tz, now_ms);
+        let from = today.checked_sub(89.days()).unwrap_or(today);
+        let days_with_data = self
+            .store()
+            .daily_summaries(from, today, &tz)?
+            .iter()
+            .filter(|d| d.minutes_recorded > 0)
+            .count() as u32;
+        let formats = [
+            (
+                ExportFormat::Html,
+                "Report for your doctor",
+                "One page with charts, alerts and your journal.",
+            ),
+            (
+                ExportFormat::Csv,
+                "Spreadsheet (CSV)",
+                "Daily summaries as a table.",
+            ),
+            (
+                ExportFormat::Json,
+                "Data (JSON)",
+                "Everything, for another app or a backup.",
+            ),
+        ]
+        .into_iter()
+        .map(|(format, label, description)| ExportFormatOption {
+            format,
+            label: label.into(),
+            description: description.into(),
+            suggested_file_name: format!("twitchwatch-{today}.{}", format.extension()),
+            mime_type: format.mime_type().into(),
+        })
+        .collect();
+        let accepted = self
+            .onboarding(&Default::default())?
+            .disclaimer
+            .accepted_at_ms;
+        Ok(ReportState {
+            period_days_options: PERIODS.to_vec(),
+            default_period_days: 90,
+            formats,
+            disclaimer: Disclaimer::current(accepted),
+            last_export: lock(&self.export).clone(),
+            days_with_data,
+        })
+    }
+
+    /// Writes the report (HTML), the daily summaries (CSV) or everything (JSON) for the last
+    /// `period_days` days to `path`, a file the shell's document picker or cache folder chose.
+    pub fn export_report(
+        &self,
+        format: ExportFormat,
+        period_days: u32,
+        path: &str,
+        now_ms: TimestampMs,
+    ) -> Result<ReportState, ScreenError> {
+        if !PERIODS.contains(&period_days) {
+            return Err(ScreenError::InvalidInput(format!(
+                "a report covers 30, 90 or 365 days, not {period_days}"
+            )));
+        }
+        let target = Path::new(path.trim());
+        if path.trim().is_empty() || target.is_dir() {
+            return Err(ScreenError::InvalidInput(format!(
+                "'{path}' is not a file path; choose a file name such as twitchwatch.{}",
+                format.extension()
+            )));
+        }
+        let result = self.write_export(format, period_days, target, now_ms);
+        let outcome = match &result {
+            Ok(bytes) => ExportOutcome::Written {
+                path: target.display().to_string(),
+                bytes: *bytes,
+            },
+            Err(e) => ExportOutcome::Failed {
+                message: e.to_string(),
+            },
+        };
+        *lock(&self.export) = Some(outcome);
+        result?;
+        self.report(now_ms)
+    }
+
+    fn write_export(
+        &self,
+        format: ExportFormat,
+        period_days: u32,
+        target: &Path,
+        now_ms: TimestampMs,
+    ) -> Result<u64, ScreenError> {
+        if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !parent.is_dir() {
+                return Err(ScreenError::InvalidInput(format!(
+                    "the folder {} does not exist",
+                    parent.display()
+                )));
+            }
+        }
+        let store = self.store();
+        let to = local_date(&store.time_zone(), now_ms);
+        let from = to
+            .checked_sub((i64::from(period_days) - 1).days())
+            .map_err(|e| {
+                ScreenError::InvalidInput(format!("cannot go back {period_days} days: {e}"))
+            })?;
+        match format {
+            ExportFormat::Html => {
+                report::write_html(store, now_ms, Some(from), Some(to), target)?;
+            }
+            ExportFormat::Csv => {
+                // One file for the share sheet: the daily summaries (other sections need a folder).
+                report::export(
+                    store,
+                    now_ms,
+                    report::ExportFormat::Csv,
+                    &[report::ExportSection::Days],
+                    Some(from),
+                    Some(to),
+                    target,
+                )?;
+            }
+            ExportFormat::Json => {
+                report::export(
+                    store,
+                    now_ms,
+                    report::ExportFormat::Json,
+                    &[],
+                    Some(from),
+                    Some(to),
+                    target,
+                )?;
+            }
+        }
+        std::fs::metadata(target)
+            .map(|m| m.len())
+            .map_err(|source| ScreenError::Io {
+                action: "check the written file",
+                path: target.to_path_buf(),
+                source,
+            })
+    }
+}

@@ -1,0 +1,896 @@
+//! The lifestyle journal (one entry per local day: caffeine, sleep, stress, hydration, strain,
+//! nicotine, medications, supplements) and symptom check-ins, validated and stored in sled.
+
+use std::collections::BTreeSet;
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use twitchwatch_model::TimestampMs;
+use twitchwatch_store::{date_key, time_key, Collection, Store, StoreError};
+
+pub const CAFFEINE_MG_MAX: f32 = 3000.0;
+pub const NICOTINE_MG_MAX: f32 = 200.0;
+pub const WATER_ML_MAX: u32 = 15_000;
+pub const SUPPLEMENT_MG_MAX: f32 = 10_000.0;
+pub const NOTE_CHARS_MAX: usize = 2000;
+pub const NAME_CHARS_MAX: usize = 100;
+pub const EARLIEST_DATE: Date = jiff::civil::date(1900, 1, 1);
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    #[error("{what} is dated {date}, which is in the future (today is {today}); enter it on or after the day it happened")]
+    FutureDate {
+        what: &'static str,
+        date: String,
+        today: Date,
+    },
+    #[error("no journal entry for {0}; add one first with `journal add --date {0}`")]
+    NoEntry(Date),
+    #[error("no check-in with id {0}; `checkin list` shows the ids")]
+    NoCheckIn(TimestampMs),
+    #[error("unknown {what} '{given}': use one of {choices}")]
+    Unknown {
+        what: &'static str,
+        given: String,
+        choices: String,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> JournalError {
+    JournalError::Invalid {
+        field,
+        reason: reason.into(),
+    }
+}
+
+/// Common caffeinated drinks with typical caffeine per serving (US FDA / USDA typical values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Drink {
+    /// One 30 ml shot.
+    Espresso,
+    /// One 240 ml cup of brewed coffee.
+    BrewedCoffee,
+    /// One 240 ml cup of instant coffee.
+    InstantCoffee,
+    /// One 240 ml cup of black tea.
+    BlackTea,
+    /// One 240 ml cup of green tea.
+    GreenTea,
+    /// One 355 ml can of cola.
+    Cola,
+    /// One 250 ml energy drink.
+    EnergyDrink,
+    /// One 200 mg caffeine tablet.
+    CaffeineTablet,
+}
+
+impl Drink {
+    pub const ALL: [Drink; 8] = [
+        Drink::Espresso,
+        Drink::BrewedCoffee,
+        Drink::InstantCoffee,
+        Drink::BlackTea,
+        Drink::GreenTea,
+        Drink::Cola,
+        Drink::EnergyDrink,
+        Drink::CaffeineTablet,
+    ];
+
+    pub fn caffeine_mg(self) -> f32 {
+        match self {
+            Drink::Espresso => 63.0,
+            Drink::BrewedCoffee => 95.0,
+            Drink::InstantCoffee => 62.0,
+            Drink::BlackTea => 47.0,
+            Drink::GreenTea => 28.0,
+            Drink::Cola => 34.0,
+            Drink::EnergyDrink => 80.0,
+            Drink::CaffeineTablet => 200.0,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Drink::Espresso => "espresso",
+            Drink::BrewedCoffee => "brewed_coffee",
+            Drink::InstantCoffee => "instant_coffee",
+            Drink::BlackTea => "black_tea",
+            Drink::GreenTea => "green_tea",
+            Drink::Cola => "cola",
+            Drink::EnergyDrink => "energy_drink",
+            Drink::CaffeineTablet => "caffeine_tablet",
+        }
+    }
+}
+
+impl std::str::FromStr for Drink {
+    type Err = JournalError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let norm = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        let alias = match norm.as_str() {
+            "coffee" => "brewed_coffee",
+            "tea" => "black_tea",
+            other => other,
+        };
+        Drink::ALL
+            .into_iter()
+            .find(|d| d.as_str() == alias)
+            .ok_or_else(|| JournalError::Unknown {
+                what: "drink",
+                given: s.to_string(),
+                choices: Drink::ALL.map(Drink::as_str).join(", "),
+            })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrinkServing {
+    pub drink: Drink,
+    pub servings: u8,
+}
+
+/// Medication classes the seed names as possible causes of twitching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MedicationClass {
+    /// Includes asthma (e.g. salbutamol, theophylline) and attention-deficit medicines.
+    Stimulant,
+    Antidepressant,
+    Diuretic,
+    Corticosteroid,
+    Other,
+}
+
+impl MedicationClass {
+    pub const ALL: [MedicationClass; 5] = [
+        MedicationClass::Stimulant,
+        MedicationClass::Antidepressant,
+        MedicationClass::Diuretic,
+        MedicationClass::Corticosteroid,
+        MedicationClass::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MedicationClass::Stimulant => "stimulant",
+            MedicationClass::Antidepressant => "antidepressant",
+            MedicationClass::Diuretic => "diuretic",
+            MedicationClass::Corticosteroid => "corticosteroid",
+            MedicationClass::Other => "other",
+        }
+    }
+}
+
+impl std::str::FromStr for MedicationClass {
+    type Err = JournalError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let norm = s.trim().to_ascii_lowercase();
+        MedicationClass::ALL
+            .into_iter()
+            .find(|c| c.as_str() == norm)
+            .ok_or_else(|| JournalError::Unknown {
+                what: "medication class",
+                given: s.to_string(),
+                choices: MedicationClass::ALL.map(MedicationClass::as_str).join(", "),
+            })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Medication {
+    pub name: String,
+    pub class: MedicationClass,
+    /// When the user started taking it; lifestyle links use "started recently".
+    #[serde(default)]
+    pub started_on: Option<Date>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupplementKind {
+    Magnesium,
+    Potassium,
+    Calcium,
+    /// Mixed electrolyte drink or tablet.
+    Electrolytes,
+    Other,
+}
+
+impl SupplementKind {
+    pub const ALL: [SupplementKind; 5] = [
+        SupplementKind::Magnesium,
+        SupplementKind::Potassium,
+        SupplementKind::Calcium,
+        SupplementKind::Electrolytes,
+        SupplementKind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SupplementKind::Magnesium => "magnesium",
+            SupplementKind::Potassium => "potassium",
+            SupplementKind::Calcium => "calcium",
+            SupplementKind::Electrolytes => "electrolytes",
+            SupplementKind::Other => "other",
+        }
+    }
+}
+
+impl std::str::FromStr for SupplementKind {
+    type Err = JournalError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let norm = s.trim().to_ascii_lowercase();
+        SupplementKind::ALL
+            .into_iter()
+            .find(|c| c.as_str() == norm)
+            .ok_or_else(|| JournalError::Unknown {
+                what: "supplement",
+                given: s.to_string(),
+                choices: SupplementKind::ALL.map(SupplementKind::as_str).join(", "),
+            })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Supplement {
+    pub kind: SupplementKind,
+    #[serde(default)]
+    pub dose_mg: Option<f32>,
+}
+
+/// How well hydrated the user felt, for people who do not measure water.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hydration {
+    Poor,
+    Fair,
+    Good,
+}
+
+impl std::str::FromStr for Hydration {
+    type Err = JournalError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "poor" | "low" => Ok(Hydration::Poor),
+            "fair" | "ok" => Ok(Hydration::Fair),
+            "good" | "high" => Ok(Hydration::Good),
+            _ => Err(JournalError::Unknown {
+                what: "hydration",
+                given: s.to_string(),
+                choices: "poor, fair, good".into(),
+            }),
+        }
+    }
+}
+
+/// One local calendar day of the lifestyle journal. A `None` field means "not recorded", which
+/// lifestyle links treat as unknown (never as zero).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    pub date: Date,
+    /// Total caffeine for the day, drinks included.
+    #[serde(default)]
+    pub caffeine_mg: Option<f32>,
+    /// Drinks added with [`JournalEntry::add_drink`] (their caffeine is already in `caffeine_mg`).
+    #[serde(default)]
+    pub drinks: Vec<DrinkServing>,
+    #[serde(default)]
+    pub sleep_hours: Option<f32>,
+    /// 1 (very poor) to 5 (very good).
+    #[serde(default)]
+    pub sleep_quality_1_5: Option<u8>,
+    #[serde(default)]
+    pub stress_0_10: Option<u8>,
+    #[serde(default)]
+    pub hydration: Option<Hydration>,
+    #[serde(default)]
+    pub water_ml: Option<u32>,
+    /// Physical strain or over-exertion, 0 (none) to 10 (exhausting).
+    #[serde(default)]
+    pub exertion_0_10: Option<u8>,
+    #[serde(default)]
+    pub nicotine_mg: Option<f32>,
+    #[serde(default)]
+    pub medications: Vec<Medication>,
+    #[serde(default)]
+    pub supplements: Vec<Supplement>,
+    #[serde(default)]
+    pub notes: String,
+}
+
+impl JournalEntry {
+    pub fn new(date: Date) -> JournalEntry {
+        JournalEntry {
+            date,
+            caffeine_mg: None,
+            drinks: Vec::new(),
+            sleep_hours: None,
+            sleep_quality_1_5: None,
+            stress_0_10: None,
+            hydration: None,
+            water_ml: None,
+            exertion_0_10: None,
+            nicotine_mg: None,
+            medications: Vec::new(),
+            supplements: Vec::new(),
+            notes: String::new(),
+        }
+    }
+
+    /// Adds `servings` of a drink: records it and adds its caffeine to the day's total.
+    pub fn add_drink(&mut self, drink: Drink, servings: u8) -> &mut Self {
+        if servings == 0 {
+            return self;
+        }
+        match self.drinks.iter_mut().find(|d| d.drink == drink) {
+            Some(d) => d.servings = d.servings.saturating_add(servings),
+            None => self.drinks.push(DrinkServing { drink, servings }),
+        }
+        let added = drink.caffeine_mg() * servings as f32;
+        self.caffeine_mg = Some(self.caffeine_mg.unwrap_or(0.0) + added);
+        self
+    }
+
+    /// Checks every field; `today` is the user's local date (no entries for future days).
+    pub fn validate(&self, today: Date) -> Result<(), JournalError> {
+        check_date("journal entry", self.date, today)?;
+        if let Some(mg) = self.caffeine_mg {
+            check_range("caffeine_mg", mg, 0.0, CAFFEINE_MG_MAX, "mg")?;
+        }
+        if let Some(h) = self.sleep_hours {
+            check_range("sleep_hours", h, 0.0, 24.0, "hours")?;
+        }
+        if let Some(q) = self.sleep_quality_1_5 {
+            if !(1..=5).contains(&q) {
+                return Err(invalid(
+                    "sleep_quality_1_5",
+                    format!("{q} is outside 1 (very poor) ..= 5 (very good)"),
+                ));
+            }
+        }
+        check_scale("stress_0_10", self.stress_0_10)?;
+        check_scale("exertion_0_10", self.exertion_0_10)?;
+        if let Some(ml) = self.water_ml {
+            if ml > WATER_ML_MAX {
+                return Err(invalid(
+                    "water_ml",
+                    format!("{ml} ml is more than {WATER_ML_MAX} ml in a day; check the unit (millilitres)"),
+                ));
+            }
+        }
+        if let Some(mg) = self.nicotine_mg {
+            check_range("nicotine_mg", mg, 0.0, NICOTINE_MG_MAX, "mg")?;
+        }
+        for m in &self.medications {
+            let name = m.name.trim();
+            if name.is_empty() || name.chars().count() > NAME_CHARS_MAX {
+                return Err(invalid(
+                    "medications",
+                    format!("a medication name must have 1..={NAME_CHARS_MAX} characters"),
+                ));
+            }
+            if let Some(started) = m.started_on {
+                check_date("medication start date", started, today)?;
+                if started > self.date {
+                    return Err(invalid(
+                        "medications",
+                        format!(
+                            "'{name}' starts on {started}, after this entry's day {}; list it from the day it started",
+                            self.date
+                        ),
+                    ));
+                }
+            }
+        }
+        for s in &self.supplements {
+            if let Some(mg) = s.dose_mg {
+                check_range("supplements", mg, 0.0, SUPPLEMENT_MG_MAX, "mg")?;
+            }
+        }
+        if self.notes.chars().count() > NOTE_CHARS_MAX {
+            return Err(invalid(
+                "notes",
+                format!("notes are limited to {NOTE_CHARS_MAX} characters"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn check_date(what: &'static str, date: Date, today: Date) -> Result<(), JournalError> {
+    if date > today {
+        return Err(JournalError::FutureDate {
+            what,
+            date: date.to_string(),
+            today,
+        });
+    }
+    if date < EARLIEST_DATE {
+        return Err(invalid(what, format!("{date} is before {EARLIEST_DATE}")));
+    }
+    Ok(())
+}
+
+fn check_range(
+    field: &'static str,
+    value: f32,
+    min: f32,
+    max: f32,
+    unit: &str,
+) -> Result<(), JournalError> {
+    if !value.is_finite() {
+        return Err(invalid(field, "must be a number"));
+    }
+    if value < min || value > max {
+        return Err(invalid(
+            field,
+            format!("{value} {unit} is outside {min}..={max} {unit}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_scale(field: &'static str, value: Option<u8>) -> Result<(), JournalError> {
+    match value {
+        Some(v) if v > 10 => Err(invalid(field, format!("{v} is outside the 0..=10 scale"))),
+        _ => Ok(()),
+    }
+}
+
+/// Where twitching is felt (the check-in body map).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodySite {
+    LeftHand,
+    RightHand,
+    LeftForearm,
+    RightForearm,
+    LeftUpperArm,
+    RightUpperArm,
+    Face,
+    Tongue,
+    Trunk,
+    Legs,
+    Feet,
+}
+
+impl BodySite {
+    pub const ALL: [BodySite; 11] = [
+        BodySite::LeftHand,
+        BodySite::RightHand,
+        BodySite::LeftForearm,
+        BodySite::RightForearm,
+        BodySite::LeftUpperArm,
+        BodySite::RightUpperArm,
+        BodySite::Face,
+        BodySite::Tongue,
+        BodySite::Trunk,
+        BodySite::Legs,
+        BodySite::Feet,
+    ];
+
+    pub fn is_hand(self) -> bool {
+        matches!(self, BodySite::LeftHand | BodySite::RightHand)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BodySite::LeftHand => "left_hand",
+            BodySite::RightHand => "right_hand",
+            BodySite::LeftForearm => "left_forearm",
+            BodySite::RightForearm => "right_forearm",
+            BodySite::LeftUpperArm => "left_upper_arm",
+            BodySite::RightUpperArm => "right_upper_arm",
+            BodySite::Face => "face",
+            BodySite::Tongue => "tongue",
+            BodySite::Trunk => "trunk",
+            BodySite::Legs => "legs",
+            BodySite::Feet => "feet",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BodySite::LeftHand => "left hand",
+            BodySite::RightHand => "right hand",
+            BodySite::LeftForearm => "left forearm",
+            BodySite::RightForearm => "right forearm",
+            BodySite::LeftUpperArm => "left upper arm",
+            BodySite::RightUpperArm => "right upper arm",
+            BodySite::Face => "face",
+            BodySite::Tongue => "tongue",
+            BodySite::Trunk => "trunk",
+            BodySite::Legs => "legs",
+            BodySite::Feet => "feet",
+        }
+    }
+}
+
+impl std::str::FromStr for BodySite {
+    type Err = JournalError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let norm = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        BodySite::ALL
+            .into_iter()
+            .find(|b| b.as_str() == norm)
+            .ok_or_else(|| JournalError::Unknown {
+                what: "body site",
+                given: s.to_string(),
+                choices: BodySite::ALL.map(BodySite::as_str).join(", "),
+            })
+    }
+}
+
+/// The symptoms the seed lists as red flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Symptom {
+    /// Muscle weakness, such as trouble gripping objects.
+    Weakness,
+    /// Loss of coordination or difficulty with fine motor tasks.
+    FineMotorDifficulty,
+    /// Visible muscle wasting (atrophy).
+    MuscleWasting,
+    DifficultySwallowing,
+    DifficultySpeaking,
+}
+
+impl Symptom {
+    pub const ALL: [Symptom; 5] = [
+        Symptom::Weakness,
+        Symptom::FineMotorDifficulty,
+        Symptom::MuscleWasting,
+        Symptom::DifficultySwallowing,
+        Symptom::DifficultySpeaking,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Symptom::Weakness => "weakness",
+            Symptom::FineMotorDifficulty => "fine_motor_difficulty",
+            Symptom::MuscleWasting => "muscle_wasting",
+            Symptom::DifficultySwallowing => "difficulty_swallowing",
+            Symptom::DifficultySpeaking => "difficulty_speaking",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Symptom::Weakness => "weakness or trouble gripping",
+            Symptom::FineMotorDifficulty => "trouble with coordination or fine motor tasks",
+            Symptom::MuscleWasting => "visible muscle wasting",
+            Symptom::DifficultySwallowing => "difficulty swallowing",
+            Symptom::DifficultySpeaking => "difficulty speaking",
+        }
+    }
+}
+
+impl std::str::FromStr for Symptom {
+    type Err = JournalError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let norm = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        let alias = match norm.as_str() {
+            "grip" | "weak_grip" => "weakness",
+            "fine_motor" | "coordination" => "fine_motor_difficulty",
+            "wasting" | "atrophy" => "muscle_wasting",
+            "swallowing" => "difficulty_swallowing",
+            "speaking" | "speech" => "difficulty_speaking",
+            other => other,
+        };
+        Symptom::ALL
+            .into_iter()
+            .find(|b| b.as_str() == alias)
+            .ok_or_else(|| JournalError::Unknown {
+                what: "symptom",
+                given: s.to_string(),
+                choices: Symptom::ALL.map(Symptom::as_str).join(", "),
+            })
+    }
+}
+
+/// A symptom check-in: where twitching is felt now and which red-flag symptoms are present.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckIn {
+    /// When it was made; also its id (unique within the store).
+    pub at_ms: TimestampMs,
+    #[serde(default)]
+    pub twitch_sites: BTreeSet<BodySite>,
+    #[serde(default)]
+    pub symptoms: BTreeSet<Symptom>,
+    #[serde(default)]
+    pub note: String,
+}
+
+impl CheckIn {
+    pub fn new(at_ms: TimestampMs) -> CheckIn {
+        CheckIn {
+            at_ms,
+            twitch_sites: BTreeSet::new(),
+            symptoms: BTreeSet::new(),
+            note: String::new(),
+        }
+    }
+
+    pub fn has(&self, symptom: Symptom) -> bool {
+        self.symptoms.contains(&symptom)
+    }
+
+    pub fn sites_beyond_hands(&self) -> impl Iterator<Item = BodySite> + '_ {
+        self.twitch_sites.iter().copied().filter(|s| !s.is_hand())
+    }
+
+    pub fn validate(&self, now_ms: TimestampMs) -> Result<(), JournalError> {
+        // A minute of slack for clocks that disagree between phone and shell.
+        if self.at_ms > now_ms.saturating_add(60_000) {
+            return Err(JournalError::FutureDate {
+                what: "check-in",
+                date: jiff::Timestamp::from_millisecond(self.at_ms)
+                    .map(|t| t.to_string())
+                    .unwrap_or_else(|_| self.at_ms.to_string()),
+                today: jiff::Timestamp::from_millisecond(now_ms)
+                    .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+                    .unwrap_or(EARLIEST_DATE),
+            });
+        }
+        let earliest = EARLIEST_DATE
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map(|z| z.timestamp().as_millisecond())
+            .unwrap_or(i64::MIN);
+        if self.at_ms < earliest {
+            return Err(invalid("check-in", "the time is before 1900"));
+        }
+        if self.note.chars().count() > NOTE_CHARS_MAX {
+            return Err(invalid(
+                "note",
+                format!("notes are limited to {NOTE_CHARS_MAX} characters"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn today_in(store: &Store, now_ms: TimestampMs) -> Date {
+    twitchwatch_store::local_date(&store.time_zone(), now_ms)
+}
+
+/// Journal and check-in persistence on the store. Health values are never logged above debug.
+pub trait JournalStore {
+    /// Creates or replaces the entry for `entry.date` after validating it against the user's
+    /// local "today" at `now_ms`.
+    fn put_journal_entry(
+        &self,
+        entry: &JournalEntry,
+        now_ms: TimestampMs,
+    ) -> Result<(), JournalError>;
+
+    fn journal_entry(&self, date: Date) -> Result<Option<JournalEntry>, JournalError>;
+
+    /// Changes an existing entry with `edit`; the result is validated before it is stored.
+    fn edit_journal_entry(
+        &self,
+        date: Date,
+        now_ms: TimestampMs,
+        edit: impl FnOnce(&mut JournalEntry),
+    ) -> Result<JournalEntry, JournalError>;
+
+    fn delete_journal_entry(&self, date: Date) -> Result<bool, JournalError>;
+
+    /// Entries for `from..=to`, in date order (days without an entry are absent).
+    fn journal_entries(&self, from: Date, to: Date) -> Result<Vec<JournalEntry>, JournalError>;
+
+    /// Stores a check-in. Two check-ins in the same millisecond get distinct ids (the later one
+    /// moves forward by a millisecond). Returns the stored check-in.
+    fn add_checkin(&self, checkin: &CheckIn, now_ms: TimestampMs) -> Result<CheckIn, JournalError>;
+
+    fn checkin(&self, id: TimestampMs) -> Result<Option<CheckIn>, JournalError>;
+
+    /// Replaces the sites, symptoms and note of check-in `id` (its time stays).
+    fn edit_checkin(
+        &self,
+        id: TimestampMs,
+        now_ms: TimestampMs,
+        edit: impl FnOnce(&mut CheckIn),
+    ) -> Result<CheckIn, JournalError>;
+
+    fn delete_checkin(&self, id: TimestampMs) -> Result<bool, JournalError>;
+
+    /// Check-ins made in `[from_ms, to_ms)`, oldest first.
+    fn checkins_in_range(
+        &self,
+        from_ms: TimestampMs,
+        to_ms: TimestampMs,
+    ) -> Result<Vec<CheckIn>, JournalError>;
+}
+
+impl JournalStore for Store {
+    fn put_journal_entry(
+        &self,
+        entry: &JournalEntry,
+        now_ms: TimestampMs,
+    ) -> Result<(), JournalError> {
+        entry.validate(today_in(self, now_ms))?;
+        self.put_json(Collection::Journal, &date_key(entry.date), entry)?;
+        self.flush()?;
+        tracing::debug!(date = %entry.date, "journal entry stored");
+        Ok(())
+    }
+
+    fn journal_entry(&self, date: Date) -> Result<Option<JournalEntry>, JournalError> {
+        Ok(self.get_json(Collection::Journal, &date_key(date))?)
+    }
+
+    fn edit_journal_entry(
+        &self,
+        date: Date,
+        now_ms: TimestampMs,
+        edit: impl FnOnce(&mut JournalEntry),
+    ) -> Result<JournalEntry, JournalError> {
+        let mut entry = self
+            .journal_entry(date)?
+            .ok_or(JournalError::NoEntry(date))?;
+        edit(&mut entry);
+        if entry.date != date {
+            return Err(invalid(
+                "date",
+                "an edit cannot move an entry to another day; delete it and add a new one",
+            ));
+        }
+        self.put_journal_entry(&entry, now_ms)?;
+        Ok(entry)
+    }
+
+    fn delete_journal_entry(&self, date: Date) -> Result<bool, JournalError> {
+        let removed = self.remove_key(Collection::Journal, &date_key(date))?;
+        self.flush()?;
+        Ok(removed)
+    }
+
+    fn journal_entries(&self, from: Date, to: Date) -> Result<Vec<JournalEntry>, JournalError> {
+        let end = to.tomorrow().map(date_key).ok();
+        let start = date_key(from);
+        let rows = self.scan_json::<JournalEntry>(
+            Collection::Journal,
+            Some(&start),
+            end.as_ref().map(|k| &k[..]),
+        )?;
+        Ok(rows.into_iter().map(|(_, e)| e).collect())
+    }
+
+    fn add_checkin(&self, checkin: &CheckIn, now_ms: TimestampMs) -> Result<CheckIn, JournalError> {
+        checkin.validate(now_ms)?;
+        let mut stored = checkin.clone();
+        while self
+            .get_json::<serde_json::Value>(Collection::Checkins, &time_key(stored.at_ms))?
+            .is_some()
+        {
+            stored.at_ms += 1;
+        }
+        self.put_json(Collection::Checkins, &time_key(stored.at_ms), &stored)?;
+        self.flush()?;
+        tracing::debug!(id = stored.at_ms, "check-in stored");
+        Ok(stored)
+    }
+
+    fn checkin(&self, id: TimestampMs) -> Result<Option<CheckIn>, JournalError> {
+        Ok(self.get_json(Collection::Checkins, &time_key(id))?)
+    }
+
+    fn edit_checkin(
+        &self,
+        id: TimestampMs,
+        now_ms: TimestampMs,
+        edit: impl FnOnce(&mut CheckIn),
+    ) -> Result<CheckIn, JournalError> {
+        let mut c = self.checkin(id)?.ok_or(JournalError::NoCheckIn(id))?;
+        edit(&mut c);
+        c.at_ms = id;
+        c.validate(now_ms)?;
+        self.put_json(Collection::Checkins, &time_key(id), &c)?;
+        self.flush()?;
+        Ok(c)
+    }
+
+    fn delete_checkin(&self, id: TimestampMs) -> Result<bool, JournalError> {
+        let removed = self.remove_key(Collection::Checkins, &time_key(id))?;
+        self.flush()?;
+        Ok(removed)
+    }
+
+    fn checkins_in_range(
+        &self,
+        from_ms: TimestampMs,
+        to_ms: TimestampMs,
+    ) -> Result<Vec<CheckIn>, JournalError> {
+        let rows = self.scan_json::<CheckIn>(
+            Collection::Checkins,
+            Some(&time_key(from_ms)),
+            Some(&time_key(to_ms)),
+        )?;
+        Ok(rows.into_iter().map(|(_, c)| c).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drinks_add_caffeine() {
+        let mut e = JournalEntry::new(jiff::civil::date(2026, 1, 5));
+        e.add_drink(Drink::Espresso, 2).add_drink(Drink::Cola, 1);
+        e.add_drink(Drink::Espresso, 1);
+        assert_eq!(e.caffeine_mg, Some(63.0 * 3.0 + 34.0));
+        assert_eq!(e.drinks.len(), 2);
+        assert_eq!("coffee".parse::<Drink>().unwrap(), Drink::BrewedCoffee);
+        assert!("mate".parse::<Drink>().is_err());
+    }
+
+    #[test]
+    fn validation_rejects_impossible_values_with_the_field_named() {
+        let today = jiff::civil::date(2026, 1, 10);
+        let ok = JournalEntry::new(today);
+        assert!(ok.validate(today).is_ok());
+        let cases: Vec<(JournalEntry, &str)> = vec![
+            (
+                JournalEntry {
+                    caffeine_mg: Some(-5.0),
+                    ..ok.clone()
+                },
+                "caffeine_mg",
+            ),
+            (
+                JournalEntry {
+                    caffeine_mg: Some(f32::NAN),
+                    ..ok.clone()
+                },
+                "caffeine_mg",
+            ),
+            (
+                JournalEntry {
+                    sleep_hours: Some(30.0),
+                    ..ok.clone()
+                },
+                "sleep_hours",
+            ),
+            (
+                JournalEntry {
+                    stress_0_10: Some(11),
+                    ..ok.clone()
+                },
+                "stress_0_10",
+            ),
+            (
+                JournalEntry {
+                    sleep_quality_1_5: Some(0),
+                    ..ok.clone()
+                },
+                "sleep_quality",
+            ),
+            (
+                JournalEntry {
+                    date: jiff::civil::date(2026, 1, 11),
+                    ..ok.clone()
+                },
+                "future",
+            ),
+        ];
+        for (entry, needle) in cases {
+            let err = entry.validate(today).unwrap_err().to_string();
+            assert!(err.contains(needle), "{err} should mention {needle}");
+        }
+        let mut med_later = ok.clone();
+        med_later.date = jiff::civil::date(2026, 1, 2);
+        med_later.medications.push(Medication {
+            name: "salbutamol".into(),
+            class: MedicationClass::Stimulant,
+            started_on: Some(jiff::civil::date(2026, 1, 5)),
+        });
+        assert!(med_later.validate(today).is_err());
+    }
+}

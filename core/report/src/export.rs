@@ -1,0 +1,442 @@
+//! CSV and JSON export of events, minute summaries, day summaries, the journal and check-ins.
+//! JSON is one document; CSV is one file per section (a folder when several are asked for).
+
+use std::path::{Path, PathBuf};
+use twitchwatch_journal::JournalStore;
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use super::{resolve_period, ReportError};
+use twitchwatch_journal::{CheckIn, JournalEntry};
+use twitchwatch_model::{MinuteSummary, MotorEvent, TimestampMs};
+use twitchwatch_store::{start_of_day_ms, DaySummary, Store};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+impl std::str::FromStr for ExportFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "csv" => Ok(ExportFormat::Csv),
+            "json" => Ok(ExportFormat::Json),
+            other => Err(format!("unknown export format '{other}': use csv or json")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportSection {
+    Events,
+    Minutes,
+    Days,
+    Journal,
+    Checkins,
+}
+
+impl ExportSection {
+    pub const ALL: [ExportSection; 5] = [
+        ExportSection::Events,
+        ExportSection::Minutes,
+        ExportSection::Days,
+        ExportSection::Journal,
+        ExportSection::Checkins,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportSection::Events => "events",
+            ExportSection::Minutes => "minutes",
+            ExportSection::Days => "days",
+            ExportSection::Journal => "journal",
+            ExportSection::Checkins => "checkins",
+        }
+    }
+}
+
+impl std::str::FromStr for ExportSection {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ExportSection::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s.trim().to_ascii_lowercase())
+            .ok_or_else(|| {
+                format!(
+                    "unknown export section '{s}': use {}",
+                    ExportSection::ALL.map(ExportSection::as_str).join(", ")
+                )
+            })
+    }
+}
+
+/// What was written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportSummary {
+    pub from: Date,
+    pub to: Date,
+    pub files: Vec<PathBuf>,
+    /// Rows per section, in the order asked.
+    pub rows: Vec<(ExportSection, usize)>,
+}
+
+#[derive(Serialize)]
+struct JsonExport<'a> {
+    format: &'static str,
+    version: u32,
+    time_zone: String,
+    from: Date,
+    to: Date,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    events: Option<&'a [MotorEvent]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    minutes: Option<&'a [MinuteSummary]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    days: Option<&'a [DaySummary]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    journal: Option<&'a [JournalEntry]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checkins: Option<&'a [CheckIn]>,
+}
+
+#[derive(Default)]
+struct Collected {
+    events: Vec<MotorEvent>,
+    minutes: Vec<MinuteSummary>,
+    days: Vec<DaySummary>,
+    journal: Vec<JournalEntry>,
+    checkins: Vec<CheckIn>,
+}
+
+/// Writes the chosen sections over `from..=to` (defaults as for the report) to `out`.
+/// JSON: `out` is one file. CSV: `out` is a file for one section, a folder for several.
+pub fn export(
+    store: &Store,
+    now_ms: TimestampMs,
+    format: ExportFormat,
+    sections: &[ExportSection],
+    from: Option<Date>,
+    to: Option<Date>,
+    out: &Path,
+) -> Result<ExportSummary, ReportError> {
+    let (from, to) = resolve_period(store, now_ms, from, to)?;
+    let mut sections: Vec<ExportSection> = if sections.is_empty() {
+        ExportSection::ALL.to_vec()
+    } else {
+        sections.to_vec()
+    };
+    sections.sort();
+    sections.dedup();
+    let tz = store.time_zone();
+    let from_ms = start_of_day_ms(&tz, from);
+    let to_ms = to
+        .tomorrow()
+        .map(|d| start_of_day_ms(&tz, d))
+        .unwrap_or(i64::MAX);
+    let mut c = Collected::default();
+    for s in &sections {
+        match s {
+            ExportSection::Events => c.events = store.events_in_range(from_ms, to_ms)?,
+            ExportSection::Minutes => c.minutes = store.minutes_in_range(from_ms, to_ms)?,
+            ExportSection::Days => c.days = store.daily_summaries(from, to, &tz)?,
+            ExportSection::Journal => c.journal = store.journal_entries(from, to)?,
+            ExportSection::Checkins => c.checkins = store.checkins_in_range(from_ms, to_ms)?,
+        }
+    }
+    let rows: Vec<(ExportSection, usize)> = sections
+        .iter()
+        .map(|&s| {
+            let n = match s {
+                ExportSection::Events => c.events.len(),
+                ExportSection::Minutes => c.minutes.len(),
+                ExportSection::Days => c.days.len(),
+                ExportSection::Journal => c.journal.len(),
+                ExportSection::Checkins => c.checkins.len(),
+            };
+            (s, n)
+        })
+        .collect();
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ReportError::Io { path, source }
+    };
+    let files = match format {
+        ExportFormat::Json => {
+            let has = |s| sections.contains(&s);
+            let doc = JsonExport {
+                format: "twitchwatch-export",
+                version: 1,
+                time_zone: store.time_zone_name(),
+                from,
+                to,
+                events: has(ExportSection::Events).then_some(&c.events[..]),
+                minutes: has(ExportSection::Minutes).then_some(&c.minutes[..]),
+                days: has(ExportSection::Days).then_some(&c.days[..]),
+                journal: has(ExportSection::Journal).then_some(&c.journal[..]),
+                checkins: has(ExportSection::Checkins).then_some(&c.checkins[..]),
+            };
+            let file = std::fs::File::create(out).map_err(io(out))?;
+            let mut w = std::io::BufWriter::new(file);
+            serde_json::to_writer_pretty(&mut w, &doc).map_err(|e| ReportError::Io {
+                path: out.to_path_buf(),
+                source: std::io::Error::other(e),
+            })?;
+            std::io::Write::flush(&mut w).map_err(io(out))?;
+            vec![out.to_path_buf()]
+        }
+        ExportFormat::Csv => {
+            let targets: Vec<(ExportSection, PathBuf)> = if sections.len() == 1 {
+                vec![(sections[0], out.to_path_buf())]
+            } else {
+                std::fs::create_dir_all(out).map_err(io(out))?;
+                sections
+                    .iter()
+                    .map(|&s| (s, out.join(format!("{}.csv", s.as_str()))))
+                    .collect()
+            };
+            for (section, path) in &targets {
+                write_csv(*section, &c, &tz, path)?;
+            }
+            targets.into_iter().map(|(_, p)| p).collect()
+        }
+    };
+    Ok(ExportSummary {
+        from,
+        to,
+        files,
+        rows,
+    })
+}
+
+/// Spreadsheets run cells that start with these as formulas; a leading quote keeps them text.
+fn cell(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_string(),
+    }
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn utc(ms: TimestampMs) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+fn write_csv(
+    section: ExportSection,
+    c: &Collected,
+    tz: &jiff::tz::TimeZone,
+    path: &Path,
+) -> Result<(), ReportError> {
+    let csv_err = |e: csv::Error| ReportError::Csv {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let mut w = csv::Writer::from_path(path).map_err(csv_err)?;
+    match section {
+        ExportSection::Events => {
+            w.write_record([
+                "kind",
+                "start_ms",
+                "end_ms",
+                "start_utc",
+                "duration_ms",
+                "peak_accel_g",
+                "dominant_freq_hz",
+                "confidence",
+            ])
+            .map_err(csv_err)?;
+            for e in &c.events {
+                w.write_record([
+                    e.kind.as_str().to_string(),
+                    e.start_ms.to_string(),
+                    e.end_ms.to_string(),
+                    utc(e.start_ms),
+                    e.duration_ms().to_string(),
+                    e.peak_accel_g.to_string(),
+                    opt(e.dominant_freq_hz),
+                    e.confidence.to_string(),
+                ])
+                .map_err(csv_err)?;
+            }
+        }
+        ExportSection::Minutes => {
+            w.write_record([
+                "minute_start_ms",
+                "minute_start_utc",
+                "tremor_unknown",
+                "tremor_none",
+                "tremor_slight",
+                "tremor_mild",
+                "tremor_moderate",
+                "tremor_strong",
+                "at_rest",
+                "moving",
+                "not_worn",
+                "no_data",
+                "twitch_count",
+                "spasm_seconds",
+                "tremor_events",
+                "samples_received",
+                "samples_lost",
+            ])
+            .map_err(csv_err)?;
+            for m in &c.minutes {
+                let t = &m.tremor;
+                let wf = &m.wear;
+                w.write_record([
+                    m.minute_start_ms.to_string(),
+                    utc(m.minute_start_ms),
+                    t.unknown.to_string(),
+                    t.none.to_string(),
+                    t.slight.to_string(),
+                    t.mild.to_string(),
+                    t.moderate.to_string(),
+                    t.strong.to_string(),
+                    wf.at_rest.to_string(),
+                    wf.moving.to_string(),
+                    wf.not_worn.to_string(),
+                    wf.no_data.to_string(),
+                    m.twitch_count.to_string(),
+                    m.spasm_seconds.to_string(),
+                    m.tremor_events.to_string(),
+                    m.samples_received.to_string(),
+                    m.samples_lost.to_string(),
+                ])
+                .map_err(csv_err)?;
+            }
+        }
+        ExportSection::Days => {
+            w.write_record([
+                "date",
+                "twitch_count",
+                "tremor_minutes",
+                "tremor_episodes",
+                "tremor_episode_seconds",
+                "longest_tremor_seconds",
+                "spasm_seconds",
+                "spasm_events",
+                "worn_minutes",
+                "minutes_recorded",
+                "samples_received",
+                "samples_lost",
+            ])
+            .map_err(csv_err)?;
+            for d in &c.days {
+                w.write_record([
+                    d.date.to_string(),
+                    d.twitch_count.to_string(),
+                    d.tremor_minutes.to_string(),
+                    d.tremor_episodes.to_string(),
+                    d.tremor_episode_seconds.to_string(),
+                    d.longest_tremor_seconds.to_string(),
+                    d.spasm_seconds.to_string(),
+                    d.spasm_events.to_string(),
+                    d.worn_minutes.to_string(),
+                    d.minutes_recorded.to_string(),
+                    d.samples_received.to_string(),
+                    d.samples_lost.to_string(),
+                ])
+                .map_err(csv_err)?;
+            }
+        }
+        ExportSection::Journal => {
+            w.write_record([
+                "date",
+                "caffeine_mg",
+                "drinks",
+                "sleep_hours",
+                "sleep_quality_1_5",
+                "stress_0_10",
+                "hydration",
+                "water_ml",
+                "exertion_0_10",
+                "nicotine_mg",
+                "medications",
+                "supplements",
+                "notes",
+            ])
+            .map_err(csv_err)?;
+            for e in &c.journal {
+                let drinks: Vec<String> = e
+                    .drinks
+                    .iter()
+                    .map(|d| format!("{} x{}", d.drink.as_str(), d.servings))
+                    .collect();
+                let meds: Vec<String> = e
+                    .medications
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "{} ({}{})",
+                            m.name,
+                            m.class.as_str(),
+                            m.started_on
+                                .map(|d| format!(", since {d}"))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                let sups: Vec<String> = e
+                    .supplements
+                    .iter()
+                    .map(|s| match s.dose_mg {
+                        Some(mg) => format!("{} {mg} mg", s.kind.as_str()),
+                        None => s.kind.as_str().to_string(),
+                    })
+                    .collect();
+                w.write_record([
+                    e.date.to_string(),
+                    opt(e.caffeine_mg),
+                    drinks.join("; "),
+                    opt(e.sleep_hours),
+                    opt(e.sleep_quality_1_5),
+                    opt(e.stress_0_10),
+                    e.hydration
+                        .map(|h| format!("{h:?}").to_lowercase())
+                        .unwrap_or_default(),
+                    opt(e.water_ml),
+                    opt(e.exertion_0_10),
+                    opt(e.nicotine_mg),
+                    cell(&meds.join("; ")),
+                    sups.join("; "),
+                    cell(&e.notes),
+                ])
+                .map_err(csv_err)?;
+            }
+        }
+        ExportSection::Checkins => {
+            w.write_record(["id_ms", "local_time", "twitch_sites", "symptoms", "note"])
+                .map_err(csv_err)?;
+            for ch in &c.checkins {
+                let sites: Vec<&str> = ch.twitch_sites.iter().map(|s| s.as_str()).collect();
+                let symptoms: Vec<&str> = ch.symptoms.iter().map(|s| s.as_str()).collect();
+                let local = jiff::Timestamp::from_millisecond(ch.at_ms)
+                    .map(|t| t.to_zoned(tz.clone()).to_string())
+                    .unwrap_or_default();
+                w.write_record([
+                    ch.at_ms.to_string(),
+                    local,
+                    sites.join(";"),
+                    symptoms.join(";"),
+                    cell(&ch.note),
+                ])
+                .map_err(csv_err)?;
+            }
+        }
+    }
+    w.flush().map_err(|e| ReportError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    Ok(())
+}

@@ -1,0 +1,693 @@
+//! The doctor's report (one self-contained HTML page with inline SVG charts) and the CSV/JSON
+//! export of events, minutes, day summaries, the journal and check-ins.
+
+pub mod export;
+pub mod svg;
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use twitchwatch_journal::JournalStore;
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use svg::escape;
+use twitchwatch_alerts::{Alert, AlertCenter, AlertStatus};
+use twitchwatch_journal::{CheckIn, JournalEntry, JournalError};
+use twitchwatch_model::{AlertSeverity, TimestampMs};
+use twitchwatch_rules::{self as rules, links, Evaluation, Factor, RuleParams, RulesError};
+use twitchwatch_store::{local_date, start_of_day_ms, DaySummary, Store, StoreError};
+
+pub use export::{export, ExportFormat, ExportSection, ExportSummary};
+
+pub const DISCLAIMER: &str = "TwitchWatch is informational, not a medical device. It does not diagnose any condition; its measurements and alerts can be wrong. Discuss any concern with a doctor, and seek immediate medical attention for difficulty swallowing or speaking.";
+
+/// Longest period a report or export may cover.
+pub const MAX_PERIOD_DAYS: i64 = 3 * 366;
+pub const DEFAULT_PERIOD_DAYS: i64 = 90;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
+    Rules(#[from] RulesError),
+    #[error("invalid period: {0}")]
+    Period(String),
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write CSV to {path}: {reason}")]
+    Csv { path: PathBuf, reason: String },
+}
+
+/// The period of a report or export: `to` defaults to the user's today, `from` to 89 days before.
+pub fn resolve_period(
+    store: &Store,
+    now_ms: TimestampMs,
+    from: Option<Date>,
+    to: Option<Date>,
+) -> Result<(Date, Date), ReportError> {
+    let today = local_date(&store.time_zone(), now_ms);
+    let to = to.unwrap_or(today);
+    if to > today {
+        return Err(ReportError::Period(format!(
+            "--to {to} is in the future (today is {today})"
+        )));
+    }
+    let from = from.unwrap_or_else(|| rules::days_before(to, DEFAULT_PERIOD_DAYS - 1));
+    if from > to {
+        return Err(ReportError::Period(format!(
+            "--from {from} is after --to {to}"
+        )));
+    }
+    let len = from
+        .until(to)
+        .map(|s| s.get_days() as i64 + 1)
+        .unwrap_or(i64::MAX);
+    if len > MAX_PERIOD_DAYS {
+        return Err(ReportError::Period(format!(
+            "{len} days is longer than the {MAX_PERIOD_DAYS}-day maximum; choose a shorter --from/--to"
+        )));
+    }
+    Ok((from, to))
+}
+
+/// Everything the report shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportData {
+    pub from: Date,
+    pub to: Date,
+    pub generated_at_ms: TimestampMs,
+    pub time_zone: String,
+    pub days: Vec<DaySummary>,
+    pub journal: Vec<JournalEntry>,
+    pub checkins: Vec<CheckIn>,
+    /// Live alerts, and resolved ones last seen within the period.
+    pub alerts: Vec<Alert>,
+    pub evaluation: Evaluation,
+    pub params: RuleParams,
+}
+
+impl ReportData {
+    pub fn monitored_days(&self) -> impl Iterator<Item = &DaySummary> {
+        let min = self.params.min_worn_minutes as f32;
+        self.days.iter().filter(move |d| d.worn_minutes >= min)
+    }
+}
+
+/// Gathers the data for a report over `from..=to` (rules are assessed as of `now_ms`).
+pub fn build(
+    store: &Store,
+    now_ms: TimestampMs,
+    from: Option<Date>,
+    to: Option<Date>,
+) -> Result<ReportData, ReportError> {
+    let (from, to) = resolve_period(store, now_ms, from, to)?;
+    let tz = store.time_zone();
+    let center = AlertCenter::new(store.clone());
+    let params = center.params(store)?;
+    let evaluation = center.assess(store, now_ms)?;
+    let days = store.daily_summaries(from, to, &tz)?;
+    let journal = store.journal_entries(from, to)?;
+    let end_ms = to
+        .tomorrow()
+        .map(|d| start_of_day_ms(&tz, d))
+        .unwrap_or(i64::MAX);
+    let checkins = store.checkins_in_range(start_of_day_ms(&tz, from), end_ms)?;
+    let from_ms = start_of_day_ms(&tz, from);
+    let alerts = center
+        .alerts()?
+        .into_iter()
+        .filter(|a| a.is_live() || a.last_seen_ms >= from_ms)
+        .collect();
+    Ok(ReportData {
+        from,
+        to,
+        generated_at_ms: now_ms,
+        time_zone: store.time_zone_name(),
+        days,
+        journal,
+        checkins,
+        alerts,
+        evaluation,
+        params,
+    })
+}
+
+/// Builds and writes the report to `path`.
+pub fn write_html(
+    store: &Store,
+    now_ms: TimestampMs,
+    from: Option<Date>,
+    to: Option<Date>,
+    path: &Path,
+) -> Result<ReportData, ReportError> {
+    let data = build(store, now_ms, from, to)?;
+    let tz = store.time_zone();
+    std::fs::write(path, render_html(&data, &tz)).map_err(|source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(data)
+}
+
+fn fmt_time(tz: &jiff::tz::TimeZone, ms: TimestampMs) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| {
+            t.to_zoned(tz.clone())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| ms.to_string())
+}
+
+/// "Jun 3 – Jun 9, Jun 12" from a sorted list of dates.
+pub fn date_ranges(dates: &[Date]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < dates.len() {
+        let start = dates[i];
+        let mut end = start;
+        while i + 1 < dates.len() && end.tomorrow().ok() == Some(dates[i + 1]) {
+            i += 1;
+            end = dates[i];
+        }
+        if start == end {
+            parts.push(start.to_string());
+        } else {
+            parts.push(format!("{start} – {end}"));
+        }
+        i += 1;
+    }
+    parts.join(", ")
+}
+
+fn severity_label(s: AlertSeverity) -> &'static str {
+    match s {
+        AlertSeverity::Info => "Info",
+        AlertSeverity::Advice => "Advice",
+        AlertSeverity::SeeADoctor => "See a doctor",
+        AlertSeverity::Urgent => "Urgent",
+    }
+}
+
+/// Plain-language summary sentences.
+pub fn summary_sentences(data: &ReportData) -> Vec<String> {
+    let p = &data.params;
+    let mut out = Vec::new();
+    let total_days = data.days.len();
+    let monitored: Vec<&DaySummary> = data.monitored_days().collect();
+    if monitored.is_empty() {
+        out.push(format!(
+            "The sensor was not worn long enough on any of the {total_days} days from {} to {} to measure anything.",
+            data.from, data.to
+        ));
+    } else {
+        let hours: f64 = monitored.iter().map(|d| d.worn_minutes as f64 / 60.0).sum();
+        let twitches: u64 = monitored.iter().map(|d| d.twitch_count as u64).sum();
+        let twitch_days = monitored
+            .iter()
+            .filter(|d| d.twitch_count as f64 >= p.persistence_min_twitches)
+            .count();
+        out.push(format!(
+            "The sensor was worn on {} of {total_days} days ({:.1} hours a day on average).",
+            monitored.len(),
+            hours / monitored.len() as f64
+        ));
+        out.push(format!(
+            "It counted {twitches} twitches ({:.1} per worn hour); {twitch_days} days had at least {} twitches.",
+            twitches as f64 / hours.max(1e-9),
+            p.persistence_min_twitches
+        ));
+        let tremor: f64 = monitored.iter().map(|d| d.tremor_minutes as f64).sum();
+        let spasm: f64 = monitored.iter().map(|d| d.spasm_seconds as f64).sum();
+        out.push(format!(
+            "Tremor (rhythmic shaking) totalled {tremor:.0} minutes; spasms (sustained contractions) {spasm:.0} seconds."
+        ));
+        let received: u64 = data.days.iter().map(|d| d.samples_received).sum();
+        let lost: u64 = data.days.iter().map(|d| d.samples_lost).sum();
+        if received + lost > 0 && lost * 100 > received + lost {
+            out.push(format!(
+                "{:.1}% of sensor samples were lost in transmission, so counts may be slightly low.",
+                lost as f64 * 100.0 / (received + lost) as f64
+            ));
+        }
+    }
+    let live: Vec<&Alert> = data.alerts.iter().filter(|a| a.is_live()).collect();
+    match live.first() {
+        None => out.push("No red flags were found.".into()),
+        Some(top) => out.push(format!(
+            "{} alert(s) are open; the most important is \u{201c}{}\u{201d} ({}).",
+            live.len(),
+            top.title,
+            severity_label(top.severity).to_lowercase()
+        )),
+    }
+    let linked: Vec<String> = data
+        .evaluation
+        .links
+        .iter()
+        .filter(|l| l.linked)
+        .map(|l| l.sentence(p))
+        .collect();
+    if linked.is_empty() {
+        let tested = data
+            .evaluation
+            .links
+            .iter()
+            .filter(|l| l.enough_data)
+            .count();
+        if tested == 0 {
+            out.push(
+                "There is not yet enough journal data to link twitching to lifestyle factors."
+                    .into(),
+            );
+        } else {
+            out.push(format!(
+                "None of the {tested} lifestyle factors with enough data showed a clear link to twitching."
+            ));
+        }
+    } else {
+        for s in linked {
+            let mut c = s.chars();
+            if let Some(first) = c.next() {
+                out.push(format!("{}{}.", first.to_uppercase(), c.as_str()));
+            }
+        }
+    }
+    out
+}
+
+const STYLE: &str = r#"
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d1d1f;max-width:1040px;margin:24px auto;padding:0 20px}
+h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;border-bottom:2px solid #e5e5e5;padding-bottom:4px;margin-top:28px}
+.meta{color:#555;margin:0 0 10px}.disclaimer{background:#fff6e0;border:1px solid #f0c36d;padding:8px 12px;border-radius:6px}
+table{border-collapse:collapse;width:100%;font-size:13.5px}th,td{border-bottom:1px solid #eee;padding:5px 6px;text-align:left;vertical-align:top}
+th{background:#fafafa}.sev{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;color:#fff}
+.sev.urgent{background:#b00020}.sev.see_a_doctor{background:#d35400}.sev.advice{background:#2471a3}.sev.info{background:#7f8c8d}
+.alert{border:1px solid #ddd;border-left:6px solid #999;border-radius:6px;padding:8px 12px;margin:10px 0}
+.alert.urgent{border-left-color:#b00020;background:#fff5f5}.alert.see_a_doctor{border-left-color:#d35400}.alert.advice{border-left-color:#2471a3}
+.alert h3{margin:0 0 4px;font-size:16px}.alert ul{margin:4px 0 0 18px;padding:0}.muted{color:#666}
+svg.chart{display:block;margin:6px 0 14px}svg .ct{font-size:14px;font-weight:600}svg .ax{font-size:11px;fill:#555}
+.legend span{display:inline-block;margin-right:14px;font-size:12.5px}.legend i{display:inline-block;width:11px;height:11px;margin-right:4px;vertical-align:-1px}
+@media print{body{margin:0}.alert{break-inside:avoid}svg.chart{break-inside:avoid}}
+"#;
+
+struct OverlaySpec {
+    factor: Factor,
+    label: &'static str,
+    color: &'static str,
+}
+
+const OVERLAYS: &[OverlaySpec] = &[
+    OverlaySpec {
+        factor: Factor::HighCaffeine,
+        label: "high caffeine",
+        color: "#8e5b2f",
+    },
+    OverlaySpec {
+        factor: Factor::ShortSleep,
+        label: "short/poor sleep",
+        color: "#5b4b8a",
+    },
+    OverlaySpec {
+        factor: Factor::HighStress,
+        label: "high stress",
+        color: "#c0392b",
+    },
+    OverlaySpec {
+        factor: Factor::Dehydration,
+        label: "dehydration",
+        color: "#2e86c1",
+    },
+    OverlaySpec {
+        factor: Factor::Strain,
+        label: "strain",
+        color: "#b7950b",
+    },
+    OverlaySpec {
+        factor: Factor::Nicotine,
+        label: "nicotine",
+        color: "#566573",
+    },
+    OverlaySpec {
+        factor: Factor::StimulantStarted,
+        label: "new stimulant",
+        color: "#7d3c98",
+    },
+    OverlaySpec {
+        factor: Factor::AntidepressantStarted,
+        label: "new antidepressant",
+        color: "#1e8449",
+    },
+    OverlaySpec {
+        factor: Factor::DiureticStarted,
+        label: "new diuretic",
+        color: "#117a65",
+    },
+    OverlaySpec {
+        factor: Factor::CorticosteroidStarted,
+        label: "new corticosteroid",
+        color: "#a04000",
+    },
+];
+
+fn overlay_rows(data: &ReportData) -> Vec<svg::OverlayRow<'static>> {
+    let journal: std::collections::BTreeMap<Date, &JournalEntry> =
+        data.journal.iter().map(|e| (e.date, e)).collect();
+    let starts = links::medication_starts(data.journal.iter());
+    OVERLAYS
+        .iter()
+        .map(|o| svg::OverlayRow {
+            label: o.label,
+            color: o.color,
+            cells: data
+                .days
+                .iter()
+                .map(|d| {
+                    links::factor_present(
+                        o.factor,
+                        journal.get(&d.date).copied(),
+                        &data.params,
+                        &starts,
+                    )
+                })
+                .collect(),
+        })
+        // Rows that never apply would only add noise.
+        .filter(|r| r.cells.contains(&Some(true)))
+        .collect()
+}
+
+fn alert_html(out: &mut String, a: &Alert, tz: &jiff::tz::TimeZone) {
+    let sev = a.severity.as_str();
+    let _ = write!(
+        out,
+        r#"<div class="alert {sev}"><h3><span class="sev {sev}">{}</span> {}</h3><p>{}</p>"#,
+        severity_label(a.severity),
+        escape(&a.title),
+        escape(&a.message)
+    );
+    let mut status = format!(
+        "First raised {}; last seen {}",
+        fmt_time(tz, a.first_raised_ms),
+        fmt_time(tz, a.last_seen_ms)
+    );
+    match a.status {
+        AlertStatus::Acknowledged => {
+            if let Some(t) = a.acknowledged_ms {
+                let _ = write!(status, "; acknowledged {}", fmt_time(tz, t));
+            }
+        }
+        AlertStatus::Resolved => {
+            if let Some(t) = a.resolved_ms {
+                let _ = write!(status, "; resolved {}", fmt_time(tz, t));
+            }
+        }
+        AlertStatus::Active => {}
+    }
+    if let Some(from) = a.escalated_from {
+        let _ = write!(
+            status,
+            "; escalated from {}",
+            severity_label(from).to_lowercase()
+        );
+    }
+    let _ = write!(out, r#"<p class="muted">{}.</p><ul>"#, escape(&status));
+    for fact in &a.evidence.facts {
+        let _ = write!(out, "<li>{}</li>", escape(fact));
+    }
+    if !a.evidence.days.is_empty() {
+        let _ = write!(
+            out,
+            "<li>Days: {}</li>",
+            escape(&date_ranges(&a.evidence.days))
+        );
+    }
+    if !a.evidence.checkins.is_empty() {
+        let times: Vec<String> = a
+            .evidence
+            .checkins
+            .iter()
+            .map(|&t| fmt_time(tz, t))
+            .collect();
+        let _ = write!(out, "<li>Check-ins: {}</li>", escape(&times.join(", ")));
+    }
+    for e in &a.evidence.events {
+        let _ = write!(
+            out,
+            "<li>{} at {} for {:.0} s{}</li>",
+            escape(e.kind.as_str()),
+            escape(&fmt_time(tz, e.start_ms)),
+            (e.end_ms - e.start_ms) as f64 / 1000.0,
+            e.dominant_freq_hz
+                .map(|f| format!(", {f:.1} Hz"))
+                .unwrap_or_default()
+        );
+    }
+    out.push_str("</ul></div>");
+}
+
+fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_else(|| "–".into())
+}
+
+/// Renders the whole page. Every user-supplied string is escaped.
+pub fn render_html(data: &ReportData, tz: &jiff::tz::TimeZone) -> String {
+    let p = &data.params;
+    let mut h = String::with_capacity(64 * 1024);
+    let _ = write!(
+        h,
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>TwitchWatch report {} – {}</title><style>{STYLE}</style></head><body>"#,
+        data.from, data.to
+    );
+    let _ = write!(
+        h,
+        r#"<header><h1>TwitchWatch report</h1><p class="meta">{} to {} ({} days) · time zone {} · generated {}</p><p class="disclaimer" id="disclaimer"><strong>Informational, not a medical device.</strong> {}</p></header>"#,
+        data.from,
+        data.to,
+        data.days.len(),
+        escape(&data.time_zone),
+        escape(&fmt_time(tz, data.generated_at_ms)),
+        escape(DISCLAIMER)
+    );
+
+    h.push_str(r#"<section id="summary"><h2>Summary</h2><ul>"#);
+    for s in summary_sentences(data) {
+        let _ = write!(h, "<li>{}</li>", escape(&s));
+    }
+    h.push_str("</ul></section>");
+
+    h.push_str(r#"<section id="alerts"><h2>Alerts</h2>"#);
+    let (live, past): (Vec<&Alert>, Vec<&Alert>) = data.alerts.iter().partition(|a| a.is_live());
+    if live.is_empty() {
+        h.push_str(r#"<p>No open alerts.</p>"#);
+    }
+    for a in live {
+        alert_html(&mut h, a, tz);
+    }
+    if !past.is_empty() {
+        h.push_str("<h3>Past alerts</h3>");
+        for a in past {
+            alert_html(&mut h, a, tz);
+        }
+    }
+    h.push_str("</section>");
+
+    h.push_str(r#"<section id="charts"><h2>Daily measurements</h2>"#);
+    let min_worn = p.min_worn_minutes as f32;
+    let series = |f: &dyn Fn(&DaySummary) -> f64| -> Vec<(Date, Option<f64>)> {
+        data.days
+            .iter()
+            .map(|d| (d.date, (d.worn_minutes >= min_worn).then(|| f(d))))
+            .collect()
+    };
+    let overlays = overlay_rows(data);
+    let twitches = series(&|d| d.twitch_count as f64);
+    h.push_str(&svg::bar_chart(
+        &svg::BarSeries {
+            title: "Twitches (fasciculations) per day",
+            unit: "count",
+            color: "#c0392b",
+            values: &twitches,
+        },
+        &overlays,
+    ));
+    if !overlays.is_empty() {
+        h.push_str(r#"<p class="legend muted">Coloured strips under the twitch chart mark days with each lifestyle factor from the journal (grey: recorded, not present; blank: not recorded).</p>"#);
+    }
+    let tremor = series(&|d| d.tremor_minutes as f64);
+    h.push_str(&svg::bar_chart(
+        &svg::BarSeries {
+            title: "Tremor per day",
+            unit: "minutes",
+            color: "#2471a3",
+            values: &tremor,
+        },
+        &[],
+    ));
+    let spasm = series(&|d| d.spasm_seconds as f64);
+    h.push_str(&svg::bar_chart(
+        &svg::BarSeries {
+            title: "Spasm per day",
+            unit: "seconds",
+            color: "#7d3c98",
+            values: &spasm,
+        },
+        &[],
+    ));
+    let _ = write!(
+        h,
+        r#"<p class="muted">Days with less than {} minutes of wear are shown as a grey tick (not monitored).</p></section>"#,
+        p.min_worn_minutes
+    );
+
+    h.push_str(r#"<section id="links"><h2>Lifestyle links</h2><table><tr><th>Factor</th><th>Days with</th><th>Days without</th><th>Twitches/worn h with</th><th>without</th><th>Ratio</th><th>p (Holm)</th><th>Finding</th></tr>"#);
+    for l in &data.evaluation.links {
+        let finding = if l.linked {
+            escape(&l.sentence(p))
+        } else if l.enough_data {
+            "no clear link".into()
+        } else {
+            format!(
+                "not enough data (needs {} days each)",
+                RuleParams::days(p.link_min_days)
+            )
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&l.factor.days_phrase(p)),
+            l.days_with,
+            l.days_without,
+            l.mean_rate_with,
+            l.mean_rate_without,
+            l.rate_ratio
+                .filter(|_| l.days_with > 0)
+                .map(|r| format!("{r:.1}×"))
+                .unwrap_or_else(|| "–".into()),
+            if l.enough_data { format!("{:.3}", l.p_adjusted) } else { "–".into() },
+            finding
+        );
+    }
+    let _ = write!(
+        h,
+        r#"</table><p class="muted">Links compare twitches per worn hour on monitored days with and without each factor over the last {} days (one-sided Mann–Whitney U, Holm-corrected). A link is claimed only with at least {} days on each side, p below {} and a ratio of at least {}.</p></section>"#,
+        p.link_lookback_days, p.link_min_days, p.link_alpha, p.link_min_ratio
+    );
+
+    h.push_str(r#"<section id="checkins"><h2>Symptom check-ins</h2>"#);
+    if data.checkins.is_empty() {
+        h.push_str("<p>No check-ins in this period.</p>");
+    } else {
+        h.push_str(
+            "<table><tr><th>When</th><th>Twitching felt in</th><th>Symptoms</th><th>Note</th></tr>",
+        );
+        for c in &data.checkins {
+            let sites: Vec<&str> = c.twitch_sites.iter().map(|s| s.label()).collect();
+            let symptoms: Vec<&str> = c.symptoms.iter().map(|s| s.label()).collect();
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&fmt_time(tz, c.at_ms)),
+                escape(&sites.join(", ")),
+                escape(&symptoms.join(", ")),
+                escape(&c.note)
+            );
+        }
+        h.push_str("</table>");
+    }
+    h.push_str("</section>");
+
+    h.push_str(r#"<section id="journal"><h2>Journal</h2>"#);
+    if data.journal.is_empty() {
+        h.push_str("<p>No journal entries in this period.</p>");
+    } else {
+        h.push_str("<table><tr><th>Day</th><th>Caffeine mg</th><th>Sleep h (quality)</th><th>Stress</th><th>Hydration</th><th>Exertion</th><th>Nicotine mg</th><th>Medications</th><th>Supplements</th><th>Notes</th></tr>");
+        for e in &data.journal {
+            let meds: Vec<String> = e
+                .medications
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{} ({}{})",
+                        m.name,
+                        m.class.as_str(),
+                        m.started_on
+                            .map(|d| format!(", since {d}"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect();
+            let sups: Vec<String> = e
+                .supplements
+                .iter()
+                .map(|s| match s.dose_mg {
+                    Some(mg) => format!("{} {mg} mg", s.kind.as_str()),
+                    None => s.kind.as_str().to_string(),
+                })
+                .collect();
+            let hydration = match (e.hydration, e.water_ml) {
+                (Some(hy), Some(ml)) => format!("{hy:?}, {ml} ml").to_lowercase(),
+                (Some(hy), None) => format!("{hy:?}").to_lowercase(),
+                (None, Some(ml)) => format!("{ml} ml"),
+                (None, None) => "–".into(),
+            };
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                e.date,
+                e.caffeine_mg.map(|v| format!("{v:.0}")).unwrap_or_else(|| "–".into()),
+                e.sleep_hours
+                    .map(|v| format!("{v:.1}"))
+                    .unwrap_or_else(|| "–".into()),
+                e.sleep_quality_1_5.map(|q| format!(" ({q}/5)")).unwrap_or_default(),
+                opt(e.stress_0_10),
+                escape(&hydration),
+                opt(e.exertion_0_10),
+                opt(e.nicotine_mg),
+                escape(&meds.join("; ")),
+                escape(&sups.join("; ")),
+                escape(&e.notes)
+            );
+        }
+        h.push_str("</table>");
+    }
+    h.push_str("</section>");
+
+    h.push_str(r#"<section id="method"><h2>How to read this</h2><ul>"#);
+    h.push_str("<li>Twitches (fasciculations) are brief involuntary contractions of one motor unit; tremor is rhythmic oscillation; spasm is a larger, sustained contraction. A hand-worn motion sensor detects them while the hand is at rest.</li>");
+    let _ = write!(
+        h,
+        "<li>Red-flag rules follow the published guidance the app is built on; each alert lists the evidence it used. Persistence means twitching (at least {} a day) on most monitored days over {} days, not explained by a linked lifestyle factor.</li>",
+        p.persistence_min_twitches, p.persistence_window_days
+    );
+    h.push_str("</ul></section>");
+    let _ = write!(
+        h,
+        r#"<footer><p class="disclaimer">{}</p></footer></body></html>"#,
+        escape(DISCLAIMER)
+    );
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_ranges_compress_consecutive_days() {
+        let d = |day| jiff::civil::date(2026, 3, day);
+        assert_eq!(
+            date_ranges(&[d(1), d(2), d(3), d(5), d(7), d(8)]),
+            "2026-03-01 – 2026-03-03, 2026-03-05, 2026-03-07 – 2026-03-08"
+        );
+        assert_eq!(date_ranges(&[]), "");
+    }
+}

@@ -1,0 +1,322 @@
+//! The doctor's report (HTML checked in headless Chromium) and the CSV/JSON export, over a
+//! simulated 120-day history in a real store.
+
+#[path = "../../alerts/tests/rules_support/mod.rs"]
+mod rules_support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use jiff::civil::date;
+use rand::Rng;
+use rules_support::*;
+use twitchwatch_alerts::AlertCenter;
+use twitchwatch_journal::{BodySite, CheckIn, Medication, MedicationClass, Symptom};
+use twitchwatch_report::{self as report, ExportFormat, ExportSection, ReportError};
+
+const TODAY: jiff::civil::Date = date(2026, 6, 30);
+const NASTY: &str = r#"<script>alert("pwned")</script>"#;
+
+/// Twitching in the last four weeks, caffeine highs, some tremor, a medication with a hostile
+/// name and a check-in with a hostile note.
+fn history() -> History {
+    let mut h = History::new(TODAY, 120, 21);
+    h.fill(|rng, i, d| {
+        let mut j = calm_journal(d, rng);
+        if i % 4 == 0 {
+            j.caffeine_mg = Some(520.0);
+        }
+        if i % 6 == 0 {
+            j.sleep_hours = Some(5.0);
+        }
+        if i == 100 {
+            j.notes = format!("{NASTY} =HYPERLINK(\"http://x\")");
+            j.medications.push(Medication {
+                name: "<b>Ventolin</b>".into(),
+                class: MedicationClass::Stimulant,
+                started_on: Some(d),
+            });
+        }
+        DayPlan {
+            twitches: if i >= 92 {
+                twitchy(rng)
+            } else {
+                background(rng)
+            },
+            tremor_minutes: rng.gen_range(0..4),
+            tremor_episodes: 1,
+            spasm_seconds: if i % 10 == 0 { 12 } else { 0 },
+            worn_minutes: if i % 15 == 7 { 0 } else { 120 },
+            journal: Some(j),
+        }
+    });
+    let center = AlertCenter::new(h.store.clone());
+    let mut c = CheckIn::new(h.now_ms() - 3_600_000);
+    c.twitch_sites.extend([BodySite::LeftHand, BodySite::Face]);
+    c.symptoms.insert(Symptom::Weakness);
+    c.note = format!("=cmd|' /C calc'!A0 {NASTY}");
+    center.record_checkin(&c, h.now_ms()).unwrap();
+    h
+}
+
+fn find_chromium() -> Option<PathBuf> {
+    for name in [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ] {
+        if let Ok(out) = Command::new("which").arg(name).output() {
+            if out.status.success() {
+                let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+                if !path.is_empty() {
+                    return Some(PathBuf::from(path));
+                }
+            }
+        }
+    }
+    None
+}
+
+fn chromium(browser: &Path, extra: &[&str], url: &str) -> std::process::Output {
+    let profile = tempfile::tempdir().unwrap();
+    Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(url)
+        .output()
+        .expect("run chromium")
+}
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    (w, h)
+}
+
+#[test]
+fn report_has_every_section_escapes_user_text_and_renders_in_chromium() {
+    let h = history();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.html");
+    let data = report::write_html(&h.store, h.now_ms(), None, None, &out).unwrap();
+    assert_eq!(data.days.len(), 90, "default period is 90 days");
+    let html = std::fs::read_to_string(&out).unwrap();
+
+    for needle in [
+        "Informational, not a medical device",
+        r#"id="summary""#,
+        r#"id="alerts""#,
+        r#"id="charts""#,
+        r#"id="links""#,
+        r#"id="checkins""#,
+        r#"id="journal""#,
+        "Persistent twitching",
+        "Weakness together with twitching",
+        "Twitches (fasciculations) per day",
+        "Tremor per day",
+        "Spasm per day",
+        "high caffeine",
+        "not monitored",
+        "left hand, face",
+    ] {
+        assert!(html.contains(needle), "report lacks {needle}");
+    }
+    assert_eq!(html.matches("<svg").count(), 3);
+    assert!(
+        !html.contains("<script"),
+        "user text must never become markup"
+    );
+    assert!(!html.contains("<b>Ventolin"));
+    assert!(html.contains("&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;"));
+    assert!(html.contains("&lt;b&gt;Ventolin&lt;/b&gt;"));
+    assert!(
+        !html.contains("src=") && !html.contains("<link") && !html.contains("url("),
+        "no external resources: the page is self-contained"
+    );
+    let summary = report::summary_sentences(&data);
+    assert!(
+        summary.iter().any(|s| s.contains("alert(s) are open")),
+        "{summary:?}"
+    );
+
+    let Some(browser) = find_chromium() else {
+        eprintln!("\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+        eprintln!("!!! SKIPPED the Chromium screenshot check: no chromium in PATH.        !!!");
+        eprintln!("!!! Install Debian's `chromium` (CI does) to check the rendered report. !!!");
+        eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n");
+        return;
+    };
+    let url = format!("file://{}", out.display());
+    let shot = dir.path().join("report.png");
+    let run = chromium(
+        &browser,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1200,2000",
+        ],
+        &url,
+    );
+    assert!(
+        shot.exists(),
+        "chromium wrote no screenshot: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let png = std::fs::read(&shot).unwrap();
+    assert_eq!(png_size(&png), (1200, 2000));
+    // A blank page of the same size compresses to almost nothing; the report must not.
+    let blank_html = dir.path().join("blank.html");
+    std::fs::write(&blank_html, "<!doctype html><html><body></body></html>").unwrap();
+    let blank_shot = dir.path().join("blank.png");
+    chromium(
+        &browser,
+        &[
+            &format!("--screenshot={}", blank_shot.display()),
+            "--window-size=1200,2000",
+        ],
+        &format!("file://{}", blank_html.display()),
+    );
+    let blank = std::fs::read(&blank_shot).unwrap();
+    assert!(
+        png.len() > 8 * blank.len(),
+        "report screenshot looks blank: {} bytes vs {} for an empty page",
+        png.len(),
+        blank.len()
+    );
+    // The browser's DOM (after parsing) holds the content: the charts and the alert text.
+    let dom = chromium(&browser, &["--dump-dom"], &url);
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert_eq!(dom.matches("<svg").count(), 3);
+    assert!(dom.contains("Persistent twitching"));
+    assert!(!dom.contains("<script"));
+    eprintln!(
+        "report screenshot: {} ({} bytes; blank page {} bytes)",
+        shot.display(),
+        png.len(),
+        blank.len()
+    );
+    if let Ok(keep) = std::env::var("TWITCHWATCH_KEEP_REPORT") {
+        let _ = std::fs::copy(&shot, format!("{keep}.png"));
+        let _ = std::fs::copy(&out, format!("{keep}.html"));
+    }
+}
+
+#[test]
+fn export_writes_csv_and_json_that_read_back() {
+    let h = history();
+    let dir = tempfile::tempdir().unwrap();
+    let from = Some(date(2026, 6, 1));
+    let csv_dir = dir.path().join("csv");
+    let summary = report::export(
+        &h.store,
+        h.now_ms(),
+        ExportFormat::Csv,
+        &[],
+        from,
+        None,
+        &csv_dir,
+    )
+    .unwrap();
+    assert_eq!(summary.files.len(), 5);
+    let rows = |s: ExportSection| summary.rows.iter().find(|r| r.0 == s).unwrap().1;
+    assert_eq!(rows(ExportSection::Days), 30);
+    assert_eq!(rows(ExportSection::Journal), 30);
+    assert_eq!(rows(ExportSection::Checkins), 1);
+    let events = h
+        .store
+        .events_in_range(h.at(date(2026, 6, 1), 0), i64::MAX)
+        .unwrap();
+    assert_eq!(rows(ExportSection::Events), events.len());
+    for file in &summary.files {
+        let mut reader = csv::Reader::from_path(file).unwrap();
+        let n = reader
+            .records()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .len();
+        let section = file.file_stem().unwrap().to_str().unwrap().parse().unwrap();
+        assert_eq!(n, rows(section), "{}", file.display());
+    }
+    let checkins = std::fs::read_to_string(csv_dir.join("checkins.csv")).unwrap();
+    assert!(
+        checkins.contains("'=cmd"),
+        "formula-like cells are defused: {checkins}"
+    );
+    assert!(checkins.contains("left_hand;face"));
+
+    let json_path = dir.path().join("export.json");
+    report::export(
+        &h.store,
+        h.now_ms(),
+        ExportFormat::Json,
+        &[ExportSection::Journal, ExportSection::Days],
+        from,
+        None,
+        &json_path,
+    )
+    .unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    assert_eq!(doc["format"], "twitchwatch-export");
+    assert_eq!(doc["days"].as_array().unwrap().len(), 30);
+    assert_eq!(doc["journal"].as_array().unwrap().len(), 30);
+    assert!(doc.get("events").is_none());
+    assert_eq!(doc["time_zone"], ZONE);
+
+    let one = dir.path().join("events.csv");
+    let s = report::export(
+        &h.store,
+        h.now_ms(),
+        ExportFormat::Csv,
+        &[ExportSection::Events],
+        from,
+        None,
+        &one,
+    )
+    .unwrap();
+    assert_eq!(s.files, vec![one.clone()]);
+    assert!(std::fs::read_to_string(&one)
+        .unwrap()
+        .starts_with("kind,start_ms,end_ms"));
+}
+
+#[test]
+fn bad_periods_are_clear_errors() {
+    let h = History::new(TODAY, 10, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.html");
+    let err = report::write_html(
+        &h.store,
+        h.now_ms(),
+        Some(date(2026, 6, 20)),
+        Some(date(2026, 6, 10)),
+        &out,
+    )
+    .unwrap_err();
+    assert!(matches!(err, ReportError::Period(_)), "{err}");
+    let err =
+        report::write_html(&h.store, h.now_ms(), None, Some(date(2026, 7, 5)), &out).unwrap_err();
+    assert!(err.to_string().contains("future"), "{err}");
+    let err =
+        report::write_html(&h.store, h.now_ms(), Some(date(2020, 1, 1)), None, &out).unwrap_err();
+    assert!(err.to_string().contains("maximum"), "{err}");
+    // An empty store still gives a readable page.
+    let data = report::write_html(&h.store, h.now_ms(), None, None, &out).unwrap();
+    assert!(report::summary_sentences(&data)[0].contains("not worn long enough"));
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .contains("No open alerts"));
+}

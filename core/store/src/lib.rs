@@ -1,0 +1,1205 @@
+//! The on-phone history in sled: motor events, minute summaries, per-day rollups, devices, settings,
+//! and the trees the journal and alerts persist into. Schema-versioned; corrupt data is a typed error.
+//!
+//! Policies (see also docs/rules.md "Storage"):
+//! - Every value starts with a schema-version byte; the store records its schema version in `meta`
+//!   and refuses to open a newer one (nothing is touched).
+//! - Flush: sled flushes on its own every `flush_every_ms`; the caller also calls [`Store::flush`]
+//!   after each completed minute, so at most one minute is lost in a crash.
+//! - A corrupt value: point reads fail with [`StoreError::CorruptRecord`] naming tree and key; range
+//!   reads skip it, count it ([`Store::corrupt_records_skipped`]) and warn, so one bad record never
+//!   hides the rest of the history ([`CorruptRecordPolicy::Fail`] makes them fail instead).
+
+mod codec;
+mod days;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::Transactional;
+
+pub use codec::{date_from_key, date_key, time_key};
+use codec::{decode_compact, encode_compact, event_key};
+pub(crate) use codec::{decode_json, describe_key, encode_json};
+use days::DayRollup;
+pub use days::DaySummary;
+pub use days::{local_date, start_of_day_ms};
+
+use twitchwatch_model::{MinuteSummary, MotorEvent, PairedDevice, SensorBatch, TimestampMs};
+
+/// Schema of the store as a whole (tree layout, key formats). Bumped on incompatible changes.
+pub const STORE_SCHEMA_VERSION: u32 = 1;
+
+const META_SCHEMA: &[u8] = b"schema_version";
+const META_ROLLUP_TZ: &[u8] = b"rollup_time_zone";
+const META_PAIRED: &[u8] = b"paired_device_id";
+const META_FLUSH_GENERATION: &[u8] = b"flush_generation";
+const SETTINGS_KEY: &[u8] = b"settings";
+/// Written next to sled's files. It lets a newer schema be refused before sled touches anything,
+/// and it catches sled silently recovering a damaged log to an older (or empty) state.
+const SIDECAR_FILE: &str = "twitchwatch-store.json";
+const DAY_MS: i64 = 86_400_000;
+
+/// What a range read does when it meets a value it cannot decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum CorruptRecordPolicy {
+    /// Skip it, count it and log a warning (tree and key only, never the value).
+    #[default]
+    Skip,
+    /// Fail the whole read with [`StoreError::CorruptRecord`].
+    Fail,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreOptions {
+    /// How often sled writes its buffers to disk on its own; 0 = only on [`Store::flush`].
+    pub flush_every_ms: u64,
+    /// Default retention of events, minutes and raw samples; `Settings::retention_days` overrides it.
+    pub retention_days: Option<u32>,
+    /// Keep raw sensor batches (large: ~2 MB per hour at 100 Hz). Off by default.
+    pub keep_raw_samples: bool,
+    /// sled page cache size.
+    pub cache_capacity_bytes: u64,
+    pub on_corrupt_record: CorruptRecordPolicy,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            flush_every_ms: 500,
+            retention_days: None,
+            keep_raw_samples: false,
+            cache_capacity_bytes: 16 * 1024 * 1024,
+            on_corrupt_record: CorruptRecordPolicy::Skip,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the TwitchWatch store at {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the TwitchWatch store at {path} is in use by another process; close the other TwitchWatch (monitor, app) and try again")]
+    InUse { path: PathBuf },
+    #[error("the TwitchWatch store at {path} is corrupt ({detail}); do not delete it: move that folder aside (keep it for recovery) and start a fresh store, or restore a backup")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("the TwitchWatch store at {path} was written by a newer version (store schema {found}, this build supports up to {supported}); update TwitchWatch. Nothing was changed")]
+    NewerSchema {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("corrupt record in tree '{tree}' at key {key}: {reason}. The rest of the store is readable; `twitchwatch` skips this record")]
+    CorruptRecord {
+        tree: &'static str,
+        key: String,
+        reason: String,
+    },
+    #[error("record in tree '{tree}' at key {key} has schema version {found}, newer than this build supports ({supported}); update TwitchWatch")]
+    NewerRecord {
+        tree: &'static str,
+        key: String,
+        found: u8,
+        supported: u8,
+    },
+    #[error("cannot encode a value for tree '{tree}': {reason}")]
+    Encode { tree: &'static str, reason: String },
+    #[error("invalid {what} at position {index}: {reason}; nothing from this batch was stored")]
+    InvalidInput {
+        what: &'static str,
+        index: usize,
+        reason: String,
+    },
+    #[error("invalid setting '{field}': {reason}")]
+    InvalidSetting { field: &'static str, reason: String },
+    #[error("storage engine error: {0}")]
+    Backend(#[from] sled::Error),
+}
+
+/// User settings, stored as one JSON record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Days of events/minutes to keep; `None` keeps everything.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
+    /// IANA time zone that defines the user's calendar days; `None` follows the system.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Rule thresholds changed from their defaults, by parameter key (see `rules::PARAMETERS`).
+    #[serde(default)]
+    pub rule_params: BTreeMap<String, f64>,
+}
+
+pub const RETENTION_DAYS_MIN: u32 = 7;
+pub const RETENTION_DAYS_MAX: u32 = 3650;
+
+impl Settings {
+    pub fn validate(&self) -> Result<(), StoreError> {
+        if let Some(days) = self.retention_days {
+            if !(RETENTION_DAYS_MIN..=RETENTION_DAYS_MAX).contains(&days) {
+                return Err(StoreError::InvalidSetting {
+                    field: "retention_days",
+                    reason: format!(
+                        "{days} is outside {RETENTION_DAYS_MIN}..={RETENTION_DAYS_MAX} days"
+                    ),
+                });
+            }
+        }
+        if let Some(name) = &self.time_zone {
+            jiff::tz::TimeZone::get(name).map_err(|e| StoreError::InvalidSetting {
+                field: "time_zone",
+                reason: format!(
+                    "'{name}' is not a known IANA time zone ({e}); use e.g. Europe/Berlin"
+                ),
+            })?;
+        }
+        for (key, value) in &self.rule_params {
+            if !value.is_finite() {
+                return Err(StoreError::InvalidSetting {
+                    field: "rule_params",
+                    reason: format!("{key} must be a finite number"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How many records each tree holds (cheap: sled keeps no counts, so this scans keys only).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StoreCounts {
+    pub events: usize,
+    pub minutes: usize,
+    pub days: usize,
+    pub journal_days: usize,
+    pub checkins: usize,
+    pub alerts: usize,
+    pub raw_batches: usize,
+}
+
+/// One record that failed to decode, found by [`Store::check_integrity`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CorruptRecordInfo {
+    pub tree: &'static str,
+    pub key: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+struct Sidecar {
+    schema_version: u32,
+    flush_generation: u64,
+}
+
+fn read_sidecar(dir: &Path) -> Option<Sidecar> {
+    let bytes = std::fs::read(dir.join(SIDECAR_FILE)).ok()?;
+    match serde_json::from_slice(&bytes) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            // A torn sidecar (power loss during rename) must not lock the user out of the data.
+            tracing::warn!(error = %e, "store sidecar unreadable; relying on the store's own records");
+            None
+        }
+    }
+}
+
+fn write_sidecar(dir: &Path, sidecar: &Sidecar) -> Result<(), StoreError> {
+    let tmp = dir.join(format!("{SIDECAR_FILE}.tmp"));
+    let io = |source| StoreError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let body = serde_json::to_vec(sidecar).map_err(|e| StoreError::Encode {
+        tree: "meta",
+        reason: e.to_string(),
+    })?;
+    std::fs::write(&tmp, body).map_err(io)?;
+    std::fs::rename(&tmp, dir.join(SIDECAR_FILE)).map_err(io)
+}
+
+struct Zone {
+    name: String,
+    tz: jiff::tz::TimeZone,
+}
+
+struct Inner {
+    path: PathBuf,
+    options: StoreOptions,
+    db: sled::Db,
+    events: sled::Tree,
+    minutes: sled::Tree,
+    days: sled::Tree,
+    devices: sled::Tree,
+    settings: sled::Tree,
+    journal: sled::Tree,
+    checkins: sled::Tree,
+    alerts: sled::Tree,
+    meta: sled::Tree,
+    raw: sled::Tree,
+    zone: RwLock<Zone>,
+    /// Serialises rollup rebuilds against incremental rollup updates.
+    rollup_lock: Mutex<()>,
+    corrupt_skipped: AtomicU64,
+    /// Serialises flushes so the sidecar's generation never runs ahead of sled's.
+    flush_generation: Mutex<u64>,
+}
+
+/// The history store. Cheap to clone; all clones share one sled database.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The collections other stages persist their own records into (JSON values with a schema version, keys
+/// from `time_key` / `date_key` so range scans are time ordered). The sled trees behind them stay private.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Collection {
+    Journal,
+    Checkins,
+    Alerts,
+}
+
+impl Collection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Collection::Journal => "journal",
+            Collection::Checkins => "checkins",
+            Collection::Alerts => "alerts",
+        }
+    }
+}
+
+fn is_lock_error(e: &sled::Error) -> bool {
+    match e {
+        sled::Error::Io(io) => {
+            io.kind() == std::io::ErrorKind::WouldBlock
+                || io.raw_os_error() == Some(11)
+                || io.to_string().contains("could not acquire lock")
+        }
+        _ => false,
+    }
+}
+
+fn map_open_error(path: &Path, e: sled::Error) -> StoreError {
+    if is_lock_error(&e) {
+        return StoreError::InUse {
+            path: path.to_path_buf(),
+        };
+    }
+    match e {
+        sled::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+            StoreError::Corrupt {
+                path: path.to_path_buf(),
+                detail: io.to_string(),
+            }
+        }
+        sled::Error::Io(io) => StoreError::Io {
+            path: path.to_path_buf(),
+            source: io,
+        },
+        sled::Error::Corruption { at, bt: _ } => StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: match at {
+                Some(at) => format!("storage engine found damaged data at {at:?}"),
+                None => "storage engine found damaged data".into(),
+            },
+        },
+        sled::Error::Unsupported(what) => StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: format!("unsupported or damaged storage files: {what}"),
+        },
+        other => StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: other.to_string(),
+        },
+    }
+}
+
+fn tx_error(e: TransactionError<StoreError>) -> StoreError {
+    match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => StoreError::Backend(e),
+    }
+}
+
+fn resolve_zone(settings: &Settings) -> Zone {
+    if let Some(name) = &settings.time_zone {
+        match jiff::tz::TimeZone::get(name) {
+            Ok(tz) => {
+                return Zone {
+                    name: name.clone(),
+                    tz,
+                }
+            }
+            Err(e) => {
+                tracing::warn!(zone = %name, error = %e, "stored time zone unknown; using the system zone")
+            }
+        }
+    }
+    let system = jiff::tz::TimeZone::system();
+    match system.iana_name() {
+        Some(name) => Zone {
+            name: name.to_string(),
+            tz: system.clone(),
+        },
+        None => Zone {
+            name: "UTC".into(),
+            tz: jiff::tz::TimeZone::UTC,
+        },
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path`. Never panics on damaged files: a damaged store is
+    /// [`StoreError::Corrupt`], a store from a newer build is [`StoreError::NewerSchema`].
+    pub fn open(path: &Path, options: StoreOptions) -> Result<Store, StoreError> {
+        if path.exists() && !path.is_dir() {
+            return Err(StoreError::Corrupt {
+                path: path.to_path_buf(),
+                detail: "the path is a file, not a store folder".into(),
+            });
+        }
+        let sidecar = read_sidecar(path);
+        if let Some(sc) = sidecar {
+            if sc.schema_version > STORE_SCHEMA_VERSION {
+                return Err(StoreError::NewerSchema {
+                    path: path.to_path_buf(),
+                    found: sc.schema_version,
+                    supported: STORE_SCHEMA_VERSION,
+                });
+            }
+        }
+        let config = sled::Config::new()
+            .path(path)
+            .cache_capacity(options.cache_capacity_bytes)
+            .flush_every_ms((options.flush_every_ms > 0).then_some(options.flush_every_ms));
+        // sled's flusher thread releases the file lock shortly after the last handle is
+        // dropped, so a quick reopen (same or next process) waits briefly before calling it in use.
+        let mut attempts = 0;
+        let opened = loop {
+            // sled 0.34 can panic on some damaged files instead of returning Corruption.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
+            match result {
+                Ok(Err(e)) if is_lock_error(&e) && attempts < 40 => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => break other,
+            }
+        };
+        let db = match opened {
+            Ok(Ok(db)) => db,
+            Ok(Err(e)) => return Err(map_open_error(path, e)),
+            Err(_) => {
+                return Err(StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    detail: "the storage engine could not read its files".into(),
+                })
+            }
+        };
+        let open_tree = |name: &str| -> Result<sled::Tree, StoreError> {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| db.open_tree(name)))
+                .map_err(|_| StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    detail: format!("tree '{name}' could not be read"),
+                })?
+                .map_err(|e| map_open_error(path, e))
+        };
+        let inner = Inner {
+            path: path.to_path_buf(),
+            events: open_tree("events")?,
+            minutes: open_tree("minutes")?,
+            days: open_tree("days")?,
+            devices: open_tree("devices")?,
+            settings: open_tree("settings")?,
+            journal: open_tree("journal")?,
+            checkins: open_tree("checkins")?,
+            alerts: open_tree("alerts")?,
+            meta: open_tree("meta")?,
+            raw: open_tree("raw")?,
+            db: db.clone(),
+            options,
+            zone: RwLock::new(Zone {
+                name: "UTC".into(),
+                tz: jiff::tz::TimeZone::UTC,
+            }),
+            rollup_lock: Mutex::new(()),
+            corrupt_skipped: AtomicU64::new(0),
+            flush_generation: Mutex::new(0),
+        };
+        let store = Store {
+            inner: Arc::new(inner),
+        };
+        store.check_schema(sidecar)?;
+        let settings = store.settings().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "settings unreadable; using defaults");
+            Settings::default()
+        });
+        let zone = resolve_zone(&settings);
+        let rollup_zone = store.inner.meta.get(META_ROLLUP_TZ)?;
+        let rollup_matches = rollup_zone.as_deref() == Some(zone.name.as_bytes());
+        store.set_zone(zone);
+        if !rollup_matches {
+            store.rebuild_rollup()?;
+        }
+        Ok(store)
+    }
+
+    fn check_schema(&self, sidecar: Option<Sidecar>) -> Result<(), StoreError> {
+        let meta = &self.inner.meta;
+        let generation = match meta.get(META_FLUSH_GENERATION)? {
+            Some(b) => {
+                u64::from_be_bytes(b.as_ref().try_into().map_err(|_| StoreError::Corrupt {
+                    path: self.inner.path.clone(),
+                    detail: "flush generation record is damaged".into(),
+                })?)
+            }
+            None => 0,
+        };
+        if let Some(sc) = sidecar {
+            if generation < sc.flush_generation {
+                return Err(StoreError::Corrupt {
+                    path: self.inner.path.clone(),
+                    detail: format!(
+                        "data that was safely written is missing (the storage engine recovered to flush {generation}, but flush {} had completed); the database file is damaged",
+                        sc.flush_generation
+                    ),
+                });
+            }
+        }
+        *self
+            .inner
+            .flush_generation
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = generation;
+        let result = self.check_schema_record(sidecar.is_some());
+        if result.is_ok() && sidecar.is_none() {
+            write_sidecar(
+                &self.inner.path,
+                &Sidecar {
+                    schema_version: STORE_SCHEMA_VERSION,
+                    flush_generation: generation,
+                },
+            )?;
+        }
+        result
+    }
+
+    fn check_schema_record(&self, had_sidecar: bool) -> Result<(), StoreError> {
+        let meta = &self.inner.meta;
+        match meta.get(META_SCHEMA)? {
+            Some(bytes) => {
+                let raw: [u8; 4] = bytes.as_ref().try_into().map_err(|_| StoreError::Corrupt {
+                    path: self.inner.path.clone(),
+                    detail: format!(
+                        "schema version record has {} bytes instead of 4",
+                        bytes.len()
+                    ),
+                })?;
+                let found = u32::from_be_bytes(raw);
+                if found > STORE_SCHEMA_VERSION {
+                    return Err(StoreError::NewerSchema {
+                        path: self.inner.path.clone(),
+                        found,
+                        supported: STORE_SCHEMA_VERSION,
+                    });
+                }
+                if found == 0 {
+                    return Err(StoreError::Corrupt {
+                        path: self.inner.path.clone(),
+                        detail: "schema version 0 is never written".into(),
+                    });
+                }
+                Ok(())
+            }
+            None => {
+                let has_data = [&self.inner.events, &self.inner.minutes, &self.inner.journal]
+                    .iter()
+                    .any(|t| !t.is_empty());
+                if has_data || had_sidecar {
+                    return Err(StoreError::Corrupt {
+                        path: self.inner.path.clone(),
+                        detail: "the store's schema record is missing, so its database file is damaged or was replaced".into(),
+                    });
+                }
+                meta.insert(META_SCHEMA, &STORE_SCHEMA_VERSION.to_be_bytes())?;
+                self.inner.db.flush()?;
+                Ok(())
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    pub fn options(&self) -> &StoreOptions {
+        &self.inner.options
+    }
+
+    /// The time zone that defines the user's calendar days (from settings, else the system's).
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        match self.inner.zone.read() {
+            Ok(z) => z.tz.clone(),
+            Err(poisoned) => poisoned.into_inner().tz.clone(),
+        }
+    }
+
+    pub fn time_zone_name(&self) -> String {
+        match self.inner.zone.read() {
+            Ok(z) => z.name.clone(),
+            Err(poisoned) => poisoned.into_inner().name.clone(),
+        }
+    }
+
+    fn set_zone(&self, zone: Zone) {
+        match self.inner.zone.write() {
+            Ok(mut z) => *z = zone,
+            Err(poisoned) => *poisoned.into_inner() = zone,
+        }
+    }
+
+    fn lock_rollup(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.inner
+            .rollup_lock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Number of corrupt records range reads have skipped since open.
+    pub fn corrupt_records_skipped(&self) -> u64 {
+        self.inner.corrupt_skipped.load(Ordering::Relaxed)
+    }
+
+    /// Stores motor events in one atomic write (with their day rollup). Re-inserting an event
+    /// (same start and kind) replaces it, so replays after a reconnect never duplicate.
+    pub fn put_events(&self, events: &[MotorEvent]) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut encoded = Vec::with_capacity(events.len());
+        for (index, e) in events.iter().enumerate() {
+            if e.end_ms < e.start_ms {
+                return Err(StoreError::InvalidInput {
+                    what: "motor event",
+                    index,
+                    reason: "ends before it starts".into(),
+                });
+            }
+            if !e.peak_accel_g.is_finite() || !e.confidence.is_finite() {
+                return Err(StoreError::InvalidInput {
+                    what: "motor event",
+                    index,
+                    reason: "amplitude or confidence is not a finite number".into(),
+                });
+            }
+            encoded.push((event_key(e.start_ms, e.kind), encode_compact("events", e)?));
+        }
+        let tz = self.time_zone();
+        let _guard = self.lock_rollup();
+        (&self.inner.events, &self.inner.days)
+            .transaction(|(tree, days)| {
+                let mut touched: BTreeMap<[u8; 4], DayRollup> = BTreeMap::new();
+                for (e, (key, value)) in events.iter().zip(&encoded) {
+                    let old = tree.insert(&key[..], value.as_slice())?;
+                    let dk = date_key(local_date(&tz, e.start_ms));
+                    let roll = load_touched(&mut touched, days, dk)?;
+                    if let Some(old) = old {
+                        if let Ok(old) = decode_compact::<MotorEvent>("events", key, &old) {
+                            roll.remove_event(&old);
+                        }
+                    }
+                    roll.add_event(e);
+                }
+                write_touched(days, &touched)
+            })
+            .map_err(tx_error)
+    }
+
+    /// Stores minute summaries atomically with their day rollup; re-inserting a minute replaces it.
+    pub fn put_minutes(&self, minutes: &[MinuteSummary]) -> Result<(), StoreError> {
+        if minutes.is_empty() {
+            return Ok(());
+        }
+        let mut encoded = Vec::with_capacity(minutes.len());
+        for (index, m) in minutes.iter().enumerate() {
+            let fractions = [
+                m.tremor.total(),
+                m.wear.at_rest,
+                m.wear.moving,
+                m.wear.not_worn,
+                m.wear.no_data,
+                m.spasm_seconds,
+            ];
+            if fractions.iter().any(|f| !f.is_finite() || *f < 0.0) {
+                return Err(StoreError::InvalidInput {
+                    what: "minute summary",
+                    index,
+                    reason: "a fraction or spasm time is negative or not a finite number".into(),
+                });
+            }
+            encoded.push((time_key(m.minute_start_ms), encode_compact("minutes", m)?));
+        }
+        let tz = self.time_zone();
+        let _guard = self.lock_rollup();
+        (&self.inner.minutes, &self.inner.days)
+            .transaction(|(tree, days)| {
+                let mut touched: BTreeMap<[u8; 4], DayRollup> = BTreeMap::new();
+                for (m, (key, value)) in minutes.iter().zip(&encoded) {
+                    let old = tree.insert(&key[..], value.as_slice())?;
+                    let dk = date_key(local_date(&tz, m.minute_start_ms));
+                    let roll = load_touched(&mut touched, days, dk)?;
+                    if let Some(old) = old {
+                        if let Ok(old) = decode_compact::<MinuteSummary>("minutes", key, &old) {
+                            roll.remove_minute(&old);
+                        }
+                    }
+                    roll.add_minute(m);
+                }
+                write_touched(days, &touched)
+            })
+            .map_err(tx_error)
+    }
+
+    /// Keeps a raw sensor batch only when `keep_raw_samples` is on; returns whether it was kept.
+    pub fn put_raw_batch(&self, batch: &SensorBatch) -> Result<bool, StoreError> {
+        if !self.inner.options.keep_raw_samples {
+            return Ok(false);
+        }
+        let key = time_key(batch.first_sample_us.div_euclid(1000));
+        self.inner
+            .raw
+            .insert(&key[..], encode_compact("raw", batch)?)?;
+        Ok(true)
+    }
+
+    /// Writes everything buffered to disk. Call after each completed minute.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        let mut generation = self
+            .inner
+            .flush_generation
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let next = *generation + 1;
+        self.inner
+            .meta
+            .insert(META_FLUSH_GENERATION, &next.to_be_bytes())?;
+        self.inner.db.flush()?;
+        *generation = next;
+        write_sidecar(
+            &self.inner.path,
+            &Sidecar {
+                schema_version: STORE_SCHEMA_VERSION,
+                flush_generation: next,
+            },
+        )
+    }
+
+    fn scan_compact<T: DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        name: &'static str,
+        from: &[u8],
+        to: &[u8],
+    ) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
+        if from >= to {
+            return Ok(out);
+        }
+        for item in tree.range(from..to) {
+            let (key, value) = item?;
+            match decode_compact::<T>(name, &key, &value) {
+                Ok(v) => out.push(v),
+                Err(e) => self.on_corrupt(e)?,
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn on_corrupt(&self, e: StoreError) -> Result<(), StoreError> {
+        match (self.inner.options.on_corrupt_record, &e) {
+            (
+                CorruptRecordPolicy::Skip,
+                StoreError::CorruptRecord { tree, key, .. }
+                | StoreError::NewerRecord { tree, key, .. },
+            ) => {
+                tracing::warn!(tree, key = %key, "skipping an unreadable record: {e}");
+                self.inner.corrupt_skipped.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
+            _ => Err(e),
+        }
+    }
+
+    /// Events that start in `[from_ms, to_ms)`, in time order.
+    pub fn events_in_range(
+        &self,
+        from_ms: TimestampMs,
+        to_ms: TimestampMs,
+    ) -> Result<Vec<MotorEvent>, StoreError> {
+        self.scan_compact(
+            &self.inner.events,
+            "events",
+            &time_key(from_ms),
+            &time_key(to_ms),
+        )
+    }
+
+    /// Minute summaries whose minute starts in `[from_ms, to_ms)`, in time order.
+    pub fn minutes_in_range(
+        &self,
+        from_ms: TimestampMs,
+        to_ms: TimestampMs,
+    ) -> Result<Vec<MinuteSummary>, StoreError> {
+        self.scan_compact(
+            &self.inner.minutes,
+            "minutes",
+            &time_key(from_ms),
+            &time_key(to_ms),
+        )
+    }
+
+    /// One summary per local calendar day in `from..=to` (days without data are all zeros).
+    /// Reads the per-day rollup when `tz` is the store's zone, otherwise aggregates minutes.
+    pub fn daily_summaries(
+        &self,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+        tz: &jiff::tz::TimeZone,
+    ) -> Result<Vec<DaySummary>, StoreError> {
+        if from > to {
+            return Ok(Vec::new());
+        }
+        let same_zone =
+            tz.iana_name().is_some_and(|n| n == self.time_zone_name()) || *tz == self.time_zone();
+        let mut rollups: BTreeMap<jiff::civil::Date, DayRollup> = BTreeMap::new();
+        if same_zone {
+            let start = date_key(from);
+            let end = date_key(to);
+            for item in self.inner.days.range(start..=end) {
+                let (key, value) = item?;
+                match (
+                    date_from_key(&key),
+                    decode_compact::<DayRollup>("days", &key, &value),
+                ) {
+                    (Some(date), Ok(r)) => {
+                        rollups.insert(date, r);
+                    }
+                    (None, _) => self.on_corrupt(StoreError::CorruptRecord {
+                        tree: "days",
+                        key: describe_key("days", &key),
+                        reason: "key is not a date".into(),
+                    })?,
+                    (_, Err(e)) => self.on_corrupt(e)?,
+                }
+            }
+        } else {
+            let start_ms = start_of_day_ms(tz, from);
+            let end_ms = to
+                .tomorrow()
+                .map(|d| start_of_day_ms(tz, d))
+                .unwrap_or(i64::MAX);
+            for m in self.minutes_in_range(start_ms, end_ms)? {
+                rollups
+                    .entry(local_date(tz, m.minute_start_ms))
+                    .or_default()
+                    .add_minute(&m);
+            }
+            for e in self.events_in_range(start_ms, end_ms)? {
+                rollups
+                    .entry(local_date(tz, e.start_ms))
+                    .or_default()
+                    .add_event(&e);
+            }
+        }
+        let mut out = Vec::new();
+        let empty = DayRollup::default();
+        let mut day = from;
+        loop {
+            out.push(rollups.get(&day).unwrap_or(&empty).to_summary(day));
+            if day >= to {
+                break;
+            }
+            match day.tomorrow() {
+                Ok(next) => day = next,
+                Err(_) => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// First and last local day with any stored minute or event, if any.
+    pub fn data_span(&self) -> Result<Option<(jiff::civil::Date, jiff::civil::Date)>, StoreError> {
+        let first = self
+            .inner
+            .days
+            .first()?
+            .and_then(|(k, _)| date_from_key(&k));
+        let last = last_date_key(&self.inner.days)?.and_then(|k| date_from_key(&k));
+        Ok(first.zip(last))
+    }
+
+    /// Recomputes the `days` rollup from every stored minute and event in the current zone.
+    pub fn rebuild_rollup(&self) -> Result<(), StoreError> {
+        let tz = self.time_zone();
+        let name = self.time_zone_name();
+        let _guard = self.lock_rollup();
+        let mut rollups: BTreeMap<[u8; 4], DayRollup> = BTreeMap::new();
+        for item in self.inner.minutes.iter() {
+            let (key, value) = item?;
+            match decode_compact::<MinuteSummary>("minutes", &key, &value) {
+                Ok(m) => rollups
+                    .entry(date_key(local_date(&tz, m.minute_start_ms)))
+                    .or_default()
+                    .add_minute(&m),
+                Err(e) => self.on_corrupt(e)?,
+            }
+        }
+        for item in self.inner.events.iter() {
+            let (key, value) = item?;
+            match decode_compact::<MotorEvent>("events", &key, &value) {
+                Ok(e) => rollups
+                    .entry(date_key(local_date(&tz, e.start_ms)))
+                    .or_default()
+                    .add_event(&e),
+                Err(e) => self.on_corrupt(e)?,
+            }
+        }
+        self.inner.days.clear()?;
+        let mut batch = sled::Batch::default();
+        for (key, r) in &rollups {
+            batch.insert(&key[..], encode_compact("days", r)?);
+        }
+        self.inner.days.apply_batch(batch)?;
+        self.inner.meta.insert(META_ROLLUP_TZ, name.as_bytes())?;
+        tracing::debug!(days = rollups.len(), zone = %name, "day rollup rebuilt");
+        Ok(())
+    }
+
+    // ---- devices ----
+
+    /// Remembers `device` as the one wearable data is accepted from (and among known devices).
+    pub fn pair_device(&self, device: &PairedDevice) -> Result<(), StoreError> {
+        if device.id.trim().is_empty() {
+            return Err(StoreError::InvalidInput {
+                what: "paired device",
+                index: 0,
+                reason: "the device id is empty".into(),
+            });
+        }
+        let value = encode_json("devices", device)?;
+        self.inner.devices.insert(device.id.as_bytes(), value)?;
+        self.inner.meta.insert(META_PAIRED, device.id.as_bytes())?;
+        self.flush()
+    }
+
+    pub fn paired_device(&self) -> Result<Option<PairedDevice>, StoreError> {
+        let Some(id) = self.inner.meta.get(META_PAIRED)? else {
+            return Ok(None);
+        };
+        match self.inner.devices.get(&id)? {
+            Some(value) => decode_json("devices", &id, &value).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Unpairs the current device; it stays in [`Store::known_devices`].
+    pub fn forget_device(&self) -> Result<Option<PairedDevice>, StoreError> {
+        let current = self.paired_device()?;
+        self.inner.meta.remove(META_PAIRED)?;
+        self.flush()?;
+        Ok(current)
+    }
+
+    /// Removes a device from the known list (and unpairs it if current).
+    pub fn remove_known_device(&self, id: &str) -> Result<bool, StoreError> {
+        if self.inner.meta.get(META_PAIRED)?.as_deref() == Some(id.as_bytes()) {
+            self.inner.meta.remove(META_PAIRED)?;
+        }
+        let removed = self.inner.devices.remove(id.as_bytes())?.is_some();
+        self.flush()?;
+        Ok(removed)
+    }
+
+    pub fn known_devices(&self) -> Result<Vec<PairedDevice>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.inner.devices.iter() {
+            let (key, value) = item?;
+            match decode_json("devices", &key, &value) {
+                Ok(d) => out.push(d),
+                Err(e) => self.on_corrupt(e)?,
+            }
+        }
+        Ok(out)
+    }
+
+    // ---- settings ----
+
+    pub fn settings(&self) -> Result<Settings, StoreError> {
+        match self.inner.settings.get(SETTINGS_KEY)? {
+            Some(value) => decode_json("settings", SETTINGS_KEY, &value),
+            None => Ok(Settings::default()),
+        }
+    }
+
+    /// Validates and stores settings; a new time zone rebuilds the per-day rollup.
+    pub fn set_settings(&self, settings: &Settings) -> Result<(), StoreError> {
+        settings.validate()?;
+        self.inner
+            .settings
+            .insert(SETTINGS_KEY, encode_json("settings", settings)?)?;
+        let zone = resolve_zone(settings);
+        if zone.name != self.time_zone_name() {
+            self.set_zone(zone);
+            self.rebuild_rollup()?;
+        }
+        self.flush()
+    }
+
+    /// Retention in force: settings first, then the open options.
+    pub fn retention_days(&self) -> Result<Option<u32>, StoreError> {
+        Ok(self
+            .settings()?
+            .retention_days
+            .or(self.inner.options.retention_days))
+    }
+
+    /// Deletes events, minutes, raw batches and day rollups of local days entirely older than the
+    /// retention period. The journal, check-ins and alerts are the user's own records and are kept.
+    /// Returns how many records were removed.
+    pub fn apply_retention(&self, now_ms: TimestampMs) -> Result<usize, StoreError> {
+        let Some(days) = self.retention_days()? else {
+            return Ok(0);
+        };
+        let tz = self.time_zone();
+        let cutoff_date = local_date(&tz, now_ms.saturating_sub(days as i64 * DAY_MS));
+        let cutoff_ms = start_of_day_ms(&tz, cutoff_date);
+        let cutoff = time_key(cutoff_ms);
+        let mut removed = 0usize;
+        for tree in [&self.inner.events, &self.inner.minutes, &self.inner.raw] {
+            removed += remove_below(tree, &cutoff)?;
+        }
+        {
+            let _guard = self.lock_rollup();
+            remove_below(&self.inner.days, &date_key(cutoff_date))?;
+        }
+        self.flush()?;
+        tracing::debug!(removed, days, "retention applied");
+        Ok(removed)
+    }
+
+    pub fn counts(&self) -> StoreCounts {
+        StoreCounts {
+            events: self.inner.events.len(),
+            minutes: self.inner.minutes.len(),
+            days: self.inner.days.len(),
+            journal_days: self.inner.journal.len(),
+            checkins: self.inner.checkins.len(),
+            alerts: self.inner.alerts.len(),
+            raw_batches: self.inner.raw.len(),
+        }
+    }
+
+    /// Decodes every stored value and lists the ones that fail; the store is not modified.
+    pub fn check_integrity(&self) -> Result<Vec<CorruptRecordInfo>, StoreError> {
+        let mut bad = Vec::new();
+        let trees: [(&sled::Tree, &'static str); 9] = [
+            (&self.inner.events, "events"),
+            (&self.inner.minutes, "minutes"),
+            (&self.inner.days, "days"),
+            (&self.inner.devices, "devices"),
+            (&self.inner.settings, "settings"),
+            (&self.inner.journal, "journal"),
+            (&self.inner.checkins, "checkins"),
+            (&self.inner.alerts, "alerts"),
+            (&self.inner.raw, "raw"),
+        ];
+        for (tree, name) in trees {
+            for item in tree.iter() {
+                let (key, value) = item?;
+                let result = match name {
+                    "events" => decode_compact::<MotorEvent>(name, &key, &value).map(drop),
+                    "minutes" => decode_compact::<MinuteSummary>(name, &key, &value).map(drop),
+                    "days" => decode_compact::<DayRollup>(name, &key, &value).map(drop),
+                    "raw" => decode_compact::<SensorBatch>(name, &key, &value).map(drop),
+                    "devices" => decode_json::<PairedDevice>(name, &key, &value).map(drop),
+                    "settings" => decode_json::<Settings>(name, &key, &value).map(drop),
+                    _ => decode_json::<serde_json::Value>(name, &key, &value).map(drop),
+                };
+                match result {
+                    Ok(()) => {}
+                    Err(StoreError::CorruptRecord { tree, key, reason }) => {
+                        bad.push(CorruptRecordInfo { tree, key, reason })
+                    }
+                    Err(StoreError::NewerRecord {
+                        tree,
+                        key,
+                        found,
+                        supported,
+                    }) => bad.push(CorruptRecordInfo {
+                        tree,
+                        key,
+                        reason: format!("schema version {found} is newer than {supported}"),
+                    }),
+                    Err(other) => return Err(other),
+                }
+            }
+        }
+        Ok(bad)
+    }
+
+    // ---- typed collections for the journal, check-ins and alerts ----
+
+    fn tree(&self, name: Collection) -> &sled::Tree {
+        match name {
+            Collection::Journal => &self.inner.journal,
+            Collection::Checkins => &self.inner.checkins,
+            Collection::Alerts => &self.inner.alerts,
+        }
+    }
+
+    pub fn put_json<T: Serialize>(
+        &self,
+        name: Collection,
+        key: &[u8],
+        value: &T,
+    ) -> Result<(), StoreError> {
+        self.tree(name)
+            .insert(key, encode_json(name.as_str(), value)?)?;
+        Ok(())
+    }
+
+    pub fn get_json<T: DeserializeOwned>(
+        &self,
+        name: Collection,
+        key: &[u8],
+    ) -> Result<Option<T>, StoreError> {
+        match self.tree(name).get(key)? {
+            Some(v) => decode_json(name.as_str(), key, &v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub fn remove_key(&self, name: Collection, key: &[u8]) -> Result<bool, StoreError> {
+        Ok(self.tree(name).remove(key)?.is_some())
+    }
+
+    /// Values in `[from, to)` (all when both are `None`), skipping corrupt ones per policy.
+    pub fn scan_json<T: DeserializeOwned>(
+        &self,
+        name: Collection,
+        from: Option<&[u8]>,
+        to: Option<&[u8]>,
+    ) -> Result<Vec<(Vec<u8>, T)>, StoreError> {
+        let tree = self.tree(name);
+        let iter = match (from, to) {
+            (Some(a), Some(b)) if a >= b => return Ok(Vec::new()),
+            (Some(a), Some(b)) => tree.range(a..b),
+            (Some(a), None) => tree.range(a..),
+            (None, Some(b)) => tree.range(..b),
+            (None, None) => tree.iter(),
+        };
+        let mut out = Vec::new();
+        for item in iter {
+            let (key, value) = item?;
+            match decode_json(name.as_str(), &key, &value) {
+                Ok(v) => out.push((key.to_vec(), v)),
+                Err(e) => self.on_corrupt(e)?,
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn load_touched<'a>(
+    touched: &'a mut BTreeMap<[u8; 4], DayRollup>,
+    days: &sled::transaction::TransactionalTree,
+    dk: [u8; 4],
+) -> Result<&'a mut DayRollup, ConflictableTransactionError<StoreError>> {
+    if let std::collections::btree_map::Entry::Vacant(slot) = touched.entry(dk) {
+        // An unreadable rollup is derived data: start the day afresh rather than block writes.
+        let existing = days
+            .get(&dk[..])?
+            .and_then(|v| decode_compact::<DayRollup>("days", &dk, &v).ok())
+            .unwrap_or_default();
+        slot.insert(existing);
+    }
+    touched
+        .get_mut(&dk)
+        .ok_or(ConflictableTransactionError::Abort(StoreError::Encode {
+            tree: "days",
+            reason: "rollup entry vanished".into(),
+        }))
+}
+
+fn write_touched(
+    days: &sled::transaction::TransactionalTree,
+    touched: &BTreeMap<[u8; 4], DayRollup>,
+) -> Result<(), ConflictableTransactionError<StoreError>> {
+    for (key, r) in touched {
+        let value = encode_compact("days", r).map_err(ConflictableTransactionError::Abort)?;
+        days.insert(&key[..], value)?;
+    }
+    Ok(())
+}
+
+fn remove_below(tree: &sled::Tree, cutoff: &[u8]) -> Result<usize, StoreError> {
+    let mut removed = 0;
+    loop {
+        let mut batch = sled::Batch::default();
+        let mut n = 0;
+        for item in tree.range(..cutoff).take(10_000) {
+            let (key, _) = item?;
+            batch.remove(key);
+            n += 1;
+        }
+        if n == 0 {
+            return Ok(removed);
+        }
+        tree.apply_batch(batch)?;
+        removed += n;
+    }
+}
+
+/// The greatest key of a tree of 4-byte `date_key`s, found with 33 forward seeks:
+/// sled's reverse iteration (`Tree::last`, `next_back`) links a 1 MiB constant, a sixth of the FFI library.
+fn last_date_key(tree: &sled::Tree) -> sled::Result<Option<sled::IVec>> {
+    let seek = |prefix: u32| -> sled::Result<Option<sled::IVec>> {
+        Ok(tree
+            .range(prefix.to_be_bytes()..)
+            .next()
+            .transpose()?
+            .map(|(k, _)| k))
+    };
+    // Invariant: some key is >= `lo`; the answer's 4-byte prefix lies in lo..=hi.
+    let (mut lo, mut hi) = (0u32, u32::MAX);
+    if seek(lo)?.is_none() {
+        return Ok(None);
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if seek(mid)?.is_some() {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    seek(lo)
+}

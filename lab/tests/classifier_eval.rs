@@ -1,0 +1,139 @@
+//! Regression floors: the CI subset of the held-out evaluation suite must keep its accuracy.
+//! Run the full table with `twitchwatch evaluate --split held-out`.
+
+use twitchwatch_classify::ClassifierConfig;
+use twitchwatch_lab::eval::{evaluate, run_case, suite, Split};
+use twitchwatch_model::MotorEventKind;
+
+/// `TW_CFG="spasm_min_rms_g=0.06,twitch_threshold_mads=10"` overrides defaults while tuning.
+fn config_from_env() -> ClassifierConfig {
+    let mut c = ClassifierConfig::default();
+    for kv in std::env::var("TW_CFG")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+    {
+        let (k, v) = kv.split_once('=').expect("name=value");
+        let v: f32 = v.parse().expect("number");
+        match k {
+            "twitch_threshold_mads" => c.twitch_threshold_mads = v,
+            "twitch_min_peak_g" => c.twitch_min_peak_g = v,
+            "twitch_burst_limit" => c.twitch_burst_limit = v as u32,
+            "tremor_min_concentration" => c.tremor_min_concentration = v,
+            "tremor_min_periodicity" => c.tremor_min_periodicity = v,
+            "tremor_min_hops" => c.tremor_min_hops = v as u32,
+            "tremor_min_amplitude_g" => c.tremor_min_amplitude_g = v,
+            "voluntary_accel_rms_g" => c.voluntary_accel_rms_g = v,
+            "voluntary_gyro_rms_dps" => c.voluntary_gyro_rms_dps = v,
+            "spasm_min_rms_g" => c.spasm_min_rms_g = v,
+            "spasm_band_low_hz" => c.spasm_band_low_hz = v,
+            "spasm_max_gap_ms" => c.spasm_max_gap_ms = v,
+            "spasm_max_high_fraction" => c.spasm_max_high_fraction = v,
+            "spasm_min_slow_rms_g" => c.spasm_min_slow_rms_g = v,
+            "spasm_min_duty" => c.spasm_min_duty = v,
+            "spasm_posture_shift_g" => c.spasm_posture_shift_g = v,
+            "spasm_posture_share" => c.spasm_posture_share = v,
+            "spasm_min_duration_ms" => c.spasm_min_duration_ms = v,
+            "spasm_min_high_fraction" => c.spasm_min_high_fraction = v,
+            "spasm_block_ms" => c.spasm_block_ms = v,
+            "spasm_max_periodicity" => c.spasm_max_periodicity = v,
+            "spasm_tremble_lobe_dps" => c.spasm_tremble_lobe_dps = v,
+            "spasm_tremble_reversal_ms" => c.spasm_tremble_reversal_ms = v,
+            "spasm_tremble_lobe_ratio" => c.spasm_tremble_lobe_ratio = v,
+            "spasm_tremble_active_dps" => c.spasm_tremble_active_dps = v,
+            "spasm_tremble_reversals_per_s" => c.spasm_tremble_reversals_per_s = v,
+            "spasm_tremble_reversing_share" => c.spasm_tremble_reversing_share = v,
+            other => panic!("unknown config field {other}"),
+        }
+    }
+    c
+}
+
+#[test]
+fn ci_split_stays_above_floors() {
+    let split = std::env::var("TW_EVAL_SPLIT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(Split::Ci);
+    if std::env::var("TW_EVAL_VERBOSE").is_ok() {
+        // TW_EVAL_CASE=spasm-2s limits the per-case listing to names containing it.
+        let only = std::env::var("TW_EVAL_CASE").unwrap_or_default();
+        for case in suite(split).into_iter().filter(|c| c.name.contains(&only)) {
+            let (labels, out, _) = run_case(&case, &config_from_env()).unwrap();
+            let fmt = |k: &dyn std::fmt::Debug| format!("{k:?}");
+            println!(
+                "== {} labels {} detections {}",
+                case.name,
+                labels.len(),
+                out.events.len()
+            );
+            for l in &labels {
+                println!(
+                    "   L {:>8} {:>8} {:<14} {:.4} {:?}",
+                    l.start_ms,
+                    l.end_ms,
+                    fmt(&l.kind),
+                    l.amplitude_g,
+                    l.freq_hz
+                );
+            }
+            for d in &out.events {
+                println!(
+                    "   D {:>8} {:>8} {:<14} {:.4} {:?} {:.2}",
+                    d.start_ms,
+                    d.end_ms,
+                    fmt(&d.kind),
+                    d.peak_accel_g,
+                    d.dominant_freq_hz,
+                    d.confidence
+                );
+            }
+        }
+        if !only.is_empty() {
+            return; // looking at a few cases, not measuring
+        }
+    }
+    let report = evaluate(split, &config_from_env()).expect("suite runs");
+    println!("{}", report.table());
+    if split != Split::Ci {
+        return;
+    }
+    // Floors sit a little under what the CI subset measured when they were set (docs/accuracy.md);
+    // a change that drops below one has made the classifier worse.
+    let totals = report.totals();
+    let floor = |name: &str, value: f32, min: f32| {
+        assert!(
+            value >= min,
+            "{name} = {value:.3} fell below its floor {min}\n{}",
+            report.table()
+        );
+    };
+    floor(
+        "tremor F1 (worst rate)",
+        report.min_f1_over_rates(MotorEventKind::Tremor),
+        0.9,
+    );
+    floor(
+        "tremor frequency within ±0.3 Hz",
+        report.tremor_freq_within_0_3(),
+        0.95,
+    );
+    floor("spasm precision", totals[2].precision(), 0.9);
+    floor("spasm recall", totals[2].recall(), 0.75);
+    floor(
+        "fasciculation F1, hand at rest, >=200 Hz, >=5 mg",
+        report.twitch_target.f1(),
+        0.9,
+    );
+    floor(
+        "fasciculation precision (all rates)",
+        totals[0].precision(),
+        0.9,
+    );
+    let fph = report.false_events_per_hour() as f32;
+    assert!(
+        fph <= 4.0,
+        "false events per hour in voluntary-only recordings = {fph:.2} > 4\n{}",
+        report.table()
+    );
+}
