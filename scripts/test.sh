@@ -14,6 +14,9 @@ cargo fmt --all -- --check
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "crate layers match ARCHITECTURE.md (no lab or UniFFI in the product crates)"
+python3 scripts/check_layers.py
+
 step "cargo test (workspace; the BLE tests run below, against the emulator on a private bus)"
 cargo test --workspace --locked --exclude twitchwatch-bluez-emulator
 
