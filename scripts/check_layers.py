@@ -4,6 +4,7 @@
 Fails when:
 - a workspace crate is missing from the table, or the table names a crate or folder that does not exist;
 - a crate depends (normal dependency) on a workspace crate its row does not allow;
+- a crate other than the store depends on sled (storage stays behind the store's API);
 - the lab crate or UniFFI appears in a product crate's normal build (any target), or the lab in the FFI
   library's build without its `demo` feature.
 Usage: python3 scripts/check_layers.py   (from anywhere inside the repository)
@@ -18,6 +19,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 PREFIX = "twitchwatch-"
 LAB = "twitchwatch-lab"
 FFI = "twitchwatch-ffi"
+STORE = "twitchwatch-store"
 
 
 def layer_table():
@@ -75,6 +77,8 @@ def main():
         features = pkg.get("features", {})
         for dep in pkg["dependencies"]:
             dep_name = dep["name"]
+            if dep["kind"] is None and dep_name == "sled" and name != STORE:
+                errors.append(f"{name} depends on sled; only {STORE} may (the rest use its API)")
             if dep["kind"] is not None or not dep_name.startswith(PREFIX) or dep_name == name:
                 continue
             if dep_name in allowed:
