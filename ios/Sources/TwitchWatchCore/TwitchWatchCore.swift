@@ -922,7 +922,7 @@ public func FfiConverterTypeAlertListener_lower(_ value: AlertListener) -> UInt6
 public protocol LogSink: AnyObject, Sendable {
     
     /**
-     * `target` is the Rust module path (e.g. `twitchwatch_core::monitor`).
+     * `target` is the Rust module path (e.g. `twitchwatch_app::monitor`).
      */
     func log(level: LogLevel, target: String, message: String) throws 
     
@@ -985,7 +985,7 @@ open class LogSinkImpl: LogSink, @unchecked Sendable {
 
     
     /**
-     * `target` is the Rust module path (e.g. `twitchwatch_core::monitor`).
+     * `target` is the Rust module path (e.g. `twitchwatch_app::monitor`).
      */
 open func log(level: LogLevel, target: String, message: String)throws   {try rustCallWithError(FfiConverterTypeTwitchWatchError_lift) {
         uniffiCallStatus in
@@ -12001,7 +12001,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_twitchwatch_ffi_checksum_method_monitorlistener_on_session_end() != 33035) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_twitchwatch_ffi_checksum_method_logsink_log() != 6404) {
+    if (uniffi_twitchwatch_ffi_checksum_method_logsink_log() != 17644) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_twitchwatch_ffi_checksum_method_screens_accept_disclaimer() != 36084) {

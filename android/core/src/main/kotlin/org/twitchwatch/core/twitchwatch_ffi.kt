@@ -1394,7 +1394,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_twitchwatch_ffi_checksum_method_monitorlistener_on_session_end() and 0xFFFF) != 33035) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_twitchwatch_ffi_checksum_method_logsink_log() and 0xFFFF) != 6404) {
+    if ((lib.uniffi_twitchwatch_ffi_checksum_method_logsink_log() and 0xFFFF) != 17644) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_twitchwatch_ffi_checksum_method_screens_accept_disclaimer() and 0xFFFF) != 36084) {
@@ -2599,7 +2599,7 @@ public object FfiConverterTypeAlertListener: FfiConverter<AlertListener, Long> {
 public interface LogSink {
     
     /**
-     * `target` is the Rust module path (e.g. `twitchwatch_core::monitor`).
+     * `target` is the Rust module path (e.g. `twitchwatch_app::monitor`).
      */
     fun `log`(`level`: LogLevel, `target`: kotlin.String, `message`: kotlin.String)
     
@@ -2713,7 +2713,7 @@ open class LogSinkImpl: Disposable, AutoCloseable, LogSink
 
     
     /**
-     * `target` is the Rust module path (e.g. `twitchwatch_core::monitor`).
+     * `target` is the Rust module path (e.g. `twitchwatch_app::monitor`).
      */
     @Throws(TwitchWatchException::class)override fun `log`(`level`: LogLevel, `target`: kotlin.String, `message`: kotlin.String)
         = 
