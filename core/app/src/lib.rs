@@ -3,3 +3,4 @@
 
 pub mod monitor;
 pub mod screens;
+pub mod sync;

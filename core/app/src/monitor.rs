@@ -1,9 +1,10 @@
 //! The `Monitor`: one store, one classifier pipeline, the rules and alerts, and the session that feeds them
 //! (a replayed or simulated wearable, pushed notification bytes, or the paired wearable). Shells talk to the core through it.
 
+use crate::sync::lock;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -179,12 +180,6 @@ struct Shared {
     /// Local day of the last daily housekeeping done by a session.
     last_tick_day: Mutex<Option<jiff::civil::Date>>,
     session: Mutex<Option<Session>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A listener that panicked must not make the monitor unusable: the data behind the lock is
-    // consistent between calls, so a poisoned lock is safe to take.
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 pub fn now_ms() -> TimestampMs {

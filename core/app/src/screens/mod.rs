@@ -16,8 +16,9 @@ mod pairing;
 mod report;
 mod today;
 
+pub(crate) use crate::sync::lock;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 pub use alerts::{AlertFacts, AlertRow, AlertsState, EvidenceKind, EvidenceLine};
 pub use history::{
@@ -124,11 +125,6 @@ impl Destination {
             _ => Destination::Today,
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Screen state is advisory (scan results, live counters): a poisoned lock still holds usable data.
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The object a shell (through the bindings) asks for screen states. Cheap to share across threads.
