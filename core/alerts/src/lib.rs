@@ -23,6 +23,8 @@ use twitchwatch_store::{local_date, start_of_day_ms, Collection, Store, StoreErr
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum AlertStatus {
     Active,
     Acknowledged,
@@ -32,11 +34,7 @@ pub enum AlertStatus {
 
 impl AlertStatus {
     pub fn as_str(self) -> &'static str {
-        match self {
-            AlertStatus::Active => "active",
-            AlertStatus::Acknowledged => "acknowledged",
-            AlertStatus::Resolved => "resolved",
-        }
+        self.into()
     }
 }
 

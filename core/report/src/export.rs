@@ -9,11 +9,13 @@ use serde::Serialize;
 
 use super::{resolve_period, ReportError};
 use twitchwatch_journal::{CheckIn, JournalEntry};
-use twitchwatch_model::{MinuteSummary, MotorEvent, TimestampMs};
+use twitchwatch_model::{names, MinuteSummary, MotorEvent, TimestampMs};
 use twitchwatch_store::{start_of_day_ms, DaySummary, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum ExportFormat {
     Csv,
     Json,
@@ -22,16 +24,15 @@ pub enum ExportFormat {
 impl std::str::FromStr for ExportFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "csv" => Ok(ExportFormat::Csv),
-            "json" => Ok(ExportFormat::Json),
-            other => Err(format!("unknown export format '{other}': use csv or json")),
-        }
+        let norm = s.trim().to_ascii_lowercase();
+        names::find(&norm).ok_or_else(|| format!("unknown export format '{norm}': use csv or json"))
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum ExportSection {
     Events,
     Minutes,
@@ -41,37 +42,22 @@ pub enum ExportSection {
 }
 
 impl ExportSection {
-    pub const ALL: [ExportSection; 5] = [
-        ExportSection::Events,
-        ExportSection::Minutes,
-        ExportSection::Days,
-        ExportSection::Journal,
-        ExportSection::Checkins,
-    ];
+    pub const ALL: &'static [ExportSection] = <Self as strum::VariantArray>::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            ExportSection::Events => "events",
-            ExportSection::Minutes => "minutes",
-            ExportSection::Days => "days",
-            ExportSection::Journal => "journal",
-            ExportSection::Checkins => "checkins",
-        }
+        self.into()
     }
 }
 
 impl std::str::FromStr for ExportSection {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ExportSection::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s.trim().to_ascii_lowercase())
-            .ok_or_else(|| {
-                format!(
-                    "unknown export section '{s}': use {}",
-                    ExportSection::ALL.map(ExportSection::as_str).join(", ")
-                )
-            })
+        names::find(&s.trim().to_ascii_lowercase()).ok_or_else(|| {
+            format!(
+                "unknown export section '{s}': use {}",
+                names::choices::<ExportSection>()
+            )
+        })
     }
 }
 

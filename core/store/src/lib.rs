@@ -269,7 +269,8 @@ impl std::fmt::Debug for Store {
 
 /// The collections other stages persist their own records into (JSON values with a schema version, keys
 /// from `time_key` / `date_key` so range scans are time ordered). The sled trees behind them stay private.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum Collection {
     Journal,
     Checkins,
@@ -278,11 +279,7 @@ pub enum Collection {
 
 impl Collection {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Collection::Journal => "journal",
-            Collection::Checkins => "checkins",
-            Collection::Alerts => "alerts",
-        }
+        self.into()
     }
 }
 
