@@ -426,3 +426,178 @@ fn write_csv(
     })?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use twitchwatch_journal::{
+        BodySite, DrinkServing, Hydration, Medication, MedicationClass, Supplement, SupplementKind,
+        Symptom,
+    };
+    use twitchwatch_model::{MotorEventKind, TremorFractions, WearFractions};
+    use twitchwatch_store::{Settings, StoreOptions};
+
+    const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/export");
+
+    /// Two days of hand-made history whose values exercise the cell formats: whole and fractional
+    /// floats, tiny floats, missing values, quotes, separators, formula-like text and non-ASCII.
+    fn small_history(dir: &Path) -> (Store, TimestampMs) {
+        let store = Store::open(&dir.join("db"), StoreOptions::default()).unwrap();
+        store
+            .set_settings(&Settings {
+                time_zone: Some("Europe/Berlin".into()),
+                ..Settings::default()
+            })
+            .unwrap();
+        let day1 = 1_781_258_400_000; // 2026-06-12 10:00 UTC
+        let event = |kind, start_ms: i64, peak, freq, confidence| MotorEvent {
+            kind,
+            start_ms,
+            end_ms: start_ms + 180,
+            peak_accel_g: peak,
+            dominant_freq_hz: freq,
+            confidence,
+        };
+        store
+            .put_events(&[
+                event(MotorEventKind::Fasciculation, day1 + 1_234, 0.1, None, 1.0),
+                event(
+                    MotorEventKind::Tremor,
+                    day1 + 61_000,
+                    0.035,
+                    Some(5.25),
+                    0.8,
+                ),
+                event(
+                    MotorEventKind::Spasm,
+                    day1 + 86_400_000,
+                    1e-7,
+                    None,
+                    0.333_333_34,
+                ),
+            ])
+            .unwrap();
+        let minute = |start: i64, twitches| MinuteSummary {
+            minute_start_ms: start,
+            tremor: TremorFractions {
+                unknown: 0.25,
+                none: 0.5,
+                slight: 0.125,
+                mild: 0.1,
+                moderate: 0.025,
+                strong: 0.0,
+            },
+            wear: WearFractions {
+                at_rest: 0.7,
+                moving: 0.3,
+                not_worn: 0.0,
+                no_data: 0.0,
+            },
+            twitch_count: twitches,
+            spasm_seconds: 1.5,
+            tremor_events: 1,
+            samples_received: 6000,
+            samples_lost: 3,
+        };
+        store
+            .put_minutes(&[minute(day1, 1), minute(day1 + 60_000, 0)])
+            .unwrap();
+        let d1 = jiff::civil::date(2026, 6, 12);
+        let mut j = JournalEntry::new(d1);
+        j.caffeine_mg = Some(189.5);
+        j.drinks = vec![
+            DrinkServing {
+                drink: twitchwatch_journal::Drink::Espresso,
+                servings: 2,
+            },
+            DrinkServing {
+                drink: twitchwatch_journal::Drink::GreenTea,
+                servings: 1,
+            },
+        ];
+        j.sleep_hours = Some(7.0);
+        j.sleep_quality_1_5 = Some(4);
+        j.stress_0_10 = Some(6);
+        j.hydration = Some(Hydration::Fair);
+        j.water_ml = Some(1500);
+        j.nicotine_mg = Some(0.5);
+        j.medications = vec![
+            Medication {
+                name: "-Ventolin, \"blue\"".into(),
+                class: MedicationClass::Stimulant,
+                started_on: Some(d1),
+            },
+            Medication {
+                name: "Sertralin".into(),
+                class: MedicationClass::Antidepressant,
+                started_on: None,
+            },
+        ];
+        j.supplements = vec![
+            Supplement {
+                kind: SupplementKind::Magnesium,
+                dose_mg: Some(250.0),
+            },
+            Supplement {
+                kind: SupplementKind::Electrolytes,
+                dose_mg: None,
+            },
+        ];
+        j.notes = "=1+1, Müdigkeit;\nzweite Zeile".into();
+        let now_ms = day1 + 2 * 86_400_000;
+        store.put_journal_entry(&j, now_ms).unwrap();
+        store
+            .put_journal_entry(&JournalEntry::new(d1.tomorrow().unwrap()), now_ms)
+            .unwrap();
+        let mut c = CheckIn::new(day1 + 3_600_000);
+        c.twitch_sites.extend([BodySite::LeftHand, BodySite::Face]);
+        c.symptoms.insert(Symptom::Weakness);
+        c.symptoms.insert(Symptom::DifficultySpeaking);
+        c.note = "@home \"tired\"".into();
+        store.add_checkin(&c, now_ms).unwrap();
+        store
+            .add_checkin(&CheckIn::new(day1 + 7_200_000), now_ms)
+            .unwrap();
+        (store, now_ms)
+    }
+
+    #[test]
+    fn csv_files_are_byte_identical_to_the_pinned_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, now_ms) = small_history(dir.path());
+        let out = dir.path().join("csv");
+        let from = Some(jiff::civil::date(2026, 6, 11));
+        let summary = export(&store, now_ms, ExportFormat::Csv, &[], from, None, &out).unwrap();
+        assert_eq!(summary.files.len(), ExportSection::ALL.len());
+        let update = std::env::var_os("TW_UPDATE_GOLDEN").is_some();
+        for file in &summary.files {
+            let got = std::fs::read_to_string(file).unwrap();
+            let golden = Path::new(GOLDEN).join(file.file_name().unwrap());
+            if update {
+                std::fs::create_dir_all(GOLDEN).unwrap();
+                std::fs::write(&golden, &got).unwrap();
+            }
+            let want = std::fs::read_to_string(&golden).unwrap();
+            assert_eq!(got, want, "{}", golden.display());
+        }
+        // An empty section still has its header line.
+        let empty = dir.path().join("events.csv");
+        let later = Some(jiff::civil::date(2026, 6, 14));
+        export(
+            &store,
+            now_ms,
+            ExportFormat::Csv,
+            &[ExportSection::Events],
+            later,
+            later,
+            &empty,
+        )
+        .unwrap();
+        let want = std::fs::read_to_string(Path::new(GOLDEN).join("events.csv")).unwrap();
+        let header = want.lines().next().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&empty).unwrap(),
+            format!("{header}\n")
+        );
+    }
+}
