@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 
 use super::{resolve_period, ReportError};
-use twitchwatch_journal::{CheckIn, JournalEntry};
+use twitchwatch_journal::{CheckIn, Hydration, JournalEntry};
 use twitchwatch_model::{names, MinuteSummary, MotorEvent, TimestampMs};
 use twitchwatch_store::{start_of_day_ms, DaySummary, Store};
 
@@ -207,14 +207,247 @@ fn cell(text: &str) -> String {
     }
 }
 
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
+/// A number written as Rust displays it (`1`, `0.5`, `0.0000001`). The csv crate's own float format
+/// would write `1.0` and `1e-7`; the exported files keep the plain form spreadsheets read everywhere.
+#[derive(Default)]
+struct Num<T>(T);
+
+impl<T: std::fmt::Display> Serialize for Num<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+fn num<T>(v: Option<T>) -> Option<Num<T>> {
+    v.map(Num)
 }
 
 fn utc(ms: TimestampMs) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.to_string())
         .unwrap_or_default()
+}
+
+// One struct per CSV section: its fields, in order, are the file's columns.
+
+#[derive(Serialize, Default)]
+struct EventRow {
+    kind: &'static str,
+    start_ms: TimestampMs,
+    end_ms: TimestampMs,
+    start_utc: String,
+    duration_ms: i64,
+    peak_accel_g: Num<f32>,
+    dominant_freq_hz: Option<Num<f32>>,
+    confidence: Num<f32>,
+}
+
+impl From<&MotorEvent> for EventRow {
+    fn from(e: &MotorEvent) -> Self {
+        EventRow {
+            kind: e.kind.as_str(),
+            start_ms: e.start_ms,
+            end_ms: e.end_ms,
+            start_utc: utc(e.start_ms),
+            duration_ms: e.duration_ms(),
+            peak_accel_g: Num(e.peak_accel_g),
+            dominant_freq_hz: num(e.dominant_freq_hz),
+            confidence: Num(e.confidence),
+        }
+    }
+}
+
+#[derive(Serialize, Default)]
+struct MinuteRow {
+    minute_start_ms: TimestampMs,
+    minute_start_utc: String,
+    tremor_unknown: Num<f32>,
+    tremor_none: Num<f32>,
+    tremor_slight: Num<f32>,
+    tremor_mild: Num<f32>,
+    tremor_moderate: Num<f32>,
+    tremor_strong: Num<f32>,
+    at_rest: Num<f32>,
+    moving: Num<f32>,
+    not_worn: Num<f32>,
+    no_data: Num<f32>,
+    twitch_count: u32,
+    spasm_seconds: Num<f32>,
+    tremor_events: u32,
+    samples_received: u32,
+    samples_lost: u32,
+}
+
+impl From<&MinuteSummary> for MinuteRow {
+    fn from(m: &MinuteSummary) -> Self {
+        let (t, w) = (&m.tremor, &m.wear);
+        MinuteRow {
+            minute_start_ms: m.minute_start_ms,
+            minute_start_utc: utc(m.minute_start_ms),
+            tremor_unknown: Num(t.unknown),
+            tremor_none: Num(t.none),
+            tremor_slight: Num(t.slight),
+            tremor_mild: Num(t.mild),
+            tremor_moderate: Num(t.moderate),
+            tremor_strong: Num(t.strong),
+            at_rest: Num(w.at_rest),
+            moving: Num(w.moving),
+            not_worn: Num(w.not_worn),
+            no_data: Num(w.no_data),
+            twitch_count: m.twitch_count,
+            spasm_seconds: Num(m.spasm_seconds),
+            tremor_events: m.tremor_events,
+            samples_received: m.samples_received,
+            samples_lost: m.samples_lost,
+        }
+    }
+}
+
+#[derive(Serialize, Default)]
+struct DayRow {
+    date: String,
+    twitch_count: u32,
+    tremor_minutes: Num<f32>,
+    tremor_episodes: u32,
+    tremor_episode_seconds: Num<f32>,
+    longest_tremor_seconds: Num<f32>,
+    spasm_seconds: Num<f32>,
+    spasm_events: u32,
+    worn_minutes: Num<f32>,
+    minutes_recorded: u32,
+    samples_received: u64,
+    samples_lost: u64,
+}
+
+impl From<&DaySummary> for DayRow {
+    fn from(d: &DaySummary) -> Self {
+        DayRow {
+            date: d.date.to_string(),
+            twitch_count: d.twitch_count,
+            tremor_minutes: Num(d.tremor_minutes),
+            tremor_episodes: d.tremor_episodes,
+            tremor_episode_seconds: Num(d.tremor_episode_seconds),
+            longest_tremor_seconds: Num(d.longest_tremor_seconds),
+            spasm_seconds: Num(d.spasm_seconds),
+            spasm_events: d.spasm_events,
+            worn_minutes: Num(d.worn_minutes),
+            minutes_recorded: d.minutes_recorded,
+            samples_received: d.samples_received,
+            samples_lost: d.samples_lost,
+        }
+    }
+}
+
+#[derive(Serialize, Default)]
+struct JournalRow {
+    date: String,
+    caffeine_mg: Option<Num<f32>>,
+    /// `espresso x2; green_tea x1`
+    drinks: String,
+    sleep_hours: Option<Num<f32>>,
+    sleep_quality_1_5: Option<u8>,
+    stress_0_10: Option<u8>,
+    hydration: Option<Hydration>,
+    water_ml: Option<u32>,
+    exertion_0_10: Option<u8>,
+    nicotine_mg: Option<Num<f32>>,
+    /// `Ventolin (stimulant, since 2026-06-12); …`, defused as a formula.
+    medications: String,
+    /// `magnesium 250 mg; electrolytes`
+    supplements: String,
+    notes: String,
+}
+
+impl From<&JournalEntry> for JournalRow {
+    fn from(e: &JournalEntry) -> Self {
+        let drinks: Vec<String> = e
+            .drinks
+            .iter()
+            .map(|d| format!("{} x{}", d.drink.as_str(), d.servings))
+            .collect();
+        let meds: Vec<String> = e
+            .medications
+            .iter()
+            .map(|m| {
+                let since = m.started_on.map(|d| format!(", since {d}"));
+                format!(
+                    "{} ({}{})",
+                    m.name,
+                    m.class.as_str(),
+                    since.unwrap_or_default()
+                )
+            })
+            .collect();
+        let sups: Vec<String> = e
+            .supplements
+            .iter()
+            .map(|s| match s.dose_mg {
+                Some(mg) => format!("{} {mg} mg", s.kind.as_str()),
+                None => s.kind.as_str().to_string(),
+            })
+            .collect();
+        JournalRow {
+            date: e.date.to_string(),
+            caffeine_mg: num(e.caffeine_mg),
+            drinks: drinks.join("; "),
+            sleep_hours: num(e.sleep_hours),
+            sleep_quality_1_5: e.sleep_quality_1_5,
+            stress_0_10: e.stress_0_10,
+            hydration: e.hydration,
+            water_ml: e.water_ml,
+            exertion_0_10: e.exertion_0_10,
+            nicotine_mg: num(e.nicotine_mg),
+            medications: cell(&meds.join("; ")),
+            supplements: sups.join("; "),
+            notes: cell(&e.notes),
+        }
+    }
+}
+
+#[derive(Serialize, Default)]
+struct CheckInRow {
+    id_ms: TimestampMs,
+    /// RFC 9557 with the zone name: `2026-06-12T13:00:00+02:00[Europe/Berlin]`.
+    local_time: String,
+    /// `left_hand;face`
+    twitch_sites: String,
+    symptoms: String,
+    note: String,
+}
+
+impl CheckInRow {
+    fn new(ch: &CheckIn, tz: &jiff::tz::TimeZone) -> Self {
+        let sites: Vec<&str> = ch.twitch_sites.iter().map(|s| s.as_str()).collect();
+        let symptoms: Vec<&str> = ch.symptoms.iter().map(|s| s.as_str()).collect();
+        CheckInRow {
+            id_ms: ch.at_ms,
+            local_time: jiff::Timestamp::from_millisecond(ch.at_ms)
+                .map(|t| t.to_zoned(tz.clone()).to_string())
+                .unwrap_or_default(),
+            twitch_sites: sites.join(";"),
+            symptoms: symptoms.join(";"),
+            note: cell(&ch.note),
+        }
+    }
+}
+
+/// Writes one row per item, or only the header line when there are none (the csv crate writes the
+/// header with the first row, so an empty section would otherwise be an empty file).
+fn write_rows<R: Serialize + Default>(
+    w: &mut csv::Writer<std::fs::File>,
+    rows: impl ExactSizeIterator<Item = R>,
+) -> Result<(), csv::Error> {
+    if rows.len() == 0 {
+        let mut probe = csv::Writer::from_writer(Vec::new());
+        probe.serialize(R::default())?;
+        let bytes = probe.into_inner().map_err(|e| e.into_error())?;
+        let mut reader = csv::Reader::from_reader(&bytes[..]);
+        return w.write_record(reader.headers()?);
+    }
+    for row in rows {
+        w.serialize(row)?;
+    }
+    Ok(())
 }
 
 fn write_csv(
@@ -229,197 +462,15 @@ fn write_csv(
     };
     let mut w = csv::Writer::from_path(path).map_err(csv_err)?;
     match section {
-        ExportSection::Events => {
-            w.write_record([
-                "kind",
-                "start_ms",
-                "end_ms",
-                "start_utc",
-                "duration_ms",
-                "peak_accel_g",
-                "dominant_freq_hz",
-                "confidence",
-            ])
-            .map_err(csv_err)?;
-            for e in &c.events {
-                w.write_record([
-                    e.kind.as_str().to_string(),
-                    e.start_ms.to_string(),
-                    e.end_ms.to_string(),
-                    utc(e.start_ms),
-                    e.duration_ms().to_string(),
-                    e.peak_accel_g.to_string(),
-                    opt(e.dominant_freq_hz),
-                    e.confidence.to_string(),
-                ])
-                .map_err(csv_err)?;
-            }
-        }
-        ExportSection::Minutes => {
-            w.write_record([
-                "minute_start_ms",
-                "minute_start_utc",
-                "tremor_unknown",
-                "tremor_none",
-                "tremor_slight",
-                "tremor_mild",
-                "tremor_moderate",
-                "tremor_strong",
-                "at_rest",
-                "moving",
-                "not_worn",
-                "no_data",
-                "twitch_count",
-                "spasm_seconds",
-                "tremor_events",
-                "samples_received",
-                "samples_lost",
-            ])
-            .map_err(csv_err)?;
-            for m in &c.minutes {
-                let t = &m.tremor;
-                let wf = &m.wear;
-                w.write_record([
-                    m.minute_start_ms.to_string(),
-                    utc(m.minute_start_ms),
-                    t.unknown.to_string(),
-                    t.none.to_string(),
-                    t.slight.to_string(),
-                    t.mild.to_string(),
-                    t.moderate.to_string(),
-                    t.strong.to_string(),
-                    wf.at_rest.to_string(),
-                    wf.moving.to_string(),
-                    wf.not_worn.to_string(),
-                    wf.no_data.to_string(),
-                    m.twitch_count.to_string(),
-                    m.spasm_seconds.to_string(),
-                    m.tremor_events.to_string(),
-                    m.samples_received.to_string(),
-                    m.samples_lost.to_string(),
-                ])
-                .map_err(csv_err)?;
-            }
-        }
-        ExportSection::Days => {
-            w.write_record([
-                "date",
-                "twitch_count",
-                "tremor_minutes",
-                "tremor_episodes",
-                "tremor_episode_seconds",
-                "longest_tremor_seconds",
-                "spasm_seconds",
-                "spasm_events",
-                "worn_minutes",
-                "minutes_recorded",
-                "samples_received",
-                "samples_lost",
-            ])
-            .map_err(csv_err)?;
-            for d in &c.days {
-                w.write_record([
-                    d.date.to_string(),
-                    d.twitch_count.to_string(),
-                    d.tremor_minutes.to_string(),
-                    d.tremor_episodes.to_string(),
-                    d.tremor_episode_seconds.to_string(),
-                    d.longest_tremor_seconds.to_string(),
-                    d.spasm_seconds.to_string(),
-                    d.spasm_events.to_string(),
-                    d.worn_minutes.to_string(),
-                    d.minutes_recorded.to_string(),
-                    d.samples_received.to_string(),
-                    d.samples_lost.to_string(),
-                ])
-                .map_err(csv_err)?;
-            }
-        }
-        ExportSection::Journal => {
-            w.write_record([
-                "date",
-                "caffeine_mg",
-                "drinks",
-                "sleep_hours",
-                "sleep_quality_1_5",
-                "stress_0_10",
-                "hydration",
-                "water_ml",
-                "exertion_0_10",
-                "nicotine_mg",
-                "medications",
-                "supplements",
-                "notes",
-            ])
-            .map_err(csv_err)?;
-            for e in &c.journal {
-                let drinks: Vec<String> = e
-                    .drinks
-                    .iter()
-                    .map(|d| format!("{} x{}", d.drink.as_str(), d.servings))
-                    .collect();
-                let meds: Vec<String> = e
-                    .medications
-                    .iter()
-                    .map(|m| {
-                        format!(
-                            "{} ({}{})",
-                            m.name,
-                            m.class.as_str(),
-                            m.started_on
-                                .map(|d| format!(", since {d}"))
-                                .unwrap_or_default()
-                        )
-                    })
-                    .collect();
-                let sups: Vec<String> = e
-                    .supplements
-                    .iter()
-                    .map(|s| match s.dose_mg {
-                        Some(mg) => format!("{} {mg} mg", s.kind.as_str()),
-                        None => s.kind.as_str().to_string(),
-                    })
-                    .collect();
-                w.write_record([
-                    e.date.to_string(),
-                    opt(e.caffeine_mg),
-                    drinks.join("; "),
-                    opt(e.sleep_hours),
-                    opt(e.sleep_quality_1_5),
-                    opt(e.stress_0_10),
-                    e.hydration
-                        .map(|h| format!("{h:?}").to_lowercase())
-                        .unwrap_or_default(),
-                    opt(e.water_ml),
-                    opt(e.exertion_0_10),
-                    opt(e.nicotine_mg),
-                    cell(&meds.join("; ")),
-                    sups.join("; "),
-                    cell(&e.notes),
-                ])
-                .map_err(csv_err)?;
-            }
-        }
+        ExportSection::Events => write_rows(&mut w, c.events.iter().map(EventRow::from)),
+        ExportSection::Minutes => write_rows(&mut w, c.minutes.iter().map(MinuteRow::from)),
+        ExportSection::Days => write_rows(&mut w, c.days.iter().map(DayRow::from)),
+        ExportSection::Journal => write_rows(&mut w, c.journal.iter().map(JournalRow::from)),
         ExportSection::Checkins => {
-            w.write_record(["id_ms", "local_time", "twitch_sites", "symptoms", "note"])
-                .map_err(csv_err)?;
-            for ch in &c.checkins {
-                let sites: Vec<&str> = ch.twitch_sites.iter().map(|s| s.as_str()).collect();
-                let symptoms: Vec<&str> = ch.symptoms.iter().map(|s| s.as_str()).collect();
-                let local = jiff::Timestamp::from_millisecond(ch.at_ms)
-                    .map(|t| t.to_zoned(tz.clone()).to_string())
-                    .unwrap_or_default();
-                w.write_record([
-                    ch.at_ms.to_string(),
-                    local,
-                    sites.join(";"),
-                    symptoms.join(";"),
-                    cell(&ch.note),
-                ])
-                .map_err(csv_err)?;
-            }
+            write_rows(&mut w, c.checkins.iter().map(|ch| CheckInRow::new(ch, tz)))
         }
     }
+    .map_err(csv_err)?;
     w.flush().map_err(|e| ReportError::Io {
         path: path.to_path_buf(),
         source: e,
