@@ -233,7 +233,7 @@ pub struct PairedDevice {
     pub paired_at_ms: TimestampMs,
 }
 
-/// How strongly an alert asks the user to act (issue 4: info, advice, see-a-doctor, urgent).
+/// How strongly an alert asks the user to act: info, advice, see-a-doctor, urgent.
 /// Shared by rules, alerts, the screens' notification content and the bindings; ordered by urgency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
