@@ -72,8 +72,6 @@ pub enum ScreenError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{0} is not available in this build yet; update TwitchWatch")]
-    NotAvailable(&'static str),
 }
 
 /// Where a shell navigates; also what tapping a notification opens.
