@@ -127,7 +127,7 @@ impl MonitorListener for Printer {
     }
 
     fn on_session_end(&self, summary: &SessionSummary, error: Option<&str>) {
-        if let Some(tx) = twitchwatch_app::sync::lock(&self.done).take() {
+        if let Some(tx) = twitchwatch_store::sync::lock(&self.done).take() {
             let _ = tx.send((summary.clone(), error.map(str::to_string)));
         }
     }

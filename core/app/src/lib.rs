@@ -3,4 +3,3 @@
 
 pub mod monitor;
 pub mod screens;
-pub mod sync;

@@ -1,12 +1,12 @@
 //! The `Monitor`: one store, one classifier pipeline, the rules and alerts, and the session that feeds them
 //! (a replayed or simulated wearable, pushed notification bytes, or the paired wearable). Shells talk to the core through it.
 
-use crate::sync::lock;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use twitchwatch_store::sync::lock;
 
 use thiserror::Error;
 

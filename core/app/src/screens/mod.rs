@@ -16,9 +16,9 @@ mod pairing;
 mod report;
 mod today;
 
-pub(crate) use crate::sync::lock;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+pub(crate) use twitchwatch_store::sync::lock;
 
 pub use alerts::{AlertFacts, AlertRow, AlertsState, EvidenceKind, EvidenceLine};
 pub use history::{
