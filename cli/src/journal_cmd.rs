@@ -244,7 +244,7 @@ fn entry_line(e: &JournalEntry) -> String {
 
 pub fn run(data_dir: &Path, command: JournalCommand) -> anyhow::Result<()> {
     if let JournalCommand::Drinks = command {
-        for d in Drink::ALL {
+        for &d in Drink::ALL {
             outln!(
                 "{:<16} {:>4.0} mg caffeine per serving",
                 d.as_str(),

@@ -53,24 +53,21 @@ enum PlacementArg {
     Wrist,
 }
 
-/// Accepts `90`, `90s`, `5m`, `1h`, `1.5m`.
+/// Seconds from `90` (plain seconds), `90s`, `5m`, `1.5m`, `1h`, `1h 30m`, `2 minutes` or `PT5M`: a plain
+/// number, else jiff's friendly or ISO 8601 duration, so any spelling jiff prints is read back.
 pub fn parse_duration_s(text: &str) -> Result<f32, String> {
     let t = text.trim();
-    let (num, mult) = match t.chars().last() {
-        Some('s') => (&t[..t.len() - 1], 1.0),
-        Some('m') => (&t[..t.len() - 1], 60.0),
-        Some('h') => (&t[..t.len() - 1], 3600.0),
-        _ => (t, 1.0),
+    let secs = match t.parse::<f64>() {
+        Ok(secs) => secs,
+        Err(_) => t
+            .parse::<jiff::SignedDuration>()
+            .map_err(|_| format!("'{text}' is not a duration; use e.g. 90s, 5m or 1h"))?
+            .as_secs_f64(),
     };
-    let v: f32 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{text}' is not a duration; use e.g. 90s, 5m or 1h"))?;
-    let secs = v * mult;
     if !(secs.is_finite() && secs > 0.0) {
         return Err(format!("duration must be positive, got '{text}'"));
     }
-    Ok(secs)
+    Ok(secs as f32)
 }
 
 struct Printer {
@@ -130,7 +127,7 @@ impl MonitorListener for Printer {
     }
 
     fn on_session_end(&self, summary: &SessionSummary, error: Option<&str>) {
-        if let Some(tx) = self.done.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        if let Some(tx) = twitchwatch_store::sync::lock(&self.done).take() {
             let _ = tx.send((summary.clone(), error.map(str::to_string)));
         }
     }
@@ -251,4 +248,39 @@ fn print_summary(s: &SessionSummary, data_dir: &Path) {
     eprintln!("  wall time            {minutes:.1} min");
     eprintln!("  history stored in    {}", data_dir.display());
     eprintln!("TwitchWatch is informational, not a medical device.");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration_s;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        for (text, secs) in [
+            ("90", 90.0),
+            ("90s", 90.0),
+            ("5m", 300.0),
+            ("1.5m", 90.0),
+            ("1h", 3600.0),
+            (" 15s ", 15.0),
+            ("5 m", 300.0),
+            ("0.5s", 0.5),
+            ("1h 30m", 5400.0),
+            ("2 minutes", 120.0),
+            ("PT5M", 300.0),
+        ] {
+            assert_eq!(parse_duration_s(text), Ok(secs), "{text}");
+        }
+        assert_eq!(
+            parse_duration_s("soon"),
+            Err("'soon' is not a duration; use e.g. 90s, 5m or 1h".to_string())
+        );
+        for bad in ["-5s", "0", "0s", "NaN", "inf"] {
+            assert_eq!(
+                parse_duration_s(bad),
+                Err(format!("duration must be positive, got '{bad}'")),
+                "{bad}"
+            );
+        }
+    }
 }

@@ -10,7 +10,7 @@ timeout 900 cargo build -q -p twitchwatch-cli
 EMULATOR_BIN="$CARGO_TARGET_DIR/debug/twitchwatch-bluez-emulator"
 source "$ROOT/tests/ble/env.sh"
 # One emulator is shared: the tests run one at a time and reset it between them.
-# Arguments go to cargo test (e.g. `--test ble_faults`), default: every test of the emulator crate.
+# Arguments go to cargo test (e.g. `--test integration ble_faults::`), default: every test of the emulator crate.
 [ $# -eq 0 ] && set -- --tests
 export RUST_TEST_THREADS=1
 timeout 300 cargo test -q -p twitchwatch-bluez-emulator "$@"

@@ -1,7 +1,7 @@
 //! Rule evaluation over a year of history (target: under 50 ms).
 //! `cargo bench -p twitchwatch-alerts --bench rules`
 
-#[path = "../tests/rules_support/mod.rs"]
+#[path = "../tests/integration/rules_support/mod.rs"]
 mod rules_support;
 
 use criterion::{criterion_group, criterion_main, Criterion};

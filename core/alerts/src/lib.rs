@@ -19,10 +19,12 @@ use twitchwatch_rules::{
     self as rules, lookback_days, Evaluation, EventRef, Evidence, Finding, RuleId, RuleInput,
     RuleParams, RulesError,
 };
-use twitchwatch_store::{local_date, start_of_day_ms, Collection, Store, StoreError};
+use twitchwatch_store::{local_date, start_of_day_ms, sync, Collection, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum AlertStatus {
     Active,
     Acknowledged,
@@ -32,11 +34,7 @@ pub enum AlertStatus {
 
 impl AlertStatus {
     pub fn as_str(self) -> &'static str {
-        match self {
-            AlertStatus::Active => "active",
-            AlertStatus::Acknowledged => "acknowledged",
-            AlertStatus::Resolved => "resolved",
-        }
+        self.into()
     }
 }
 
@@ -157,17 +155,11 @@ impl AlertCenter {
     }
 
     pub fn add_listener(&self, listener: Arc<dyn AlertListener>) {
-        self.listeners
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(listener);
+        sync::lock(&self.listeners).push(listener);
     }
 
     pub fn clear_listeners(&self) {
-        self.listeners
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        sync::lock(&self.listeners).clear();
     }
 
     /// The rule thresholds in force (defaults overridden by settings). Unreadable settings fall
@@ -225,7 +217,7 @@ impl AlertCenter {
     pub fn evaluate(&self, store: &Store, now_ms: TimestampMs) -> Result<Vec<Alert>, RulesError> {
         // Listeners run after the lock is released: they may call back (e.g. acknowledge).
         let notify = {
-            let _one_at_a_time = self.evaluating.lock().unwrap_or_else(|p| p.into_inner());
+            let _one_at_a_time = sync::lock(&self.evaluating);
             let evaluation = self.assess(store, now_ms)?;
             let mut notify = Vec::new();
             let mut seen = BTreeSet::new();
@@ -345,11 +337,7 @@ impl AlertCenter {
             return;
         }
         // Cloned out of the lock: a listener may call back into the core (e.g. acknowledge).
-        let listeners: Vec<Arc<dyn AlertListener>> = self
-            .listeners
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let listeners: Vec<Arc<dyn AlertListener>> = sync::lock(&self.listeners).clone();
         for alert in alerts {
             for l in &listeners {
                 if let Err(e) = l.on_alert(alert) {
@@ -383,7 +371,7 @@ impl AlertCenter {
 
     /// Marks an alert as seen by the user; it stays quiet until new evidence or a higher severity.
     pub fn acknowledge(&self, id: &str, now_ms: TimestampMs) -> Result<Alert, RulesError> {
-        let _one_at_a_time = self.evaluating.lock().unwrap_or_else(|p| p.into_inner());
+        let _one_at_a_time = sync::lock(&self.evaluating);
         let mut alert: Alert = self
             .store
             .get_json(Collection::Alerts, &alert_key(id))?

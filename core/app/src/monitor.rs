@@ -3,9 +3,10 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use twitchwatch_store::sync::lock;
 
 use thiserror::Error;
 
@@ -179,12 +180,6 @@ struct Shared {
     /// Local day of the last daily housekeeping done by a session.
     last_tick_day: Mutex<Option<jiff::civil::Date>>,
     session: Mutex<Option<Session>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A listener that panicked must not make the monitor unusable: the data behind the lock is
-    // consistent between calls, so a poisoned lock is safe to take.
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 pub fn now_ms() -> TimestampMs {

@@ -185,7 +185,7 @@ async fn classify(p: &Peripheral) -> Option<ScanResult> {
     let name = props.local_name.clone().unwrap_or_default();
     let protocol = if props.services.contains(&uuid(protocol::SERVICE_UUID)) {
         DeviceProtocol::TwitchWatchV1
-    } else if props.services.contains(&uuid(polar::PMD_SERVICE_UUID_U128))
+    } else if props.services.contains(&uuid(polar::PMD_SERVICE_UUID))
         || name.starts_with(polar::POLAR_NAME_PREFIX)
     {
         DeviceProtocol::PolarPmd
@@ -229,7 +229,7 @@ fn scan_filter() -> ScanFilter {
         services: vec![
             uuid(protocol::SERVICE_UUID),
             uuid(sig_uuid(0x180D)),
-            uuid(polar::PMD_SERVICE_UUID_U128),
+            uuid(polar::PMD_SERVICE_UUID),
         ],
     }
 }
@@ -324,23 +324,8 @@ impl Drop for LinkSession {
     }
 }
 
-/// Streams the paired device, sending every event to `tx`, until `stop` turns true or a
-/// non-transient error ends it.
-pub async fn stream_paired(
-    device: &PairedDevice,
-    config: &LinkConfig,
-    tx: &mpsc::Sender<LinkEvent>,
-    stop: watch::Receiver<bool>,
-) -> Result<(), LinkError> {
-    run_session(device, config, tx, stop).await
-}
-
 type Notifications = Pin<Box<dyn Stream<Item = btleplug::api::ValueNotification> + Send>>;
 type CentralEvents = Pin<Box<dyn Stream<Item = CentralEvent> + Send>>;
-
-enum StreamEnd {
-    Stopped,
-}
 
 async fn run_session(
     device: &PairedDevice,
@@ -398,7 +383,7 @@ async fn run_session(
         }
         .await;
         match result {
-            Ok(StreamEnd::Stopped) => return Ok(()),
+            Ok(()) => return Ok(()),
             Err(e) if e.is_transient() => {
                 pending_reconnect = true;
                 last_error = e.to_string();
@@ -445,6 +430,7 @@ fn find_char(p: &Peripheral, u: u128) -> Option<Characteristic> {
     p.characteristics().into_iter().find(|c| c.uuid == uuid(u))
 }
 
+/// Connects (if needed), configures and streams until `stop` turns true (`Ok`) or the link fails.
 #[allow(clippy::too_many_arguments)]
 async fn connect_and_stream(
     p: &Peripheral,
@@ -457,7 +443,7 @@ async fn connect_and_stream(
     stop: &mut watch::Receiver<bool>,
     pending_reconnect: &mut bool,
     attempt: &mut u32,
-) -> Result<StreamEnd, LinkError> {
+) -> Result<(), LinkError> {
     let send = |e: LinkEvent| async move {
         let _ = tx.send(e).await;
     };
@@ -479,8 +465,8 @@ async fn connect_and_stream(
             "TwitchWatch service",
         ),
         DeviceProtocol::PolarPmd => (
-            polar::PMD_CONTROL_POINT_UUID_U128,
-            polar::PMD_DATA_UUID_U128,
+            polar::PMD_CONTROL_POINT_UUID,
+            polar::PMD_DATA_UUID,
             "Polar PMD service",
         ),
     };
@@ -684,7 +670,7 @@ async fn connect_and_stream(
                 }
                 send(LinkEvent::Stats(router.stats())).await;
                 let _ = p.disconnect().await;
-                return Ok(StreamEnd::Stopped);
+                return Ok(());
             }
         }
     }

@@ -5,14 +5,12 @@ use thiserror::Error;
 use twitchwatch_model::{SensorBatch, StreamStats};
 
 /// PMD service; Polar sensors advertise heart rate (0x180D) instead, so scans match the name prefix.
-pub const PMD_SERVICE_UUID: &str = "fb005c80-02e7-f387-1cad-8acd2d8df0c8";
-pub const PMD_CONTROL_POINT_UUID: &str = "fb005c81-02e7-f387-1cad-8acd2d8df0c8";
-pub const PMD_DATA_UUID: &str = "fb005c82-02e7-f387-1cad-8acd2d8df0c8";
-pub const PMD_SERVICE_UUID_U128: u128 = 0xfb005c80_02e7_f387_1cad_8acd2d8df0c8;
-pub const PMD_CONTROL_POINT_UUID_U128: u128 = 0xfb005c81_02e7_f387_1cad_8acd2d8df0c8;
-pub const PMD_DATA_UUID_U128: u128 = 0xfb005c82_02e7_f387_1cad_8acd2d8df0c8;
+/// Kept as numbers like the TwitchWatch UUIDs; `protocol::uuid_string` gives the text a shell needs.
+pub const PMD_SERVICE_UUID: u128 = 0xfb005c80_02e7_f387_1cad_8acd2d8df0c8;
+pub const PMD_CONTROL_POINT_UUID: u128 = 0xfb005c81_02e7_f387_1cad_8acd2d8df0c8;
+pub const PMD_DATA_UUID: u128 = 0xfb005c82_02e7_f387_1cad_8acd2d8df0c8;
 /// Standard heart-rate service, which is what Polar sensors put in their advertisement.
-pub const HEART_RATE_SERVICE_UUID: &str = "0000180d-0000-1000-8000-00805f9b34fb";
+pub const HEART_RATE_SERVICE_UUID16: u16 = 0x180D;
 /// Advertised name prefix of Polar sensors ("Polar Sense B5A1C2D3").
 pub const POLAR_NAME_PREFIX: &str = "Polar";
 

@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use thiserror::Error;
 use twitchwatch_model::{SensorBatch, StreamStats};
+use uuid::Uuid;
 
 /// Primary service of the TwitchWatch wearable.
 pub const SERVICE_UUID: u128 = 0x5457_0001_8f3c_4b1e_9a6d_2c5e_0f7a_1b00;
@@ -27,25 +28,16 @@ pub const fn sig_uuid(short: u16) -> u128 {
 
 /// Formats a 128-bit UUID in the usual hyphenated lowercase form.
 pub fn uuid_string(uuid: u128) -> String {
-    let h = format!("{uuid:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    Uuid::from_u128(uuid).hyphenated().to_string()
 }
 
-/// Parses a hyphenated or plain 128-bit UUID, or a 4-hex-digit SIG short form.
+/// Parses a 128-bit UUID (hyphenated, plain, braced or URN, any case), or a 4-hex-digit SIG short
+/// form, which is how CoreBluetooth spells the standard services.
 pub fn parse_uuid(text: &str) -> Option<u128> {
-    let hex: String = text.chars().filter(|c| *c != '-').collect();
-    match hex.len() {
-        4 => u16::from_str_radix(&hex, 16).ok().map(sig_uuid),
-        32 => u128::from_str_radix(&hex, 16).ok(),
-        _ => None,
+    if text.len() == 4 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return u16::from_str_radix(text, 16).ok().map(sig_uuid);
     }
+    Uuid::try_parse(text).ok().map(|u| u.as_u128())
 }
 
 pub const PROTOCOL_VERSION: u8 = 1;

@@ -72,8 +72,8 @@ impl ShellRouter {
             DeviceProtocol::PolarPmd => {
                 let (acc, gyro) = polar_settings(device);
                 (
-                    polar::PMD_CONTROL_POINT_UUID_U128,
-                    polar::PMD_DATA_UUID_U128,
+                    polar::PMD_CONTROL_POINT_UUID,
+                    polar::PMD_DATA_UUID,
                     Decoder::Polar(Box::new(PolarDecoder::new(acc, gyro))),
                 )
             }
@@ -246,9 +246,9 @@ mod tests {
             r.push("C0:FF:EE:00:00:01", "not-a-uuid", &frame(0), 0),
             Err(ShellError::BadUuid(_))
         ));
-        let polar_data = polar::PMD_DATA_UUID;
+        let polar_data = uuid_string(polar::PMD_DATA_UUID);
         assert!(matches!(
-            r.push("C0:FF:EE:00:00:01", polar_data, &frame(0), 0),
+            r.push("C0:FF:EE:00:00:01", &polar_data, &frame(0), 0),
             Err(ShellError::UnknownCharacteristic { .. })
         ));
     }
@@ -261,7 +261,12 @@ mod tests {
         let t0 = polar::unix_us_to_pmd_ns(1_700_000_000_000_000);
         let f1 = polar::encode_delta(polar::MeasurementType::Acc, t0, &[[0, 0, 4096]; 20]);
         let routed = r
-            .push(&dev.id, &polar::PMD_DATA_UUID.to_uppercase(), &f1, 0)
+            .push(
+                &dev.id,
+                &uuid_string(polar::PMD_DATA_UUID).to_uppercase(),
+                &f1,
+                0,
+            )
             .unwrap();
         let Routed::Batches(b) = routed else {
             panic!("expected batches")
@@ -270,18 +275,23 @@ mod tests {
         assert!((b[0].accel_g[0][2] - 1.0).abs() < 0.01);
         // The same frame again is a duplicate, counted, not an error.
         assert_eq!(
-            r.push(&dev.id, polar::PMD_DATA_UUID, &f1, 0),
+            r.push(&dev.id, &uuid_string(polar::PMD_DATA_UUID), &f1, 0),
             Ok(Routed::Batches(vec![]))
         );
         assert_eq!(r.stats().frames_duplicate, 1);
         assert!(matches!(
-            r.push(&dev.id, polar::PMD_DATA_UUID, &f1[..12], 0),
+            r.push(&dev.id, &uuid_string(polar::PMD_DATA_UUID), &f1[..12], 0),
             Err(ShellError::Polar(_))
         ));
         assert_eq!(r.push(&dev.id, "2a19", &[55], 0), Ok(Routed::Battery(55)));
         assert!(r.push(&dev.id, "2a19", &[155], 0).is_err());
         assert_eq!(
-            r.push(&dev.id, polar::PMD_CONTROL_POINT_UUID, &[0xF0, 2, 2, 0], 0),
+            r.push(
+                &dev.id,
+                &uuid_string(polar::PMD_CONTROL_POINT_UUID),
+                &[0xF0, 2, 2, 0],
+                0
+            ),
             Ok(Routed::ControlResponse(vec![0xF0, 2, 2, 0]))
         );
     }

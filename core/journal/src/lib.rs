@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use twitchwatch_model::TimestampMs;
+use twitchwatch_model::{names, TimestampMs};
 use twitchwatch_store::{date_key, time_key, Collection, Store, StoreError};
 
 pub const CAFFEINE_MG_MAX: f32 = 3000.0;
@@ -41,6 +41,27 @@ pub enum JournalError {
     Store(#[from] StoreError),
 }
 
+/// Reads a journal choice the way people type it: any case, `-` or a space for `_`, spaces around it
+/// ignored. `alias` maps everyday words ("coffee", "low") onto a variant before the names are tried;
+/// an unknown word gets the journal's "use one of …" error listing every name.
+fn parse_choice<T>(
+    what: &'static str,
+    given: &str,
+    alias: impl Fn(&str) -> Option<T>,
+) -> Result<T, JournalError>
+where
+    T: strum::VariantArray + Copy + Into<&'static str>,
+{
+    let norm = given.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+    alias(&norm)
+        .or_else(|| names::find(&norm))
+        .ok_or_else(|| JournalError::Unknown {
+            what,
+            given: given.to_string(),
+            choices: names::choices::<T>(),
+        })
+}
+
 fn invalid(field: &'static str, reason: impl Into<String>) -> JournalError {
     JournalError::Invalid {
         field,
@@ -51,6 +72,8 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> JournalError {
 /// Common caffeinated drinks with typical caffeine per serving (US FDA / USDA typical values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Drink {
     /// One 30 ml shot.
     Espresso,
@@ -71,16 +94,7 @@ pub enum Drink {
 }
 
 impl Drink {
-    pub const ALL: [Drink; 8] = [
-        Drink::Espresso,
-        Drink::BrewedCoffee,
-        Drink::InstantCoffee,
-        Drink::BlackTea,
-        Drink::GreenTea,
-        Drink::Cola,
-        Drink::EnergyDrink,
-        Drink::CaffeineTablet,
-    ];
+    pub const ALL: &'static [Drink] = <Self as strum::VariantArray>::VARIANTS;
 
     pub fn caffeine_mg(self) -> f32 {
         match self {
@@ -96,36 +110,18 @@ impl Drink {
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Drink::Espresso => "espresso",
-            Drink::BrewedCoffee => "brewed_coffee",
-            Drink::InstantCoffee => "instant_coffee",
-            Drink::BlackTea => "black_tea",
-            Drink::GreenTea => "green_tea",
-            Drink::Cola => "cola",
-            Drink::EnergyDrink => "energy_drink",
-            Drink::CaffeineTablet => "caffeine_tablet",
-        }
+        self.into()
     }
 }
 
 impl std::str::FromStr for Drink {
     type Err = JournalError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let norm = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-        let alias = match norm.as_str() {
-            "coffee" => "brewed_coffee",
-            "tea" => "black_tea",
-            other => other,
-        };
-        Drink::ALL
-            .into_iter()
-            .find(|d| d.as_str() == alias)
-            .ok_or_else(|| JournalError::Unknown {
-                what: "drink",
-                given: s.to_string(),
-                choices: Drink::ALL.map(Drink::as_str).join(", "),
-            })
+        parse_choice("drink", s, |norm| match norm {
+            "coffee" => Some(Drink::BrewedCoffee),
+            "tea" => Some(Drink::BlackTea),
+            _ => None,
+        })
     }
 }
 
@@ -138,6 +134,8 @@ pub struct DrinkServing {
 /// Medication classes the seed names as possible causes of twitching.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum MedicationClass {
     /// Includes asthma (e.g. salbutamol, theophylline) and attention-deficit medicines.
     Stimulant,
@@ -148,37 +146,17 @@ pub enum MedicationClass {
 }
 
 impl MedicationClass {
-    pub const ALL: [MedicationClass; 5] = [
-        MedicationClass::Stimulant,
-        MedicationClass::Antidepressant,
-        MedicationClass::Diuretic,
-        MedicationClass::Corticosteroid,
-        MedicationClass::Other,
-    ];
+    pub const ALL: &'static [MedicationClass] = <Self as strum::VariantArray>::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            MedicationClass::Stimulant => "stimulant",
-            MedicationClass::Antidepressant => "antidepressant",
-            MedicationClass::Diuretic => "diuretic",
-            MedicationClass::Corticosteroid => "corticosteroid",
-            MedicationClass::Other => "other",
-        }
+        self.into()
     }
 }
 
 impl std::str::FromStr for MedicationClass {
     type Err = JournalError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let norm = s.trim().to_ascii_lowercase();
-        MedicationClass::ALL
-            .into_iter()
-            .find(|c| c.as_str() == norm)
-            .ok_or_else(|| JournalError::Unknown {
-                what: "medication class",
-                given: s.to_string(),
-                choices: MedicationClass::ALL.map(MedicationClass::as_str).join(", "),
-            })
+        parse_choice("medication class", s, |_| None)
     }
 }
 
@@ -193,6 +171,8 @@ pub struct Medication {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum SupplementKind {
     Magnesium,
     Potassium,
@@ -203,37 +183,17 @@ pub enum SupplementKind {
 }
 
 impl SupplementKind {
-    pub const ALL: [SupplementKind; 5] = [
-        SupplementKind::Magnesium,
-        SupplementKind::Potassium,
-        SupplementKind::Calcium,
-        SupplementKind::Electrolytes,
-        SupplementKind::Other,
-    ];
+    pub const ALL: &'static [SupplementKind] = <Self as strum::VariantArray>::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            SupplementKind::Magnesium => "magnesium",
-            SupplementKind::Potassium => "potassium",
-            SupplementKind::Calcium => "calcium",
-            SupplementKind::Electrolytes => "electrolytes",
-            SupplementKind::Other => "other",
-        }
+        self.into()
     }
 }
 
 impl std::str::FromStr for SupplementKind {
     type Err = JournalError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let norm = s.trim().to_ascii_lowercase();
-        SupplementKind::ALL
-            .into_iter()
-            .find(|c| c.as_str() == norm)
-            .ok_or_else(|| JournalError::Unknown {
-                what: "supplement",
-                given: s.to_string(),
-                choices: SupplementKind::ALL.map(SupplementKind::as_str).join(", "),
-            })
+        parse_choice("supplement", s, |_| None)
     }
 }
 
@@ -247,6 +207,8 @@ pub struct Supplement {
 /// How well hydrated the user felt, for people who do not measure water.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Hydration {
     Poor,
     Fair,
@@ -256,16 +218,12 @@ pub enum Hydration {
 impl std::str::FromStr for Hydration {
     type Err = JournalError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "poor" | "low" => Ok(Hydration::Poor),
-            "fair" | "ok" => Ok(Hydration::Fair),
-            "good" | "high" => Ok(Hydration::Good),
-            _ => Err(JournalError::Unknown {
-                what: "hydration",
-                given: s.to_string(),
-                choices: "poor, fair, good".into(),
-            }),
-        }
+        parse_choice("hydration", s, |norm| match norm {
+            "low" => Some(Hydration::Poor),
+            "ok" => Some(Hydration::Fair),
+            "high" => Some(Hydration::Good),
+            _ => None,
+        })
     }
 }
 
@@ -446,6 +404,8 @@ fn check_scale(field: &'static str, value: Option<u8>) -> Result<(), JournalErro
 /// Where twitching is felt (the check-in body map).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum BodySite {
     LeftHand,
     RightHand,
@@ -461,38 +421,14 @@ pub enum BodySite {
 }
 
 impl BodySite {
-    pub const ALL: [BodySite; 11] = [
-        BodySite::LeftHand,
-        BodySite::RightHand,
-        BodySite::LeftForearm,
-        BodySite::RightForearm,
-        BodySite::LeftUpperArm,
-        BodySite::RightUpperArm,
-        BodySite::Face,
-        BodySite::Tongue,
-        BodySite::Trunk,
-        BodySite::Legs,
-        BodySite::Feet,
-    ];
+    pub const ALL: &'static [BodySite] = <Self as strum::VariantArray>::VARIANTS;
 
     pub fn is_hand(self) -> bool {
         matches!(self, BodySite::LeftHand | BodySite::RightHand)
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            BodySite::LeftHand => "left_hand",
-            BodySite::RightHand => "right_hand",
-            BodySite::LeftForearm => "left_forearm",
-            BodySite::RightForearm => "right_forearm",
-            BodySite::LeftUpperArm => "left_upper_arm",
-            BodySite::RightUpperArm => "right_upper_arm",
-            BodySite::Face => "face",
-            BodySite::Tongue => "tongue",
-            BodySite::Trunk => "trunk",
-            BodySite::Legs => "legs",
-            BodySite::Feet => "feet",
-        }
+        self.into()
     }
 
     pub fn label(self) -> &'static str {
@@ -515,21 +451,15 @@ impl BodySite {
 impl std::str::FromStr for BodySite {
     type Err = JournalError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let norm = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-        BodySite::ALL
-            .into_iter()
-            .find(|b| b.as_str() == norm)
-            .ok_or_else(|| JournalError::Unknown {
-                what: "body site",
-                given: s.to_string(),
-                choices: BodySite::ALL.map(BodySite::as_str).join(", "),
-            })
+        parse_choice("body site", s, |_| None)
     }
 }
 
 /// The symptoms the seed lists as red flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Symptom {
     /// Muscle weakness, such as trouble gripping objects.
     Weakness,
@@ -542,22 +472,10 @@ pub enum Symptom {
 }
 
 impl Symptom {
-    pub const ALL: [Symptom; 5] = [
-        Symptom::Weakness,
-        Symptom::FineMotorDifficulty,
-        Symptom::MuscleWasting,
-        Symptom::DifficultySwallowing,
-        Symptom::DifficultySpeaking,
-    ];
+    pub const ALL: &'static [Symptom] = <Self as strum::VariantArray>::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Symptom::Weakness => "weakness",
-            Symptom::FineMotorDifficulty => "fine_motor_difficulty",
-            Symptom::MuscleWasting => "muscle_wasting",
-            Symptom::DifficultySwallowing => "difficulty_swallowing",
-            Symptom::DifficultySpeaking => "difficulty_speaking",
-        }
+        self.into()
     }
 
     pub fn label(self) -> &'static str {
@@ -574,23 +492,14 @@ impl Symptom {
 impl std::str::FromStr for Symptom {
     type Err = JournalError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let norm = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-        let alias = match norm.as_str() {
-            "grip" | "weak_grip" => "weakness",
-            "fine_motor" | "coordination" => "fine_motor_difficulty",
-            "wasting" | "atrophy" => "muscle_wasting",
-            "swallowing" => "difficulty_swallowing",
-            "speaking" | "speech" => "difficulty_speaking",
-            other => other,
-        };
-        Symptom::ALL
-            .into_iter()
-            .find(|b| b.as_str() == alias)
-            .ok_or_else(|| JournalError::Unknown {
-                what: "symptom",
-                given: s.to_string(),
-                choices: Symptom::ALL.map(Symptom::as_str).join(", "),
-            })
+        parse_choice("symptom", s, |norm| match norm {
+            "grip" | "weak_grip" => Some(Symptom::Weakness),
+            "fine_motor" | "coordination" => Some(Symptom::FineMotorDifficulty),
+            "wasting" | "atrophy" => Some(Symptom::MuscleWasting),
+            "swallowing" => Some(Symptom::DifficultySwallowing),
+            "speaking" | "speech" => Some(Symptom::DifficultySpeaking),
+            _ => None,
+        })
     }
 }
 
@@ -819,6 +728,54 @@ impl JournalStore for Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn choices_parse_as_people_type_them_and_unknown_words_list_every_name() {
+        let err = |e: JournalError| e.to_string();
+        assert_eq!(
+            err("mate".parse::<Drink>().unwrap_err()),
+            "unknown drink 'mate': use one of espresso, brewed_coffee, instant_coffee, black_tea, \
+             green_tea, cola, energy_drink, caffeine_tablet"
+        );
+        assert_eq!(
+            err(" Legs ".parse::<Symptom>().unwrap_err()),
+            "unknown symptom ' Legs ': use one of weakness, fine_motor_difficulty, muscle_wasting, \
+             difficulty_swallowing, difficulty_speaking"
+        );
+        assert_eq!(
+            err("x".parse::<BodySite>().unwrap_err()),
+            "unknown body site 'x': use one of left_hand, right_hand, left_forearm, right_forearm, \
+             left_upper_arm, right_upper_arm, face, tongue, trunk, legs, feet"
+        );
+        assert_eq!(
+            err("x".parse::<MedicationClass>().unwrap_err()),
+            "unknown medication class 'x': use one of stimulant, antidepressant, diuretic, \
+             corticosteroid, other"
+        );
+        assert_eq!(
+            err("x".parse::<SupplementKind>().unwrap_err()),
+            "unknown supplement 'x': use one of magnesium, potassium, calcium, electrolytes, other"
+        );
+        assert_eq!(
+            err("x".parse::<Hydration>().unwrap_err()),
+            "unknown hydration 'x': use one of poor, fair, good"
+        );
+        assert_eq!(
+            "Left Upper-Arm".parse::<BodySite>().unwrap(),
+            BodySite::LeftUpperArm
+        );
+        assert_eq!(
+            "  speech".parse::<Symptom>().unwrap(),
+            Symptom::DifficultySpeaking
+        );
+        assert_eq!("OK".parse::<Hydration>().unwrap(), Hydration::Fair);
+        assert_eq!(
+            "Diuretic".parse::<MedicationClass>().unwrap(),
+            MedicationClass::Diuretic
+        );
+        assert_eq!("black tea".parse::<Drink>().unwrap(), Drink::BlackTea);
+        assert_eq!(Drink::CaffeineTablet.as_str(), "caffeine_tablet");
+    }
 
     #[test]
     fn drinks_add_caffeine() {

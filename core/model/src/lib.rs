@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod names;
+
 /// Milliseconds since the Unix epoch (UTC). Offline recordings start at 0.
 pub type TimestampMs = i64;
 
@@ -47,8 +49,15 @@ impl SensorBatch {
 /// distinguished from a tremor … or a spasm").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(
+    serialize_all = "snake_case",
+    parse_err_ty = String,
+    parse_err_fn = unknown_event_kind
+)]
 pub enum MotorEventKind {
     /// A brief involuntary twitch of one motor unit.
+    #[strum(to_string = "fasciculation", serialize = "twitch")]
     Fasciculation,
     /// Rhythmic, oscillating movement.
     Tremor,
@@ -57,35 +66,15 @@ pub enum MotorEventKind {
 }
 
 impl MotorEventKind {
-    pub const ALL: [MotorEventKind; 3] = [Self::Fasciculation, Self::Tremor, Self::Spasm];
+    pub const ALL: &'static [MotorEventKind] = <Self as strum::VariantArray>::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Fasciculation => "fasciculation",
-            Self::Tremor => "tremor",
-            Self::Spasm => "spasm",
-        }
+        self.into()
     }
 }
 
-impl std::fmt::Display for MotorEventKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for MotorEventKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "fasciculation" | "twitch" => Ok(Self::Fasciculation),
-            "tremor" => Ok(Self::Tremor),
-            "spasm" => Ok(Self::Spasm),
-            other => Err(format!(
-                "unknown event kind '{other}': use fasciculation, tremor or spasm"
-            )),
-        }
-    }
+fn unknown_event_kind(given: &str) -> String {
+    format!("unknown event kind '{given}': use fasciculation, tremor or spasm")
 }
 
 /// One detected involuntary movement.
@@ -216,19 +205,19 @@ pub struct StreamStats {
 /// Which wire protocol a wearable speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr)]
 pub enum DeviceProtocol {
     /// Our own open protocol (docs/protocol.md).
+    #[strum(to_string = "twitchwatch-v1")]
     TwitchWatchV1,
     /// Polar Measurement Data (Verity Sense, OH1, H10).
+    #[strum(to_string = "polar-pmd")]
     PolarPmd,
 }
 
 impl DeviceProtocol {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::TwitchWatchV1 => "twitchwatch-v1",
-            Self::PolarPmd => "polar-pmd",
-        }
+        self.into()
     }
 }
 
@@ -244,10 +233,12 @@ pub struct PairedDevice {
     pub paired_at_ms: TimestampMs,
 }
 
-/// How strongly an alert asks the user to act (issue 4: info, advice, see-a-doctor, urgent).
+/// How strongly an alert asks the user to act: info, advice, see-a-doctor, urgent.
 /// Shared by rules, alerts, the screens' notification content and the bindings; ordered by urgency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum AlertSeverity {
     Info,
     Advice,
@@ -256,14 +247,9 @@ pub enum AlertSeverity {
 }
 
 impl AlertSeverity {
-    pub const ALL: [AlertSeverity; 4] = [Self::Info, Self::Advice, Self::SeeADoctor, Self::Urgent];
+    pub const ALL: &'static [AlertSeverity] = <Self as strum::VariantArray>::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Info => "info",
-            Self::Advice => "advice",
-            Self::SeeADoctor => "see_a_doctor",
-            Self::Urgent => "urgent",
-        }
+        self.into()
     }
 }

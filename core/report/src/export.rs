@@ -8,12 +8,14 @@ use jiff::civil::Date;
 use serde::Serialize;
 
 use super::{resolve_period, ReportError};
-use twitchwatch_journal::{CheckIn, JournalEntry};
-use twitchwatch_model::{MinuteSummary, MotorEvent, TimestampMs};
+use twitchwatch_journal::{CheckIn, Hydration, JournalEntry};
+use twitchwatch_model::{names, MinuteSummary, MotorEvent, TimestampMs};
 use twitchwatch_store::{start_of_day_ms, DaySummary, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum ExportFormat {
     Csv,
     Json,
@@ -22,16 +24,15 @@ pub enum ExportFormat {
 impl std::str::FromStr for ExportFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "csv" => Ok(ExportFormat::Csv),
-            "json" => Ok(ExportFormat::Json),
-            other => Err(format!("unknown export format '{other}': use csv or json")),
-        }
+        let norm = s.trim().to_ascii_lowercase();
+        names::find(&norm).ok_or_else(|| format!("unknown export format '{norm}': use csv or json"))
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum ExportSection {
     Events,
     Minutes,
@@ -41,37 +42,22 @@ pub enum ExportSection {
 }
 
 impl ExportSection {
-    pub const ALL: [ExportSection; 5] = [
-        ExportSection::Events,
-        ExportSection::Minutes,
-        ExportSection::Days,
-        ExportSection::Journal,
-        ExportSection::Checkins,
-    ];
+    pub const ALL: &'static [ExportSection] = <Self as strum::VariantArray>::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            ExportSection::Events => "events",
-            ExportSection::Minutes => "minutes",
-            ExportSection::Days => "days",
-            ExportSection::Journal => "journal",
-            ExportSection::Checkins => "checkins",
-        }
+        self.into()
     }
 }
 
 impl std::str::FromStr for ExportSection {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ExportSection::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s.trim().to_ascii_lowercase())
-            .ok_or_else(|| {
-                format!(
-                    "unknown export section '{s}': use {}",
-                    ExportSection::ALL.map(ExportSection::as_str).join(", ")
-                )
-            })
+        names::find(&s.trim().to_ascii_lowercase()).ok_or_else(|| {
+            format!(
+                "unknown export section '{s}': use {}",
+                names::choices::<ExportSection>()
+            )
+        })
     }
 }
 
@@ -221,14 +207,247 @@ fn cell(text: &str) -> String {
     }
 }
 
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
+/// A number written as Rust displays it (`1`, `0.5`, `0.0000001`). The csv crate's own float format
+/// would write `1.0` and `1e-7`; the exported files keep the plain form spreadsheets read everywhere.
+#[derive(Default)]
+struct Num<T>(T);
+
+impl<T: std::fmt::Display> Serialize for Num<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+fn num<T>(v: Option<T>) -> Option<Num<T>> {
+    v.map(Num)
 }
 
 fn utc(ms: TimestampMs) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.to_string())
         .unwrap_or_default()
+}
+
+// One struct per CSV section: its fields, in order, are the file's columns.
+
+#[derive(Serialize, Default)]
+struct EventRow {
+    kind: &'static str,
+    start_ms: TimestampMs,
+    end_ms: TimestampMs,
+    start_utc: String,
+    duration_ms: i64,
+    peak_accel_g: Num<f32>,
+    dominant_freq_hz: Option<Num<f32>>,
+    confidence: Num<f32>,
+}
+
+impl From<&MotorEvent> for EventRow {
+    fn from(e: &MotorEvent) -> Self {
+        EventRow {
+            kind: e.kind.as_str(),
+            start_ms: e.start_ms,
+            end_ms: e.end_ms,
+            start_utc: utc(e.start_ms),
+            duration_ms: e.duration_ms(),
+            peak_accel_g: Num(e.peak_accel_g),
+            dominant_freq_hz: num(e.dominant_freq_hz),
+            confidence: Num(e.confidence),
+        }
+    }
+}
+
+#[derive(Serialize, Default)]
+struct MinuteRow {
+    minute_start_ms: TimestampMs,
+    minute_start_utc: String,
+    tremor_unknown: Num<f32>,
+    tremor_none: Num<f32>,
+    tremor_slight: Num<f32>,
+    tremor_mild: Num<f32>,
+    tremor_moderate: Num<f32>,
+    tremor_strong: Num<f32>,
+    at_rest: Num<f32>,
+    moving: Num<f32>,
+    not_worn: Num<f32>,
+    no_data: Num<f32>,
+    twitch_count: u32,
+    spasm_seconds: Num<f32>,
+    tremor_events: u32,
+    samples_received: u32,
+    samples_lost: u32,
+}
+
+impl From<&MinuteSummary> for MinuteRow {
+    fn from(m: &MinuteSummary) -> Self {
+        let (t, w) = (&m.tremor, &m.wear);
+        MinuteRow {
+            minute_start_ms: m.minute_start_ms,
+            minute_start_utc: utc(m.minute_start_ms),
+            tremor_unknown: Num(t.unknown),
+            tremor_none: Num(t.none),
+            tremor_slight: Num(t.slight),
+            tremor_mild: Num(t.mild),
+            tremor_moderate: Num(t.moderate),
+            tremor_strong: Num(t.strong),
+            at_rest: Num(w.at_rest),
+            moving: Num(w.moving),
+            not_worn: Num(w.not_worn),
+            no_data: Num(w.no_data),
+            twitch_count: m.twitch_count,
+            spasm_seconds: Num(m.spasm_seconds),
+            tremor_events: m.tremor_events,
+            samples_received: m.samples_received,
+            samples_lost: m.samples_lost,
+        }
+    }
+}
+
+#[derive(Serialize, Default)]
+struct DayRow {
+    date: String,
+    twitch_count: u32,
+    tremor_minutes: Num<f32>,
+    tremor_episodes: u32,
+    tremor_episode_seconds: Num<f32>,
+    longest_tremor_seconds: Num<f32>,
+    spasm_seconds: Num<f32>,
+    spasm_events: u32,
+    worn_minutes: Num<f32>,
+    minutes_recorded: u32,
+    samples_received: u64,
+    samples_lost: u64,
+}
+
+impl From<&DaySummary> for DayRow {
+    fn from(d: &DaySummary) -> Self {
+        DayRow {
+            date: d.date.to_string(),
+            twitch_count: d.twitch_count,
+            tremor_minutes: Num(d.tremor_minutes),
+            tremor_episodes: d.tremor_episodes,
+            tremor_episode_seconds: Num(d.tremor_episode_seconds),
+            longest_tremor_seconds: Num(d.longest_tremor_seconds),
+            spasm_seconds: Num(d.spasm_seconds),
+            spasm_events: d.spasm_events,
+            worn_minutes: Num(d.worn_minutes),
+            minutes_recorded: d.minutes_recorded,
+            samples_received: d.samples_received,
+            samples_lost: d.samples_lost,
+        }
+    }
+}
+
+#[derive(Serialize, Default)]
+struct JournalRow {
+    date: String,
+    caffeine_mg: Option<Num<f32>>,
+    /// `espresso x2; green_tea x1`
+    drinks: String,
+    sleep_hours: Option<Num<f32>>,
+    sleep_quality_1_5: Option<u8>,
+    stress_0_10: Option<u8>,
+    hydration: Option<Hydration>,
+    water_ml: Option<u32>,
+    exertion_0_10: Option<u8>,
+    nicotine_mg: Option<Num<f32>>,
+    /// `Ventolin (stimulant, since 2026-06-12); …`, defused as a formula.
+    medications: String,
+    /// `magnesium 250 mg; electrolytes`
+    supplements: String,
+    notes: String,
+}
+
+impl From<&JournalEntry> for JournalRow {
+    fn from(e: &JournalEntry) -> Self {
+        let drinks: Vec<String> = e
+            .drinks
+            .iter()
+            .map(|d| format!("{} x{}", d.drink.as_str(), d.servings))
+            .collect();
+        let meds: Vec<String> = e
+            .medications
+            .iter()
+            .map(|m| {
+                let since = m.started_on.map(|d| format!(", since {d}"));
+                format!(
+                    "{} ({}{})",
+                    m.name,
+                    m.class.as_str(),
+                    since.unwrap_or_default()
+                )
+            })
+            .collect();
+        let sups: Vec<String> = e
+            .supplements
+            .iter()
+            .map(|s| match s.dose_mg {
+                Some(mg) => format!("{} {mg} mg", s.kind.as_str()),
+                None => s.kind.as_str().to_string(),
+            })
+            .collect();
+        JournalRow {
+            date: e.date.to_string(),
+            caffeine_mg: num(e.caffeine_mg),
+            drinks: drinks.join("; "),
+            sleep_hours: num(e.sleep_hours),
+            sleep_quality_1_5: e.sleep_quality_1_5,
+            stress_0_10: e.stress_0_10,
+            hydration: e.hydration,
+            water_ml: e.water_ml,
+            exertion_0_10: e.exertion_0_10,
+            nicotine_mg: num(e.nicotine_mg),
+            medications: cell(&meds.join("; ")),
+            supplements: sups.join("; "),
+            notes: cell(&e.notes),
+        }
+    }
+}
+
+#[derive(Serialize, Default)]
+struct CheckInRow {
+    id_ms: TimestampMs,
+    /// RFC 9557 with the zone name: `2026-06-12T13:00:00+02:00[Europe/Berlin]`.
+    local_time: String,
+    /// `left_hand;face`
+    twitch_sites: String,
+    symptoms: String,
+    note: String,
+}
+
+impl CheckInRow {
+    fn new(ch: &CheckIn, tz: &jiff::tz::TimeZone) -> Self {
+        let sites: Vec<&str> = ch.twitch_sites.iter().map(|s| s.as_str()).collect();
+        let symptoms: Vec<&str> = ch.symptoms.iter().map(|s| s.as_str()).collect();
+        CheckInRow {
+            id_ms: ch.at_ms,
+            local_time: jiff::Timestamp::from_millisecond(ch.at_ms)
+                .map(|t| t.to_zoned(tz.clone()).to_string())
+                .unwrap_or_default(),
+            twitch_sites: sites.join(";"),
+            symptoms: symptoms.join(";"),
+            note: cell(&ch.note),
+        }
+    }
+}
+
+/// Writes one row per item, or only the header line when there are none (the csv crate writes the
+/// header with the first row, so an empty section would otherwise be an empty file).
+fn write_rows<R: Serialize + Default>(
+    w: &mut csv::Writer<std::fs::File>,
+    rows: impl ExactSizeIterator<Item = R>,
+) -> Result<(), csv::Error> {
+    if rows.len() == 0 {
+        let mut probe = csv::Writer::from_writer(Vec::new());
+        probe.serialize(R::default())?;
+        let bytes = probe.into_inner().map_err(|e| e.into_error())?;
+        let mut reader = csv::Reader::from_reader(&bytes[..]);
+        return w.write_record(reader.headers()?);
+    }
+    for row in rows {
+        w.serialize(row)?;
+    }
+    Ok(())
 }
 
 fn write_csv(
@@ -243,200 +462,193 @@ fn write_csv(
     };
     let mut w = csv::Writer::from_path(path).map_err(csv_err)?;
     match section {
-        ExportSection::Events => {
-            w.write_record([
-                "kind",
-                "start_ms",
-                "end_ms",
-                "start_utc",
-                "duration_ms",
-                "peak_accel_g",
-                "dominant_freq_hz",
-                "confidence",
-            ])
-            .map_err(csv_err)?;
-            for e in &c.events {
-                w.write_record([
-                    e.kind.as_str().to_string(),
-                    e.start_ms.to_string(),
-                    e.end_ms.to_string(),
-                    utc(e.start_ms),
-                    e.duration_ms().to_string(),
-                    e.peak_accel_g.to_string(),
-                    opt(e.dominant_freq_hz),
-                    e.confidence.to_string(),
-                ])
-                .map_err(csv_err)?;
-            }
-        }
-        ExportSection::Minutes => {
-            w.write_record([
-                "minute_start_ms",
-                "minute_start_utc",
-                "tremor_unknown",
-                "tremor_none",
-                "tremor_slight",
-                "tremor_mild",
-                "tremor_moderate",
-                "tremor_strong",
-                "at_rest",
-                "moving",
-                "not_worn",
-                "no_data",
-                "twitch_count",
-                "spasm_seconds",
-                "tremor_events",
-                "samples_received",
-                "samples_lost",
-            ])
-            .map_err(csv_err)?;
-            for m in &c.minutes {
-                let t = &m.tremor;
-                let wf = &m.wear;
-                w.write_record([
-                    m.minute_start_ms.to_string(),
-                    utc(m.minute_start_ms),
-                    t.unknown.to_string(),
-                    t.none.to_string(),
-                    t.slight.to_string(),
-                    t.mild.to_string(),
-                    t.moderate.to_string(),
-                    t.strong.to_string(),
-                    wf.at_rest.to_string(),
-                    wf.moving.to_string(),
-                    wf.not_worn.to_string(),
-                    wf.no_data.to_string(),
-                    m.twitch_count.to_string(),
-                    m.spasm_seconds.to_string(),
-                    m.tremor_events.to_string(),
-                    m.samples_received.to_string(),
-                    m.samples_lost.to_string(),
-                ])
-                .map_err(csv_err)?;
-            }
-        }
-        ExportSection::Days => {
-            w.write_record([
-                "date",
-                "twitch_count",
-                "tremor_minutes",
-                "tremor_episodes",
-                "tremor_episode_seconds",
-                "longest_tremor_seconds",
-                "spasm_seconds",
-                "spasm_events",
-                "worn_minutes",
-                "minutes_recorded",
-                "samples_received",
-                "samples_lost",
-            ])
-            .map_err(csv_err)?;
-            for d in &c.days {
-                w.write_record([
-                    d.date.to_string(),
-                    d.twitch_count.to_string(),
-                    d.tremor_minutes.to_string(),
-                    d.tremor_episodes.to_string(),
-                    d.tremor_episode_seconds.to_string(),
-                    d.longest_tremor_seconds.to_string(),
-                    d.spasm_seconds.to_string(),
-                    d.spasm_events.to_string(),
-                    d.worn_minutes.to_string(),
-                    d.minutes_recorded.to_string(),
-                    d.samples_received.to_string(),
-                    d.samples_lost.to_string(),
-                ])
-                .map_err(csv_err)?;
-            }
-        }
-        ExportSection::Journal => {
-            w.write_record([
-                "date",
-                "caffeine_mg",
-                "drinks",
-                "sleep_hours",
-                "sleep_quality_1_5",
-                "stress_0_10",
-                "hydration",
-                "water_ml",
-                "exertion_0_10",
-                "nicotine_mg",
-                "medications",
-                "supplements",
-                "notes",
-            ])
-            .map_err(csv_err)?;
-            for e in &c.journal {
-                let drinks: Vec<String> = e
-                    .drinks
-                    .iter()
-                    .map(|d| format!("{} x{}", d.drink.as_str(), d.servings))
-                    .collect();
-                let meds: Vec<String> = e
-                    .medications
-                    .iter()
-                    .map(|m| {
-                        format!(
-                            "{} ({}{})",
-                            m.name,
-                            m.class.as_str(),
-                            m.started_on
-                                .map(|d| format!(", since {d}"))
-                                .unwrap_or_default()
-                        )
-                    })
-                    .collect();
-                let sups: Vec<String> = e
-                    .supplements
-                    .iter()
-                    .map(|s| match s.dose_mg {
-                        Some(mg) => format!("{} {mg} mg", s.kind.as_str()),
-                        None => s.kind.as_str().to_string(),
-                    })
-                    .collect();
-                w.write_record([
-                    e.date.to_string(),
-                    opt(e.caffeine_mg),
-                    drinks.join("; "),
-                    opt(e.sleep_hours),
-                    opt(e.sleep_quality_1_5),
-                    opt(e.stress_0_10),
-                    e.hydration
-                        .map(|h| format!("{h:?}").to_lowercase())
-                        .unwrap_or_default(),
-                    opt(e.water_ml),
-                    opt(e.exertion_0_10),
-                    opt(e.nicotine_mg),
-                    cell(&meds.join("; ")),
-                    sups.join("; "),
-                    cell(&e.notes),
-                ])
-                .map_err(csv_err)?;
-            }
-        }
+        ExportSection::Events => write_rows(&mut w, c.events.iter().map(EventRow::from)),
+        ExportSection::Minutes => write_rows(&mut w, c.minutes.iter().map(MinuteRow::from)),
+        ExportSection::Days => write_rows(&mut w, c.days.iter().map(DayRow::from)),
+        ExportSection::Journal => write_rows(&mut w, c.journal.iter().map(JournalRow::from)),
         ExportSection::Checkins => {
-            w.write_record(["id_ms", "local_time", "twitch_sites", "symptoms", "note"])
-                .map_err(csv_err)?;
-            for ch in &c.checkins {
-                let sites: Vec<&str> = ch.twitch_sites.iter().map(|s| s.as_str()).collect();
-                let symptoms: Vec<&str> = ch.symptoms.iter().map(|s| s.as_str()).collect();
-                let local = jiff::Timestamp::from_millisecond(ch.at_ms)
-                    .map(|t| t.to_zoned(tz.clone()).to_string())
-                    .unwrap_or_default();
-                w.write_record([
-                    ch.at_ms.to_string(),
-                    local,
-                    sites.join(";"),
-                    symptoms.join(";"),
-                    cell(&ch.note),
-                ])
-                .map_err(csv_err)?;
-            }
+            write_rows(&mut w, c.checkins.iter().map(|ch| CheckInRow::new(ch, tz)))
         }
     }
+    .map_err(csv_err)?;
     w.flush().map_err(|e| ReportError::Io {
         path: path.to_path_buf(),
         source: e,
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use twitchwatch_journal::{
+        BodySite, DrinkServing, Hydration, Medication, MedicationClass, Supplement, SupplementKind,
+        Symptom,
+    };
+    use twitchwatch_model::{MotorEventKind, TremorFractions, WearFractions};
+    use twitchwatch_store::{Settings, StoreOptions};
+
+    const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/export");
+
+    /// Two days of hand-made history whose values exercise the cell formats: whole and fractional
+    /// floats, tiny floats, missing values, quotes, separators, formula-like text and non-ASCII.
+    fn small_history(dir: &Path) -> (Store, TimestampMs) {
+        let store = Store::open(&dir.join("db"), StoreOptions::default()).unwrap();
+        store
+            .set_settings(&Settings {
+                time_zone: Some("Europe/Berlin".into()),
+                ..Settings::default()
+            })
+            .unwrap();
+        let day1 = 1_781_258_400_000; // 2026-06-12 10:00 UTC
+        let event = |kind, start_ms: i64, peak, freq, confidence| MotorEvent {
+            kind,
+            start_ms,
+            end_ms: start_ms + 180,
+            peak_accel_g: peak,
+            dominant_freq_hz: freq,
+            confidence,
+        };
+        store
+            .put_events(&[
+                event(MotorEventKind::Fasciculation, day1 + 1_234, 0.1, None, 1.0),
+                event(
+                    MotorEventKind::Tremor,
+                    day1 + 61_000,
+                    0.035,
+                    Some(5.25),
+                    0.8,
+                ),
+                event(
+                    MotorEventKind::Spasm,
+                    day1 + 86_400_000,
+                    1e-7,
+                    None,
+                    0.333_333_34,
+                ),
+            ])
+            .unwrap();
+        let minute = |start: i64, twitches| MinuteSummary {
+            minute_start_ms: start,
+            tremor: TremorFractions {
+                unknown: 0.25,
+                none: 0.5,
+                slight: 0.125,
+                mild: 0.1,
+                moderate: 0.025,
+                strong: 0.0,
+            },
+            wear: WearFractions {
+                at_rest: 0.7,
+                moving: 0.3,
+                not_worn: 0.0,
+                no_data: 0.0,
+            },
+            twitch_count: twitches,
+            spasm_seconds: 1.5,
+            tremor_events: 1,
+            samples_received: 6000,
+            samples_lost: 3,
+        };
+        store
+            .put_minutes(&[minute(day1, 1), minute(day1 + 60_000, 0)])
+            .unwrap();
+        let d1 = jiff::civil::date(2026, 6, 12);
+        let mut j = JournalEntry::new(d1);
+        j.caffeine_mg = Some(189.5);
+        j.drinks = vec![
+            DrinkServing {
+                drink: twitchwatch_journal::Drink::Espresso,
+                servings: 2,
+            },
+            DrinkServing {
+                drink: twitchwatch_journal::Drink::GreenTea,
+                servings: 1,
+            },
+        ];
+        j.sleep_hours = Some(7.0);
+        j.sleep_quality_1_5 = Some(4);
+        j.stress_0_10 = Some(6);
+        j.hydration = Some(Hydration::Fair);
+        j.water_ml = Some(1500);
+        j.nicotine_mg = Some(0.5);
+        j.medications = vec![
+            Medication {
+                name: "-Ventolin, \"blue\"".into(),
+                class: MedicationClass::Stimulant,
+                started_on: Some(d1),
+            },
+            Medication {
+                name: "Sertralin".into(),
+                class: MedicationClass::Antidepressant,
+                started_on: None,
+            },
+        ];
+        j.supplements = vec![
+            Supplement {
+                kind: SupplementKind::Magnesium,
+                dose_mg: Some(250.0),
+            },
+            Supplement {
+                kind: SupplementKind::Electrolytes,
+                dose_mg: None,
+            },
+        ];
+        j.notes = "=1+1, Müdigkeit;\nzweite Zeile".into();
+        let now_ms = day1 + 2 * 86_400_000;
+        store.put_journal_entry(&j, now_ms).unwrap();
+        store
+            .put_journal_entry(&JournalEntry::new(d1.tomorrow().unwrap()), now_ms)
+            .unwrap();
+        let mut c = CheckIn::new(day1 + 3_600_000);
+        c.twitch_sites.extend([BodySite::LeftHand, BodySite::Face]);
+        c.symptoms.insert(Symptom::Weakness);
+        c.symptoms.insert(Symptom::DifficultySpeaking);
+        c.note = "@home \"tired\"".into();
+        store.add_checkin(&c, now_ms).unwrap();
+        store
+            .add_checkin(&CheckIn::new(day1 + 7_200_000), now_ms)
+            .unwrap();
+        (store, now_ms)
+    }
+
+    #[test]
+    fn csv_files_are_byte_identical_to_the_pinned_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, now_ms) = small_history(dir.path());
+        let out = dir.path().join("csv");
+        let from = Some(jiff::civil::date(2026, 6, 11));
+        let summary = export(&store, now_ms, ExportFormat::Csv, &[], from, None, &out).unwrap();
+        assert_eq!(summary.files.len(), ExportSection::ALL.len());
+        let update = std::env::var_os("TW_UPDATE_GOLDEN").is_some();
+        for file in &summary.files {
+            let got = std::fs::read_to_string(file).unwrap();
+            let golden = Path::new(GOLDEN).join(file.file_name().unwrap());
+            if update {
+                std::fs::create_dir_all(GOLDEN).unwrap();
+                std::fs::write(&golden, &got).unwrap();
+            }
+            let want = std::fs::read_to_string(&golden).unwrap();
+            assert_eq!(got, want, "{}", golden.display());
+        }
+        // An empty section still has its header line.
+        let empty = dir.path().join("events.csv");
+        let later = Some(jiff::civil::date(2026, 6, 14));
+        export(
+            &store,
+            now_ms,
+            ExportFormat::Csv,
+            &[ExportSection::Events],
+            later,
+            later,
+            &empty,
+        )
+        .unwrap();
+        let want = std::fs::read_to_string(Path::new(GOLDEN).join("events.csv")).unwrap();
+        let header = want.lines().next().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&empty).unwrap(),
+            format!("{header}\n")
+        );
+    }
 }

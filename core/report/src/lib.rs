@@ -4,14 +4,13 @@
 pub mod export;
 pub mod svg;
 
-use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use twitchwatch_journal::JournalStore;
 
 use jiff::civil::Date;
 use serde::Serialize;
 
-use svg::escape;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 use twitchwatch_alerts::{Alert, AlertCenter, AlertStatus};
 use twitchwatch_journal::{CheckIn, JournalEntry, JournalError};
 use twitchwatch_model::{AlertSeverity, TimestampMs};
@@ -385,122 +384,153 @@ fn overlay_rows(data: &ReportData) -> Vec<svg::OverlayRow<'static>> {
         .collect()
 }
 
-fn alert_html(out: &mut String, a: &Alert, tz: &jiff::tz::TimeZone) {
+fn alert_html(a: &Alert, tz: &jiff::tz::TimeZone) -> Markup {
     let sev = a.severity.as_str();
-    let _ = write!(
-        out,
-        r#"<div class="alert {sev}"><h3><span class="sev {sev}">{}</span> {}</h3><p>{}</p>"#,
-        severity_label(a.severity),
-        escape(&a.title),
-        escape(&a.message)
-    );
     let mut status = format!(
         "First raised {}; last seen {}",
         fmt_time(tz, a.first_raised_ms),
         fmt_time(tz, a.last_seen_ms)
     );
-    match a.status {
-        AlertStatus::Acknowledged => {
-            if let Some(t) = a.acknowledged_ms {
-                let _ = write!(status, "; acknowledged {}", fmt_time(tz, t));
-            }
-        }
-        AlertStatus::Resolved => {
-            if let Some(t) = a.resolved_ms {
-                let _ = write!(status, "; resolved {}", fmt_time(tz, t));
-            }
-        }
-        AlertStatus::Active => {}
+    let closed = match a.status {
+        AlertStatus::Acknowledged => a.acknowledged_ms.map(|t| ("acknowledged", t)),
+        AlertStatus::Resolved => a.resolved_ms.map(|t| ("resolved", t)),
+        AlertStatus::Active => None,
+    };
+    if let Some((what, t)) = closed {
+        status.push_str(&format!("; {what} {}", fmt_time(tz, t)));
     }
     if let Some(from) = a.escalated_from {
-        let _ = write!(
-            status,
+        status.push_str(&format!(
             "; escalated from {}",
             severity_label(from).to_lowercase()
-        );
+        ));
     }
-    let _ = write!(out, r#"<p class="muted">{}.</p><ul>"#, escape(&status));
-    for fact in &a.evidence.facts {
-        let _ = write!(out, "<li>{}</li>", escape(fact));
+    let checkins: Vec<String> = a
+        .evidence
+        .checkins
+        .iter()
+        .map(|&t| fmt_time(tz, t))
+        .collect();
+    html! {
+        div class={ "alert " (sev) } {
+            h3 { span class={ "sev " (sev) } { (severity_label(a.severity)) } " " (a.title) }
+            p { (a.message) }
+            p.muted { (status) "." }
+            ul {
+                @for fact in &a.evidence.facts {
+                    li { (fact) }
+                }
+                @if !a.evidence.days.is_empty() {
+                    li { "Days: " (date_ranges(&a.evidence.days)) }
+                }
+                @if !checkins.is_empty() {
+                    li { "Check-ins: " (checkins.join(", ")) }
+                }
+                @for e in &a.evidence.events {
+                    li {
+                        (e.kind.as_str()) " at " (fmt_time(tz, e.start_ms)) " for "
+                        (format!("{:.0}", (e.end_ms - e.start_ms) as f64 / 1000.0)) " s"
+                        @if let Some(f) = e.dominant_freq_hz { (format!(", {f:.1} Hz")) }
+                    }
+                }
+            }
+        }
     }
-    if !a.evidence.days.is_empty() {
-        let _ = write!(
-            out,
-            "<li>Days: {}</li>",
-            escape(&date_ranges(&a.evidence.days))
-        );
-    }
-    if !a.evidence.checkins.is_empty() {
-        let times: Vec<String> = a
-            .evidence
-            .checkins
-            .iter()
-            .map(|&t| fmt_time(tz, t))
-            .collect();
-        let _ = write!(out, "<li>Check-ins: {}</li>", escape(&times.join(", ")));
-    }
-    for e in &a.evidence.events {
-        let _ = write!(
-            out,
-            "<li>{} at {} for {:.0} s{}</li>",
-            escape(e.kind.as_str()),
-            escape(&fmt_time(tz, e.start_ms)),
-            (e.end_ms - e.start_ms) as f64 / 1000.0,
-            e.dominant_freq_hz
-                .map(|f| format!(", {f:.1} Hz"))
-                .unwrap_or_default()
-        );
-    }
-    out.push_str("</ul></div>");
 }
 
 fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_else(|| "–".into())
 }
 
-/// Renders the whole page. Every user-supplied string is escaped.
-pub fn render_html(data: &ReportData, tz: &jiff::tz::TimeZone) -> String {
-    let p = &data.params;
-    let mut h = String::with_capacity(64 * 1024);
-    let _ = write!(
-        h,
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>TwitchWatch report {} – {}</title><style>{STYLE}</style></head><body>"#,
-        data.from, data.to
-    );
-    let _ = write!(
-        h,
-        r#"<header><h1>TwitchWatch report</h1><p class="meta">{} to {} ({} days) · time zone {} · generated {}</p><p class="disclaimer" id="disclaimer"><strong>Informational, not a medical device.</strong> {}</p></header>"#,
-        data.from,
-        data.to,
-        data.days.len(),
-        escape(&data.time_zone),
-        escape(&fmt_time(tz, data.generated_at_ms)),
-        escape(DISCLAIMER)
-    );
-
-    h.push_str(r#"<section id="summary"><h2>Summary</h2><ul>"#);
-    for s in summary_sentences(data) {
-        let _ = write!(h, "<li>{}</li>", escape(&s));
-    }
-    h.push_str("</ul></section>");
-
-    h.push_str(r#"<section id="alerts"><h2>Alerts</h2>"#);
-    let (live, past): (Vec<&Alert>, Vec<&Alert>) = data.alerts.iter().partition(|a| a.is_live());
-    if live.is_empty() {
-        h.push_str(r#"<p>No open alerts.</p>"#);
-    }
-    for a in live {
-        alert_html(&mut h, a, tz);
-    }
-    if !past.is_empty() {
-        h.push_str("<h3>Past alerts</h3>");
-        for a in past {
-            alert_html(&mut h, a, tz);
+/// One row of the lifestyle-links table.
+fn link_row(l: &links::LifestyleLink, p: &RuleParams) -> Markup {
+    let finding = if l.linked {
+        l.sentence(p)
+    } else if l.enough_data {
+        "no clear link".into()
+    } else {
+        format!(
+            "not enough data (needs {} days each)",
+            RuleParams::days(p.link_min_days)
+        )
+    };
+    let ratio = l
+        .rate_ratio
+        .filter(|_| l.days_with > 0)
+        .map(|r| format!("{r:.1}×"))
+        .unwrap_or_else(|| "–".into());
+    let p_holm = if l.enough_data {
+        format!("{:.3}", l.p_adjusted)
+    } else {
+        "–".into()
+    };
+    html! {
+        tr {
+            td { (l.factor.days_phrase(p)) }
+            td { (l.days_with) }
+            td { (l.days_without) }
+            td { (format!("{:.1}", l.mean_rate_with)) }
+            td { (format!("{:.1}", l.mean_rate_without)) }
+            td { (ratio) }
+            td { (p_holm) }
+            td { (finding) }
         }
     }
-    h.push_str("</section>");
+}
 
-    h.push_str(r#"<section id="charts"><h2>Daily measurements</h2>"#);
+/// One row of the journal table.
+fn journal_row(e: &JournalEntry) -> Markup {
+    let meds: Vec<String> = e
+        .medications
+        .iter()
+        .map(|m| {
+            let since = m.started_on.map(|d| format!(", since {d}"));
+            format!(
+                "{} ({}{})",
+                m.name,
+                m.class.as_str(),
+                since.unwrap_or_default()
+            )
+        })
+        .collect();
+    let sups: Vec<String> = e
+        .supplements
+        .iter()
+        .map(|s| match s.dose_mg {
+            Some(mg) => format!("{} {mg} mg", s.kind.as_str()),
+            None => s.kind.as_str().to_string(),
+        })
+        .collect();
+    let hydration = match (e.hydration, e.water_ml) {
+        (Some(hy), Some(ml)) => format!("{hy:?}, {ml} ml").to_lowercase(),
+        (Some(hy), None) => format!("{hy:?}").to_lowercase(),
+        (None, Some(ml)) => format!("{ml} ml"),
+        (None, None) => "–".into(),
+    };
+    html! {
+        tr {
+            td { (e.date) }
+            td { (e.caffeine_mg.map(|v| format!("{v:.0}")).unwrap_or_else(|| "–".into())) }
+            td {
+                (e.sleep_hours.map(|v| format!("{v:.1}")).unwrap_or_else(|| "–".into()))
+                @if let Some(q) = e.sleep_quality_1_5 { " (" (q) "/5)" }
+            }
+            td { (opt(e.stress_0_10)) }
+            td { (hydration) }
+            td { (opt(e.exertion_0_10)) }
+            td { (opt(e.nicotine_mg)) }
+            td { (meds.join("; ")) }
+            td { (sups.join("; ")) }
+            td { (e.notes) }
+        }
+    }
+}
+
+/// Renders the whole page. maud escapes every interpolated value, so user text (alert evidence,
+/// medication names, notes) can never become markup; only the fixed style sheet is inserted raw.
+pub fn render_html(data: &ReportData, tz: &jiff::tz::TimeZone) -> String {
+    let p = &data.params;
+    let (live, past): (Vec<&Alert>, Vec<&Alert>) = data.alerts.iter().partition(|a| a.is_live());
     let min_worn = p.min_worn_minutes as f32;
     let series = |f: &dyn Fn(&DaySummary) -> f64| -> Vec<(Date, Option<f64>)> {
         data.days
@@ -510,171 +540,143 @@ pub fn render_html(data: &ReportData, tz: &jiff::tz::TimeZone) -> String {
     };
     let overlays = overlay_rows(data);
     let twitches = series(&|d| d.twitch_count as f64);
-    h.push_str(&svg::bar_chart(
-        &svg::BarSeries {
-            title: "Twitches (fasciculations) per day",
-            unit: "count",
-            color: "#c0392b",
-            values: &twitches,
-        },
-        &overlays,
-    ));
-    if !overlays.is_empty() {
-        h.push_str(r#"<p class="legend muted">Coloured strips under the twitch chart mark days with each lifestyle factor from the journal (grey: recorded, not present; blank: not recorded).</p>"#);
-    }
     let tremor = series(&|d| d.tremor_minutes as f64);
-    h.push_str(&svg::bar_chart(
-        &svg::BarSeries {
-            title: "Tremor per day",
-            unit: "minutes",
-            color: "#2471a3",
-            values: &tremor,
-        },
-        &[],
-    ));
     let spasm = series(&|d| d.spasm_seconds as f64);
-    h.push_str(&svg::bar_chart(
-        &svg::BarSeries {
-            title: "Spasm per day",
-            unit: "seconds",
-            color: "#7d3c98",
-            values: &spasm,
-        },
-        &[],
-    ));
-    let _ = write!(
-        h,
-        r#"<p class="muted">Days with less than {} minutes of wear are shown as a grey tick (not monitored).</p></section>"#,
-        p.min_worn_minutes
-    );
-
-    h.push_str(r#"<section id="links"><h2>Lifestyle links</h2><table><tr><th>Factor</th><th>Days with</th><th>Days without</th><th>Twitches/worn h with</th><th>without</th><th>Ratio</th><th>p (Holm)</th><th>Finding</th></tr>"#);
-    for l in &data.evaluation.links {
-        let finding = if l.linked {
-            escape(&l.sentence(p))
-        } else if l.enough_data {
-            "no clear link".into()
-        } else {
-            format!(
-                "not enough data (needs {} days each)",
-                RuleParams::days(p.link_min_days)
-            )
-        };
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&l.factor.days_phrase(p)),
-            l.days_with,
-            l.days_without,
-            l.mean_rate_with,
-            l.mean_rate_without,
-            l.rate_ratio
-                .filter(|_| l.days_with > 0)
-                .map(|r| format!("{r:.1}×"))
-                .unwrap_or_else(|| "–".into()),
-            if l.enough_data { format!("{:.3}", l.p_adjusted) } else { "–".into() },
-            finding
-        );
-    }
-    let _ = write!(
-        h,
-        r#"</table><p class="muted">Links compare twitches per worn hour on monitored days with and without each factor over the last {} days (one-sided Mann–Whitney U, Holm-corrected). A link is claimed only with at least {} days on each side, p below {} and a ratio of at least {}.</p></section>"#,
-        p.link_lookback_days, p.link_min_days, p.link_alpha, p.link_min_ratio
-    );
-
-    h.push_str(r#"<section id="checkins"><h2>Symptom check-ins</h2>"#);
-    if data.checkins.is_empty() {
-        h.push_str("<p>No check-ins in this period.</p>");
-    } else {
-        h.push_str(
-            "<table><tr><th>When</th><th>Twitching felt in</th><th>Symptoms</th><th>Note</th></tr>",
-        );
-        for c in &data.checkins {
-            let sites: Vec<&str> = c.twitch_sites.iter().map(|s| s.label()).collect();
-            let symptoms: Vec<&str> = c.symptoms.iter().map(|s| s.label()).collect();
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&fmt_time(tz, c.at_ms)),
-                escape(&sites.join(", ")),
-                escape(&symptoms.join(", ")),
-                escape(&c.note)
-            );
+    let chart = |title, unit, color, values: &[(Date, Option<f64>)], overlays| {
+        svg::bar_chart(
+            &svg::BarSeries {
+                title,
+                unit,
+                color,
+                values,
+            },
+            overlays,
+        )
+    };
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width,initial-scale=1";
+                title { "TwitchWatch report " (data.from) " – " (data.to) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    h1 { "TwitchWatch report" }
+                    p.meta {
+                        (data.from) " to " (data.to) " (" (data.days.len()) " days) · time zone "
+                        (data.time_zone) " · generated " (fmt_time(tz, data.generated_at_ms))
+                    }
+                    p.disclaimer #disclaimer {
+                        strong { "Informational, not a medical device." } " " (DISCLAIMER)
+                    }
+                }
+                section #summary {
+                    h2 { "Summary" }
+                    ul { @for s in summary_sentences(data) { li { (s) } } }
+                }
+                section #alerts {
+                    h2 { "Alerts" }
+                    @if live.is_empty() { p { "No open alerts." } }
+                    @for a in &live { (alert_html(a, tz)) }
+                    @if !past.is_empty() {
+                        h3 { "Past alerts" }
+                        @for a in &past { (alert_html(a, tz)) }
+                    }
+                }
+                section #charts {
+                    h2 { "Daily measurements" }
+                    (chart("Twitches (fasciculations) per day", "count", "#c0392b", &twitches, &overlays))
+                    @if !overlays.is_empty() {
+                        p.legend.muted {
+                            "Coloured strips under the twitch chart mark days with each lifestyle \
+                             factor from the journal (grey: recorded, not present; blank: not recorded)."
+                        }
+                    }
+                    (chart("Tremor per day", "minutes", "#2471a3", &tremor, &[]))
+                    (chart("Spasm per day", "seconds", "#7d3c98", &spasm, &[]))
+                    p.muted {
+                        "Days with less than " (p.min_worn_minutes)
+                        " minutes of wear are shown as a grey tick (not monitored)."
+                    }
+                }
+                section #links {
+                    h2 { "Lifestyle links" }
+                    table {
+                        tr {
+                            th { "Factor" } th { "Days with" } th { "Days without" }
+                            th { "Twitches/worn h with" } th { "without" } th { "Ratio" }
+                            th { "p (Holm)" } th { "Finding" }
+                        }
+                        @for l in &data.evaluation.links { (link_row(l, p)) }
+                    }
+                    p.muted {
+                        "Links compare twitches per worn hour on monitored days with and without each \
+                         factor over the last " (p.link_lookback_days) " days (one-sided Mann–Whitney U, \
+                         Holm-corrected). A link is claimed only with at least " (p.link_min_days)
+                        " days on each side, p below " (p.link_alpha) " and a ratio of at least "
+                        (p.link_min_ratio) "."
+                    }
+                }
+                section #checkins {
+                    h2 { "Symptom check-ins" }
+                    @if data.checkins.is_empty() {
+                        p { "No check-ins in this period." }
+                    } @else {
+                        table {
+                            tr { th { "When" } th { "Twitching felt in" } th { "Symptoms" } th { "Note" } }
+                            @for c in &data.checkins {
+                                @let sites: Vec<&str> = c.twitch_sites.iter().map(|s| s.label()).collect();
+                                @let symptoms: Vec<&str> = c.symptoms.iter().map(|s| s.label()).collect();
+                                tr {
+                                    td { (fmt_time(tz, c.at_ms)) }
+                                    td { (sites.join(", ")) }
+                                    td { (symptoms.join(", ")) }
+                                    td { (c.note) }
+                                }
+                            }
+                        }
+                    }
+                }
+                section #journal {
+                    h2 { "Journal" }
+                    @if data.journal.is_empty() {
+                        p { "No journal entries in this period." }
+                    } @else {
+                        table {
+                            tr {
+                                th { "Day" } th { "Caffeine mg" } th { "Sleep h (quality)" }
+                                th { "Stress" } th { "Hydration" } th { "Exertion" }
+                                th { "Nicotine mg" } th { "Medications" } th { "Supplements" }
+                                th { "Notes" }
+                            }
+                            @for e in &data.journal { (journal_row(e)) }
+                        }
+                    }
+                }
+                section #method {
+                    h2 { "How to read this" }
+                    ul {
+                        li {
+                            "Twitches (fasciculations) are brief involuntary contractions of one motor \
+                             unit; tremor is rhythmic oscillation; spasm is a larger, sustained \
+                             contraction. A hand-worn motion sensor detects them while the hand is at rest."
+                        }
+                        li {
+                            "Red-flag rules follow the published guidance the app is built on; each alert \
+                             lists the evidence it used. Persistence means twitching (at least "
+                            (p.persistence_min_twitches) " a day) on most monitored days over "
+                            (p.persistence_window_days) " days, not explained by a linked lifestyle factor."
+                        }
+                    }
+                }
+                footer { p.disclaimer { (DISCLAIMER) } }
+            }
         }
-        h.push_str("</table>");
-    }
-    h.push_str("</section>");
-
-    h.push_str(r#"<section id="journal"><h2>Journal</h2>"#);
-    if data.journal.is_empty() {
-        h.push_str("<p>No journal entries in this period.</p>");
-    } else {
-        h.push_str("<table><tr><th>Day</th><th>Caffeine mg</th><th>Sleep h (quality)</th><th>Stress</th><th>Hydration</th><th>Exertion</th><th>Nicotine mg</th><th>Medications</th><th>Supplements</th><th>Notes</th></tr>");
-        for e in &data.journal {
-            let meds: Vec<String> = e
-                .medications
-                .iter()
-                .map(|m| {
-                    format!(
-                        "{} ({}{})",
-                        m.name,
-                        m.class.as_str(),
-                        m.started_on
-                            .map(|d| format!(", since {d}"))
-                            .unwrap_or_default()
-                    )
-                })
-                .collect();
-            let sups: Vec<String> = e
-                .supplements
-                .iter()
-                .map(|s| match s.dose_mg {
-                    Some(mg) => format!("{} {mg} mg", s.kind.as_str()),
-                    None => s.kind.as_str().to_string(),
-                })
-                .collect();
-            let hydration = match (e.hydration, e.water_ml) {
-                (Some(hy), Some(ml)) => format!("{hy:?}, {ml} ml").to_lowercase(),
-                (Some(hy), None) => format!("{hy:?}").to_lowercase(),
-                (None, Some(ml)) => format!("{ml} ml"),
-                (None, None) => "–".into(),
-            };
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                e.date,
-                e.caffeine_mg.map(|v| format!("{v:.0}")).unwrap_or_else(|| "–".into()),
-                e.sleep_hours
-                    .map(|v| format!("{v:.1}"))
-                    .unwrap_or_else(|| "–".into()),
-                e.sleep_quality_1_5.map(|q| format!(" ({q}/5)")).unwrap_or_default(),
-                opt(e.stress_0_10),
-                escape(&hydration),
-                opt(e.exertion_0_10),
-                opt(e.nicotine_mg),
-                escape(&meds.join("; ")),
-                escape(&sups.join("; ")),
-                escape(&e.notes)
-            );
-        }
-        h.push_str("</table>");
-    }
-    h.push_str("</section>");
-
-    h.push_str(r#"<section id="method"><h2>How to read this</h2><ul>"#);
-    h.push_str("<li>Twitches (fasciculations) are brief involuntary contractions of one motor unit; tremor is rhythmic oscillation; spasm is a larger, sustained contraction. A hand-worn motion sensor detects them while the hand is at rest.</li>");
-    let _ = write!(
-        h,
-        "<li>Red-flag rules follow the published guidance the app is built on; each alert lists the evidence it used. Persistence means twitching (at least {} a day) on most monitored days over {} days, not explained by a linked lifestyle factor.</li>",
-        p.persistence_min_twitches, p.persistence_window_days
-    );
-    h.push_str("</ul></section>");
-    let _ = write!(
-        h,
-        r#"<footer><p class="disclaimer">{}</p></footer></body></html>"#,
-        escape(DISCLAIMER)
-    );
-    h
+    };
+    page.into_string()
 }
 
 #[cfg(test)]

@@ -1,24 +1,8 @@
 //! A small inline-SVG writer for the report: daily bar charts and lifestyle overlay strips.
-//! Output is self-contained markup; every label passes through [`escape`].
+//! Built with maud like the page around it, so every label is escaped; SVG elements are written with
+//! an explicit (empty) body because inside HTML an unclosed `<rect>` would swallow what follows.
 
-use std::fmt::Write;
-
-/// Escapes text for HTML/SVG element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use maud::{html, Markup};
 
 /// One bar per day.
 pub struct BarSeries<'a> {
@@ -62,7 +46,7 @@ fn fmt_value(v: f64) -> String {
 }
 
 /// A daily bar chart with a y-axis, weekly date labels and, under it, lifestyle overlay rows.
-pub fn bar_chart(series: &BarSeries<'_>, overlays: &[OverlayRow<'_>]) -> String {
+pub fn bar_chart(series: &BarSeries<'_>, overlays: &[OverlayRow<'_>]) -> Markup {
     let n = series.values.len().max(1);
     let plot_h = 150.0;
     let top = 28.0;
@@ -78,97 +62,71 @@ pub fn bar_chart(series: &BarSeries<'_>, overlays: &[OverlayRow<'_>]) -> String 
         .filter_map(|(_, v)| *v)
         .fold(0.0, f64::max);
     let y_max = nice_max(max);
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-label="{}">"#,
-        escape(series.title)
-    );
-    let _ = write!(
-        s,
-        r##"<text x="{LEFT}" y="16" class="ct">{} ({})</text>"##,
-        escape(series.title),
-        escape(series.unit)
-    );
-    // Grid: zero, half and top.
-    for frac in [0.0, 0.5, 1.0] {
-        let y = top + plot_h - frac * plot_h;
-        let _ = write!(
-            s,
-            r##"<line x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#ddd"/><text x="{}" y="{:.1}" text-anchor="end" class="ax">{}</text>"##,
-            WIDTH - RIGHT,
-            LEFT - 6.0,
-            y + 4.0,
-            fmt_value(frac * y_max)
-        );
-    }
-    for (i, (date, value)) in series.values.iter().enumerate() {
-        let x = LEFT + i as f64 * slot + (slot - bar_w) / 2.0;
-        match value {
-            Some(v) => {
-                let h = (v / y_max * plot_h).clamp(0.0, plot_h);
-                let _ = write!(
-                    s,
-                    r#"<rect x="{x:.1}" y="{:.1}" width="{bar_w:.1}" height="{h:.1}" fill="{}"><title>{}: {} {}</title></rect>"#,
-                    top + plot_h - h,
-                    escape(series.color),
-                    date,
-                    fmt_value(*v),
-                    escape(series.unit)
-                );
-            }
-            None => {
-                let _ = write!(
-                    s,
-                    r##"<rect x="{x:.1}" y="{:.1}" width="{bar_w:.1}" height="2" fill="#ccc"><title>{date}: not monitored</title></rect>"##,
-                    top + plot_h - 2.0
-                );
-            }
-        }
-        // Weekly labels for short periods, monthly ones for long periods (never both: they collide).
-        let label_here = if n <= 120 {
+    let f1 = |v: f64| format!("{v:.1}");
+    // Weekly labels for short periods, monthly ones for long periods (never both: they collide).
+    let label_here = |i: usize, date: jiff::civil::Date| {
+        if n <= 120 {
             date.weekday() == jiff::civil::Weekday::Monday && i + 3 < n
         } else {
             date.day() == 1 && i + 10 < n
-        };
-        if label_here {
-            let _ = write!(
-                s,
-                r#"<text x="{:.1}" y="{:.1}" class="ax">{}</text>"#,
-                LEFT + i as f64 * slot,
-                top + plot_h + 15.0,
-                date.strftime("%b %-d")
-            );
         }
-    }
-    let mut y = top + plot_h + axis_h;
-    for row in overlays {
-        let _ = write!(
-            s,
-            r#"<text x="{}" y="{:.1}" text-anchor="end" class="ax">{}</text>"#,
-            LEFT - 6.0,
-            y + row_h - 3.0,
-            escape(row.label)
-        );
-        for (i, cell) in row.cells.iter().enumerate() {
-            let x = LEFT + i as f64 * slot;
-            let fill = match cell {
-                Some(true) => escape(row.color),
-                Some(false) => "#f1f1f1".to_string(),
-                None => "none".to_string(),
-            };
-            if fill != "none" {
-                let _ = write!(
-                    s,
-                    r#"<rect x="{x:.1}" y="{y:.1}" width="{:.1}" height="{row_h}" fill="{fill}"/>"#,
-                    slot.max(1.0)
-                );
+    };
+    let overlay_top = |r: usize| top + plot_h + axis_h + r as f64 * (row_h + 3.0);
+    html! {
+        svg xmlns="http://www.w3.org/2000/svg" class="chart"
+            viewBox={ "0 0 " (WIDTH) " " (height) } width="100%" role="img"
+            aria-label=(series.title) {
+            text x=(LEFT) y="16" class="ct" { (series.title) " (" (series.unit) ")" }
+            // Grid: zero, half and top.
+            @for frac in [0.0, 0.5, 1.0] {
+                @let y = top + plot_h - frac * plot_h;
+                line x1=(LEFT) x2=(WIDTH - RIGHT) y1=(f1(y)) y2=(f1(y)) stroke="#ddd" {}
+                text x=(LEFT - 6.0) y=(f1(y + 4.0)) text-anchor="end" class="ax" {
+                    (fmt_value(frac * y_max))
+                }
+            }
+            @for (i, (date, value)) in series.values.iter().enumerate() {
+                @let x = LEFT + i as f64 * slot + (slot - bar_w) / 2.0;
+                @match value {
+                    Some(v) => {
+                        @let h = (v / y_max * plot_h).clamp(0.0, plot_h);
+                        rect x=(f1(x)) y=(f1(top + plot_h - h)) width=(f1(bar_w)) height=(f1(h))
+                            fill=(series.color) {
+                            title { (date) ": " (fmt_value(*v)) " " (series.unit) }
+                        }
+                    }
+                    None => {
+                        rect x=(f1(x)) y=(f1(top + plot_h - 2.0)) width=(f1(bar_w)) height="2"
+                            fill="#ccc" {
+                            title { (date) ": not monitored" }
+                        }
+                    }
+                }
+                @if label_here(i, *date) {
+                    text x=(f1(LEFT + i as f64 * slot)) y=(f1(top + plot_h + 15.0)) class="ax" {
+                        (date.strftime("%b %-d"))
+                    }
+                }
+            }
+            @for (r, row) in overlays.iter().enumerate() {
+                @let y = overlay_top(r);
+                text x=(LEFT - 6.0) y=(f1(y + row_h - 3.0)) text-anchor="end" class="ax" {
+                    (row.label)
+                }
+                @for (i, cell) in row.cells.iter().enumerate() {
+                    @let fill = match cell {
+                        Some(true) => Some(row.color),
+                        Some(false) => Some("#f1f1f1"),
+                        None => None,
+                    };
+                    @if let Some(fill) = fill {
+                        rect x=(f1(LEFT + i as f64 * slot)) y=(f1(y)) width=(f1(slot.max(1.0)))
+                            height=(row_h) fill=(fill) {}
+                    }
+                }
             }
         }
-        y += row_h + 3.0;
     }
-    s.push_str("</svg>");
-    s
 }
 
 #[cfg(test)]
@@ -176,11 +134,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escape_neutralises_markup() {
-        assert_eq!(
-            escape(r#"<script>"x"&'y'</script>"#),
-            "&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;&lt;/script&gt;"
-        );
+    fn labels_cannot_inject_markup() {
+        let d = jiff::civil::date(2026, 1, 1);
+        let svg = bar_chart(
+            &BarSeries {
+                title: r#"<script>"x"&'y'</script>"#,
+                unit: "count",
+                color: "\"><script>",
+                values: &[(d, Some(1.0))],
+            },
+            &[],
+        )
+        .into_string();
+        assert!(svg.contains("&lt;script&gt;&quot;x&quot;&amp;'y'&lt;/script&gt;"));
+        assert!(svg.contains(r#"fill="&quot;&gt;&lt;script&gt;""#));
+        assert!(!svg.contains("<script"));
     }
 
     #[test]
@@ -203,7 +171,8 @@ mod tests {
                 color: "#963",
                 cells: vec![Some(true), None, Some(false)],
             }],
-        );
+        )
+        .into_string();
         assert_eq!(svg.matches("fill=\"#c33\"").count(), 2);
         assert!(svg.contains("not monitored"));
         assert!(svg.contains(">10<"), "y axis tops at a nice 10");

@@ -1,7 +1,7 @@
 //! The doctor's report (HTML checked in headless Chromium) and the CSV/JSON export, over a
 //! simulated 120-day history in a real store.
 
-#[path = "../../alerts/tests/rules_support/mod.rs"]
+#[path = "../../alerts/tests/integration/rules_support/mod.rs"]
 mod rules_support;
 
 use std::path::{Path, PathBuf};

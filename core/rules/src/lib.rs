@@ -41,6 +41,8 @@ pub enum RulesError {
 /// The named rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::Display, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum RuleId {
     Persistence,
     SpreadBeyondHands,
@@ -55,17 +57,7 @@ pub enum RuleId {
 
 impl RuleId {
     pub fn as_str(self) -> &'static str {
-        match self {
-            RuleId::Persistence => "persistence",
-            RuleId::SpreadBeyondHands => "spread_beyond_hands",
-            RuleId::CoordinationLoss => "coordination_loss",
-            RuleId::Weakness => "weakness",
-            RuleId::WeaknessWithTwitching => "weakness_with_twitching",
-            RuleId::MuscleWasting => "muscle_wasting",
-            RuleId::SwallowingOrSpeaking => "swallowing_or_speaking",
-            RuleId::TremorProgression => "tremor_progression",
-            RuleId::LifestyleLink => "lifestyle_link",
-        }
+        self.into()
     }
 
     pub fn info(self) -> &'static RuleInfo {
@@ -87,12 +79,6 @@ impl RuleId {
             RuleId::WeaknessWithTwitching => 60,
             RuleId::SwallowingOrSpeaking => 90,
         }
-    }
-}
-
-impl std::fmt::Display for RuleId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -13,14 +13,19 @@ use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::params::RuleParams;
 use twitchwatch_journal::{Hydration, JournalEntry, MedicationClass};
+use twitchwatch_model::names;
 use twitchwatch_store::DaySummary;
 
 /// A lifestyle or medication factor that the seed links to twitching.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Factor {
+    #[strum(to_string = "caffeine")]
     HighCaffeine,
     ShortSleep,
+    #[strum(to_string = "stress")]
     HighStress,
     Dehydration,
     Strain,
@@ -32,32 +37,10 @@ pub enum Factor {
 }
 
 impl Factor {
-    pub const ALL: [Factor; 10] = [
-        Factor::HighCaffeine,
-        Factor::ShortSleep,
-        Factor::HighStress,
-        Factor::Dehydration,
-        Factor::Strain,
-        Factor::Nicotine,
-        Factor::StimulantStarted,
-        Factor::AntidepressantStarted,
-        Factor::DiureticStarted,
-        Factor::CorticosteroidStarted,
-    ];
+    pub const ALL: &'static [Factor] = <Self as strum::VariantArray>::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Factor::HighCaffeine => "caffeine",
-            Factor::ShortSleep => "short_sleep",
-            Factor::HighStress => "stress",
-            Factor::Dehydration => "dehydration",
-            Factor::Strain => "strain",
-            Factor::Nicotine => "nicotine",
-            Factor::StimulantStarted => "stimulant_started",
-            Factor::AntidepressantStarted => "antidepressant_started",
-            Factor::DiureticStarted => "diuretic_started",
-            Factor::CorticosteroidStarted => "corticosteroid_started",
-        }
+        self.into()
     }
 
     /// "days above 400 mg caffeine" — completes "twitching is 2× more frequent on …".
@@ -128,15 +111,12 @@ impl Factor {
 impl std::str::FromStr for Factor {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Factor::ALL
-            .into_iter()
-            .find(|f| f.as_str() == s.trim())
-            .ok_or_else(|| {
-                format!(
-                    "unknown factor '{s}': use one of {}",
-                    Factor::ALL.map(Factor::as_str).join(", ")
-                )
-            })
+        names::find(s.trim()).ok_or_else(|| {
+            format!(
+                "unknown factor '{s}': use one of {}",
+                names::choices::<Factor>()
+            )
+        })
     }
 }
 
@@ -308,7 +288,7 @@ pub fn lifestyle_links(
     let mut links = Vec::with_capacity(Factor::ALL.len());
     let mut with = Vec::new();
     let mut without = Vec::new();
-    for factor in Factor::ALL {
+    for &factor in Factor::ALL {
         with.clear();
         without.clear();
         for d in days {

@@ -12,6 +12,7 @@
 
 mod codec;
 mod days;
+pub mod sync;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -269,7 +270,8 @@ impl std::fmt::Debug for Store {
 
 /// The collections other stages persist their own records into (JSON values with a schema version, keys
 /// from `time_key` / `date_key` so range scans are time ordered). The sled trees behind them stay private.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum Collection {
     Journal,
     Checkins,
@@ -278,11 +280,7 @@ pub enum Collection {
 
 impl Collection {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Collection::Journal => "journal",
-            Collection::Checkins => "checkins",
-            Collection::Alerts => "alerts",
-        }
+        self.into()
     }
 }
 
@@ -484,11 +482,7 @@ impl Store {
                 });
             }
         }
-        *self
-            .inner
-            .flush_generation
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = generation;
+        *sync::lock(&self.inner.flush_generation) = generation;
         let result = self.check_schema_record(sidecar.is_some());
         if result.is_ok() && sidecar.is_none() {
             write_sidecar(
@@ -556,31 +550,19 @@ impl Store {
 
     /// The time zone that defines the user's calendar days (from settings, else the system's).
     pub fn time_zone(&self) -> jiff::tz::TimeZone {
-        match self.inner.zone.read() {
-            Ok(z) => z.tz.clone(),
-            Err(poisoned) => poisoned.into_inner().tz.clone(),
-        }
+        sync::read(&self.inner.zone).tz.clone()
     }
 
     pub fn time_zone_name(&self) -> String {
-        match self.inner.zone.read() {
-            Ok(z) => z.name.clone(),
-            Err(poisoned) => poisoned.into_inner().name.clone(),
-        }
+        sync::read(&self.inner.zone).name.clone()
     }
 
     fn set_zone(&self, zone: Zone) {
-        match self.inner.zone.write() {
-            Ok(mut z) => *z = zone,
-            Err(poisoned) => *poisoned.into_inner() = zone,
-        }
+        *sync::write(&self.inner.zone) = zone;
     }
 
     fn lock_rollup(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.inner
-            .rollup_lock
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        sync::lock(&self.inner.rollup_lock)
     }
 
     /// Number of corrupt records range reads have skipped since open.
@@ -692,11 +674,7 @@ impl Store {
 
     /// Writes everything buffered to disk. Call after each completed minute.
     pub fn flush(&self) -> Result<(), StoreError> {
-        let mut generation = self
-            .inner
-            .flush_generation
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut generation = sync::lock(&self.inner.flush_generation);
         let next = *generation + 1;
         self.inner
             .meta

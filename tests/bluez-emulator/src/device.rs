@@ -913,7 +913,9 @@ impl Device1 {
                     uuid_string(sig_uuid(protocol::BATTERY_SERVICE_UUID16)),
                 ],
                 // Polar advertises heart rate, not PMD (see the notes).
-                DeviceKind::Polar => vec![uuid_string(sig_uuid(0x180D))],
+                DeviceKind::Polar => vec![uuid_string(sig_uuid(
+                    twitchwatch_device::polar::HEART_RATE_SERVICE_UUID16,
+                ))],
             },
             Vec::new(),
         )

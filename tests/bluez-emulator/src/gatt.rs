@@ -42,9 +42,9 @@ pub fn layout(kind: DeviceKind) -> Vec<ServiceDef> {
             protocol::DATA_UUID,
         ),
         DeviceKind::Polar => (
-            polar::PMD_SERVICE_UUID_U128,
-            polar::PMD_CONTROL_POINT_UUID_U128,
-            polar::PMD_DATA_UUID_U128,
+            polar::PMD_SERVICE_UUID,
+            polar::PMD_CONTROL_POINT_UUID,
+            polar::PMD_DATA_UUID,
         ),
     };
     let mut services = vec![
@@ -104,7 +104,7 @@ pub fn layout(kind: DeviceKind) -> Vec<ServiceDef> {
     if kind == DeviceKind::Polar {
         services.push(ServiceDef {
             handle: 0x0040,
-            uuid: sig_uuid(0x180D),
+            uuid: sig_uuid(twitchwatch_device::polar::HEART_RATE_SERVICE_UUID16),
             chars: vec![CharDef {
                 handle: 0x0041,
                 uuid: sig_uuid(0x2A37),

@@ -304,7 +304,8 @@ fn lifestyle_fields(e: &JournalEntry) -> Vec<JournalField> {
             label: "Electrolyte or magnesium supplements".into(),
             kind: JournalFieldKind::MultiChoice {
                 options: SupplementKind::ALL
-                    .into_iter()
+                    .iter()
+                    .copied()
                     .map(|k| ChoiceOption {
                         key: k.as_str().into(),
                         label: supplement_label(k).into(),
@@ -430,7 +431,8 @@ impl ScreenModel {
             has_entry,
             lifestyle: lifestyle_fields(&entry),
             drinks: Drink::ALL
-                .into_iter()
+                .iter()
+                .copied()
                 .map(|d| DrinkChip {
                     key: d.as_str().into(),
                     label: drink_label(d).into(),
@@ -455,21 +457,24 @@ impl ScreenModel {
                 })
                 .collect(),
             medication_classes: MedicationClass::ALL
-                .into_iter()
+                .iter()
+                .copied()
                 .map(|c| ChoiceOption {
                     key: c.as_str().into(),
                     label: medication_label(c).into(),
                 })
                 .collect(),
             body_sites: BodySite::ALL
-                .into_iter()
+                .iter()
+                .copied()
                 .map(|b| ChoiceOption {
                     key: b.as_str().into(),
                     label: capitalised(b.label()),
                 })
                 .collect(),
             symptoms: Symptom::ALL
-                .into_iter()
+                .iter()
+                .copied()
                 .map(|s| SymptomOption {
                     key: s.as_str().into(),
                     label: capitalised(s.label()),

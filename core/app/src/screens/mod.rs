@@ -17,7 +17,8 @@ mod report;
 mod today;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
+pub(crate) use twitchwatch_store::sync::lock;
 
 pub use alerts::{AlertFacts, AlertRow, AlertsState, EvidenceKind, EvidenceLine};
 pub use history::{
@@ -71,8 +72,6 @@ pub enum ScreenError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{0} is not available in this build yet; update TwitchWatch")]
-    NotAvailable(&'static str),
 }
 
 /// Where a shell navigates; also what tapping a notification opens.
@@ -124,11 +123,6 @@ impl Destination {
             _ => Destination::Today,
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Screen state is advisory (scan results, live counters): a poisoned lock still holds usable data.
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The object a shell (through the bindings) asks for screen states. Cheap to share across threads.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::format::moment_label;
 use super::{lock, ScreenError, ScreenModel};
-use twitchwatch_device::polar::{PMD_SERVICE_UUID_U128, POLAR_NAME_PREFIX};
+use twitchwatch_device::polar::{PMD_SERVICE_UUID, POLAR_NAME_PREFIX};
 use twitchwatch_device::protocol::{
     parse_uuid, sig_uuid, uuid_string, ChannelSet, ControlCommand, BATTERY_LEVEL_UUID16,
     BATTERY_SERVICE_UUID16, CONTROL_POINT_UUID, DATA_UUID, SERVICE_UUID,
@@ -163,7 +163,7 @@ fn recognise(adv: &Advertisement) -> Option<DeviceProtocol> {
         .name
         .as_deref()
         .is_some_and(|n| n.trim_start().starts_with(POLAR_NAME_PREFIX));
-    if services.contains(&PMD_SERVICE_UUID_U128) || polar_name {
+    if services.contains(&PMD_SERVICE_UUID) || polar_name {
         return Some(DeviceProtocol::PolarPmd);
     }
     None

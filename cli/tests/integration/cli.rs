@@ -146,8 +146,8 @@ fn monitor_simulate_streams_into_the_history() {
 }
 
 /// Ctrl-C ends a live session cleanly: exit 0, the summary printed, what was classified stored.
-/// (The summary used to be lost when the interrupt's `stop()` was still storing the session's
-/// last minute as the main thread looked: "ended without a summary".)
+/// Two interrupt times, so that one can land while `stop()` is still storing the session's last
+/// minute: the main thread must wait for it rather than report "ended without a summary".
 #[test]
 fn monitor_ends_cleanly_with_a_summary_on_ctrl_c() {
     for after_ms in [1200u64, 2500] {

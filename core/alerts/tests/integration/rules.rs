@@ -1,13 +1,11 @@
 //! Red-flag rules, lifestyle links and alerts over simulated 90+-day histories in a real store.
 
-mod rules_support;
-
 use std::sync::{Arc, Mutex};
 use twitchwatch_journal::JournalStore;
 
+use crate::rules_support::*;
 use jiff::civil::{date, Date};
 use rand::Rng;
-use rules_support::*;
 use twitchwatch_alerts::{
     Alert, AlertCenter, AlertListener, AlertPolicy, AlertStatus, ListenerError,
 };

@@ -1,9 +1,7 @@
 //! Fault injection through the emulator's hooks: repeated link loss, dropped / duplicated / reordered /
 //! malformed notifications, slow and silent peripherals, control-point errors.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::time::{Duration, Instant};
 use twitchwatch_app::monitor::{Monitor, MonitorSettings};
 use twitchwatch_model::{ConnectionState, MotorEvent};

@@ -1,9 +1,7 @@
 //! btleplug's real Linux backend against the emulated BlueZ: scan, pair, stream both protocols into
 //! the store. Run through tests/ble/run.sh (private system bus + emulator).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::time::Duration;
 use twitchwatch_app::monitor::{Monitor, MonitorSettings};
 use twitchwatch_device::link::{scan, LinkConfig};
