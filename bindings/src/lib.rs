@@ -46,7 +46,8 @@ pub fn parse_motor_event_kind(name: String) -> FfiResult<MotorEventKind> {
 #[uniffi::export]
 pub fn motor_event_kinds() -> Vec<MotorEventKind> {
     twitchwatch_model::MotorEventKind::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .map(Into::into)
         .collect()
 }

@@ -100,9 +100,9 @@ pub fn gatt_profile(protocol: DeviceProtocol) -> GattProfile {
             battery_level_uuid: battery,
         },
         DeviceProtocol::PolarPmd => GattProfile {
-            service_uuid: polar::PMD_SERVICE_UUID.to_owned(),
-            data_uuid: polar::PMD_DATA_UUID.to_owned(),
-            control_point_uuid: polar::PMD_CONTROL_POINT_UUID.to_owned(),
+            service_uuid: protocol::uuid_string(polar::PMD_SERVICE_UUID),
+            data_uuid: protocol::uuid_string(polar::PMD_DATA_UUID),
+            control_point_uuid: protocol::uuid_string(polar::PMD_CONTROL_POINT_UUID),
             battery_level_uuid: battery,
         },
     }

@@ -30,9 +30,6 @@ impl From<core::ScreenError> for TwitchWatchError {
             e @ E::Io { .. } => TwitchWatchError::Io {
                 reason: e.to_string(),
             },
-            e @ E::NotAvailable(_) => TwitchWatchError::InvalidState {
-                reason: e.to_string(),
-            },
         }
     }
 }
