@@ -6,8 +6,10 @@
 #
 # Runs on macOS only (needs Xcode's xcodebuild and lipo, and Apple's SDKs for the iOS targets).
 #
-#   ios/build-xcframework.sh            # release libraries (default)
+#   ios/build-xcframework.sh            # size-tuned release-ffi libraries (default)
 #   PROFILE=debug ios/build-xcframework.sh
+#   DEMO=1 ios/build-xcframework.sh     # with demo mode (the simulated wearable) for demo builds; the
+#                                       # shipped library has none and its demo calls answer InvalidState
 set -euo pipefail
 
 if [ "$(uname -s)" != Darwin ]; then
@@ -20,9 +22,11 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 export IPHONEOS_DEPLOYMENT_TARGET="${IPHONEOS_DEPLOYMENT_TARGET:-16.0}"
-PROFILE="${PROFILE:-release}"
-PROFILE_FLAG=()
-[ "$PROFILE" = release ] && PROFILE_FLAG=(--release)
+PROFILE="${PROFILE:-release-ffi}"
+PROFILE_FLAG=(--profile "$PROFILE")
+[ "$PROFILE" = debug ] && PROFILE_FLAG=()
+FEATURE_FLAG=()
+[ -n "${DEMO:-}" ] && FEATURE_FLAG=(--features demo)
 
 DEVICE=aarch64-apple-ios
 SIMULATORS=(aarch64-apple-ios-sim x86_64-apple-ios)
@@ -34,7 +38,7 @@ rustup target add "$DEVICE" "${SIMULATORS[@]}"
 
 for target in "$DEVICE" "${SIMULATORS[@]}"; do
   echo "==> cargo build -p twitchwatch-ffi --target $target ($PROFILE)"
-  cargo build -p twitchwatch-ffi --lib --target "$target" "${PROFILE_FLAG[@]}"
+  cargo build -p twitchwatch-ffi --lib --target "$target" "${PROFILE_FLAG[@]}" "${FEATURE_FLAG[@]}"
 done
 lib() { echo "$CARGO_TARGET_DIR/$1/$PROFILE/libtwitchwatch_ffi.a"; }
 

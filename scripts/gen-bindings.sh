@@ -2,7 +2,7 @@
 # Builds the twitchwatch-ffi library for this machine and generates the Kotlin, Swift and Python bindings
 # from it (UniFFI library mode), so the apps always build against the current core.
 #
-#   scripts/gen-bindings.sh [--release] [--lib PATH] [--python-out DIR]
+#   scripts/gen-bindings.sh [--release] [--demo] [--lib PATH] [--python-out DIR]
 #
 #   Kotlin  -> android/core/src/main/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt   (the :core module)
 #   Swift   -> ios/Sources/TwitchWatchCore/TwitchWatchCore.swift
@@ -10,6 +10,8 @@
 #   Python  -> $CARGO_TARGET_DIR/bindings/python/ (twitchwatch_ffi.py + the library next to it)
 #
 # --lib PATH generates from an already built library (e.g. a cross-compiled static library).
+# --demo builds the library with demo mode (the simulated wearable), as the binding tests need; the
+# exported API is the same either way.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -18,10 +20,12 @@ PROFILE=debug
 CARGO_PROFILE=()
 LIB=""
 PY_OUT=""
+FEATURES=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --release) PROFILE=release; CARGO_PROFILE=(--release); shift ;;
     --lib) LIB="$2"; shift 2 ;;
+    --demo) FEATURES=(--features demo); shift ;;
     --python-out) PY_OUT="$2"; shift 2 ;;
     *) echo "unknown argument: $1 (see the header of $0)" >&2; exit 2 ;;
   esac
@@ -36,7 +40,7 @@ esac
 
 if [ -z "$LIB" ]; then
   echo "==> building twitchwatch-ffi ($PROFILE)"
-  cargo build -p twitchwatch-ffi "${CARGO_PROFILE[@]}"
+  cargo build -p twitchwatch-ffi "${CARGO_PROFILE[@]}" "${FEATURES[@]}"
   LIB="$CARGO_TARGET_DIR/$PROFILE/libtwitchwatch_ffi.$DYLIB_EXT"
 fi
 [ -f "$LIB" ] || { echo "library not found: $LIB" >&2; exit 1; }

@@ -12,13 +12,17 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy (all targets, warnings are errors)"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked --features twitchwatch-ffi/demo -- -D warnings
+cargo clippy -p twitchwatch-ffi --all-targets --locked -- -D warnings
 
 step "crate layers match ARCHITECTURE.md (no lab or UniFFI in the product crates)"
 python3 scripts/check_layers.py
 
 step "cargo test (workspace; the BLE tests run below, against the emulator on a private bus)"
-cargo test --workspace --locked --exclude twitchwatch-bluez-emulator
+cargo test --workspace --locked --exclude twitchwatch-bluez-emulator --features twitchwatch-ffi/demo
+
+step "cargo test -p twitchwatch-ffi --lib (the phone library's build: no demo mode)"
+cargo test -p twitchwatch-ffi --locked --lib
 
 for suite in tests/ble/run.sh tests/bindings/run.sh scripts/build-mobile.sh tests/apps/run.sh; do
   if [ -f "$suite" ]; then

@@ -48,14 +48,18 @@ val generateBindings by tasks.registering(Exec::class) {
     onlyIf { !generatedBindings.exists() || project.hasProperty("twitchwatch.regenerateBindings") }
 }
 
-// libtwitchwatch_ffi.so for each ABI, release profile (panic = unwind, see Cargo.toml).
+// libtwitchwatch_ffi.so for each ABI, with the size-tuned `release-ffi` profile (panic = unwind, see
+// Cargo.toml). `-Ptwitchwatch.demo` adds demo mode (the simulated wearable) for demo builds; the shipped
+// library has no lab code and its demo calls answer InvalidState.
+val demoMode = project.hasProperty("twitchwatch.demo")
 val cargoNdkBuild by tasks.registering(Exec::class) {
     description = "Builds libtwitchwatch_ffi.so for ${abis.joinToString()} with cargo-ndk"
     workingDir = repoRoot
     val out = rustJniLibs.get().asFile
     commandLine(
         listOf("cargo", "ndk") + abis.flatMap { listOf("-t", it) } +
-            listOf("--platform", "26", "-o", out.absolutePath, "build", "--release", "-p", "twitchwatch-ffi"),
+            listOf("--platform", "26", "-o", out.absolutePath, "build", "--profile", "release-ffi", "-p", "twitchwatch-ffi") +
+            (if (demoMode) listOf("--features", "demo") else emptyList()),
     )
     onlyIf { !skipCargo }
 }

@@ -83,7 +83,6 @@ use twitchwatch_classify::ClassifyError;
 use twitchwatch_device::protocol::FrameError;
 use twitchwatch_device::shell::ShellError;
 use twitchwatch_journal::JournalError;
-use twitchwatch_lab::simulator::SimError;
 use twitchwatch_report::ReportError;
 use twitchwatch_rules::RulesError;
 use twitchwatch_store::StoreError;
@@ -141,15 +140,6 @@ impl From<RulesError> for TwitchWatchError {
             RulesError::UnknownParameter { .. } | RulesError::UnknownAlert(_) => {
                 with(not_found, &e)
             }
-            _ => with(invalid, &e),
-        }
-    }
-}
-
-impl From<SimError> for TwitchWatchError {
-    fn from(e: SimError) -> Self {
-        match e {
-            SimError::UnknownScenario { .. } => with(not_found, &e),
             _ => with(invalid, &e),
         }
     }

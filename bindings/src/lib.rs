@@ -7,6 +7,7 @@ mod macros;
 
 pub mod alerts;
 mod dates;
+mod demo;
 pub mod error;
 pub mod journal;
 pub mod listeners;

@@ -8,7 +8,6 @@
 use std::sync::Arc;
 
 use twitchwatch_app::screens as core;
-use twitchwatch_lab::simulator::{SimulatedSession, SimulatedWearable};
 use twitchwatch_model as core_model;
 
 use crate::alerts::AlertSeverity;
@@ -861,7 +860,8 @@ impl Screens {
     pub fn today(&self, now_ms: Option<i64>) -> FfiResult<TodayState> {
         Ok(self.0.today(at(now_ms))?.into())
     }
-    /// Demo mode: starts the simulator and returns at once (`speed` 1 = real time).
+    /// Demo mode: starts the simulated wearable and returns at once (`speed` 1 = real time); a build
+    /// without demo mode answers `InvalidState`.
     #[uniffi::method(default(now_ms = None))]
     pub fn start_demo_session(
         &self,
@@ -869,17 +869,10 @@ impl Screens {
         speed: f32,
         now_ms: Option<i64>,
     ) -> FfiResult<TodayState> {
-        let options = SimulatedSession {
-            scenario: scenario.unwrap_or_else(|| "mixed".into()),
-            speed,
-            ..SimulatedSession::default()
-        };
         let now_ms = at(now_ms);
-        let wearable = SimulatedWearable::live(&options, now_ms)?;
-        Ok(self
-            .0
-            .start_replay_session(Box::new(wearable), speed, now_ms)?
-            .into())
+        let scenario = scenario.unwrap_or_else(|| "mixed".into());
+        let wearable = crate::demo::simulated_wearable(scenario, None, speed, now_ms)?;
+        Ok(self.0.start_replay_session(wearable, speed, now_ms)?.into())
     }
     /// Stops a simulated session; stores everything first (call off the main thread).
     #[uniffi::method(default(now_ms = None))]

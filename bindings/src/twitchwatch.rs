@@ -6,7 +6,6 @@ use std::sync::Arc;
 use twitchwatch_journal::JournalStore;
 
 use twitchwatch_app::monitor::{self as core_monitor, Monitor, MonitorSettings};
-use twitchwatch_lab::simulator::{SimulatedSession, SimulatedWearable};
 use twitchwatch_store::StoreOptions;
 
 use crate::alerts::{Alert, CheckInOutcome, RuleInfo, RuleThreshold};
@@ -211,14 +210,9 @@ impl TwitchWatch {
         duration_s: Option<f32>,
         speed: f32,
     ) -> FfiResult<()> {
-        let options = SimulatedSession {
-            scenario,
-            duration_s,
-            speed,
-            ..SimulatedSession::default()
-        };
-        let wearable = SimulatedWearable::live(&options, core_monitor::now_ms())?;
-        Ok(self.0.start_replay(Box::new(wearable), speed)?)
+        let wearable =
+            crate::demo::simulated_wearable(scenario, duration_s, speed, core_monitor::now_ms())?;
+        Ok(self.0.start_replay(wearable, speed)?)
     }
 
     /// Stops the running session (if any) once everything is stored; `onSessionEnd` is called first.
@@ -571,15 +565,8 @@ impl Drop for TwitchWatch {
     }
 }
 
-/// The simulator's built-in scenarios, for the demo mode's picker.
+/// The simulator's built-in scenarios, for the demo mode's picker (empty in a build without demo mode).
 #[uniffi::export]
 pub fn simulator_scenarios() -> Vec<ScenarioInfo> {
-    twitchwatch_lab::simulator::builtin_scenarios()
-        .into_iter()
-        .map(|s| ScenarioInfo {
-            duration_s: s.duration_s(),
-            name: s.name,
-            description: s.description,
-        })
-        .collect()
+    crate::demo::scenarios()
 }

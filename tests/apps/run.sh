@@ -36,7 +36,7 @@ fi
 command -v java >/dev/null || { echo "java not found (need a JRE 17+)" >&2; exit 1; }
 
 step "build the host library + generate Kotlin and Swift bindings"
-scripts/gen-bindings.sh --python-out "$OUT/python"
+scripts/gen-bindings.sh --demo --python-out "$OUT/python"
 BINDINGS="android/core/src/main/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt"
 grep -q "class Screens" "$BINDINGS" || {
   echo "the generated bindings have no Screens object: bindings/src/lib.rs must declare 'mod screens;'" >&2

@@ -32,7 +32,7 @@ command -v java >/dev/null || { echo "java not found (need a JRE 17+)" >&2; exit
 echo "kotlinc: $("$KOTLINC" -version 2>&1 | tail -1)"
 
 step "build + generate bindings"
-scripts/gen-bindings.sh --python-out "$OUT/python"
+scripts/gen-bindings.sh --demo --python-out "$OUT/python"
 LIBDIR="$CARGO_TARGET_DIR/debug"
 KT_SRC="android/core/src/main/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt"
 
