@@ -50,13 +50,14 @@ for target in "${TARGETS[@]}"; do
   swift="$out/swift/TwitchWatchCore.swift"
   ls "$kt" "$swift" >/dev/null
   # The phones must get the API the host bindings (and the JVM/Python tests) describe.
-  host_kt=android/core/src/main/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt
-  host_swift=ios/Sources/TwitchWatchCore/TwitchWatchCore.swift
+  host="$CARGO_TARGET_DIR/bindings/host"
+  host_kt="$host/android/core/src/main/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt"
+  host_swift="$host/ios/Sources/TwitchWatchCore/TwitchWatchCore.swift"
   if [ -f "$host_kt" ] && [ -f "$host_swift" ]; then
     if cmp -s "$kt" "$host_kt" && cmp -s "$swift" "$host_swift"; then
       echo "    same Kotlin and Swift as the host bindings"
     else
-      echo "bindings from $lib differ from the host bindings (rerun scripts/gen-bindings.sh, or a cfg hides an export):" >&2
+      echo "bindings from $lib differ from the host bindings in $host (a cfg hides an export?):" >&2
       diff "$host_kt" "$kt" | head -20 >&2 || true
       exit 1
     fi

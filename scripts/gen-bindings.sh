@@ -2,12 +2,16 @@
 # Builds the twitchwatch-ffi library for this machine and generates the Kotlin, Swift and Python bindings
 # from it (UniFFI library mode), so the apps always build against the current core.
 #
-#   scripts/gen-bindings.sh [--release] [--demo] [--lib PATH] [--python-out DIR]
+#   scripts/gen-bindings.sh [--release] [--demo] [--lib PATH] [--out ROOT] [--python-out DIR]
 #
-#   Kotlin  -> android/core/src/main/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt   (the :core module)
-#   Swift   -> ios/Sources/TwitchWatchCore/TwitchWatchCore.swift
-#              ios/Sources/TwitchWatchCoreFFI/include/{TwitchWatchCoreFFI.h,module.modulemap}
+#   Kotlin  -> ROOT/android/core/src/main/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt   (the :core module)
+#   Swift   -> ROOT/ios/Sources/TwitchWatchCore/TwitchWatchCore.swift
+#              ROOT/ios/Sources/TwitchWatchCoreFFI/include/{TwitchWatchCoreFFI.h,module.modulemap}
 #   Python  -> $CARGO_TARGET_DIR/bindings/python/ (twitchwatch_ffi.py + the library next to it)
+#
+# ROOT is the repository by default, where Gradle and ios/build-xcframework.sh expect the sources. They are
+# generated, never tracked (.gitignore): they always match the library they came from. Tests pass an --out
+# under target/ so they check their own copy.
 #
 # --lib PATH generates from an already built library (e.g. a cross-compiled static library).
 # --demo builds the library with demo mode (the simulated wearable), as the binding tests need; the
@@ -21,16 +25,21 @@ CARGO_PROFILE=()
 LIB=""
 PY_OUT=""
 FEATURES=()
+OUT_ROOT=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --release) PROFILE=release; CARGO_PROFILE=(--release); shift ;;
     --lib) LIB="$2"; shift 2 ;;
     --demo) FEATURES=(--features demo); shift ;;
     --python-out) PY_OUT="$2"; shift 2 ;;
+    --out) OUT_ROOT="$2"; shift 2 ;;
     *) echo "unknown argument: $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
 PY_OUT="${PY_OUT:-$CARGO_TARGET_DIR/bindings/python}"
+OUT_ROOT="${OUT_ROOT:-$ROOT}"
+KOTLIN_DIR="$OUT_ROOT/android/core/src/main/kotlin"
+SWIFT_DIR="$OUT_ROOT/ios/Sources"
 
 cd "$ROOT"
 case "$(uname -s)" in
@@ -52,18 +61,18 @@ BINDGEN="$CARGO_TARGET_DIR/debug/uniffi-bindgen"
 # Formatting needs ktlint/swiftformat/yapf, which this machine lacks; unformatted output is still valid.
 gen() { "$BINDGEN" generate --library "$LIB" --crate twitchwatch_ffi --no-format "$@"; }
 
-echo "==> Kotlin -> android/core/src/main/kotlin"
-gen --language kotlin --out-dir android/core/src/main/kotlin
+echo "==> Kotlin -> $KOTLIN_DIR"
+gen --language kotlin --out-dir "$KOTLIN_DIR"
 
-echo "==> Swift -> ios/Sources"
+echo "==> Swift -> $SWIFT_DIR"
 SWIFT_TMP="$(mktemp -d)"
 trap 'rm -rf "$SWIFT_TMP"' EXIT
 gen --language swift --out-dir "$SWIFT_TMP"
-mkdir -p ios/Sources/TwitchWatchCore ios/Sources/TwitchWatchCoreFFI/include
-cp "$SWIFT_TMP/TwitchWatchCore.swift" ios/Sources/TwitchWatchCore/TwitchWatchCore.swift
-cp "$SWIFT_TMP/TwitchWatchCoreFFI.h" ios/Sources/TwitchWatchCoreFFI/include/TwitchWatchCoreFFI.h
+mkdir -p "$SWIFT_DIR/TwitchWatchCore" "$SWIFT_DIR/TwitchWatchCoreFFI/include"
+cp "$SWIFT_TMP/TwitchWatchCore.swift" "$SWIFT_DIR/TwitchWatchCore/TwitchWatchCore.swift"
+cp "$SWIFT_TMP/TwitchWatchCoreFFI.h" "$SWIFT_DIR/TwitchWatchCoreFFI/include/TwitchWatchCoreFFI.h"
 # SwiftPM and xcframeworks look for the module map under this exact name.
-cp "$SWIFT_TMP/TwitchWatchCoreFFI.modulemap" ios/Sources/TwitchWatchCoreFFI/include/module.modulemap
+cp "$SWIFT_TMP/TwitchWatchCoreFFI.modulemap" "$SWIFT_DIR/TwitchWatchCoreFFI/include/module.modulemap"
 
 echo "==> Python -> $PY_OUT"
 mkdir -p "$PY_OUT"

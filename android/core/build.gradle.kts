@@ -40,12 +40,13 @@ dependencies {
     api("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.9.0")
 }
 
-// Kotlin bindings: generated from the host build of twitchwatch-ffi (same API as the phone build).
+// Kotlin bindings: generated on every build from the host build of twitchwatch-ffi (same API as the phone
+// build), never tracked in git, so they cannot drift from the library.
 val generateBindings by tasks.registering(Exec::class) {
     description = "Generates the Kotlin bindings with scripts/gen-bindings.sh"
     workingDir = repoRoot
     commandLine("bash", "scripts/gen-bindings.sh")
-    onlyIf { !generatedBindings.exists() || project.hasProperty("twitchwatch.regenerateBindings") }
+    outputs.file(generatedBindings)
 }
 
 // libtwitchwatch_ffi.so for each ABI, with the size-tuned `release-ffi` profile (panic = unwind, see

@@ -36,8 +36,8 @@ fi
 command -v java >/dev/null || { echo "java not found (need a JRE 17+)" >&2; exit 1; }
 
 step "build the host library + generate Kotlin and Swift bindings"
-scripts/gen-bindings.sh --demo --python-out "$OUT/python"
-BINDINGS="android/core/src/main/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt"
+scripts/gen-bindings.sh --demo --out "$OUT/host" --python-out "$OUT/python"
+BINDINGS="$OUT/host/android/core/src/main/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt"
 grep -q "class Screens" "$BINDINGS" || {
   echo "the generated bindings have no Screens object: bindings/src/lib.rs must declare 'mod screens;'" >&2
   exit 1
@@ -62,6 +62,6 @@ java -Djna.library.path="$CARGO_TARGET_DIR/debug" -Djava.awt.headless=true \
   org.twitchwatch.shell.ShellTestsKt
 
 step "ios: Swift syntax check (app sources + generated bindings)"
-python3 tests/apps/swift_check.py ios
+python3 tests/apps/swift_check.py ios "$OUT/host/ios"
 
 step "apps: all checks passed"
