@@ -9,10 +9,10 @@ use twitchwatch_lab::eval::{evaluate, Split};
 
 #[derive(Debug, clap::Args)]
 pub struct EvaluateArgs {
-    /// Which part of the suite: held-out (the reported accuracy), fresh (seeds and values never used
-    /// while tuning, a check that held-out was not over-fitted), fresh-2 (a second unseen set, kept for
-    /// the classifier's last change), tuning (what the thresholds were chosen on) or ci (the fast
-    /// subset the regression floors use).
+    /// Which part of the suite: held-out (the reported accuracy: all twitch shapes and everyday
+    /// tasks), wide (the sensors' own rates, wider floors and smaller tremor, never used to choose
+    /// anything), tuning (what the thresholds were chosen on) or ci (the fast subset the
+    /// regression floors use).
     #[arg(long, default_value = "held-out", value_parser = parse_split)]
     pub split: Split,
 }

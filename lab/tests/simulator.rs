@@ -19,9 +19,8 @@ fn one_segment(name: &str, seconds: f32, activity: Activity, inv: Vec<Involuntar
         name: name.into(),
         description: String::new(),
         segments: vec![Segment {
-            duration_s: seconds,
-            activity,
             involuntary: inv,
+            ..Segment::new(seconds, activity)
         }],
     }
 }
@@ -615,9 +614,8 @@ fn invalid_settings_are_errors_that_say_what_to_do() {
     }
 
     let seg = |d: f32, a: Activity, inv: Vec<Involuntary>| Segment {
-        duration_s: d,
-        activity: a,
         involuntary: inv,
+        ..Segment::new(d, a)
     };
     let bad_scenarios = [
         vec![],

@@ -5,7 +5,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::motion::{
-    cross, gauss, log_uniform, normalize, random_sign, scale, smooth_step, there_and_back, uniform,
+    cross, gauss, normalize, random_sign, scale, smooth_step, there_and_back, uniform,
     MotionSum, TAU,
 };
 use super::GRAVITY_M_S2 as G;
@@ -24,62 +24,141 @@ pub(super) fn sensor_gain(freq_hz: f64, sample_rate_hz: f64) -> f64 {
     1.0 / (1.0 + r.powi(8)).sqrt()
 }
 
-/// One twitch: a 5–6 ms rise then a damped oscillation (signals.md: single motor-unit twitch, onset
-/// ≈5–6 ms, mechanomyography band 5–100 Hz).
+/// Time step of a twitch's tabulated waveform, s (fine enough for a 1 kHz sensor).
+const TWITCH_TABLE_DT_S: f64 = 0.000_25;
+
+/// How one twitch moves the skin under the sensor. signals.md: shapes vary (one push,
+/// push-and-recoil, doublets), and a mechanical ring-down of skin and sensor can add higher
+/// frequencies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TwitchShape {
+    /// The skin bulges once and settles back.
+    SinglePush,
+    /// The bulge, then a smaller opposite swing as the tissue recoils.
+    PushRecoil,
+    /// Two discharges of the unit 10–40 ms apart: the second twitch rides on the first.
+    Doublet,
+    /// A single push whose sudden onset sets skin and sensor ringing at 15–40 Hz.
+    RingDown,
+}
+
+impl TwitchShape {
+    pub const ALL: [TwitchShape; 4] = [
+        TwitchShape::SinglePush,
+        TwitchShape::PushRecoil,
+        TwitchShape::Doublet,
+        TwitchShape::RingDown,
+    ];
+}
+
+/// Skin displacement of one motor-unit twitch, peak 1 at the contraction time `tc`; it relaxes to
+/// half at `tc + thr` (signals.md: contraction time 35–100 ms, half-relaxation 25–110 ms). Both
+/// halves are smooth bells, so velocity is zero at the peak and the acceleration stays finite.
+fn twitch_displacement(tau: f64, tc: f64, thr: f64) -> f64 {
+    if tau <= 0.0 {
+        0.0
+    } else if tau <= tc {
+        // A gamma-like rise: (t/tc)^3 e^{3(1 - t/tc)} peaks at 1 when t = tc.
+        let u = tau / tc;
+        (u * u * u * (3.0 * (1.0 - u)).exp()).min(1.0)
+    } else {
+        let u = (tau - tc) / thr;
+        (-std::f64::consts::LN_2 * u * u).exp()
+    }
+}
+
+/// One fasciculation as the sensor feels it: the acceleration of the skin's displacement (its
+/// second derivative, tabulated once), in a random direction, with the small rotation the bulge
+/// gives the sensor.
 #[derive(Debug, Clone)]
 pub(super) struct Twitch {
     pub t0: f64,
-    /// Label duration: the envelope has decayed to 5 % by then.
+    /// Label duration: contraction plus twice the half-relaxation (the skin is back by then).
     pub duration_s: f64,
     /// Peak acceleration at the sensor, m/s² (after placement attenuation, before the sensor filter).
     pub peak_m_s2: f64,
-    freq_hz: f64,
-    rise_s: f64,
-    decay_s: f64,
-    /// Scale so that the waveform's peak equals `peak_m_s2`.
-    k: f64,
+    /// Acceleration (m/s², already scaled to `peak_m_s2` and through the sensor's filter) and
+    /// skin velocity (m/s) every `TWITCH_TABLE_DT_S`.
+    accel: Vec<f32>,
+    velocity: Vec<f32>,
+    displacement_m: Vec<f32>,
     dir: [f64; 3],
     rot_axis: [f64; 3],
-    filter_gain: f64,
 }
 
 impl Twitch {
-    pub(super) fn plan(rng: &mut ChaCha8Rng, t0: f64, amp_g: f64, sample_rate_hz: f64) -> Twitch {
-        let duration_s = uniform(rng, 0.02, 0.08);
-        let freq_hz = log_uniform(rng, 8.0, 40.0);
-        let onset_s = uniform(rng, 0.005, 0.006);
-        let mut tw = Twitch {
-            t0,
-            duration_s,
-            peak_m_s2: amp_g * G,
-            freq_hz,
-            rise_s: onset_s / 3.0,
-            decay_s: duration_s / 3.0,
-            k: 1.0,
-            // Mostly perpendicular to the skin (the muscle belly bulges), some in plane.
-            dir: normalize([0.35 * gauss(rng), 0.35 * gauss(rng), random_sign(rng)]),
-            rot_axis: normalize([gauss(rng), gauss(rng), 0.3 * gauss(rng)]),
-            filter_gain: sensor_gain(freq_hz, sample_rate_hz),
+    pub(super) fn plan(
+        rng: &mut ChaCha8Rng,
+        t0: f64,
+        amp_g: f64,
+        sample_rate_hz: f64,
+        shape: TwitchShape,
+    ) -> Twitch {
+        let tc = uniform(rng, 0.035, 0.100);
+        let thr = uniform(rng, 0.025, 0.110);
+        let single = |tau: f64| twitch_displacement(tau, tc, thr);
+        let (recoil_k, recoil_at, second_k, second_at) = match shape {
+            TwitchShape::PushRecoil => (uniform(rng, 0.3, 0.7), tc + thr, 0.0, 0.0),
+            TwitchShape::Doublet => (0.0, 0.0, uniform(rng, 0.6, 1.0), uniform(rng, 0.010, 0.040)),
+            TwitchShape::SinglePush | TwitchShape::RingDown => (0.0, 0.0, 0.0, 0.0),
         };
-        let mut peak: f64 = 0.0;
-        let steps = (duration_s / 0.0002) as usize;
-        for i in 0..=steps {
-            peak = peak.max(tw.shape(i as f64 * 0.0002).0.abs());
+        let recoil_thr = thr * uniform(rng, 0.8, 1.5);
+        let displacement = |tau: f64| {
+            single(tau) + second_k * single(tau - second_at)
+                - recoil_k * twitch_displacement(tau - recoil_at, tc, recoil_thr)
+        };
+        let tail = if recoil_k > 0.0 { recoil_at + 2.5 * recoil_thr } else { 0.0 };
+        let span_s = (tc + 3.0 * thr + second_at).max(tail) + 0.02;
+        let dt = TWITCH_TABLE_DT_S;
+        let n = (span_s / dt).ceil() as usize + 2;
+        let disp: Vec<f64> = (0..n).map(|i| displacement(i as f64 * dt)).collect();
+        let mut velocity: Vec<f64> = vec![0.0; n];
+        let mut accel: Vec<f64> = vec![0.0; n];
+        for i in 1..n - 1 {
+            velocity[i] = (disp[i + 1] - disp[i - 1]) / (2.0 * dt);
+            accel[i] = (disp[i + 1] - 2.0 * disp[i] + disp[i - 1]) / (dt * dt);
         }
-        tw.k = if peak > 0.0 { tw.peak_m_s2 / peak } else { 0.0 };
-        tw
+        if shape == TwitchShape::RingDown {
+            // The ring's strength is set against the push's own peak acceleration.
+            let push_peak = accel.iter().fold(0.0f64, |m, a| m.max(a.abs()));
+            let f = uniform(rng, 15.0, 40.0);
+            let decay = uniform(rng, 0.015, 0.045);
+            let k = push_peak * uniform(rng, 0.4, 1.0);
+            for (i, a) in accel.iter_mut().enumerate() {
+                let tau = i as f64 * dt;
+                let onset = 1.0 - (-tau / 0.004).exp();
+                *a += k * onset * (-tau / decay).exp() * (TAU * f * tau).sin();
+            }
+        }
+        // The sensor's anti-alias filter: a twitch's content sits mostly in 3–30 Hz; model it as
+        // one-pole smoothing at 0.4·fs so that fast ring-downs are softened at low rates.
+        let fc = 0.4 * sample_rate_hz;
+        let alpha = 1.0 - (-TAU * fc * dt).exp();
+        let mut y = 0.0;
+        for a in accel.iter_mut() {
+            y += alpha * (*a - y);
+            *a = y;
+        }
+        let peak = accel.iter().fold(0.0f64, |m, a| m.max(a.abs()));
+        let peak_m_s2 = amp_g * G;
+        let k = if peak > 0.0 { peak_m_s2 / peak } else { 0.0 };
+        Twitch {
+            t0,
+            duration_s: tc + 2.0 * thr + second_at,
+            peak_m_s2,
+            accel: accel.iter().map(|a| (a * k) as f32).collect(),
+            velocity: velocity.iter().map(|v| (v * k) as f32).collect(),
+            displacement_m: disp.iter().map(|d| (d * k) as f32).collect(),
+            // Any direction: the muscle bulges under the sensor at whatever angle it lies.
+            dir: normalize([gauss(rng), gauss(rng), gauss(rng)]),
+            rot_axis: normalize([gauss(rng), gauss(rng), 0.3 * gauss(rng)]),
+        }
     }
 
-    /// Unscaled (acceleration, angular rate factor) at `tau` after onset.
-    fn shape(&self, tau: f64) -> (f64, f64) {
-        let env = (1.0 - (-tau / self.rise_s).exp()) * (-tau / self.decay_s).exp();
-        let (s, c) = (TAU * self.freq_hz * tau).sin_cos();
-        (env * c, env * s)
-    }
-
-    /// Time after which the twitch is below 0.25 % of its peak and is no longer evaluated.
+    /// Time after which the twitch no longer moves the sensor.
     pub(super) fn end_eval(&self) -> f64 {
-        self.t0 + 2.0 * self.duration_s
+        self.t0 + self.accel.len() as f64 * TWITCH_TABLE_DT_S
     }
 
     pub(super) fn eval(&self, t: f64, sum: &mut MotionSum) {
@@ -87,13 +166,18 @@ impl Twitch {
         if tau <= 0.0 || t >= self.end_eval() {
             return;
         }
-        let (a, r) = self.shape(tau);
-        let a = a * self.k * self.filter_gain;
-        sum.add_lin(self.dir, a);
-        // The rotation whose angular acceleration at the lever gives `a`.
-        let w = TAU * self.freq_hz;
-        let rate = r * self.k * self.filter_gain / (TWITCH_LEVER_M * w);
-        let angle = -(a / (TWITCH_LEVER_M * w * w));
+        let x = tau / TWITCH_TABLE_DT_S;
+        let i = x as usize;
+        let frac = (x - i as f64) as f32;
+        let at = |v: &[f32]| {
+            let a = v.get(i).copied().unwrap_or(0.0);
+            let b = v.get(i + 1).copied().unwrap_or(0.0);
+            f64::from(a + (b - a) * frac)
+        };
+        sum.add_lin(self.dir, at(&self.accel));
+        // The bulge tilts the sensor a little: skin velocity over the lever is the angular rate.
+        let rate = at(&self.velocity) / TWITCH_LEVER_M;
+        let angle = at(&self.displacement_m) / TWITCH_LEVER_M;
         sum.add_rot(self.rot_axis, angle, rate);
     }
 }
@@ -131,7 +215,8 @@ impl TremorBout {
         sample_rate_hz: f64,
     ) -> TremorBout {
         let dur = t1 - t0;
-        let wander_hz = 0.2;
+        // Frequency drifts by 0.05–0.5 Hz and amplitude by 10–45 %, differently for every bout.
+        let wander_hz = uniform(rng, 0.05, 0.5);
         let f1 = uniform(rng, 0.5, 0.8);
         let freq_wander = [
             (
@@ -145,9 +230,10 @@ impl TremorBout {
                 uniform(rng, 0.0, TAU),
             ),
         ];
+        let amp_depth = uniform(rng, 0.1, 0.45);
         let amp_wander = [
-            (0.15, TAU * uniform(rng, 0.02, 0.08), uniform(rng, 0.0, TAU)),
-            (0.08, TAU * uniform(rng, 0.1, 0.3), uniform(rng, 0.0, TAU)),
+            (0.65 * amp_depth, TAU * uniform(rng, 0.02, 0.08), uniform(rng, 0.0, TAU)),
+            (0.35 * amp_depth, TAU * uniform(rng, 0.1, 0.5), uniform(rng, 0.0, TAU)),
         ];
         // Mostly flexion/extension at the wrist (body y), some pronation/supination and deviation.
         let axis = normalize([0.35 * gauss(rng), random_sign(rng), 0.25 * gauss(rng)]);
@@ -217,7 +303,7 @@ impl TremorBout {
 /// Smooth random signal with random access: Gaussian values at knots `rate_hz` apart (from a hash of
 /// the knot index, so no state and any time can be asked for), joined by Catmull–Rom splines. Its
 /// spectrum is continuous (no lines) and falls off above about `rate_hz`/2. Returns (value, d/dt).
-fn smooth_noise(seed: u64, channel: u64, rate_hz: f64, t: f64) -> (f64, f64) {
+pub(super) fn smooth_noise(seed: u64, channel: u64, rate_hz: f64, t: f64) -> (f64, f64) {
     let u = t * rate_hz;
     let i = u.floor();
     let f = u - i;
@@ -275,15 +361,46 @@ pub(super) struct Spasm {
     lin_scale: f64,
 }
 
+/// The kinds of sustained contraction the simulator makes (signals.md: seconds up to about
+/// 15 minutes; large, non-rhythmic).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SpasmKind {
+    /// A slow tonic contraction: long ramp, steady hold, little vibration.
+    Tonic,
+    /// A cramp: the contraction trembles irregularly while it holds.
+    Cramp,
+    /// A brief strong jerk into the contraction: fast ramp, strong vibration at onset.
+    Jerk,
+}
+
+impl SpasmKind {
+    pub(super) const ALL: [SpasmKind; 3] = [SpasmKind::Tonic, SpasmKind::Cramp, SpasmKind::Jerk];
+}
+
 impl Spasm {
-    pub(super) fn plan(rng: &mut ChaCha8Rng, t0: f64, duration_s: f64, amp_g: f64) -> Spasm {
-        let ramp_s = (0.1 * duration_s).clamp(0.15, 0.6);
+    /// `posture_change`: whether the contraction moves the hand to a new angle (a cramp that
+    /// curls the fingers) or holds it where it was (co-contraction of opposing muscles).
+    pub(super) fn plan(
+        rng: &mut ChaCha8Rng,
+        t0: f64,
+        duration_s: f64,
+        amp_g: f64,
+        kind: SpasmKind,
+        posture_change: bool,
+    ) -> Spasm {
+        let (ramp_k, slow_k, fast_k) = match kind {
+            SpasmKind::Tonic => (uniform(rng, 0.15, 0.3), 0.3, uniform(rng, 0.05, 0.12)),
+            SpasmKind::Cramp => (uniform(rng, 0.08, 0.15), 0.3, uniform(rng, 0.2, 0.4)),
+            SpasmKind::Jerk => (uniform(rng, 0.03, 0.08), 0.35, uniform(rng, 0.12, 0.3)),
+        };
+        let ramp_s = (ramp_k * duration_s).clamp(0.1, 2.0);
         let release_s = (0.15 * duration_s).clamp(0.2, 1.0);
         let amp = amp_g * G;
         let dir = normalize([0.5 * gauss(rng), 0.5 * gauss(rng), random_sign(rng)]);
         // Cycloid peak acceleration is 2π·d/T²: size the jerk to ~80 % of the requested peak.
         let disp_m = scale(dir, 0.8 * amp * ramp_s * ramp_s / TAU);
-        let angle = (15.0 + 25.0 * (amp_g.min(1.5) / 1.5)).to_radians();
+        let posture_k = if posture_change { 1.0 } else { uniform(rng, 0.0, 0.15) };
+        let angle = posture_k * (15.0 + 25.0 * (amp_g.min(1.5) / 1.5)).to_radians();
         let rot_rad = scale(
             normalize([0.4 * gauss(rng), random_sign(rng), 0.3 * gauss(rng)]),
             angle,
@@ -307,8 +424,8 @@ impl Spasm {
             disp_m,
             rot_rad,
             noise_seed: rng.gen::<u64>(),
-            slow_m_s2: mix(rng, 0.3 * amp),
-            fast_m_s2: mix(rng, 0.12 * amp),
+            slow_m_s2: mix(rng, slow_k * amp),
+            fast_m_s2: mix(rng, fast_k * amp),
             wobble_rad: mix(rng, 3f64.to_radians()),
             lin_scale: 1.0,
         };

@@ -7,6 +7,7 @@
 //! body angular velocity; then offsets, white + 1/f noise, 16-bit quantisation and clipping.
 //! Samples are generated on demand (streaming); only the involuntary events are planned ahead.
 
+mod floor;
 mod frames;
 mod involuntary;
 mod live;
@@ -19,15 +20,19 @@ use thiserror::Error;
 
 use twitchwatch_model::{Activity, LabelledEvent, MotorEventKind, SensorBatch, TimestampMs};
 
+pub use floor::FloorLevels;
+use floor::LivingFloor;
+pub use involuntary::TwitchShape;
 pub use frames::{FrameFaultCounts, FrameFaults, FrameSimulator, SimFrame};
-use involuntary::{Cursor, Spasm, TremorBout, Twitch};
+use involuntary::{Cursor, Spasm, SpasmKind, TremorBout, Twitch};
 pub use live::{SimulatedSession, SimulatedWearable};
 use motion::{
-    gauss, log_uniform, mat_t_mul, normalize, posture_for, scale, there_and_back, trains_for,
+    gauss, log_uniform, mat_t_mul, normalize, posture_for, posture_for_task, scale, there_and_back, trains_for,
+    trains_for_task,
     uniform, Drift, Gauss, MotionSum, Pulse, Quat, Train, Walk,
 };
 pub use scenario::{
-    builtin_scenario, builtin_scenarios, Involuntary, Scenario, Segment, BUILTIN_SCENARIO_NAMES,
+    builtin_scenario, builtin_scenarios, EverydayTask, Involuntary, Scenario, Segment, BUILTIN_SCENARIO_NAMES,
 };
 
 /// Standard gravity: 1 g in m/s².
@@ -82,6 +87,13 @@ pub struct SimConfig {
     /// rest. 0..=30; 0 = a perfectly still resting hand (the default, as in the built-in scenarios).
     #[serde(default)]
     pub rest_fidgets_per_min: f32,
+    /// The wearer's own resting floor (physiological tremor, pulse, breathing, sway), present
+    /// whenever the sensor is worn. `FloorLevels::none()` by default: a perfectly still hand.
+    #[serde(default = "FloorLevels::none")]
+    pub floor: FloorLevels,
+    /// Every twitch in this shape; `None` draws each twitch's shape at random.
+    #[serde(default)]
+    pub twitch_shape: Option<TwitchShape>,
 }
 
 impl Default for SimConfig {
@@ -103,6 +115,8 @@ impl Default for SimConfig {
             orientation_drift_deg: 4.0,
             flicker_noise_fraction: 0.3,
             rest_fidgets_per_min: 0.0,
+            floor: FloorLevels::none(),
+            twitch_shape: None,
         }
     }
 }
@@ -185,6 +199,7 @@ pub(crate) fn stream_rng(seed: u64, stream: u64) -> ChaCha8Rng {
 const STREAM_WORLD: u64 = 1;
 const STREAM_NOISE: u64 = 2;
 const STREAM_TIMING: u64 = 3;
+const STREAM_FLOOR: u64 = 4;
 const STREAM_PLAN_BASE: u64 = 1_000;
 const STREAM_TRAIN_BASE: u64 = 1_000_000;
 
@@ -194,6 +209,7 @@ struct SegmentPlan {
     start_s: f64,
     end_s: f64,
     activity: Activity,
+    task: Option<EverydayTask>,
     from_q: Quat,
     to_q: Quat,
     /// Rotation from the previous posture to this one (body frame of the previous posture).
@@ -215,6 +231,7 @@ struct World {
     fine_gain: f64,
     fidgets_per_min: f64,
     drift: Drift,
+    floor: LivingFloor,
     twitches: Vec<Twitch>,
     bouts: Vec<TremorBout>,
     spasms: Vec<Spasm>,
@@ -227,6 +244,14 @@ impl World {
     fn enter_segment(&mut self, idx: usize) {
         self.seg_idx = idx;
         self.trains = match self.segments.get(idx) {
+            Some(seg) if seg.task.is_some() => trains_for_task(
+                seg.task.unwrap_or(EverydayTask::Reading),
+                self.seed,
+                STREAM_TRAIN_BASE + 16 * idx as u64,
+                seg.start_s,
+                seg.end_s,
+                self.fine_gain,
+            ),
             Some(seg) => trains_for(
                 seg.activity,
                 self.seed,
@@ -271,6 +296,9 @@ impl World {
             p.eval(t, 1.0, &mut sum);
         }
         self.drift.eval(t, drift_gain, &mut sum);
+        if seg.activity != Activity::NotWorn {
+            self.floor.eval(t, &mut sum);
+        }
         if let Some(w) = &seg.walk {
             w.eval(t, &mut sum);
         }
@@ -493,6 +521,13 @@ fn validate_config(c: &SimConfig) -> Result<(), SimError> {
     check_range("orientation_drift_deg", c.orientation_drift_deg, 0.0, 45.0)?;
     check_range("flicker_noise_fraction", c.flicker_noise_fraction, 0.0, 2.0)?;
     check_range("rest_fidgets_per_min", c.rest_fidgets_per_min, 0.0, 30.0)?;
+    let f = &c.floor;
+    check_range("floor.physiological_tremor_g", f.physiological_tremor_g, 0.0, 0.05)?;
+    check_range("floor.physiological_tremor_hz", f.physiological_tremor_hz, 6.0, 14.0)?;
+    check_range("floor.pulse_g", f.pulse_g, 0.0, 0.02)?;
+    check_range("floor.heart_rate_bpm", f.heart_rate_bpm, 30.0, 200.0)?;
+    check_range("floor.breathing_tilt_deg", f.breathing_tilt_deg, 0.0, 5.0)?;
+    check_range("floor.sway_dps", f.sway_dps, 0.0, 30.0)?;
     // Keep timestamps (µs, i64) far from overflow.
     const MAX_START_MS: i64 = 1 << 52;
     if c.start_ms.abs() > MAX_START_MS {
@@ -643,7 +678,7 @@ fn check_spasm(start_s: f32, duration_s: f32, amplitude_g: f32, seg_s: f32) -> R
 }
 
 /// Twitches this close together would be one event to any detector; the later one is dropped.
-const MIN_TWITCH_GAP_S: f64 = 0.25;
+const MIN_TWITCH_GAP_S: f64 = 0.5;
 
 impl Simulator {
     /// Checks the scenario and config, plans every involuntary event (the labels) and gets ready to
@@ -663,8 +698,9 @@ impl Simulator {
             let end_s = t + f64::from(seg.duration_s);
             t = end_s;
             let prev = segments.last();
-            let to_q = match prev {
-                Some(p) if p.activity == seg.activity => p.to_q,
+            let to_q = match (prev, seg.task) {
+                (Some(p), _) if p.activity == seg.activity && p.task == seg.task => p.to_q,
+                (_, Some(task)) => posture_for_task(task, &mut world_rng),
                 _ => posture_for(seg.activity, &mut world_rng),
             };
             let from_q = prev.map_or(to_q, |p| p.to_q);
@@ -710,6 +746,7 @@ impl Simulator {
                 start_s,
                 end_s,
                 activity: seg.activity,
+                task: seg.task,
                 from_q,
                 to_q,
                 trans_rotvec,
@@ -721,6 +758,7 @@ impl Simulator {
             });
         }
         let drift = Drift::new(&mut world_rng, f64::from(config.orientation_drift_deg));
+        let floor = LivingFloor::new(&mut stream_rng(config.seed, STREAM_FLOOR), config.floor);
 
         let (twitches, bouts, spasms) = plan_involuntary(scenario, &segments, &config, fs)?;
         let start_ms = config.start_ms;
@@ -763,6 +801,7 @@ impl Simulator {
             fine_gain: if wrist { 0.5 } else { 1.0 },
             fidgets_per_min: f64::from(config.rest_fidgets_per_min),
             drift,
+            floor,
             twitches,
             bouts,
             spasms,
@@ -889,6 +928,12 @@ fn quantise(value: f64, lsb: f64) -> i16 {
 
 type Plans = (Vec<Twitch>, Vec<TremorBout>, Vec<Spasm>);
 
+/// A random kind of spasm, with a posture change seven times in ten.
+fn spasm_variety(rng: &mut ChaCha8Rng) -> (SpasmKind, bool) {
+    let kind = SpasmKind::ALL[rand::Rng::gen_range(rng, 0..SpasmKind::ALL.len())];
+    (kind, rand::Rng::gen_bool(rng, 0.7))
+}
+
 fn plan_involuntary(
     scenario: &Scenario,
     segments: &[SegmentPlan],
@@ -958,7 +1003,10 @@ fn plan_involuntary(
                         if wrist {
                             amp_g /= uniform(&mut rng, 3.0, 5.0);
                         }
-                        twitches.push(Twitch::plan(&mut rng, t, amp_g, fs));
+                        let shape = config.twitch_shape.unwrap_or_else(|| {
+                            TwitchShape::ALL[rand::Rng::gen_range(&mut rng, 0..TwitchShape::ALL.len())]
+                        });
+                        twitches.push(Twitch::plan(&mut rng, t, amp_g, fs, shape));
                     }
                 }
                 Involuntary::Tremor {
@@ -994,7 +1042,8 @@ fn plan_involuntary(
                     let d = f64::from(duration_s);
                     let latest = (plan.end_s - d - 0.2).max(plan.start_s);
                     let t0 = uniform(&mut rng, from.min(latest), latest);
-                    spasms.push(Spasm::plan(&mut rng, t0, d, f64::from(amplitude_g)));
+                    let (kind, posture) = spasm_variety(&mut rng);
+                    spasms.push(Spasm::plan(&mut rng, t0, d, f64::from(amplitude_g), kind, posture));
                 }
                 Involuntary::SpasmAt {
                     start_s,
@@ -1002,11 +1051,14 @@ fn plan_involuntary(
                     amplitude_g,
                 } => {
                     let t0 = plan.start_s + f64::from(start_s);
+                    let (kind, posture) = spasm_variety(&mut rng);
                     spasms.push(Spasm::plan(
                         &mut rng,
                         t0,
                         f64::from(duration_s),
                         f64::from(amplitude_g),
+                        kind,
+                        posture,
                     ));
                 }
             }

@@ -4,6 +4,8 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use super::scenario::EverydayTask;
+
 use twitchwatch_model::Activity;
 
 pub(super) const TAU: f64 = std::f64::consts::TAU;
@@ -320,6 +322,46 @@ enum TrainKind {
     Reaches,
     /// Small shifts of a resting hand (scratching, adjusting), at the given mean rate per second.
     Fidgets(f64),
+    /// Smooth there-and-back movements of an everyday task (a mouse glide, a swipe, a page turn).
+    Glides(&'static GlideSpec),
+    /// Brief finger impacts that reach the sensor (a click, a tap on glass).
+    Taps(&'static TapSpec),
+    /// Bursts of voluntary rhythm (scratching, drumming the fingers, cutting food).
+    Rhythm(&'static RhythmSpec),
+}
+
+/// One kind of smooth voluntary movement, as ranges drawn per movement.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct GlideSpec {
+    /// Mean movements per second (Poisson gaps after each ends).
+    pub per_s: f64,
+    pub leg_s: (f64, f64),
+    pub hold_s: (f64, f64),
+    pub disp_m: (f64, f64),
+    pub rot_deg: (f64, f64),
+}
+
+/// Finger impacts: a damped ring at the sensor plus the small press that made it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct TapSpec {
+    pub per_s: f64,
+    /// Peak of the impact's ring at the back of the hand, g.
+    pub ring_g: (f64, f64),
+    pub ring_hz: (f64, f64),
+    /// Peak of the press itself (a smooth push of 50–150 ms legs), g.
+    pub press_g: (f64, f64),
+}
+
+/// Bursts of rhythmic voluntary movement.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct RhythmSpec {
+    pub freq_hz: (f64, f64),
+    pub burst_s: (f64, f64),
+    pub gap_s: (f64, f64),
+    /// Peak rotation per cycle, degrees.
+    pub rot_deg: (f64, f64),
+    /// Linear displacement per cycle, m.
+    pub disp_m: (f64, f64),
 }
 
 /// A lazily generated sequence of pulses: only the pulses that can still affect the signal are kept,
@@ -332,6 +374,10 @@ pub(super) struct Train {
     end_t: f64,
     active: Vec<Pulse>,
     strokes_left_in_word: u32,
+    /// Rhythm bursts: cycles left in the current burst, its cycle period and its movement.
+    rhythm_left: u32,
+    rhythm_period_s: f64,
+    rhythm_move: ([f64; 3], [f64; 3]),
     gain: f64,
 }
 
@@ -344,6 +390,9 @@ impl Train {
             TrainKind::HandShifts | TrainKind::LineShifts => uniform(&mut rng, 1.0, 4.0),
             TrainKind::Reaches => uniform(&mut rng, 0.5, 2.5),
             TrainKind::Fidgets(rate) => -(1.0 - rng.gen::<f64>()).ln() / rate.max(1e-9),
+            TrainKind::Glides(g) => -(1.0 - rng.gen::<f64>()).ln() / g.per_s.max(1e-9),
+            TrainKind::Taps(tp) => -(1.0 - rng.gen::<f64>()).ln() / tp.per_s.max(1e-9),
+            TrainKind::Rhythm(r) => uniform(&mut rng, 0.0, r.gap_s.1),
         };
         Train {
             kind,
@@ -352,6 +401,9 @@ impl Train {
             end_t,
             active: Vec::with_capacity(8),
             strokes_left_in_word: 0,
+            rhythm_left: 0,
+            rhythm_period_s: 0.0,
+            rhythm_move: ([0.0; 3], [0.0; 3]),
             gain,
         }
     }
@@ -490,6 +542,61 @@ impl Train {
                 let p = Pulse::new(t0, out, hold, back, disp, rot);
                 let next = p.end() - (1.0 - rng.gen::<f64>()).ln() / rate.max(1e-9);
                 (Some(p), next)
+            }
+            TrainKind::Glides(g) => {
+                let out = uniform(rng, g.leg_s.0, g.leg_s.1);
+                let back = out * uniform(rng, 0.7, 1.4);
+                let hold = uniform(rng, g.hold_s.0, g.hold_s.1);
+                let disp = scale(
+                    normalize([gauss(rng), gauss(rng), 0.3 * gauss(rng)]),
+                    uniform(rng, g.disp_m.0, g.disp_m.1),
+                );
+                let rot = scale(
+                    normalize([gauss(rng), gauss(rng), gauss(rng)]),
+                    uniform(rng, g.rot_deg.0, g.rot_deg.1).to_radians(),
+                );
+                let p = Pulse::new(t0, out, hold, back, disp, rot);
+                let next = p.end() - (1.0 - rng.gen::<f64>()).ln() / g.per_s.max(1e-9);
+                (Some(p), next)
+            }
+            TrainKind::Taps(tp) => {
+                let leg = uniform(rng, 0.05, 0.15);
+                let press_g = uniform(rng, tp.press_g.0, tp.press_g.1);
+                let dir = normalize([0.4 * gauss(rng), 0.4 * gauss(rng), -1.0]);
+                let disp = scale(dir, press_g * G * leg * leg / TAU);
+                let mut p = Pulse::new(t0, leg, uniform(rng, 0.0, 0.08), leg, disp, [0.0; 3]);
+                p.click = Some(Click {
+                    at_s: t0 + leg,
+                    amp_m_s2: uniform(rng, tp.ring_g.0, tp.ring_g.1) * G,
+                    freq_hz: uniform(rng, tp.ring_hz.0, tp.ring_hz.1),
+                });
+                let next = t0 + 0.1 - (1.0 - rng.gen::<f64>()).ln() / tp.per_s.max(1e-9);
+                (Some(p), next)
+            }
+            TrainKind::Rhythm(r) => {
+                if self.rhythm_left == 0 {
+                    let f = uniform(rng, r.freq_hz.0, r.freq_hz.1);
+                    let burst = uniform(rng, r.burst_s.0, r.burst_s.1);
+                    self.rhythm_left = ((burst * f).round() as u32).max(2);
+                    self.rhythm_period_s = 1.0 / f;
+                    let rot = scale(
+                        normalize([gauss(rng), gauss(rng), gauss(rng)]),
+                        uniform(rng, r.rot_deg.0, r.rot_deg.1).to_radians(),
+                    );
+                    let disp = scale(
+                        normalize([gauss(rng), gauss(rng), gauss(rng)]),
+                        uniform(rng, r.disp_m.0, r.disp_m.1),
+                    );
+                    self.rhythm_move = (disp, rot);
+                    return (None, t0 + uniform(rng, r.gap_s.0, r.gap_s.1));
+                }
+                self.rhythm_left -= 1;
+                // One cycle: out and back, each leg half a period, a little irregular (voluntary).
+                let period = self.rhythm_period_s * uniform(rng, 0.9, 1.1);
+                let size = uniform(rng, 0.7, 1.3);
+                let (disp, rot) = self.rhythm_move;
+                let p = Pulse::new(t0, period / 2.0, 0.0, period / 2.0, scale(disp, size), scale(rot, size));
+                (Some(p), t0 + period)
             }
         }
     }
@@ -695,6 +802,191 @@ pub(super) fn posture_for(activity: Activity, rng: &mut ChaCha8Rng) -> Quat {
             uniform(rng, 0.0, 360.0),
         ),
     }
+}
+
+const MOUSE_GLIDES: GlideSpec = GlideSpec {
+    per_s: 0.8,
+    leg_s: (0.15, 0.5),
+    hold_s: (0.1, 1.5),
+    disp_m: (0.01, 0.06),
+    rot_deg: (1.0, 8.0),
+};
+const CLICKS: TapSpec = TapSpec {
+    per_s: 0.4,
+    ring_g: (0.003, 0.02),
+    ring_hz: (20.0, 60.0),
+    press_g: (0.003, 0.015),
+};
+const TOUCHPAD_GLIDES: GlideSpec = GlideSpec {
+    per_s: 0.5,
+    leg_s: (0.2, 0.6),
+    hold_s: (0.0, 0.8),
+    disp_m: (0.002, 0.01),
+    rot_deg: (0.5, 3.0),
+};
+const TOUCHPAD_TAPS: TapSpec = TapSpec {
+    per_s: 0.3,
+    ring_g: (0.002, 0.012),
+    ring_hz: (20.0, 60.0),
+    press_g: (0.002, 0.01),
+};
+const SWIPES: GlideSpec = GlideSpec {
+    per_s: 0.7,
+    leg_s: (0.1, 0.3),
+    hold_s: (0.0, 0.3),
+    disp_m: (0.003, 0.015),
+    rot_deg: (1.0, 5.0),
+};
+const GLASS_TAPS: TapSpec = TapSpec {
+    per_s: 3.0,
+    ring_g: (0.003, 0.02),
+    ring_hz: (25.0, 70.0),
+    press_g: (0.005, 0.03),
+};
+const THUMB_SHIFTS: GlideSpec = GlideSpec {
+    per_s: 0.1,
+    leg_s: (0.2, 0.5),
+    hold_s: (0.2, 2.0),
+    disp_m: (0.002, 0.01),
+    rot_deg: (1.0, 4.0),
+};
+const PAGE_TURNS: GlideSpec = GlideSpec {
+    per_s: 1.0 / 40.0,
+    leg_s: (0.4, 1.0),
+    hold_s: (0.1, 0.6),
+    disp_m: (0.05, 0.15),
+    rot_deg: (20.0, 60.0),
+};
+const TO_MOUTH: GlideSpec = GlideSpec {
+    per_s: 1.0 / 8.0,
+    leg_s: (0.6, 1.2),
+    hold_s: (0.5, 2.0),
+    disp_m: (0.2, 0.35),
+    rot_deg: (30.0, 70.0),
+};
+const CUTTING: RhythmSpec = RhythmSpec {
+    freq_hz: (1.5, 3.0),
+    burst_s: (2.0, 5.0),
+    gap_s: (6.0, 20.0),
+    rot_deg: (3.0, 10.0),
+    disp_m: (0.01, 0.04),
+};
+const SIPS: GlideSpec = GlideSpec {
+    per_s: 1.0 / 20.0,
+    leg_s: (0.7, 1.3),
+    hold_s: (2.0, 4.0),
+    disp_m: (0.2, 0.35),
+    rot_deg: (40.0, 80.0),
+};
+const SCRATCH: RhythmSpec = RhythmSpec {
+    freq_hz: (3.0, 7.0),
+    burst_s: (1.0, 5.0),
+    gap_s: (5.0, 30.0),
+    rot_deg: (2.0, 8.0),
+    disp_m: (0.003, 0.015),
+};
+const DRUMMING: RhythmSpec = RhythmSpec {
+    freq_hz: (4.0, 8.0),
+    burst_s: (1.0, 3.0),
+    gap_s: (5.0, 25.0),
+    rot_deg: (0.5, 2.0),
+    disp_m: (0.001, 0.004),
+};
+const FIDGET_TAPS: TapSpec = TapSpec {
+    per_s: 0.2,
+    ring_g: (0.003, 0.03),
+    ring_hz: (15.0, 50.0),
+    press_g: (0.003, 0.02),
+};
+
+/// The voluntary movement trains that make up an everyday task.
+fn task_trains(task: EverydayTask) -> &'static [(TrainKind, bool)] {
+    // (train, finger-scale: attenuated at the wrist)
+    match task {
+        EverydayTask::Mouse => &[
+            (TrainKind::Glides(&MOUSE_GLIDES), false),
+            (TrainKind::Taps(&CLICKS), true),
+        ],
+        EverydayTask::Touchpad => &[
+            (TrainKind::Glides(&TOUCHPAD_GLIDES), true),
+            (TrainKind::Taps(&TOUCHPAD_TAPS), true),
+        ],
+        EverydayTask::PhoneScrolling => &[(TrainKind::Glides(&SWIPES), true)],
+        EverydayTask::PhoneTyping => &[
+            (TrainKind::Taps(&GLASS_TAPS), true),
+            (TrainKind::Glides(&THUMB_SHIFTS), false),
+        ],
+        EverydayTask::KeyboardTyping => &[
+            (TrainKind::Keystrokes, true),
+            (TrainKind::HandShifts, false),
+        ],
+        EverydayTask::Writing => &[
+            (TrainKind::PenStrokes, true),
+            (TrainKind::LineShifts, false),
+        ],
+        EverydayTask::Reading => &[
+            (TrainKind::Glides(&PAGE_TURNS), false),
+            (TrainKind::Fidgets(2.0 / 60.0), false),
+        ],
+        EverydayTask::Eating => &[
+            (TrainKind::Glides(&TO_MOUTH), false),
+            (TrainKind::Rhythm(&CUTTING), false),
+        ],
+        EverydayTask::Drinking => &[
+            (TrainKind::Glides(&SIPS), false),
+            (TrainKind::Fidgets(3.0 / 60.0), false),
+        ],
+        EverydayTask::Scratching => &[
+            (TrainKind::Rhythm(&SCRATCH), false),
+            (TrainKind::Fidgets(4.0 / 60.0), false),
+        ],
+        EverydayTask::Fidgeting => &[
+            (TrainKind::Fidgets(10.0 / 60.0), false),
+            (TrainKind::Rhythm(&DRUMMING), true),
+            (TrainKind::Taps(&FIDGET_TAPS), true),
+        ],
+        EverydayTask::PhoneCall => &[(TrainKind::Fidgets(3.0 / 60.0), false)],
+    }
+}
+
+/// A typical posture for an everyday task.
+pub(super) fn posture_for_task(task: EverydayTask, rng: &mut ChaCha8Rng) -> Quat {
+    match task {
+        // Phone held up in front: the hand tilted up 30–60°.
+        EverydayTask::PhoneScrolling | EverydayTask::PhoneTyping | EverydayTask::Reading => {
+            Quat::from_euler_deg(
+                uniform(rng, -20.0, 20.0),
+                uniform(rng, -60.0, -25.0),
+                uniform(rng, 0.0, 360.0),
+            )
+        }
+        // Hand at the ear: forearm up, the back of the hand facing out.
+        EverydayTask::PhoneCall => Quat::from_euler_deg(
+            uniform(rng, 60.0, 100.0),
+            uniform(rng, -80.0, -50.0),
+            uniform(rng, 0.0, 360.0),
+        ),
+        other => posture_for(other.activity(), rng),
+    }
+}
+
+/// The voluntary movement trains of an everyday task.
+pub(super) fn trains_for_task(
+    task: EverydayTask,
+    seed: u64,
+    stream: u64,
+    start_t: f64,
+    end_t: f64,
+    fine_gain: f64,
+) -> Vec<Train> {
+    task_trains(task)
+        .iter()
+        .enumerate()
+        .map(|(k, &(kind, fine))| {
+            let rng = super::stream_rng(seed, stream + k as u64);
+            Train::new(kind, rng, start_t, end_t, if fine { fine_gain } else { 1.0 })
+        })
+        .collect()
 }
 
 /// The voluntary movement trains that make up an activity.

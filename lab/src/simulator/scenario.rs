@@ -37,11 +37,68 @@ pub enum Involuntary {
     },
 }
 
+/// The everyday hand activities that signals.md lists as things a healthy hand does all day and
+/// that must never be flagged. Each is built from smooth movements, finger impacts and bursts of
+/// voluntary rhythm at the rates and sizes the task implies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EverydayTask {
+    Mouse,
+    Touchpad,
+    PhoneScrolling,
+    PhoneTyping,
+    KeyboardTyping,
+    Reading,
+    Eating,
+    Drinking,
+    Scratching,
+    Fidgeting,
+    PhoneCall,
+    Writing,
+}
+
+impl EverydayTask {
+    pub const ALL: [EverydayTask; 12] = [
+        EverydayTask::Mouse,
+        EverydayTask::Touchpad,
+        EverydayTask::PhoneScrolling,
+        EverydayTask::PhoneTyping,
+        EverydayTask::KeyboardTyping,
+        EverydayTask::Reading,
+        EverydayTask::Eating,
+        EverydayTask::Drinking,
+        EverydayTask::Scratching,
+        EverydayTask::Fidgeting,
+        EverydayTask::PhoneCall,
+        EverydayTask::Writing,
+    ];
+
+    /// The coarse activity label the product knows for this task.
+    pub fn activity(self) -> Activity {
+        match self {
+            EverydayTask::Mouse
+            | EverydayTask::Touchpad
+            | EverydayTask::PhoneScrolling
+            | EverydayTask::PhoneTyping
+            | EverydayTask::KeyboardTyping => Activity::Typing,
+            EverydayTask::Writing => Activity::Writing,
+            EverydayTask::Eating | EverydayTask::Drinking => Activity::Reaching,
+            EverydayTask::Reading
+            | EverydayTask::Scratching
+            | EverydayTask::Fidgeting
+            | EverydayTask::PhoneCall => Activity::Rest,
+        }
+    }
+}
+
 /// A stretch of time with one voluntary activity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Segment {
     pub duration_s: f32,
     pub activity: Activity,
+    /// The everyday task in detail, when the segment is one (its `activity` is then the task's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<EverydayTask>,
     #[serde(default)]
     pub involuntary: Vec<Involuntary>,
 }
@@ -51,7 +108,16 @@ impl Segment {
         Segment {
             duration_s,
             activity,
+            task: None,
             involuntary: Vec::new(),
+        }
+    }
+
+    /// A segment of an everyday task.
+    pub fn everyday(duration_s: f32, task: EverydayTask) -> Segment {
+        Segment {
+            task: Some(task),
+            ..Segment::new(duration_s, task.activity())
         }
     }
 
