@@ -15,7 +15,7 @@ use twitchwatch_model::{MotorEvent, MotorEventKind, SensorBatch, TimestampMs};
 /// Hops per spectral window.
 const TICKS_PER_WINDOW: usize = 8;
 /// Ticks kept after being decided (for the twitch burst check looking back).
-const TICK_HISTORY: usize = 4;
+const TICK_HISTORY: usize = 6;
 const PENDING_TWITCH_CAP: usize = 256;
 const SPASM_CAND_CAP: usize = 32;
 const PENDING_SPASM_CAP: usize = 8;
@@ -38,9 +38,17 @@ struct Tick {
     /// Energy in the tremor band (decimated path), to place tremor edges within a window.
     tremor_ss: f32,
     tremor_n: u32,
+    /// The same for the angular rate (deg/s), when the hop had a gyroscope.
+    gyro_tremor_ss: f32,
+    gyro_tremor_n: u32,
     /// Sum of the decimated acceleration (`tremor_n` samples): the hop's mean is its posture.
     accel_sum: [f32; 3],
     twitch_cands: u32,
+    /// Sum of the twitch-band energy over the hop's samples, and the floor median at its end.
+    twitch_energy_sum: f32,
+    twitch_floor: f32,
+    /// Energy bumps of twitch size or a little smaller that began in this hop.
+    twitch_bumps: u32,
     class: Option<TickClass>,
     rhythmic: bool,
 }
@@ -138,14 +146,46 @@ fn tick_posture(t: &Tick) -> Option<[f32; 3]> {
     (t.tremor_n > 0).then(|| t.accel_sum.map(|v| v / t.tremor_n as f32))
 }
 
-/// Every spectral condition for a tremor window except the autocorrelation second opinion.
-fn tremor_candidate(cfg: &ClassifierConfig, f: &WindowFeatures) -> bool {
-    let in_band =
-        (cfg.tremor_band_hz.0 - 0.2..=cfg.tremor_band_hz.1 + 0.5).contains(&f.peak_freq_hz);
-    in_band
-        && !f.harmonic_of_voluntary
-        && f.concentration >= cfg.tremor_min_concentration
-        && f.peak_amplitude_g >= cfg.tremor_min_amplitude_g
+/// Every spectral condition for a tremor window except the autocorrelation second opinion. With a
+/// gyroscope throughout the window its spectrum decides (signals.md: open pipelines detect rest
+/// tremor on the gyroscope, where a small real tremor still shows a clear peak); otherwise the
+/// accelerometer's. Physiological tremor (8–12 Hz) is in every hand, so at and above
+/// `tremor_physiological_hz` only an oscillation larger than a healthy hand's counts.
+fn tremor_candidate(
+    cfg: &ClassifierConfig,
+    f: &WindowFeatures,
+    gyro: Option<&WindowFeatures>,
+) -> bool {
+    let in_band = |hz: f32| (cfg.tremor_band_hz.0 - 0.2..=cfg.tremor_band_hz.1 + 0.5).contains(&hz);
+    match gyro {
+        Some(g) => {
+            let physiological = g.peak_freq_hz >= cfg.tremor_physiological_hz;
+            let (min_dps, min_g) = if physiological {
+                (
+                    cfg.tremor_physiological_min_dps,
+                    cfg.tremor_physiological_min_g,
+                )
+            } else {
+                (cfg.tremor_min_gyro_dps, 0.0)
+            };
+            in_band(g.peak_freq_hz)
+                && !g.harmonic_of_voluntary
+                && g.concentration >= cfg.tremor_min_concentration
+                && g.peak_amplitude_g >= min_dps
+                && f.peak_amplitude_g >= min_g
+        }
+        None => {
+            let min_g = if f.peak_freq_hz >= cfg.tremor_physiological_hz {
+                cfg.tremor_physiological_min_g
+            } else {
+                cfg.tremor_min_amplitude_g
+            };
+            in_band(f.peak_freq_hz)
+                && !f.harmonic_of_voluntary
+                && f.concentration >= cfg.tremor_min_concentration
+                && f.peak_amplitude_g >= min_g
+        }
+    }
 }
 
 /// Rate-dependent state. Rebuilt when the rate changes or after a long gap.
@@ -174,6 +214,17 @@ struct Engine {
     gyro_k: u64,
     reversal_k: u64,
     tremble: Option<TrembleRun>,
+    /// Decimated angular rate (block means, deg/s) for the tremor spectrum: a ring like
+    /// `dec_ring`, its running per-axis sum, and how many decimated samples in a row had one.
+    gyro_ring: Vec<[f32; 3]>,
+    gyro_ring_pos: usize,
+    gyro_ring_sum: [f64; 3],
+    gyro_run: usize,
+    gyro_spectral: SpectralAnalyzer,
+    gyro_tremor_band: Cascade3,
+    gyro_band_primed: bool,
+    /// The gyroscope's view of the latest window, when the whole window had one.
+    gyro_features: Option<WindowFeatures>,
     /// The last decided hop rotated less than the lobe threshold.
     prev_hop_still: bool,
     primed: bool,
@@ -227,6 +278,7 @@ impl Engine {
         let sub_len = ((cfg.spasm_block_ms / 1000.0 * fs).round() as u32).max(2);
         let params = TwitchParams {
             threshold_mads: cfg.twitch_threshold_mads,
+            smooth_ms: cfg.twitch_smooth_ms,
             min_peak_g: cfg.twitch_min_peak_g,
             max_duration_samples: ms(cfg.twitch_max_duration_ms),
             refractory_samples: ms(cfg.twitch_refractory_ms),
@@ -261,6 +313,14 @@ impl Engine {
             gyro_k: 0,
             reversal_k: (cfg.spasm_tremble_reversal_ms / 1000.0 * fs_t).round() as u64,
             tremble: None,
+            gyro_ring: vec![[0.0; 3]; win_t],
+            gyro_ring_pos: 0,
+            gyro_ring_sum: [0.0; 3],
+            gyro_run: 0,
+            gyro_spectral: SpectralAnalyzer::new(fs_t, win_t, cfg.tremor_band_hz),
+            gyro_tremor_band: Cascade3::new(Cascade::band(fs_t, 2.5, 13.0)),
+            gyro_band_primed: false,
+            gyro_features: None,
             prev_hop_still: false,
             primed: false,
             decim_phase: 0,
@@ -324,6 +384,7 @@ impl Engine {
         }
 
         let (_, cand) = self.twitch.push(n, accel);
+        self.cur.twitch_energy_sum += self.twitch.energy();
         if let Some(c) = cand {
             self.accept_candidate(c);
         }
@@ -348,6 +409,8 @@ impl Engine {
             self.decim_phase = 0;
             if self.gyro_count > 0 {
                 self.push_gyro_mean(cfg);
+            } else {
+                self.gyro_run = 0;
             }
             let b = self.tremor_band.run(d);
             self.cur.tremor_ss += b[0] * b[0] + b[1] * b[1] + b[2] * b[2];
@@ -386,6 +449,7 @@ impl Engine {
         let g = self.gyro_sum.map(|v| v * k);
         self.gyro_sum = [0.0; 3];
         self.gyro_count = 0;
+        self.push_gyro_tremor(g);
         if !self.gyro_primed {
             // Start the bias high-pass in its steady state, as the accelerometer paths do.
             self.gyro_primed = true;
@@ -395,6 +459,32 @@ impl Engine {
         self.cur.gyro_ss += g[0] * g[0] + g[1] * g[1] + g[2] * g[2];
         self.cur.gyro_n += 1;
         self.count_reversals(cfg, g);
+    }
+
+    /// The tremor path of the angular rate: the window ring and the hop's tremor-band energy.
+    fn push_gyro_tremor(&mut self, g: [f32; 3]) {
+        if !self.gyro_band_primed {
+            self.gyro_band_primed = true;
+            self.gyro_tremor_band.prime(g);
+        }
+        let b = self.gyro_tremor_band.run(g);
+        self.cur.gyro_tremor_ss += b[0] * b[0] + b[1] * b[1] + b[2] * b[2];
+        self.cur.gyro_tremor_n += 1;
+        let old = std::mem::replace(&mut self.gyro_ring[self.gyro_ring_pos], g);
+        for ((sum, new), old) in self.gyro_ring_sum.iter_mut().zip(g).zip(old) {
+            *sum += f64::from(new) - f64::from(old);
+        }
+        self.gyro_ring_pos += 1;
+        if self.gyro_ring_pos == self.gyro_ring.len() {
+            self.gyro_ring_pos = 0;
+            self.gyro_ring_sum = [0.0; 3];
+            for v in &self.gyro_ring {
+                for (sum, x) in self.gyro_ring_sum.iter_mut().zip(v) {
+                    *sum += f64::from(*x);
+                }
+            }
+        }
+        self.gyro_run = self.gyro_run.saturating_add(1);
     }
 
     /// Counts quick reversals of the (band-limited) angular rate, per axis: a lobe beyond the lobe
@@ -538,6 +628,8 @@ impl Engine {
     fn close_tick(&mut self, cfg: &ClassifierConfig, out: &mut Sink) {
         let mut tick = self.cur;
         tick.end_us = self.time_us(self.n);
+        tick.twitch_floor = self.twitch.floor_median();
+        tick.twitch_bumps = self.twitch.take_bumps();
         self.ticks.push_back(tick);
         self.cur = Tick::default();
         if self.dec_filled == self.dec_ring.len() {
@@ -555,11 +647,22 @@ impl Engine {
         let mut f = self
             .spectral
             .analyse_ring(&self.dec_ring, self.dec_pos, mean);
+        self.gyro_features = (self.gyro_run >= self.gyro_ring.len()).then(|| {
+            let gmean = self.gyro_ring_sum.map(|s| (s / len) as f32);
+            self.gyro_spectral
+                .analyse_ring(&self.gyro_ring, self.gyro_ring_pos, gmean)
+        });
         // The autocorrelation is an inverse FFT; only two decisions read it: whether a tremor
         // candidate is periodic, and whether an open spasm run is rhythmic. Neither applies at
         // rest or in plain movement, which is most of a day.
-        if !self.spasm_runs.is_empty() || tremor_candidate(cfg, &f) {
+        let candidate = tremor_candidate(cfg, &f, self.gyro_features.as_ref());
+        if !self.spasm_runs.is_empty() || candidate {
             (f.periodicity, f.periodicity_short) = self.spectral.periodicity();
+        }
+        if candidate {
+            if let Some(g) = self.gyro_features.as_mut() {
+                (g.periodicity, g.periodicity_short) = self.gyro_spectral.periodicity();
+            }
         }
         f
     }
@@ -631,12 +734,18 @@ impl Engine {
         let Some(tick) = self.ticks.get(pos).copied() else {
             return;
         };
+        let gyro = self.gyro_features;
+        // The spectrum that decides tremor: the gyroscope's when it covered the window.
+        let tf = gyro.as_ref().unwrap_or(f);
         let rhythmic_window =
-            tremor_candidate(cfg, f) && f.periodicity >= cfg.tremor_min_periodicity;
+            tremor_candidate(cfg, f, gyro.as_ref()) && tf.periodicity >= cfg.tremor_min_periodicity;
         // The window sees 4 s; this hop must itself carry the rhythm, or the event edges would
         // spread by up to 2 s either side.
-        let tick_amp = (2.0 * tick.tremor_ss / tick.tremor_n.max(1) as f32).sqrt();
-        let rhythmic = rhythmic_window && tick_amp >= 0.5 * f.peak_amplitude_g;
+        let tick_amp = match gyro {
+            Some(_) => (2.0 * tick.gyro_tremor_ss / tick.gyro_tremor_n.max(1) as f32).sqrt(),
+            None => (2.0 * tick.tremor_ss / tick.tremor_n.max(1) as f32).sqrt(),
+        };
+        let rhythmic = rhythmic_window && tick_amp >= 0.5 * tf.peak_amplitude_g;
         // A strong tremor leaks a little below 2.2 Hz; only call it movement when the slow part
         // is large next to the rhythm.
         let vol_limit = if rhythmic_window {
@@ -679,7 +788,7 @@ impl Engine {
         }
 
         self.judge_twitches(cfg, tick, class, spasm_near, f, out);
-        self.step_tremor(cfg, tick, class, f, out);
+        self.step_tremor(cfg, tick, class, f, tf.peak_freq_hz, out);
         let prev_posture = pos
             .checked_sub(1)
             .and_then(|p| self.ticks.get(p))
@@ -717,6 +826,41 @@ impl Engine {
                     Some(TickClass::Rest) | Some(TickClass::NotWorn) | None
                 )
             });
+        // The hand must be otherwise still around the twitch: the twitch-band energy of the hops
+        // around it (not its own hop or the next, which the twitch itself fills) stays near the
+        // wearer's floor. Typing, tapping and scrolling keep it raised between the impacts that
+        // cross the threshold.
+        let (around_sum, around_n) = self
+            .ticks
+            .iter()
+            .filter(|t| {
+                t.index + 4 >= tick.index
+                    && t.index <= tick.index + 3
+                    && t.index != tick.index
+                    && t.index != tick.index + 1
+            })
+            .fold((0.0f32, 0u32), |(s, n), t| {
+                (s + t.twitch_energy_sum, n + t.samples)
+            });
+        let floor = tick.twitch_floor;
+        let around_ratio = if around_n > 0 && floor.is_finite() {
+            around_sum / around_n as f32 / floor
+        } else {
+            0.0
+        };
+        let bumps_around: u32 = self
+            .ticks
+            .iter()
+            .filter(|t| {
+                t.index + 6 >= tick.index
+                    && t.index <= tick.index + 3
+                    && t.index != tick.index
+                    && t.index != tick.index + 1
+            })
+            .map(|t| t.twitch_bumps)
+            .sum();
+        let quiet_around = around_ratio <= cfg.twitch_max_activity_ratio
+            && bumps_around <= cfg.twitch_max_bumps_around;
         let end_n = (tick.index + 1) * self.hop_n;
         while self
             .pending_twitches
@@ -729,7 +873,8 @@ impl Engine {
             let ok = class == TickClass::Rest
                 && !spasm_near
                 && burst <= cfg.twitch_burst_limit
-                && still_before;
+                && still_before
+                && quiet_around;
             if !ok {
                 continue;
             }
@@ -757,6 +902,7 @@ impl Engine {
         tick: Tick,
         class: TickClass,
         f: &WindowFeatures,
+        freq_hz: f32,
         out: &mut Sink,
     ) {
         let (start_ms, end_ms) = (tick.start_us.div_euclid(1000), tick.end_us.div_euclid(1000));
@@ -784,7 +930,7 @@ impl Engine {
             run.end_ms = end_ms;
             run.hops += 1;
             run.gap = 0;
-            run.weighted_freq += w * f64::from(f.peak_freq_hz);
+            run.weighted_freq += w * f64::from(freq_hz);
             run.weight += w;
             run.peak_g = run.peak_g.max(f.peak_amplitude_g);
             run.confidence_sum += conf;

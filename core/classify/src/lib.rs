@@ -26,6 +26,8 @@ pub struct ClassifierConfig {
 
     /// Twitch band, Hz; the upper edge is clipped to 0.45 × the sample rate.
     pub twitch_band_hz: (f32, f32),
+    /// Smoothing of the twitch-band energy, ms: about one lobe of a twitch's acceleration.
+    pub twitch_smooth_ms: f32,
     /// Detection threshold in robust standard deviations (1.4826 × MAD) above the median energy.
     pub twitch_threshold_mads: f32,
     /// A twitch must reach at least this band-passed amplitude, g.
@@ -35,11 +37,27 @@ pub struct ClassifierConfig {
     pub twitch_refractory_ms: f32,
     /// More candidates than this within ±1 s is a burst of activity (typing, tapping), not twitches.
     pub twitch_burst_limit: u32,
+    /// Mean twitch-band energy in the 2 s around a twitch (its own hop excluded) over the
+    /// wearer's floor median above which the hand is active, not still.
+    pub twitch_max_activity_ratio: f32,
+    /// Energy bumps of near-twitch size allowed from 3 s before to 2 s after a twitch (its own
+    /// hop and the next excluded): fasciculations are irregular and sparse, taps and keystrokes
+    /// come in runs.
+    pub twitch_max_bumps_around: u32,
 
     /// Tremor search band, Hz.
     pub tremor_band_hz: (f32, f32),
-    /// Minimum tremor amplitude (vector, peak), g.
+    /// Minimum tremor amplitude (vector, peak) when only an accelerometer sees it, g.
     pub tremor_min_amplitude_g: f32,
+    /// Minimum tremor amplitude of the angular rate (vector, peak) when a gyroscope sees it, deg/s.
+    pub tremor_min_gyro_dps: f32,
+    /// At and above this frequency a rhythm may be the physiological tremor every hand has
+    /// (signals.md: 8–12 Hz), so it must be larger than that to count…
+    pub tremor_physiological_hz: f32,
+    /// …at least this much acceleration (vector, peak), g…
+    pub tremor_physiological_min_g: f32,
+    /// …and, with a gyroscope, this much angular rate, deg/s.
+    pub tremor_physiological_min_dps: f32,
     /// Minimum fraction of 2–20 Hz power inside the peak band.
     pub tremor_min_concentration: f32,
     /// Minimum window periodicity (autocorrelation, the second opinion on a spectral peak).
@@ -113,32 +131,39 @@ impl Default for ClassifierConfig {
         Self {
             window_s: 4.0,
             hop_s: 0.5,
-            twitch_band_hz: (5.0, 100.0),
+            twitch_band_hz: (3.0, 30.0),
+            twitch_smooth_ms: 30.0,
             twitch_threshold_mads: 12.0,
             twitch_min_peak_g: 0.0015,
-            twitch_max_duration_ms: 250.0,
-            twitch_refractory_ms: 120.0,
+            twitch_max_duration_ms: 400.0,
+            twitch_refractory_ms: 150.0,
             twitch_burst_limit: 3,
+            twitch_max_activity_ratio: 2.0,
+            twitch_max_bumps_around: 3,
             tremor_band_hz: (3.0, 12.0),
             tremor_min_amplitude_g: 0.003,
+            tremor_min_gyro_dps: 0.5,
+            tremor_physiological_hz: 7.5,
+            tremor_physiological_min_g: 0.015,
+            tremor_physiological_min_dps: 0.0,
             tremor_min_concentration: 0.4,
             tremor_min_periodicity: 0.5,
-            tremor_min_hops: 3,
+            tremor_min_hops: 10,
             tremor_max_gap_hops: 1,
             tremor_severity_edges_g: [0.03, 0.1, 0.3],
-            voluntary_accel_rms_g: 0.012,
+            voluntary_accel_rms_g: 0.02,
             voluntary_gyro_rms_dps: 8.0,
             spasm_band_low_hz: 3.0,
             spasm_block_ms: 25.0,
             spasm_min_rms_g: 0.05,
-            spasm_min_duration_ms: 1000.0,
+            spasm_min_duration_ms: 2000.0,
             spasm_max_gap_ms: 600.0,
             spasm_max_high_fraction: 0.2,
             spasm_min_slow_rms_g: 0.14,
             spasm_min_duty: 0.45,
             spasm_posture_shift_g: 0.15,
             spasm_posture_share: 0.6,
-            spasm_max_periodicity: 0.9,
+            spasm_max_periodicity: 0.8,
             spasm_min_high_fraction: 0.0,
             spasm_tremble_lobe_dps: 3.0,
             spasm_tremble_reversal_ms: 200.0,

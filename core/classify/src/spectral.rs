@@ -291,7 +291,12 @@ impl SpectralAnalyzer {
                 let k_sub = self.local_max_near(sub, 0.3);
                 let f_sub = self.interpolated_peak_hz(k_sub);
                 let sub_ms = self.band_ms(f_sub - 0.3, f_sub + 0.3);
-                if sub_ms >= 0.5 * peak_ms {
+                // The slow rhythm must be a rhythm: a peak standing above its neighbourhood,
+                // not the broad slow sway of a resting hand (which fills 0.5–2 Hz evenly).
+                let flanks_ms =
+                    self.band_ms(f_sub - 0.9, f_sub - 0.5) + self.band_ms(f_sub + 0.5, f_sub + 0.9);
+                let prominent = sub_ms >= 2.0 * flanks_ms;
+                if sub_ms >= 0.7 * peak_ms && prominent {
                     harmonic_of_voluntary = true;
                 }
             }

@@ -1,5 +1,11 @@
-//! Transient (fasciculation) candidates: 5–100 Hz band, Teager–Kaiser energy against a rolling
-//! median/MAD noise floor, with hysteresis, a refractory period and a maximum duration.
+//! Transient (fasciculation) candidates: the twitch band (3–30 Hz: a motor-unit twitch contracts
+//! for 35–100 ms and relaxes for 25–110 ms, signals.md), its smoothed energy against a rolling
+//! median/MAD floor of the wearer's own micro-movement, with hysteresis, a refractory period and a
+//! maximum duration.
+//!
+//! Energy is the squared band-passed amplitude, not the Teager–Kaiser operator: TKEO weighs each
+//! component by its frequency squared, which favours the sensor's white noise over a twitch whose
+//! energy sits at 3–15 Hz.
 
 use super::filters::{Cascade, Cascade3};
 
@@ -14,6 +20,8 @@ const FLOOR_STRIDE: usize = 2;
 /// (A sorted view updated per value, with the MAD walked out from the median, measured slower:
 /// two memmoves and unpredictable branches per value.)
 const FLOOR_EVERY: usize = 32;
+/// A bump of energy above this share of the detection threshold counts as a movement nearby.
+const MINOR_FRACTION: f32 = 0.4;
 /// Values needed before the floor is trusted.
 const FLOOR_WARMUP: usize = 64;
 
@@ -70,6 +78,7 @@ enum State {
 
 pub struct TwitchParams {
     pub threshold_mads: f32,
+    pub smooth_ms: f32,
     pub min_peak_g: f32,
     pub max_duration_samples: u64,
     pub refractory_samples: u64,
@@ -77,8 +86,6 @@ pub struct TwitchParams {
 
 pub struct TwitchDetector {
     band: Cascade3,
-    prev1: [f32; 3],
-    prev2: [f32; 3],
     smooth: Vec<f32>,
     smooth_pos: usize,
     smooth_sum: f32,
@@ -92,20 +99,31 @@ pub struct TwitchDetector {
     floor_filled: usize,
     since_floor_update: usize,
     threshold: f32,
+    /// The last `recent.len()` smoothed energies (a ring at `recent_pos`): on a crossing, the
+    /// onset is found by walking back to where the energy left the floor, since a twitch's
+    /// energy peaks well after it starts (its contraction takes 35–100 ms).
+    recent: Vec<f32>,
+    recent_pos: usize,
+    /// The floor's median energy (the wearer's own micro-movement in the twitch band).
+    floor_median: f32,
+    /// The latest smoothed energy.
+    last_energy: f32,
+    /// Bumps of energy above `MINOR_FRACTION` of the threshold (twitch-sized or a little
+    /// smaller), counted once each: a resting hand has few, typing and tapping many.
+    minor_up: bool,
+    minor_count: u32,
     params: TwitchParams,
     state: State,
-    /// Group delay of the energy path in samples (TKEO lag + half the smoother).
+    /// Group delay of the energy path in samples (half the smoother).
     delay: u64,
 }
 
 impl TwitchDetector {
     pub fn new(fs_hz: f32, band_hz: (f32, f32), params: TwitchParams) -> Self {
-        // ~12 ms smoothing: about a twitch's main lobe; at least 3 samples so TKEO noise is tamed.
-        let smooth_len = ((0.012 * fs_hz).round() as usize).max(3);
+        // At least 3 samples of smoothing, so single-sample noise does not trigger.
+        let smooth_len = ((params.smooth_ms / 1000.0 * fs_hz).round() as usize).max(3);
         Self {
             band: Cascade3::new(Cascade::band(fs_hz, band_hz.0, band_hz.1)),
-            prev1: [0.0; 3],
-            prev2: [0.0; 3],
             smooth: vec![0.0; smooth_len],
             smooth_pos: 0,
             smooth_sum: 0.0,
@@ -117,10 +135,32 @@ impl TwitchDetector {
             since_floor_update: 0,
             scratch: vec![0; FLOOR_LEN],
             threshold: f32::INFINITY,
+            // 200 ms of look-back.
+            recent: vec![0.0; ((0.2 * fs_hz) as usize).max(4)],
+            recent_pos: 0,
+            floor_median: f32::INFINITY,
+            last_energy: 0.0,
+            minor_up: false,
+            minor_count: 0,
             params,
             state: State::Idle,
-            delay: 1 + smooth_len as u64 / 2,
+            delay: smooth_len as u64 / 2,
         }
+    }
+
+    /// Energy bumps (see `minor_count`) since the last call.
+    pub fn take_bumps(&mut self) -> u32 {
+        std::mem::take(&mut self.minor_count)
+    }
+
+    /// The smoothed twitch-band energy of the latest sample, g².
+    pub fn energy(&self) -> f32 {
+        self.last_energy
+    }
+
+    /// Median twitch-band energy of the wearer's recent floor, g² (infinite until warmed up).
+    pub fn floor_median(&self) -> f32 {
+        self.floor_median
     }
 
     pub fn band_mut(&mut self) -> &mut Cascade3 {
@@ -132,13 +172,7 @@ impl TwitchDetector {
     #[inline]
     pub fn push(&mut self, n: u64, accel_g: [f32; 3]) -> ([f32; 3], Option<TwitchCandidate>) {
         let x = self.band.run(accel_g);
-        // Teager–Kaiser at n-1, summed over axes: x[n-1]² − x[n-2]·x[n].
-        let (p1, p2) = (self.prev1, self.prev2);
-        let tk = p1[0] * p1[0] - p2[0] * x[0] + p1[1] * p1[1] - p2[1] * x[1] + p1[2] * p1[2]
-            - p2[2] * x[2];
-        self.prev2 = self.prev1;
-        self.prev1 = x;
-        let tk = tk.max(0.0);
+        let tk = x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
         self.smooth_sum += tk - self.smooth[self.smooth_pos];
         self.smooth[self.smooth_pos] = tk;
         self.smooth_pos += 1;
@@ -148,6 +182,15 @@ impl TwitchDetector {
             self.smooth_sum = self.smooth.iter().sum();
         }
         let e = (self.smooth_sum * self.inv_smooth_len).max(0.0);
+        self.last_energy = e;
+        if !self.minor_up && e > MINOR_FRACTION * self.threshold {
+            self.minor_up = true;
+            self.minor_count += 1;
+        } else if self.minor_up && e < 0.5 * MINOR_FRACTION * self.threshold {
+            self.minor_up = false;
+        }
+        self.recent[self.recent_pos] = e;
+        self.recent_pos = (self.recent_pos + 1) % self.recent.len();
 
         self.since_floor_push += 1;
         if self.since_floor_push >= FLOOR_STRIDE * self.smooth.len() {
@@ -168,9 +211,26 @@ impl TwitchDetector {
             let s = &mut self.scratch[..n];
             s.copy_from_slice(&self.floor_ring[..n]);
             let (med, mad) = median_and_mad(s);
+            self.floor_median = med.max(1e-14);
             let mad = (mad * 1.4826).max(med * 0.05).max(1e-14);
             self.threshold = med + self.params.threshold_mads * mad;
         }
+    }
+
+    /// The sample where the energy that just crossed `hi` (at `n`) rose out of the floor: the
+    /// latest of the last 200 ms at which it was below twice the floor median (or a tenth of the
+    /// threshold, whichever is higher).
+    fn walk_back_onset(&self, n: u64, hi: f32) -> u64 {
+        let base = (2.0 * self.floor_median).max(0.1 * hi);
+        let len = self.recent.len();
+        // `recent_pos - 1` holds sample n; walk to older samples.
+        for back in 1..len {
+            let i = (self.recent_pos + len - 1 - back) % len;
+            if self.recent[i] <= base {
+                return n.saturating_sub(back as u64);
+            }
+        }
+        n.saturating_sub(len as u64 - 1)
     }
 
     fn step(&mut self, n: u64, e: f32, x: [f32; 3]) -> Option<TwitchCandidate> {
@@ -181,9 +241,14 @@ impl TwitchDetector {
         let onset = |n: u64, d: u64| n.saturating_sub(d);
         match self.state {
             State::Idle => {
+                let start_n = if e > hi {
+                    self.walk_back_onset(n, hi)
+                } else {
+                    n
+                };
                 if e > hi {
                     self.state = State::Active {
-                        start_n: onset(n, self.delay),
+                        start_n: onset(start_n, self.delay),
                         last_above_n: n,
                         peak_g: amp(),
                         peak_e: e,

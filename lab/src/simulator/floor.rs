@@ -25,7 +25,7 @@ pub struct FloorLevels {
     pub heart_rate_bpm: f32,
     /// Breathing: peak tilt of the resting hand, degrees.
     pub breathing_tilt_deg: f32,
-    /// Postural sway: RMS angular rate of slow random rotation, deg/s.
+    /// Postural sway: RMS angular rate (all axes together) of slow random rotation, deg/s.
     pub sway_dps: f32,
 }
 
@@ -44,16 +44,15 @@ impl FloorLevels {
     /// A random person: every level log-spread across the published range, so that the total
     /// resting variation at the wrist spans about 1.5–7 mg and the gyroscope 0.5–10 °/s.
     pub fn random(rng: &mut ChaCha8Rng) -> FloorLevels {
-        let log_uniform = |rng: &mut ChaCha8Rng, lo: f64, hi: f64| {
-            (uniform(rng, lo.ln(), hi.ln())).exp() as f32
-        };
+        let log_uniform =
+            |rng: &mut ChaCha8Rng, lo: f64, hi: f64| (uniform(rng, lo.ln(), hi.ln())).exp() as f32;
         FloorLevels {
             physiological_tremor_g: log_uniform(rng, 0.0008, 0.005),
             physiological_tremor_hz: uniform(rng, 8.0, 12.0) as f32,
             pulse_g: log_uniform(rng, 0.0004, 0.002),
             heart_rate_bpm: uniform(rng, 52.0, 100.0) as f32,
             breathing_tilt_deg: log_uniform(rng, 0.05, 0.6),
-            sway_dps: log_uniform(rng, 0.3, 4.0),
+            sway_dps: log_uniform(rng, 0.3, 3.0),
         }
     }
 }
@@ -124,10 +123,15 @@ impl LivingFloor {
         }
         if lv.sway_dps > 0.0 {
             // Slow random rotation, smooth noise at 1–2 Hz knots on each axis.
-            for (axis, ch) in [([1.0, 0.0, 0.0], 3u64), ([0.0, 1.0, 0.0], 4), ([0.0, 0.0, 1.0], 5)] {
+            for (axis, ch) in [
+                ([1.0, 0.0, 0.0], 3u64),
+                ([0.0, 1.0, 0.0], 4),
+                ([0.0, 0.0, 1.0], 5),
+            ] {
                 let (v, dv) = super::involuntary::smooth_noise(self.seed, ch, 1.5, t);
-                // Rate RMS of the spline is about 1.5·rate_hz per unit value: scale to sway_dps.
-                let k = f64::from(lv.sway_dps).to_radians() / (1.5 * 1.5);
+                // The spline's slope has an RMS of 1.53·rate_hz per unit value; each of the three
+                // axes carries a third of the power.
+                let k = f64::from(lv.sway_dps).to_radians() / (1.53 * 1.5 * 3f64.sqrt());
                 sum.add_rot(axis, k * v, k * dv);
             }
         }
@@ -135,6 +139,9 @@ impl LivingFloor {
 
     /// The linear direction of the physiological tremor at the lever (perpendicular to its axis).
     fn tremor_axis_tangent(&self) -> [f64; 3] {
-        normalize(super::motion::cross(self.tremor_axis, [FLOOR_LEVER_M, 0.0, 0.02]))
+        normalize(super::motion::cross(
+            self.tremor_axis,
+            [FLOOR_LEVER_M, 0.0, 0.02],
+        ))
     }
 }

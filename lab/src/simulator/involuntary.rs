@@ -5,8 +5,8 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::motion::{
-    cross, gauss, normalize, random_sign, scale, smooth_step, there_and_back, uniform,
-    MotionSum, TAU,
+    cross, gauss, normalize, random_sign, scale, smooth_step, there_and_back, uniform, MotionSum,
+    TAU,
 };
 use super::GRAVITY_M_S2 as G;
 
@@ -108,7 +108,11 @@ impl Twitch {
             single(tau) + second_k * single(tau - second_at)
                 - recoil_k * twitch_displacement(tau - recoil_at, tc, recoil_thr)
         };
-        let tail = if recoil_k > 0.0 { recoil_at + 2.5 * recoil_thr } else { 0.0 };
+        let tail = if recoil_k > 0.0 {
+            recoil_at + 2.5 * recoil_thr
+        } else {
+            0.0
+        };
         let span_s = (tc + 3.0 * thr + second_at).max(tail) + 0.02;
         let dt = TWITCH_TABLE_DT_S;
         let n = (span_s / dt).ceil() as usize + 2;
@@ -232,8 +236,16 @@ impl TremorBout {
         ];
         let amp_depth = uniform(rng, 0.1, 0.45);
         let amp_wander = [
-            (0.65 * amp_depth, TAU * uniform(rng, 0.02, 0.08), uniform(rng, 0.0, TAU)),
-            (0.35 * amp_depth, TAU * uniform(rng, 0.1, 0.5), uniform(rng, 0.0, TAU)),
+            (
+                0.65 * amp_depth,
+                TAU * uniform(rng, 0.02, 0.08),
+                uniform(rng, 0.0, TAU),
+            ),
+            (
+                0.35 * amp_depth,
+                TAU * uniform(rng, 0.1, 0.5),
+                uniform(rng, 0.0, TAU),
+            ),
         ];
         // Mostly flexion/extension at the wrist (body y), some pronation/supination and deviation.
         let axis = normalize([0.35 * gauss(rng), random_sign(rng), 0.25 * gauss(rng)]);
@@ -399,7 +411,11 @@ impl Spasm {
         let dir = normalize([0.5 * gauss(rng), 0.5 * gauss(rng), random_sign(rng)]);
         // Cycloid peak acceleration is 2π·d/T²: size the jerk to ~80 % of the requested peak.
         let disp_m = scale(dir, 0.8 * amp * ramp_s * ramp_s / TAU);
-        let posture_k = if posture_change { 1.0 } else { uniform(rng, 0.0, 0.15) };
+        let posture_k = if posture_change {
+            1.0
+        } else {
+            uniform(rng, 0.0, 0.15)
+        };
         let angle = posture_k * (15.0 + 25.0 * (amp_g.min(1.5) / 1.5)).to_radians();
         let rot_rad = scale(
             normalize([0.4 * gauss(rng), random_sign(rng), 0.3 * gauss(rng)]),

@@ -22,17 +22,17 @@ use twitchwatch_model::{Activity, LabelledEvent, MotorEventKind, SensorBatch, Ti
 
 pub use floor::FloorLevels;
 use floor::LivingFloor;
-pub use involuntary::TwitchShape;
 pub use frames::{FrameFaultCounts, FrameFaults, FrameSimulator, SimFrame};
+pub use involuntary::TwitchShape;
 use involuntary::{Cursor, Spasm, SpasmKind, TremorBout, Twitch};
 pub use live::{SimulatedSession, SimulatedWearable};
 use motion::{
-    gauss, log_uniform, mat_t_mul, normalize, posture_for, posture_for_task, scale, there_and_back, trains_for,
-    trains_for_task,
-    uniform, Drift, Gauss, MotionSum, Pulse, Quat, Train, Walk,
+    gauss, log_uniform, mat_t_mul, normalize, posture_for, posture_for_task, scale, there_and_back,
+    trains_for, trains_for_task, uniform, Drift, Gauss, MotionSum, Pulse, Quat, Train, Walk,
 };
 pub use scenario::{
-    builtin_scenario, builtin_scenarios, EverydayTask, Involuntary, Scenario, Segment, BUILTIN_SCENARIO_NAMES,
+    builtin_scenario, builtin_scenarios, EverydayTask, Involuntary, Scenario, Segment,
+    BUILTIN_SCENARIO_NAMES,
 };
 
 /// Standard gravity: 1 g in m/s².
@@ -522,8 +522,18 @@ fn validate_config(c: &SimConfig) -> Result<(), SimError> {
     check_range("flicker_noise_fraction", c.flicker_noise_fraction, 0.0, 2.0)?;
     check_range("rest_fidgets_per_min", c.rest_fidgets_per_min, 0.0, 30.0)?;
     let f = &c.floor;
-    check_range("floor.physiological_tremor_g", f.physiological_tremor_g, 0.0, 0.05)?;
-    check_range("floor.physiological_tremor_hz", f.physiological_tremor_hz, 6.0, 14.0)?;
+    check_range(
+        "floor.physiological_tremor_g",
+        f.physiological_tremor_g,
+        0.0,
+        0.05,
+    )?;
+    check_range(
+        "floor.physiological_tremor_hz",
+        f.physiological_tremor_hz,
+        6.0,
+        14.0,
+    )?;
     check_range("floor.pulse_g", f.pulse_g, 0.0, 0.02)?;
     check_range("floor.heart_rate_bpm", f.heart_rate_bpm, 30.0, 200.0)?;
     check_range("floor.breathing_tilt_deg", f.breathing_tilt_deg, 0.0, 5.0)?;
@@ -1004,7 +1014,8 @@ fn plan_involuntary(
                             amp_g /= uniform(&mut rng, 3.0, 5.0);
                         }
                         let shape = config.twitch_shape.unwrap_or_else(|| {
-                            TwitchShape::ALL[rand::Rng::gen_range(&mut rng, 0..TwitchShape::ALL.len())]
+                            TwitchShape::ALL
+                                [rand::Rng::gen_range(&mut rng, 0..TwitchShape::ALL.len())]
                         });
                         twitches.push(Twitch::plan(&mut rng, t, amp_g, fs, shape));
                     }
@@ -1043,7 +1054,14 @@ fn plan_involuntary(
                     let latest = (plan.end_s - d - 0.2).max(plan.start_s);
                     let t0 = uniform(&mut rng, from.min(latest), latest);
                     let (kind, posture) = spasm_variety(&mut rng);
-                    spasms.push(Spasm::plan(&mut rng, t0, d, f64::from(amplitude_g), kind, posture));
+                    spasms.push(Spasm::plan(
+                        &mut rng,
+                        t0,
+                        d,
+                        f64::from(amplitude_g),
+                        kind,
+                        posture,
+                    ));
                 }
                 Involuntary::SpasmAt {
                     start_s,

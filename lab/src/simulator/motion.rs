@@ -595,7 +595,14 @@ impl Train {
                 let period = self.rhythm_period_s * uniform(rng, 0.9, 1.1);
                 let size = uniform(rng, 0.7, 1.3);
                 let (disp, rot) = self.rhythm_move;
-                let p = Pulse::new(t0, period / 2.0, 0.0, period / 2.0, scale(disp, size), scale(rot, size));
+                let p = Pulse::new(
+                    t0,
+                    period / 2.0,
+                    0.0,
+                    period / 2.0,
+                    scale(disp, size),
+                    scale(rot, size),
+                );
                 (Some(p), t0 + period)
             }
         }
@@ -984,7 +991,13 @@ pub(super) fn trains_for_task(
         .enumerate()
         .map(|(k, &(kind, fine))| {
             let rng = super::stream_rng(seed, stream + k as u64);
-            Train::new(kind, rng, start_t, end_t, if fine { fine_gain } else { 1.0 })
+            Train::new(
+                kind,
+                rng,
+                start_t,
+                end_t,
+                if fine { fine_gain } else { 1.0 },
+            )
         })
         .collect()
 }
