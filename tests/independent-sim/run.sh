@@ -9,7 +9,7 @@
 # JOBS (2), DATA_DIR (default: a fresh mktemp dir, deleted afterwards unless --keep).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-cd "$here"
+caller="$(pwd)"
 
 score=0; keep=0; out="$here/report.md"
 while [ $# -gt 0 ]; do
@@ -22,6 +22,8 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+case "$out" in /*) ;; *) out="$caller/$out" ;; esac
+cd "$here"
 
 if [ ! -x .venv/bin/python ]; then
   python3.11 -m venv .venv 2>/dev/null || python3 -m venv .venv

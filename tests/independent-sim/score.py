@@ -101,6 +101,17 @@ def match_overlap(labels, events):
     return pairs
 
 
+def wilson(h, n, z=1.96):
+    """95 % Wilson interval of a proportion h/n."""
+    if not n:
+        return (float("nan"), float("nan"))
+    p = h / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    w = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return (max(0.0, c - w), min(1.0, c + w))
+
+
 def prf(tp, nl, ne):
     r = tp / nl if nl else float("nan")
     p = tp / ne if ne else float("nan")
@@ -330,6 +341,7 @@ def main(argv=None):
         p, r, f = prf(c["tp"], c["nl"], c["ne"])
         pl = (c["tp"] + c["frag"]) / c["ne"] if c["ne"] else float("nan")
         summ["classes"][k] = dict(labels=c["nl"], events=c["ne"], matched=c["tp"], precision=p, recall=r, f1=f,
+                                  precision_ci95=wilson(c["tp"], c["ne"]), recall_ci95=wilson(c["tp"], c["nl"]),
                                   fragments=c["frag"], unrelated_false=c["unrelated"], precision_lenient=pl)
     summ["twitch_recall"] = tw.out()
     summ["twitch_recall_rate_by_relative_size"] = {f"{a} | {b}": dict(hit=h, n=n, recall=h / n if n else None)
@@ -387,9 +399,11 @@ def main(argv=None):
           "|---|---|---|---|---|---|---|---|---|---|"]
     for k in KINDS:
         c = summ["classes"][k]
-        L.append(f"| {k} | {c['labels']} | {c['events']} | {c['matched']} | {fmt(c['precision'])} | {fmt(c['recall'])} | "
+        ci = lambda x: f" [{fmt(x[0])}–{fmt(x[1])}]" if x[0] == x[0] else ""
+        L.append(f"| {k} | {c['labels']} | {c['events']} | {c['matched']} | {fmt(c['precision'])}{ci(c['precision_ci95'])} | "
+                 f"{fmt(c['recall'])}{ci(c['recall_ci95'])} | "
                  f"{fmt(c['f1'])} | {c['fragments']} | {c['unrelated_false']} | {fmt(c['precision_lenient'])} |")
-    L += ["", "Twitch: event start within ±150 ms of the labelled onset, one-to-one (optimal assignment). Tremor / spasm: "
+    L += ["", "[95 % Wilson intervals.] Twitch: event start within ±150 ms of the labelled onset, one-to-one (optimal assignment). Tremor / spasm: "
           "any time overlap, one-to-one, largest overlap first. *Fragments*: further events of the same kind on an "
           "already matched label (false in precision). "
           f"{tw_excluded_gap} twitch labels that fall into lost samples are left out.", ""]
