@@ -96,18 +96,36 @@ def noise_sigma(sensor):
 
 
 # ----------------------------------------------------------------------------- small signal helpers
-def smooth_noise(rng, n, fs, f_lo, f_hi, slope=0.0):
-    """Unit-RMS Gaussian noise band-limited to [f_lo, f_hi] (FFT shaping), power spectrum ~ f^-slope."""
+def smooth_noise(rng, n, fs, f_lo, f_hi, slope=0.0, order=2):
+    """Unit-RMS Gaussian noise, band-limited to about [f_lo, f_hi] with smooth (Butterworth-like, order 2 =
+    12 dB/octave) edges, power spectrum ~ f^-slope inside the band. Body-motion spectra have no brick-wall
+    edges (A19)."""
     if n < 4:
         return np.zeros(n)
     spec = np.fft.rfft(rng.standard_normal(n))
     f = np.fft.rfftfreq(n, 1 / fs)
-    w = ((f >= f_lo) & (f <= f_hi)).astype(float)
+    hp = (f / f_lo) ** (2 * order)
+    w = np.sqrt(hp / (1 + hp) / (1 + (f / f_hi) ** (2 * order)))
     if slope:
-        w[1:] *= (f[1:] / max(f_lo, 1e-3)) ** (-slope / 2)
+        w[1:] *= (np.maximum(f[1:], f_lo) / f_lo) ** (-slope / 2)
+    w[0] = 0.0
     x = np.fft.irfft(spec * w, n)
     s = x.std()
     return x / s if s > 0 else x
+
+
+def resonant_noise(rng, n, fs, f0, bw):
+    """Unit-RMS noise through a second-order resonance at f0 (-3 dB width ~bw), with the slow part removed:
+    the shape of a mechanical-reflex / central oscillation such as physiological tremor (A11)."""
+    spec = np.fft.rfft(rng.standard_normal(n))
+    f = np.fft.rfftfreq(n, 1 / fs)
+    r = f / f0
+    q = f0 / bw
+    h = 1 / np.sqrt((1 - r ** 2) ** 2 + (r / q) ** 2)
+    hp = (f / 2.0) ** 4
+    h *= np.sqrt(hp / (1 + hp))
+    x = np.fft.irfft(spec * h, n)
+    return x / x.std()
 
 
 def minjerk(tau):
@@ -374,13 +392,13 @@ def floor_components(cv, rng):
     # physiological tremor: narrow band around the person's 8-12 Hz; mostly the hand at the wrist joint,
     # a smaller share on the forearm, a little translation (A11)
     bw = rng.uniform(1.0, 2.5)
-    band = (p["ptremor_hz"] - bw / 2, p["ptremor_hz"] + bw / 2)
-    wh = np.stack([smooth_noise(rng, n, fs, *band) * s for s in (0.3, 1.0, 0.6)], 1)
+    f0 = p["ptremor_hz"]
+    wh = np.stack([resonant_noise(rng, n, fs, f0, bw) * s for s in (0.3, 1.0, 0.6)], 1)
     wh *= p["ptremor_dps"] * DEG / vrms(wh)
-    wf = np.stack([smooth_noise(rng, n, fs, *band) for _ in range(3)], 1)
+    wf = np.stack([resonant_noise(rng, n, fs, f0, bw) for _ in range(3)], 1)
     wf *= rng.uniform(0.2, 0.5) * p["ptremor_dps"] * DEG / vrms(wf)
     c["pt_hand_rate"], c["pt_fine_rate"] = wh, wf
-    c["pt_acc"] = np.stack([smooth_noise(rng, n, fs, *band) for _ in range(3)], 1) * rng.uniform(0.1, 0.5) * 1e-3 / math.sqrt(3)
+    c["pt_acc"] = np.stack([resonant_noise(rng, n, fs, f0, bw) for _ in range(3)], 1) * rng.uniform(0.1, 0.5) * 1e-3 / math.sqrt(3)
     # ballistocardiogram: one small biphasic pulse per beat along a person-specific direction, HRV ~5% (A15)
     bcg = np.zeros((n, 3))
     d = unit(rng)

@@ -259,3 +259,23 @@ def test_sensor_timing_models():
         assert np.all(dt > 0)
         assert abs(np.median(dt) * rate - 1) < 0.03
         assert np.max(np.abs(t - tt)) < 1.0 / rate  # recorded vs true time: under one sample period
+
+
+def test_floor_spectrum_has_no_cliffs():
+    """Body-motion spectra roll off smoothly (A19): no jump of more than 6 dB between adjacent 0.25 Hz bins
+    from 1 to 40 Hz, in either sensor, at hand or wrist."""
+    from scipy.signal import welch
+    for seed, place in enumerate(("hand", "wrist")):
+        rng = np.random.default_rng([31, seed])
+        s = gen.pick_sensor(rng, name="hand16", rate=200, placement=place, has_gyro=True)
+        cv = gen.Canvas(rng, 150, s, gen.make_person(rng))
+        gen.set_context(cv, 0, 151, "lap")
+        gen.add_floor(cv, rng)
+        gen.start_in(cv, "lap")
+        t, A, W, tt, _ = gen.sample_sensor(cv, rng)
+        for x in (A, W):
+            f, p = welch(x[400:] - x[400:].mean(0), fs=200, nperseg=800, axis=0)
+            p = p.sum(1)
+            sel = (f >= 1) & (f <= 40)
+            jump = np.abs(np.diff(10 * np.log10(p[sel])))
+            assert jump.max() < 6.0, (place, f[sel][np.argmax(jump)], jump.max())
