@@ -239,6 +239,7 @@ def main(argv=None):
     act_hours = defaultdict(float)
     act_false = defaultdict(lambda: {k: 0 for k in KINDS})
     act_files = []
+    act_false_ev = defaultdict(list)  # kind -> false events in everyday data (for a description)
     for m, o in zip(metas, outs):
         ev = o["events"]
         if ev is None:
@@ -328,6 +329,7 @@ def main(argv=None):
                 mid = (e["start_s"] + e["end_s"]) / 2
                 a = next((sg["activity"] for sg in segs if sg["start_s"] <= mid < sg["end_s"]), segs[-1]["activity"])
                 act_false[a][e["kind"]] += 1
+                act_false_ev[e["kind"]].append((a, e))
                 nf[e["kind"]] += 1
             act_files.append(dict(file=m["file"], main=m["main_activity"], model=s["model"], fs=s["fs"],
                                   placement=s["placement"], gyro=s["has_gyro"], hours=m["duration_s"] / 3600, false=nf))
@@ -367,6 +369,21 @@ def main(argv=None):
     allc = {k: sum(act_false[a][k] for a in act_hours) for k in KINDS}
     fph["ALL"] = dict(hours=tot_h, counts=allc, **{f"{k}_per_h": allc[k] / tot_h if tot_h else None for k in KINDS})
     summ["false_per_hour_everyday"] = fph
+
+    def quart(v):
+        v = sorted(x for x in v if isinstance(x, (int, float)))
+        return [v[len(v) // 4], v[len(v) // 2], v[(3 * len(v)) // 4]] if v else None
+
+    desc = {}
+    for k, lst in act_false_ev.items():
+        desc[k] = dict(n=len(lst), duration_s_quartiles=quart([e["end_s"] - e["start_s"] for _, e in lst]),
+                       peak_g_quartiles=quart([e.get("peak_g") for _, e in lst]),
+                       confidence_quartiles=quart([e.get("confidence") for _, e in lst]))
+        if k == "tremor":
+            desc[k]["freq_hz_quartiles"] = quart([e.get("freq_hz") for _, e in lst])
+            desc[k]["freq_hz_by_activity_median"] = {a: quart([e.get("freq_hz") for aa, e in lst if aa == a])[1]
+                                                     for a in sorted({aa for aa, _ in lst})}
+    summ["false_events_everyday_described"] = desc
     summ["everyday_files"] = dict(files=len(act_files), **{f"with_false_{k}": sum(f["false"][k] > 0 for f in act_files) for k in KINDS})
     fpm = defaultdict(lambda: [0.0, {k: 0 for k in KINDS}])
     for f in act_files:
@@ -444,6 +461,16 @@ def main(argv=None):
         nm = f"**{a}**" if a == "ALL" else a
         L.append(f"| {nm} | {x['hours']:.2f} | {fmt(x['fasciculation_per_h'], 1)} | {fmt(x['tremor_per_h'])} | "
                  f"{fmt(x['spasm_per_h'])} | {fmt(ts)} |")
+    if desc:
+        L += ["", "What the false events in everyday data look like (quartiles 25/50/75 %, as the CLI reports them):", ""]
+        for k, x in desc.items():
+            q = lambda v, d=2: "/".join(fmt(float(y), d) for y in v) if v else "–"
+            line = (f"- {k}: {x['n']} events; duration {q(x['duration_s_quartiles'])} s; peak {q(x['peak_g_quartiles'], 3)} g; "
+                    f"confidence {q(x['confidence_quartiles'])}")
+            if k == "tremor":
+                line += (f"; frequency {q(x['freq_hz_quartiles'])} Hz (median by activity: " +
+                         ", ".join(f"{a} {fmt(float(v))}" for a, v in x["freq_hz_by_activity_median"].items()) + ")")
+            L.append(line)
     ef = summ["everyday_files"]
     L += ["", f"Everyday recordings with ≥ 1 false twitch / tremor / spasm: {ef['with_false_fasciculation']} / "
           f"{ef['with_false_tremor']} / {ef['with_false_spasm']} of {ef['files']}. An activity recording alternates the "
@@ -452,7 +479,14 @@ def main(argv=None):
           "|---|---|---|---|---|"]
     for k, x in summ["false_per_hour_by_sensor"].items():
         L.append(f"| {k} | {x['hours']:.2f} | {fmt(x['fasciculation_per_h'], 1)} | {fmt(x['tremor_per_h'])} | {fmt(x['spasm_per_h'])} |")
-    L.append("")
+    L += ["", "## Reading this report", "",
+          "- Everyday recordings are labelled event-free, and idle rest includes the wearer's normal 8–12 Hz physiological "
+          "tremor (A11): a tremor event there counts as false.",
+          "- Twitch sizes are drawn 2–50 mg *at the sensor* for both placements; the resting floor is calibrated on my reading "
+          "of signals.md's \"2–7 mg sample-to-sample\" (RMS of consecutive differences, A12), which puts the 3–30 Hz floor at "
+          "roughly 5–18 mg vector RMS: most small twitches are below it, so read recall against the relative-size split.",
+          "- Tremor and spasm counts are modest (tens); see the 95 % intervals. Everything the generator assumes, and my "
+          "doubts about it, are in ASSUMPTIONS.md.", ""]
     with open(args.report, "w") as f:
         f.write("\n".join(L) + "\n")
     if args.json:
