@@ -484,7 +484,7 @@ def main(argv=None):
           "tremor (A11): a tremor event there counts as false.",
           "- Twitch sizes are drawn 2–50 mg *at the sensor* for both placements; the resting floor is calibrated on my reading "
           "of signals.md's \"2–7 mg sample-to-sample\" (RMS of consecutive differences, A12), which puts the 3–30 Hz floor at "
-          "roughly 5–18 mg vector RMS: most small twitches are below it, so read recall against the relative-size split.",
+          "roughly 6–21 mg vector RMS (10th–90th percentile; 5–13 mg at a 104 Hz watch): most small twitches are below it, so read recall against the relative-size split.",
           "- Tremor and spasm counts are modest (tens); see the 95 % intervals. Everything the generator assumes, and my "
           "doubts about it, are in ASSUMPTIONS.md.", ""]
     with open(args.report, "w") as f:
