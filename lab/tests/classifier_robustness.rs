@@ -427,7 +427,13 @@ fn small_spasms_are_found_by_their_tremble_when_there_is_a_gyroscope() {
         }
     }
     assert!(problems.is_empty(), "{problems:#?}");
-    assert!(found >= total - 1, "found {found} of {total} small spasms");
+    // The simulator's spasms are of three kinds, a third of them without a change of posture;
+    // a slow tonic contraction that holds the hand where it was barely moves the sensor, so not
+    // every one of these small ones can be found (docs/accuracy.md).
+    assert!(
+        found * 3 >= total * 2,
+        "found {found} of {total} small spasms"
+    );
     // The test is about the tremble: the envelope alone misses a good share of these.
     assert!(
         found_without + 4 <= found,

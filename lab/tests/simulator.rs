@@ -375,7 +375,10 @@ fn twitches_stand_out_on_the_hand_and_are_smaller_on_the_wrist() {
     let labels = hand.labels().to_vec();
     assert!(labels.len() > 20);
     for l in &labels {
-        assert!((0.02..=0.08).contains(&((l.end_ms - l.start_ms) as f64 / 1000.0)));
+        // signals.md: contraction 35–100 ms, half-relaxation 25–110 ms; a doublet's second
+        // discharge comes up to 40 ms later. The label runs to twice the half-relaxation.
+        let duration_s = (l.end_ms - l.start_ms) as f64 / 1000.0;
+        assert!((0.08..=0.40).contains(&duration_s), "{l:?}");
         let i0 = (l.start_ms as f64 / 1000.0 * fs as f64) as usize;
         let i1 = (l.end_ms as f64 / 1000.0 * fs as f64) as usize;
         let peak = d[i0..=i1]

@@ -171,6 +171,7 @@ fn tremor_candidate(
             in_band(g.peak_freq_hz)
                 && !g.harmonic_of_voluntary
                 && g.concentration >= cfg.tremor_min_concentration
+                && g.prominence >= cfg.tremor_min_prominence
                 && g.peak_amplitude_g >= min_dps
                 && f.peak_amplitude_g >= min_g
         }
@@ -183,8 +184,20 @@ fn tremor_candidate(
             in_band(f.peak_freq_hz)
                 && !f.harmonic_of_voluntary
                 && f.concentration >= cfg.tremor_min_concentration
+                && f.prominence >= cfg.tremor_min_prominence
                 && f.peak_amplitude_g >= min_g
         }
+    }
+}
+
+/// Hops a tremor run needs before it is an event. A small rhythm at rest is no voluntary act, so
+/// a few hops do; scratching, drumming the fingers or cutting food are rhythms of tens of mg or
+/// more that last seconds, so a rhythm that large must outlast such bursts.
+fn required_tremor_hops(cfg: &ClassifierConfig, peak_g: f32) -> u32 {
+    if peak_g >= cfg.tremor_large_g {
+        cfg.tremor_large_min_hops.max(cfg.tremor_min_hops)
+    } else {
+        cfg.tremor_min_hops
     }
 }
 
@@ -826,11 +839,12 @@ impl Engine {
                     Some(TickClass::Rest) | Some(TickClass::NotWorn) | None
                 )
             });
-        // The hand must be otherwise still around the twitch: the twitch-band energy of the hops
-        // around it (not its own hop or the next, which the twitch itself fills) stays near the
-        // wearer's floor. Typing, tapping and scrolling keep it raised between the impacts that
-        // cross the threshold.
-        let (around_sum, around_n) = self
+        // The hand must be otherwise still around the twitch: the hops around it (not its own hop
+        // or the next, which the twitch itself fills) stay near the wearer's floor in the twitch
+        // band. Typing, tapping and scrolling keep them raised between the impacts that cross the
+        // threshold.
+        let floor = tick.twitch_floor;
+        let active_hops_around = self
             .ticks
             .iter()
             .filter(|t| {
@@ -838,16 +852,14 @@ impl Engine {
                     && t.index <= tick.index + 3
                     && t.index != tick.index
                     && t.index != tick.index + 1
+                    && t.samples > 0
             })
-            .fold((0.0f32, 0u32), |(s, n), t| {
-                (s + t.twitch_energy_sum, n + t.samples)
-            });
-        let floor = tick.twitch_floor;
-        let around_ratio = if around_n > 0 && floor.is_finite() {
-            around_sum / around_n as f32 / floor
-        } else {
-            0.0
-        };
+            .filter(|t| {
+                floor.is_finite()
+                    && t.twitch_energy_sum / t.samples as f32
+                        > cfg.twitch_max_activity_ratio * floor
+            })
+            .count() as u32;
         let bumps_around: u32 = self
             .ticks
             .iter()
@@ -859,7 +871,8 @@ impl Engine {
             })
             .map(|t| t.twitch_bumps)
             .sum();
-        let quiet_around = around_ratio <= cfg.twitch_max_activity_ratio
+        // One busy hop nearby may be another twitch; typing keeps most of them busy.
+        let quiet_around = active_hops_around <= cfg.twitch_max_active_hops
             && bumps_around <= cfg.twitch_max_bumps_around;
         let end_n = (tick.index + 1) * self.hop_n;
         while self
@@ -934,7 +947,7 @@ impl Engine {
             run.weight += w;
             run.peak_g = run.peak_g.max(f.peak_amplitude_g);
             run.confidence_sum += conf;
-            if !run.counted && run.hops >= cfg.tremor_min_hops {
+            if !run.counted && run.hops >= required_tremor_hops(cfg, run.peak_g) {
                 run.counted = true;
                 out.minutes.add_tremor_event(run.start_ms);
             }
@@ -950,7 +963,7 @@ impl Engine {
         let Some(run) = self.tremor.take() else {
             return;
         };
-        if run.hops < cfg.tremor_min_hops {
+        if run.hops < required_tremor_hops(cfg, run.peak_g) {
             return;
         }
         let persistence = (run.hops as f32 / (2 * cfg.tremor_min_hops) as f32).min(1.0);

@@ -37,9 +37,12 @@ pub struct ClassifierConfig {
     pub twitch_refractory_ms: f32,
     /// More candidates than this within ±1 s is a burst of activity (typing, tapping), not twitches.
     pub twitch_burst_limit: u32,
-    /// Mean twitch-band energy in the 2 s around a twitch (its own hop excluded) over the
-    /// wearer's floor median above which the hand is active, not still.
+    /// A hop near a twitch whose mean twitch-band energy exceeds this multiple of the wearer's
+    /// floor median is busy…
     pub twitch_max_activity_ratio: f32,
+    /// …and a twitch allows this many busy hops from 2 s before to 1.5 s after it (its own hop
+    /// and the next excluded): one may hold another twitch, more mean the hand is active.
+    pub twitch_max_active_hops: u32,
     /// Energy bumps of near-twitch size allowed from 3 s before to 2 s after a twitch (its own
     /// hop and the next excluded): fasciculations are irregular and sparse, taps and keystrokes
     /// come in runs.
@@ -60,10 +63,17 @@ pub struct ClassifierConfig {
     pub tremor_physiological_min_dps: f32,
     /// Minimum fraction of 2–20 Hz power inside the peak band.
     pub tremor_min_concentration: f32,
+    /// Minimum prominence of the peak over its neighbourhood (power per Hz, see
+    /// `WindowFeatures::prominence`).
+    pub tremor_min_prominence: f32,
     /// Minimum window periodicity (autocorrelation, the second opinion on a spectral peak).
     pub tremor_min_periodicity: f32,
-    /// Consecutive tremor hops needed for an event.
+    /// Consecutive tremor hops needed for an event…
     pub tremor_min_hops: u32,
+    /// …or this many when the tremor reaches `tremor_large_g` (vector peak, g): a large rhythm
+    /// may be a voluntary one (scratching, drumming) and must outlast it.
+    pub tremor_large_g: f32,
+    pub tremor_large_min_hops: u32,
     /// Non-tremor hops tolerated inside one tremor event.
     pub tremor_max_gap_hops: u32,
     /// Upper edges of slight, mild and moderate tremor (peak vector amplitude), g; above is strong.
@@ -139,6 +149,7 @@ impl Default for ClassifierConfig {
             twitch_refractory_ms: 150.0,
             twitch_burst_limit: 3,
             twitch_max_activity_ratio: 2.0,
+            twitch_max_active_hops: 1,
             twitch_max_bumps_around: 3,
             tremor_band_hz: (3.0, 12.0),
             tremor_min_amplitude_g: 0.003,
@@ -147,8 +158,11 @@ impl Default for ClassifierConfig {
             tremor_physiological_min_g: 0.015,
             tremor_physiological_min_dps: 0.0,
             tremor_min_concentration: 0.4,
-            tremor_min_periodicity: 0.5,
-            tremor_min_hops: 10,
+            tremor_min_periodicity: 0.3,
+            tremor_min_prominence: 2.0,
+            tremor_min_hops: 4,
+            tremor_large_g: 0.03,
+            tremor_large_min_hops: 12,
             tremor_max_gap_hops: 1,
             tremor_severity_edges_g: [0.03, 0.1, 0.3],
             voluntary_accel_rms_g: 0.02,

@@ -38,6 +38,11 @@ pub struct WindowFeatures {
     pub periodicity_short: f32,
     /// Share of 0.5–12 Hz power above 3 Hz: a spasm's contraction trembles, a reach is smooth.
     pub high_fraction: f32,
+    /// Power per Hz in the peak band over the mean power per Hz 1–2 Hz either side of it: a
+    /// tremor is a narrow peak standing out of its neighbourhood. The strongest bin of a
+    /// spectrum that merely falls with frequency (slow movement) sits at the band's lower edge
+    /// and has a prominence near or below 1.
+    pub prominence: f32,
 }
 
 pub struct SpectralAnalyzer {
@@ -303,6 +308,23 @@ impl SpectralAnalyzer {
         }
 
         let ref_ms = self.band_ms(2.0, 20f32.min(0.95 * nyq)).max(1e-12);
+        let flank_hz = |lo: f32, hi: f32| {
+            let (lo, hi) = (lo.max(0.2), hi.min(0.95 * nyq));
+            (hi > lo).then(|| (self.band_ms(lo, hi), hi - lo))
+        };
+        let flanks = [
+            flank_hz(f_peak - 2.0, f_peak - 1.0),
+            flank_hz(f_peak + 1.0, f_peak + 2.0),
+        ];
+        let (flank_ms, flank_width) = flanks
+            .iter()
+            .flatten()
+            .fold((0.0f32, 0.0f32), |(p, w), (pp, ww)| (p + pp, w + ww));
+        let prominence = if flank_width > 0.0 {
+            (peak_ms / (2.0 * PEAK_HALF_WIDTH_HZ)) / (flank_ms / flank_width).max(1e-15)
+        } else {
+            0.0
+        };
         let top = 12f32.min(0.45 * self.fs_hz);
         let high_fraction = self.band_ms(3.0, top) / self.band_ms(0.5, top).max(1e-12);
         WindowFeatures {
@@ -316,6 +338,7 @@ impl SpectralAnalyzer {
             periodicity: 0.0,
             periodicity_short: 0.0,
             high_fraction,
+            prominence,
         }
     }
 

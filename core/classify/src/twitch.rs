@@ -112,6 +112,8 @@ pub struct TwitchDetector {
     /// smaller), counted once each: a resting hand has few, typing and tapping many.
     minor_up: bool,
     minor_count: u32,
+    /// Where the last counted bump began: the lobes of one twitch or tap are one bump.
+    minor_last_n: u64,
     params: TwitchParams,
     state: State,
     /// Group delay of the energy path in samples (half the smoother).
@@ -142,6 +144,7 @@ impl TwitchDetector {
             last_energy: 0.0,
             minor_up: false,
             minor_count: 0,
+            minor_last_n: 0,
             params,
             state: State::Idle,
             delay: smooth_len as u64 / 2,
@@ -185,7 +188,12 @@ impl TwitchDetector {
         self.last_energy = e;
         if !self.minor_up && e > MINOR_FRACTION * self.threshold {
             self.minor_up = true;
-            self.minor_count += 1;
+            if self.minor_count == 0 && self.minor_last_n == 0
+                || n.saturating_sub(self.minor_last_n) > self.params.refractory_samples
+            {
+                self.minor_count += 1;
+            }
+            self.minor_last_n = n;
         } else if self.minor_up && e < 0.5 * MINOR_FRACTION * self.threshold {
             self.minor_up = false;
         }
@@ -262,6 +270,10 @@ impl TwitchDetector {
                 peak_g,
                 peak_e,
             } => {
+                // A twitch ends when its energy has fallen to a fiftieth of its own peak (or
+                // below the floor's hysteresis): over a very quiet floor, the band-pass tail of a
+                // large twitch would otherwise stay "above" for longer than any twitch lasts.
+                let lo = lo.max(0.02 * peak_e.max(e));
                 let last_above_n = if e > lo { n } else { last_above_n };
                 if last_above_n.saturating_sub(start_n) > self.params.max_duration_samples {
                     self.state = State::TooLong { last_above_n };
