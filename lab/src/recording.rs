@@ -100,11 +100,11 @@ impl Recording {
     }
 
     /// Batches of at most `max` samples. Each batch is stamped with the time of its first sample
-    /// (relative to the first sample of the file), so real timing irregularities are kept; a jump
+    /// on the file's own time axis (docs/cli.md: event times are seconds on the input's time
+    /// axis), so real timing irregularities are kept; a jump
     /// of more than 1.5 sample periods starts a new batch, so the classifier sees the gap.
     pub fn batches(&self, max: usize) -> impl Iterator<Item = SensorBatch> + '_ {
         let max = max.max(1);
-        let t0 = self.t_s.first().copied().unwrap_or(0.0);
         let period = 1.0 / f64::from(self.sample_rate_hz);
         let mut start = 0usize;
         std::iter::from_fn(move || {
@@ -119,7 +119,7 @@ impl Recording {
                 end += 1;
             }
             let b = SensorBatch {
-                first_sample_us: ((self.t_s[start] - t0) * 1e6).round() as i64,
+                first_sample_us: (self.t_s[start] * 1e6).round() as i64,
                 sample_rate_hz: self.sample_rate_hz,
                 accel_g: self.accel_g[start..end].to_vec(),
                 gyro_dps: if self.gyro_dps.is_empty() {
@@ -484,5 +484,18 @@ mod tests {
         let b: Vec<_> = r.batches(100).collect();
         assert_eq!(b.len(), 2);
         assert_eq!(b[1].first_sample_us, 1_050_000);
+    }
+
+    #[test]
+    fn batches_keep_the_files_own_time_origin() {
+        // A recording cut out of a longer one starts at t = 1000 s; its events must be reported
+        // at 1000 s and later, not from 0 (docs/cli.md).
+        let mut text = String::from("t,ax,ay,az\n");
+        for i in 0..10 {
+            text += &format!("{},0,0,1\n", 1000.0 + i as f64 * 0.01);
+        }
+        let r = read_csv(text.as_bytes(), None).unwrap();
+        let b: Vec<_> = r.batches(100).collect();
+        assert_eq!(b[0].first_sample_us, 1_000_000_000);
     }
 }
