@@ -625,6 +625,9 @@ pub struct EvalReport {
     pub twitch_by_shape: [(u32, u32); TwitchShape::ALL.len()],
     /// Twitch cases: labels at least 10× the sensor's noise, and every twitch detection.
     pub twitch_strong: ClassCounts,
+    /// Tremor and spasm detections beyond the first on a label they match: one bout reported in
+    /// pieces (counted as correct in the P / R / F1 table, shown here).
+    pub fragments: [u32; 3],
     /// (placement index 0 hand / 1 wrist, rate index, size bin) -> (labels, found)
     pub twitch_curve: [[[(u32, u32); TWITCH_BINS_MG.len()]; 5]; 2],
     /// Names of voluntary cases with false events, for debugging.
@@ -769,6 +772,11 @@ pub fn score_case(
             report.twitch_target.detections += 1;
             report.twitch_target.detections_matched += u32::from(matched);
         }
+    }
+    for k in [1usize, 2] {
+        report.fragments[k] += counts[k]
+            .detections_matched
+            .saturating_sub(counts[k].labels_found);
     }
     for (k, c) in counts.iter().enumerate() {
         report.per_rate[ri][k].add(c);
@@ -957,6 +965,18 @@ impl EvalReport {
             cell(&t[1]),
             cell(&t[2])
         );
+        for (k, name) in [(1usize, "tremor"), (2, "spasm")] {
+            let c = &t[k];
+            let strict = ratio(
+                c.detections_matched.saturating_sub(self.fragments[k]),
+                c.detections,
+            );
+            let _ = writeln!(
+                s,
+                "{name}: {} fragments (further pieces of a bout already found); precision counting them as false {strict:.2}",
+                self.fragments[k]
+            );
+        }
         let _ = writeln!(
             s,
             "fasciculation target set (back of hand, rest, >=200 Hz, >=5 mg): P {:.2} R {:.2} F1 {:.2} ({} labels)",

@@ -163,7 +163,7 @@ impl Default for ClassifierConfig {
             tremor_min_hops: 4,
             tremor_large_g: 0.03,
             tremor_large_min_hops: 12,
-            tremor_max_gap_hops: 1,
+            tremor_max_gap_hops: 4,
             tremor_severity_edges_g: [0.03, 0.1, 0.3],
             voluntary_accel_rms_g: 0.015,
             voluntary_gyro_rms_dps: 8.0,
