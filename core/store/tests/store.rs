@@ -258,12 +258,7 @@ fn a_store_from_a_newer_version_is_refused_with_a_clear_error() {
 
 #[test]
 fn a_damaged_store_file_is_a_clear_error_not_a_panic_or_silent_loss() {
-    for damage in [
-        "overwrite_db",
-        "truncate_db",
-        "garbage_conf",
-        "path_is_a_file",
-    ] {
+    for damage in ["overwrite_db", "truncate_db", "garbage_conf"] {
         let dir = tempfile::tempdir().unwrap();
         let store_dir = dir.path().join("store");
         {
@@ -282,11 +277,7 @@ fn a_damaged_store_file_is_a_clear_error_not_a_panic_or_silent_loss() {
                 let bytes = std::fs::read(&db_file).unwrap();
                 std::fs::write(&db_file, &bytes[..100]).unwrap();
             }
-            "garbage_conf" => std::fs::write(store_dir.join("conf"), b"not a config").unwrap(),
-            _ => {
-                std::fs::remove_dir_all(&store_dir).unwrap();
-                std::fs::write(&store_dir, b"x").unwrap();
-            }
+            _ => std::fs::write(store_dir.join("conf"), b"not a config").unwrap(),
         }
         let err = Store::open(&store_dir, StoreOptions::default()).unwrap_err();
         assert!(
@@ -298,6 +289,60 @@ fn a_damaged_store_file_is_a_clear_error_not_a_panic_or_silent_loss() {
         assert!(msg.contains("move that folder aside"), "{msg}");
         // Still refused on a second attempt: the damage is not "healed" into an empty store.
         assert!(Store::open(&store_dir, StoreOptions::default()).is_err());
+    }
+}
+
+#[test]
+fn a_data_folder_that_is_a_file_is_named_as_such_not_as_a_corrupt_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, b"my own notes").unwrap();
+    let err = Store::open(&file, StoreOptions::default()).unwrap_err();
+    assert!(matches!(err, StoreError::NotADirectory { .. }), "{err:?}");
+    assert!(err.to_string().contains("is a file, not a folder"), "{err}");
+    assert_eq!(std::fs::read(&file).unwrap(), b"my own notes");
+}
+
+#[test]
+fn a_read_only_open_of_a_missing_store_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = StoreOptions {
+        create_if_missing: false,
+        ..StoreOptions::default()
+    };
+    let missing = dir.path().join("never-created");
+    let err = Store::open(&missing, options.clone()).unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    assert!(!missing.exists(), "a read-only open created the folder");
+    // An empty folder is no store either, and stays empty.
+    let err = Store::open(dir.path(), options.clone()).unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // Once a store exists, the same options open it.
+    drop(utc_store(&missing));
+    Store::open(&missing, options).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn the_store_folder_and_its_files_are_private_to_the_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store_dir = dir.path().join("data");
+    {
+        let store = utc_store(&store_dir);
+        store.put_events(&[twitch(T0)]).unwrap();
+        store.flush().unwrap();
+    }
+    // A folder that already existed with open permissions is tightened on open too.
+    std::fs::set_permissions(&store_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    drop(Store::open(&store_dir, StoreOptions::default()).unwrap());
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&store_dir), 0o700);
+    let files = snapshot_files(&store_dir);
+    assert!(files.contains_key(Path::new("db")), "{:?}", files.keys());
+    for name in files.keys() {
+        assert_eq!(mode(&store_dir.join(name)), 0o600, "{}", name.display());
     }
 }
 
@@ -602,4 +647,83 @@ fn settings_are_validated_and_persist() {
     assert_eq!(store.settings().unwrap(), settings);
     assert_eq!(store.time_zone_name(), "America/New_York");
     assert_eq!(store.retention_days().unwrap(), Some(365));
+}
+
+/// Every file under `dir` (relative path → bytes), to prove a failed open wrote nothing.
+fn snapshot_files(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().to_path_buf();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Damage `count` bytes of the used part of `db` at positions drawn from `seed`.
+fn flip_bytes(db_file: &Path, seed: u64, count: usize) {
+    let mut bytes = std::fs::read(db_file).unwrap();
+    let used = bytes.iter().rposition(|&b| b != 0).unwrap_or(0) + 1;
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    for _ in 0..count {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let at = (x % used as u64) as usize;
+        bytes[at] ^= 0xA5;
+    }
+    std::fs::write(db_file, bytes).unwrap();
+}
+
+#[test]
+fn a_failed_open_of_a_damaged_store_leaves_every_file_byte_identical() {
+    let mut refused = 0;
+    for seed in 1..=12u64 {
+        let dir = tempfile::tempdir().unwrap();
+        let store_dir = dir.path().join("store");
+        {
+            let store = utc_store(&store_dir);
+            let events: Vec<_> = (0..3000).map(|i| twitch(T0 + i * 1_000)).collect();
+            store.put_events(&events).unwrap();
+            let minutes: Vec<_> = (0..50).map(|i| minute(T0 + i * 60_000, 3, 0.1)).collect();
+            store.put_minutes(&minutes).unwrap();
+            store.flush().unwrap();
+        }
+        // Let the dropped handle's flusher thread finish before taking the snapshot.
+        drop(raw_sled(&store_dir));
+        flip_bytes(&store_dir.join("db"), seed, 10);
+        let before = snapshot_files(&store_dir);
+        match Store::open(&store_dir, StoreOptions::default()) {
+            Ok(_) => continue,
+            Err(err) => {
+                refused += 1;
+                assert!(
+                    matches!(err, StoreError::Corrupt { .. }),
+                    "seed {seed}: {err:?}"
+                );
+                assert!(err.to_string().contains("move that folder aside"), "{err}");
+            }
+        }
+        let after = snapshot_files(&store_dir);
+        assert_eq!(
+            before.keys().collect::<Vec<_>>(),
+            after.keys().collect::<Vec<_>>(),
+            "seed {seed}: a failed open added or removed files"
+        );
+        for (name, bytes) in &before {
+            assert!(
+                after[name] == *bytes,
+                "seed {seed}: a failed open changed {}",
+                name.display()
+            );
+        }
+    }
+    assert!(refused > 0, "no damage pattern made the open fail");
 }
