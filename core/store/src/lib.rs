@@ -15,6 +15,7 @@
 mod codec;
 mod days;
 mod files;
+mod minutes;
 pub mod sync;
 
 use std::collections::BTreeMap;
@@ -33,11 +34,16 @@ pub(crate) use codec::{decode_json, describe_key, encode_json};
 use days::DayRollup;
 pub use days::DaySummary;
 pub use days::{local_date, start_of_day_ms};
+pub use minutes::SessionId;
+use minutes::StoredMinute;
 
 use twitchwatch_model::{MinuteSummary, MotorEvent, PairedDevice, SensorBatch, TimestampMs};
 
 /// Schema of the store as a whole (tree layout, key formats). Bumped on incompatible changes.
-pub const STORE_SCHEMA_VERSION: u32 = 1;
+/// 2: a minute holds each session's part (version-2 `minutes` values). A schema-1 store opens as it
+/// is (its minutes read as one part each) and is marked 2, so a build that would replace merged
+/// minutes instead of adding to them refuses it rather than losing data.
+pub const STORE_SCHEMA_VERSION: u32 = 2;
 
 const META_SCHEMA: &[u8] = b"schema_version";
 const META_ROLLUP_TZ: &[u8] = b"rollup_time_zone";
@@ -404,8 +410,9 @@ struct Engine {
 /// What the store's own records say about the files sled recovered.
 struct Checked {
     generation: u64,
-    /// A new, empty store: the schema record is still to be written.
-    schema_record_missing: bool,
+    /// A new store, or one of an older schema this build reads as it is: the current schema
+    /// record is still to be written.
+    schema_record_to_write: bool,
 }
 
 impl Engine {
@@ -492,7 +499,7 @@ impl Engine {
                 )));
             }
         }
-        let schema_record_missing = match self.meta.get(META_SCHEMA)? {
+        let schema_record_to_write = match self.meta.get(META_SCHEMA)? {
             Some(bytes) => {
                 let raw: [u8; 4] = bytes.as_ref().try_into().map_err(|_| {
                     corrupt(format!(
@@ -511,7 +518,7 @@ impl Engine {
                 if found == 0 {
                     return Err(corrupt("schema version 0 is never written".into()));
                 }
-                false
+                found < STORE_SCHEMA_VERSION
             }
             None => {
                 let has_data = [&self.events, &self.minutes, &self.journal]
@@ -525,7 +532,7 @@ impl Engine {
         };
         Ok(Checked {
             generation,
-            schema_record_missing,
+            schema_record_to_write,
         })
     }
 }
@@ -566,13 +573,13 @@ impl Store {
         }
         let engine = Engine::open(path, path, &options, true)?;
         let checked = engine.check(path, sidecar)?;
-        if checked.schema_record_missing {
+        if checked.schema_record_to_write {
             engine
                 .meta
                 .insert(META_SCHEMA, &STORE_SCHEMA_VERSION.to_be_bytes())?;
             engine.db.flush()?;
         }
-        if sidecar.is_none() {
+        if sidecar.is_none_or(|sc| sc.schema_version < STORE_SCHEMA_VERSION) {
             write_sidecar(
                 path,
                 &Sidecar {
@@ -696,12 +703,23 @@ impl Store {
             .map_err(tx_error)
     }
 
-    /// Stores minute summaries atomically with their day rollup; re-inserting a minute replaces it.
+    /// [`Store::put_session_minutes`] for minutes that belong to no particular session (imports,
+    /// tests): re-inserting a minute replaces it.
     pub fn put_minutes(&self, minutes: &[MinuteSummary]) -> Result<(), StoreError> {
+        self.put_session_minutes(SessionId::UNSPECIFIED, minutes)
+    }
+
+    /// Stores `session`'s minute summaries atomically with their day rollup. A minute another
+    /// session also recorded (two sessions in one wall-clock minute) is merged with it; the same
+    /// session writing a minute again replaces its own part, so replays never double count.
+    pub fn put_session_minutes(
+        &self,
+        session: SessionId,
+        minutes: &[MinuteSummary],
+    ) -> Result<(), StoreError> {
         if minutes.is_empty() {
             return Ok(());
         }
-        let mut encoded = Vec::with_capacity(minutes.len());
         for (index, m) in minutes.iter().enumerate() {
             let fractions = [
                 m.tremor.total(),
@@ -718,23 +736,36 @@ impl Store {
                     reason: "a fraction or spasm time is negative or not a finite number".into(),
                 });
             }
-            encoded.push((time_key(m.minute_start_ms), encode_compact("minutes", m)?));
         }
         let tz = self.time_zone();
         let _guard = self.lock_rollup();
         (&self.inner.minutes, &self.inner.days)
             .transaction(|(tree, days)| {
                 let mut touched: BTreeMap<[u8; 4], DayRollup> = BTreeMap::new();
-                for (m, (key, value)) in minutes.iter().zip(&encoded) {
-                    let old = tree.insert(&key[..], value.as_slice())?;
+                // A batch naming one minute twice: the later part sees the earlier one.
+                let mut written: BTreeMap<[u8; 8], StoredMinute> = BTreeMap::new();
+                for m in minutes {
+                    let key = time_key(m.minute_start_ms);
+                    let old = match written.remove(&key) {
+                        Some(stored) => Some(stored),
+                        // An unreadable old record cannot be merged; the new part replaces it.
+                        None => tree
+                            .get(&key[..])?
+                            .and_then(|old| StoredMinute::decode(&key, &old).ok()),
+                    };
                     let dk = date_key(local_date(&tz, m.minute_start_ms));
                     let roll = load_touched(&mut touched, days, dk)?;
-                    if let Some(old) = old {
-                        if let Ok(old) = decode_compact::<MinuteSummary>("minutes", key, &old) {
-                            roll.remove_minute(&old);
-                        }
+                    if let Some(old) = &old {
+                        roll.remove_minute(&old.merged());
                     }
-                    roll.add_minute(m);
+                    let mut updated = old.unwrap_or_default();
+                    updated.put(session, m);
+                    roll.add_minute(&updated.merged());
+                    let value = updated
+                        .encode()
+                        .map_err(ConflictableTransactionError::Abort)?;
+                    tree.insert(&key[..], value)?;
+                    written.insert(key, updated);
                 }
                 write_touched(days, &touched)
             })
@@ -827,12 +858,19 @@ impl Store {
         from_ms: TimestampMs,
         to_ms: TimestampMs,
     ) -> Result<Vec<MinuteSummary>, StoreError> {
-        self.scan_compact(
-            &self.inner.minutes,
-            "minutes",
-            &time_key(from_ms),
-            &time_key(to_ms),
-        )
+        let (from, to) = (time_key(from_ms), time_key(to_ms));
+        let mut out = Vec::new();
+        if from >= to {
+            return Ok(out);
+        }
+        for item in self.inner.minutes.range(from..to) {
+            let (key, value) = item?;
+            match StoredMinute::decode(&key, &value) {
+                Ok(stored) => out.push(stored.merged()),
+                Err(e) => self.on_corrupt(e)?,
+            }
+        }
+        Ok(out)
     }
 
     /// One summary per local calendar day in `from..=to` (days without data are all zeros).
@@ -923,7 +961,7 @@ impl Store {
         let mut rollups: BTreeMap<[u8; 4], DayRollup> = BTreeMap::new();
         for item in self.inner.minutes.iter() {
             let (key, value) = item?;
-            match decode_compact::<MinuteSummary>("minutes", &key, &value) {
+            match StoredMinute::decode(&key, &value).map(|stored| stored.merged()) {
                 Ok(m) => rollups
                     .entry(date_key(local_date(&tz, m.minute_start_ms)))
                     .or_default()
@@ -1095,7 +1133,7 @@ impl Store {
                 let (key, value) = item?;
                 let result = match name {
                     "events" => decode_compact::<MotorEvent>(name, &key, &value).map(drop),
-                    "minutes" => decode_compact::<MinuteSummary>(name, &key, &value).map(drop),
+                    "minutes" => StoredMinute::decode(&key, &value).map(drop),
                     "days" => decode_compact::<DayRollup>(name, &key, &value).map(drop),
                     "raw" => decode_compact::<SensorBatch>(name, &key, &value).map(drop),
                     "devices" => decode_json::<PairedDevice>(name, &key, &value).map(drop),

@@ -9,7 +9,9 @@ use twitchwatch_model::{
     DeviceProtocol, MinuteSummary, MotorEvent, MotorEventKind, PairedDevice, TremorFractions,
     WearFractions,
 };
-use twitchwatch_store::{CorruptRecordPolicy, Settings, Store, StoreError, StoreOptions};
+use twitchwatch_store::{
+    CorruptRecordPolicy, SessionId, Settings, Store, StoreError, StoreOptions,
+};
 
 const T0: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 
@@ -112,6 +114,125 @@ fn reinserting_the_same_events_and_minutes_is_idempotent() {
         .daily_summaries(day, day, &jiff::tz::TimeZone::UTC)
         .unwrap()[0];
     assert_eq!(summary.twitch_count, 45);
+}
+
+/// What a session that covered `seconds` of the minute at `start_ms` at rest recorded.
+fn partial_minute(start_ms: i64, seconds: f32, twitches: u32) -> MinuteSummary {
+    let covered = seconds / 60.0;
+    MinuteSummary {
+        minute_start_ms: start_ms,
+        tremor: TremorFractions {
+            unknown: 1.0 - covered,
+            none: covered,
+            ..Default::default()
+        },
+        wear: WearFractions {
+            at_rest: covered,
+            no_data: 1.0 - covered,
+            ..Default::default()
+        },
+        twitch_count: twitches,
+        spasm_seconds: 0.0,
+        tremor_events: 0,
+        samples_received: (seconds * 200.0) as u32,
+        samples_lost: 0,
+    }
+}
+
+#[test]
+fn sessions_sharing_a_minute_merge_and_the_day_never_shrinks() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = utc_store(dir.path());
+    let day = jiff::civil::date(2026, 1, 1);
+    let summary = |store: &Store| {
+        store
+            .daily_summaries(day, day, &jiff::tz::TimeZone::UTC)
+            .unwrap()
+            .remove(0)
+    };
+    let (a, b) = (SessionId(11), SessionId(12));
+    store
+        .put_session_minutes(a, &[partial_minute(T0, 15.0, 2)])
+        .unwrap();
+    let after_a = summary(&store);
+    store
+        .put_session_minutes(b, &[partial_minute(T0, 15.0, 1)])
+        .unwrap();
+    let after_b = summary(&store);
+    assert_eq!(after_b.twitch_count, 3);
+    assert_eq!(after_b.samples_received, 6000);
+    assert_eq!(after_b.minutes_recorded, 1);
+    assert!((after_b.worn_minutes - 0.5).abs() < 1e-3, "{after_b:?}");
+    assert!(after_b.twitch_count >= after_a.twitch_count);
+    assert!(after_b.worn_minutes >= after_a.worn_minutes);
+    let minutes = store.minutes_in_range(T0, T0 + 60_000).unwrap();
+    assert_eq!(minutes.len(), 1);
+    assert_eq!(minutes[0].samples_received, 6000);
+    assert!((minutes[0].wear.no_data - 0.5).abs() < 1e-6);
+    // Either session written again (a replay) changes nothing.
+    for _ in 0..3 {
+        store
+            .put_session_minutes(b, &[partial_minute(T0, 15.0, 1)])
+            .unwrap();
+        store
+            .put_session_minutes(a, &[partial_minute(T0, 15.0, 2)])
+            .unwrap();
+    }
+    assert_eq!(summary(&store), after_b);
+    assert_eq!(store.minutes_in_range(T0, T0 + 60_000).unwrap(), minutes);
+    // A rebuilt rollup agrees with the incremental one.
+    store
+        .set_settings(&Settings {
+            time_zone: Some("Europe/Berlin".into()),
+            ..Settings::default()
+        })
+        .unwrap();
+    drop(store);
+    let store = utc_store(dir.path());
+    assert_eq!(summary(&store), after_b);
+}
+
+#[test]
+fn a_store_written_before_sessions_were_told_apart_opens_and_merges_new_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(utc_store(dir.path()));
+    let old_minute = partial_minute(T0, 15.0, 2);
+    {
+        // Schema 1: a minute was a bare, version-1 `MinuteSummary`.
+        let db = raw_sled(dir.path());
+        let meta = db.open_tree("meta").unwrap();
+        meta.insert(b"schema_version", &1u32.to_be_bytes()).unwrap();
+        let mut value = vec![1u8];
+        value.extend(postcard::to_stdvec(&old_minute).unwrap());
+        let key = ((T0 as u64) ^ (1u64 << 63)).to_be_bytes();
+        db.open_tree("minutes").unwrap().insert(key, value).unwrap();
+        db.open_tree("days").unwrap().clear().unwrap();
+        meta.remove(b"rollup_time_zone").unwrap();
+        db.flush().unwrap();
+    }
+    std::fs::remove_file(dir.path().join("twitchwatch-store.json")).unwrap();
+    let store = utc_store(dir.path());
+    assert_eq!(
+        store.minutes_in_range(T0, T0 + 60_000).unwrap(),
+        vec![old_minute]
+    );
+    store
+        .put_session_minutes(SessionId(5), &[partial_minute(T0, 15.0, 1)])
+        .unwrap();
+    let merged = store.minutes_in_range(T0, T0 + 60_000).unwrap();
+    assert_eq!(merged[0].twitch_count, 3);
+    drop(store);
+    let db = raw_sled(dir.path());
+    let schema = db
+        .open_tree("meta")
+        .unwrap()
+        .get(b"schema_version")
+        .unwrap();
+    assert_eq!(
+        schema.as_deref(),
+        Some(&twitchwatch_store::STORE_SCHEMA_VERSION.to_be_bytes()[..]),
+        "the store is marked with the current schema, so an older build refuses it"
+    );
 }
 
 #[test]
