@@ -139,6 +139,13 @@ pub enum StoreError {
     },
     #[error("invalid setting '{field}': {reason}")]
     InvalidSetting { field: &'static str, reason: String },
+    #[error("{from} to {to} is {days} days; daily summaries cover at most {max} days at a time, so choose a shorter range")]
+    RangeTooLong {
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+        days: i64,
+        max: u32,
+    },
     #[error("storage engine error: {0}")]
     Backend(#[from] sled::Error),
 }
@@ -156,6 +163,9 @@ pub struct Settings {
     #[serde(default)]
     pub rule_params: BTreeMap<String, f64>,
 }
+
+/// The longest range [`Store::daily_summaries`] answers: ten years and their leap days.
+pub const DAILY_SUMMARY_DAYS_MAX: u32 = 3660;
 
 pub const RETENTION_DAYS_MIN: u32 = 7;
 pub const RETENTION_DAYS_MAX: u32 = 3650;
@@ -873,7 +883,9 @@ impl Store {
         Ok(out)
     }
 
-    /// One summary per local calendar day in `from..=to` (days without data are all zeros).
+    /// One summary per local calendar day in `from..=to` (days without data are all zeros), at
+    /// most [`DAILY_SUMMARY_DAYS_MAX`] days ([`StoreError::RangeTooLong`] beyond: every day is a
+    /// row, so an open-ended range would build millions of them).
     /// Reads the per-day rollup when `tz` is the store's zone, otherwise aggregates minutes.
     pub fn daily_summaries(
         &self,
@@ -883,6 +895,15 @@ impl Store {
     ) -> Result<Vec<DaySummary>, StoreError> {
         if from > to {
             return Ok(Vec::new());
+        }
+        let days = i64::from((to - from).get_days()) + 1;
+        if days > i64::from(DAILY_SUMMARY_DAYS_MAX) {
+            return Err(StoreError::RangeTooLong {
+                from,
+                to,
+                days,
+                max: DAILY_SUMMARY_DAYS_MAX,
+            });
         }
         let same_zone =
             tz.iana_name().is_some_and(|n| n == self.time_zone_name()) || *tz == self.time_zone();

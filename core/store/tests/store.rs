@@ -848,3 +848,28 @@ fn a_failed_open_of_a_damaged_store_leaves_every_file_byte_identical() {
     }
     assert!(refused > 0, "no damage pattern made the open fail");
 }
+
+#[test]
+fn an_open_ended_daily_summary_range_is_refused_not_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = utc_store(dir.path());
+    let err = store
+        .daily_summaries(
+            jiff::civil::date(1900, 1, 1),
+            jiff::civil::date(9999, 12, 31),
+            &jiff::tz::TimeZone::UTC,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::RangeTooLong { max, .. } if max == twitchwatch_store::DAILY_SUMMARY_DAYS_MAX),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("shorter range"), "{err}");
+    // Ten years is fine.
+    let to = jiff::civil::date(2026, 1, 1);
+    let from = to.checked_sub(jiff::Span::new().days(3652)).unwrap();
+    let days = store
+        .daily_summaries(from, to, &jiff::tz::TimeZone::UTC)
+        .unwrap();
+    assert_eq!(days.len(), 3653);
+}
