@@ -126,7 +126,7 @@ pub fn export(
     sections.dedup();
     let into_folder = format == ExportFormat::Csv && sections.len() > 1;
     let targets: Vec<PathBuf> = if into_folder {
-        files::check_path(out)?;
+        files::check_folder(out)?;
         sections
             .iter()
             .map(|s| out.join(format!("{}.csv", s.as_str())))

@@ -28,14 +28,9 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
     }
 }
 
-/// Refuses a path with a `..` component, and one whose last component is a symlink.
-pub(crate) fn check_path(path: &Path) -> Result<(), ReportError> {
-    if path.as_os_str().is_empty() || path.file_name().is_none() {
-        return Err(ReportError::OutsideFolder {
-            path: path.to_path_buf(),
-        });
-    }
-    if path.components().any(|c| c == Component::ParentDir) {
+/// Refuses an empty path, one with a `..` component, and one whose last component is a symlink.
+pub(crate) fn check_folder(path: &Path) -> Result<(), ReportError> {
+    if path.as_os_str().is_empty() || path.components().any(|c| c == Component::ParentDir) {
         return Err(ReportError::OutsideFolder {
             path: path.to_path_buf(),
         });
@@ -48,9 +43,15 @@ pub(crate) fn check_path(path: &Path) -> Result<(), ReportError> {
     }
 }
 
-/// Checks a file target before anything is written: the path, and whether it may be replaced.
+/// Checks a file target before anything is written: it names a file (no `..`, not a symlink), and
+/// whether it may be replaced.
 pub(crate) fn check_target(path: &Path, overwrite: Overwrite) -> Result<(), ReportError> {
-    check_path(path)?;
+    if path.file_name().is_none() {
+        return Err(ReportError::OutsideFolder {
+            path: path.to_path_buf(),
+        });
+    }
+    check_folder(path)?;
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.is_dir() => Err(ReportError::Io {
             path: path.to_path_buf(),
@@ -65,7 +66,7 @@ pub(crate) fn check_target(path: &Path, overwrite: Overwrite) -> Result<(), Repo
 
 /// A folder for several export files: created owner-only if missing; an existing one is used.
 pub(crate) fn prepare_folder(path: &Path) -> Result<(), ReportError> {
-    check_path(path)?;
+    check_folder(path)?;
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

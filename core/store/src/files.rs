@@ -78,7 +78,7 @@ pub(crate) fn create_private_dir(path: &Path) -> Result<(), StoreError> {
     builder.create(path).map_err(io_error(path))
 }
 
-/// Takes sled's own lock on `db` (a shared-nothing advisory lock), waiting a little for a handle
+/// Takes the advisory lock sled itself takes on `db`, waiting a little for a handle
 /// that is still closing. The returned file holds the lock until dropped.
 pub(crate) fn lock_engine_file(dir: &Path) -> Result<Option<File>, StoreError> {
     let db = dir.join("db");
@@ -89,6 +89,14 @@ pub(crate) fn lock_engine_file(dir: &Path) -> Result<Option<File>, StoreError> {
     };
     for attempt in 0..=LOCK_ATTEMPTS {
         match file.try_lock_exclusive() {
+            // Windows locks byte ranges, which would make our own copy's reads fail: there the
+            // lock only proves the store is not in use, and is not held while copying.
+            #[cfg(windows)]
+            Ok(()) => {
+                let _ = FileExt::unlock(&file);
+                return Ok(None);
+            }
+            #[cfg(not(windows))]
             Ok(()) => return Ok(Some(file)),
             Err(e) if e.kind() == fs2::lock_contended_error().kind() => {
                 if attempt < LOCK_ATTEMPTS {

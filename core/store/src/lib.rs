@@ -598,7 +598,11 @@ impl Store {
                 },
             )?;
         }
-        files::make_private(path)?;
+        if let Err(e) = files::make_private(path) {
+            // Some file systems (FAT on a memory card, network shares) have no owner-only mode;
+            // the history stays usable there rather than locked away.
+            tracing::warn!(error = %e, "could not make the store's folder owner-only");
+        }
         let inner = Inner {
             path: path.to_path_buf(),
             events: engine.events,

@@ -373,6 +373,9 @@ fn monitoring_survives_sigkill_at_random_moments() {
             &mut failures,
             cycle,
         );
+        if cycle % 100 == 99 {
+            eprintln!("{} cycles, {} failures so far", cycle + 1, failures.len());
+        }
         if let Some(last) = c.last_frame_ms {
             // After everything the child may have ingested; sometimes still in its last minute.
             start_ms = last + 1_000 + rng.below(40_000) as i64;
