@@ -167,7 +167,11 @@ impl From<ReportError> for TwitchWatchError {
             ReportError::Journal(e) => e.into(),
             ReportError::Rules(e) => e.into(),
             ReportError::Period(_) => with(invalid, &e),
-            ReportError::Io { .. } | ReportError::Csv { .. } => with(io, &e),
+            ReportError::Io { .. }
+            | ReportError::Csv { .. }
+            | ReportError::Exists { .. }
+            | ReportError::Symlink { .. }
+            | ReportError::OutsideFolder { .. } => with(io, &e),
         }
     }
 }

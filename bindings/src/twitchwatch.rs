@@ -487,6 +487,7 @@ impl TwitchWatch {
                 from,
                 to,
                 std::path::Path::new(&path),
+                twitchwatch_report::Overwrite::Refuse,
             )?;
             Ok(ReportSummary::of(path, &data))
         })
@@ -515,6 +516,7 @@ impl TwitchWatch {
                 from,
                 to,
                 std::path::Path::new(&path),
+                twitchwatch_report::Overwrite::Refuse,
             )?
             .into())
         })

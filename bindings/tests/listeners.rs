@@ -187,7 +187,8 @@ fn throwing_listeners_called_from_many_threads_at_once_break_nothing() {
                         at_ms: now_ms() - (t * 1000 + i) as i64,
                         twitch_sites: vec![],
                         symptoms,
-                        note: String::new(),
+                        // A check-in must hold something; the odd ones have no symptom.
+                        note: "from a test thread".into(),
                     };
                     app.record_checkin(c).unwrap();
                 }

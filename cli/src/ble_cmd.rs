@@ -7,8 +7,8 @@ use std::time::Duration;
 use anyhow::Context;
 use twitchwatch_device::link::{self, LinkConfig, ScanResult};
 use twitchwatch_model::{DeviceProtocol, PairedDevice};
-use twitchwatch_store::{Store, StoreOptions};
 
+use crate::history_store::{self, Access};
 use crate::monitor_cmd::parse_duration_s;
 
 #[derive(clap::Args)]
@@ -47,12 +47,6 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("cannot start the Bluetooth runtime")
-}
-
-fn open_store(data_dir: &Path) -> anyhow::Result<Store> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
-    Ok(Store::open(data_dir, StoreOptions::default())?)
 }
 
 fn scan_now(adapter: Option<String>, secs: f32) -> anyhow::Result<Vec<ScanResult>> {
@@ -109,7 +103,7 @@ pub fn run_scan(args: ScanArgs) -> anyhow::Result<()> {
 }
 
 pub fn run_pair(data_dir: &Path, args: PairArgs) -> anyhow::Result<()> {
-    let store = open_store(data_dir)?;
+    let store = history_store::open(data_dir, Access::Record)?;
     let found = scan_now(args.adapter, args.scan)?;
     let Some(hit) = found.iter().find(|r| r.id.eq_ignore_ascii_case(&args.id)) else {
         let seen: Vec<&str> = found.iter().map(|r| r.id.as_str()).collect();
@@ -148,7 +142,7 @@ pub fn run_pair(data_dir: &Path, args: PairArgs) -> anyhow::Result<()> {
 }
 
 pub fn run_forget(data_dir: &Path) -> anyhow::Result<()> {
-    let store = open_store(data_dir)?;
+    let store = history_store::open(data_dir, Access::ReadOnly)?;
     match store.forget_device()? {
         Some(d) => println!(
             "Forgot {} ({}); its history stays. Data from it is no longer accepted.",
@@ -160,7 +154,7 @@ pub fn run_forget(data_dir: &Path) -> anyhow::Result<()> {
 }
 
 pub fn run_devices(data_dir: &Path) -> anyhow::Result<()> {
-    let store = open_store(data_dir)?;
+    let store = history_store::open(data_dir, Access::ReadOnly)?;
     let paired = store.paired_device()?;
     let known = store.known_devices()?;
     if known.is_empty() {

@@ -9,7 +9,8 @@ use twitchwatch_model::AlertSeverity;
 use twitchwatch_report::{self as report, ExportFormat, ExportSection};
 use twitchwatch_rules::{RuleParams, PARAMETERS, RULES};
 
-use crate::journal_cmd::{now_ms, open_store};
+use crate::history_store::{self, Access};
+use crate::journal_cmd::now_ms;
 
 /// Prints a line to stdout; a closed pipe (`| head`) ends the command quietly instead of panicking.
 macro_rules! outln {
@@ -63,6 +64,9 @@ pub struct ReportArgs {
     /// Last day (YYYY-MM-DD); default today.
     #[arg(long)]
     to: Option<Date>,
+    /// Replace --out if it already exists (otherwise an existing file is never touched).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(clap::Args)]
@@ -80,6 +84,9 @@ pub struct ExportArgs {
     from: Option<Date>,
     #[arg(long)]
     to: Option<Date>,
+    /// Replace files that already exist (otherwise nothing is written when one does).
+    #[arg(long)]
+    force: bool,
 }
 
 fn severity_label(s: AlertSeverity) -> &'static str {
@@ -123,7 +130,9 @@ pub fn print_alert(a: &Alert, tz: &jiff::tz::TimeZone, new: bool) -> std::io::Re
 }
 
 pub fn run_alerts(data_dir: &Path, command: AlertsCommand) -> anyhow::Result<()> {
-    let store = open_store(data_dir)?;
+    // Listing evaluates and stores alerts, and acknowledging changes one, but neither has anything
+    // to work on without a history: they never create one.
+    let store = history_store::open(data_dir, Access::ReadOnly)?;
     let tz = store.time_zone();
     let center = AlertCenter::new(store.clone());
     match command {
@@ -159,7 +168,11 @@ pub fn run_alerts(data_dir: &Path, command: AlertsCommand) -> anyhow::Result<()>
 }
 
 pub fn run_rules(data_dir: &Path, command: RulesCommand) -> anyhow::Result<()> {
-    let store = open_store(data_dir)?;
+    let access = match command {
+        RulesCommand::List { .. } => Access::ReadOnly,
+        RulesCommand::Set { .. } | RulesCommand::Reset { .. } => Access::Record,
+    };
+    let store = history_store::open(data_dir, access)?;
     let center = AlertCenter::new(store.clone());
     match command {
         RulesCommand::List { json } => {
@@ -217,9 +230,35 @@ pub fn run_rules(data_dir: &Path, command: RulesCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn overwrite(force: bool) -> report::Overwrite {
+    if force {
+        report::Overwrite::Replace
+    } else {
+        report::Overwrite::Refuse
+    }
+}
+
+/// The core says a file exists; the shell knows the flag that replaces it.
+fn with_force_hint(e: report::ReportError) -> anyhow::Error {
+    match e {
+        e @ report::ReportError::Exists { .. } => {
+            anyhow::anyhow!("{e}; pass --force to replace it")
+        }
+        other => other.into(),
+    }
+}
+
 pub fn run_report(data_dir: &Path, args: ReportArgs) -> anyhow::Result<()> {
-    let store = open_store(data_dir)?;
-    let data = report::write_html(&store, now_ms(), args.from, args.to, &args.out)?;
+    let store = history_store::open(data_dir, Access::ReadOnly)?;
+    let data = report::write_html(
+        &store,
+        now_ms(),
+        args.from,
+        args.to,
+        &args.out,
+        overwrite(args.force),
+    )
+    .map_err(with_force_hint)?;
     outln!(
         "wrote {} ({} to {}, {} alerts)",
         args.out.display(),
@@ -231,7 +270,7 @@ pub fn run_report(data_dir: &Path, args: ReportArgs) -> anyhow::Result<()> {
 }
 
 pub fn run_export(data_dir: &Path, args: ExportArgs) -> anyhow::Result<()> {
-    let store = open_store(data_dir)?;
+    let store = history_store::open(data_dir, Access::ReadOnly)?;
     let summary = report::export(
         &store,
         now_ms(),
@@ -240,7 +279,9 @@ pub fn run_export(data_dir: &Path, args: ExportArgs) -> anyhow::Result<()> {
         args.from,
         args.to,
         &args.out,
-    )?;
+        overwrite(args.force),
+    )
+    .map_err(with_force_hint)?;
     for (section, rows) in &summary.rows {
         outln!("{:<9} {rows} rows", section.as_str());
     }

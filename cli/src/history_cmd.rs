@@ -4,8 +4,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use jiff::civil::Date;
-use twitchwatch_store::{Store, StoreOptions};
 
+use crate::history_store::{self, Access};
 use crate::output;
 
 #[derive(clap::Args)]
@@ -22,13 +22,7 @@ pub struct HistoryArgs {
 }
 
 pub fn run(data_dir: &Path, args: HistoryArgs) -> anyhow::Result<()> {
-    if !data_dir.exists() {
-        anyhow::bail!(
-            "no history at {} yet: run `twitchwatch monitor --simulate` (or pair a wearable) first",
-            data_dir.display()
-        );
-    }
-    let store = Store::open(data_dir, StoreOptions::default())?;
+    let store = history_store::open(data_dir, Access::ReadOnly)?;
     let tz = store.time_zone();
     let today = jiff::Timestamp::now().to_zoned(tz.clone()).date();
     if let Some(day) = args.day {

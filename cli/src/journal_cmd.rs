@@ -11,9 +11,11 @@ use twitchwatch_journal::{
     BodySite, CheckIn, Drink, Hydration, JournalEntry, Medication, MedicationClass, Supplement,
     SupplementKind, Symptom,
 };
-use twitchwatch_store::{Store, StoreOptions};
+use twitchwatch_store::Store;
 
 use crate::care_cmd::{outln, print_alert};
+use crate::history_store::{self, Access};
+use crate::output::printable;
 
 #[derive(clap::Subcommand)]
 pub enum JournalCommand {
@@ -108,11 +110,6 @@ pub struct CheckinArgs {
     /// Delete the check-in with this id (from --list).
     #[arg(long, value_name = "ID")]
     delete: Option<i64>,
-}
-
-pub(crate) fn open_store(data_dir: &Path) -> anyhow::Result<Store> {
-    Store::open(data_dir, StoreOptions::default())
-        .with_context(|| format!("opening the history at {}", data_dir.display()))
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -225,7 +222,7 @@ fn entry_line(e: &JournalEntry) -> String {
     let meds: Vec<String> = e
         .medications
         .iter()
-        .map(|m| format!("{} ({})", m.name, m.class.as_str()))
+        .map(|m| format!("{} ({})", printable(&m.name), m.class.as_str()))
         .collect();
     format!(
         "{}  caffeine {:>5} mg  sleep {:>4} h{}  stress {:>2}  hydration {:<5}  exertion {:>2}  nicotine {:>4}{}{}",
@@ -238,7 +235,7 @@ fn entry_line(e: &JournalEntry) -> String {
         opt(e.exertion_0_10.map(|v| v.to_string())),
         opt(e.nicotine_mg.map(|v| format!("{v:.0}"))),
         if meds.is_empty() { String::new() } else { format!("  meds: {}", meds.join(", ")) },
-        if e.notes.is_empty() { String::new() } else { format!("  note: {}", e.notes) },
+        if e.notes.is_empty() { String::new() } else { format!("  note: {}", printable(&e.notes)) },
     )
 }
 
@@ -253,7 +250,11 @@ pub fn run(data_dir: &Path, command: JournalCommand) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let store = open_store(data_dir)?;
+    let access = match command {
+        JournalCommand::Add(_) | JournalCommand::Edit(_) => Access::Record,
+        _ => Access::ReadOnly,
+    };
+    let store = history_store::open(data_dir, access)?;
     let now = now_ms();
     match command {
         JournalCommand::Add(args) => {
@@ -301,7 +302,13 @@ pub fn run(data_dir: &Path, command: JournalCommand) -> anyhow::Result<()> {
 }
 
 pub fn run_checkin(data_dir: &Path, args: CheckinArgs) -> anyhow::Result<()> {
-    let store = open_store(data_dir)?;
+    let recording = args.list.is_none() && args.delete.is_none();
+    let access = if recording {
+        Access::Record
+    } else {
+        Access::ReadOnly
+    };
+    let store = history_store::open(data_dir, access)?;
     let tz = store.time_zone();
     let now = now_ms();
     if let Some(id) = args.delete {
@@ -339,7 +346,7 @@ pub fn run_checkin(data_dir: &Path, args: CheckinArgs) -> anyhow::Result<()> {
                 if c.note.is_empty() {
                     String::new()
                 } else {
-                    format!("  note: {}", c.note)
+                    format!("  note: {}", printable(&c.note))
                 }
             );
         }

@@ -6,6 +6,7 @@ mod care_cmd;
 mod classify_cmd;
 mod evaluate;
 mod history_cmd;
+mod history_store;
 mod journal_cmd;
 mod monitor_cmd;
 mod output;
@@ -88,6 +89,19 @@ fn init_logging() {
         .try_init();
 }
 
+/// Errors can quote what a file or a user supplied (a CSV header, a path): control characters are
+/// escaped so they cannot drive the terminal, and a very long message is cut.
+fn printable_error(message: &str) -> String {
+    const MAX_CHARS: usize = 2000;
+    let text = output::printable(message);
+    let total = text.chars().count();
+    if total <= MAX_CHARS {
+        return text.into_owned();
+    }
+    let kept: String = text.chars().take(MAX_CHARS).collect();
+    format!("{kept}… ({} more characters)", total - MAX_CHARS)
+}
+
 fn main() -> std::process::ExitCode {
     init_logging();
     let cli = Cli::parse();
@@ -95,7 +109,7 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", printable_error(&format!("{e:#}")));
             std::process::ExitCode::FAILURE
         }
     }

@@ -5,7 +5,6 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use twitchwatch_alerts::{Alert, AlertListener, ListenerError};
 use twitchwatch_app::monitor::{now_ms, Monitor, MonitorListener, MonitorSettings, SessionSummary};
@@ -134,8 +133,7 @@ impl MonitorListener for Printer {
 }
 
 pub fn run(data_dir: &Path, args: MonitorArgs) -> anyhow::Result<()> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+    // The store creates the folder (owner-only) itself, and names a file in the way as such.
     let monitor = Monitor::open(data_dir, MonitorSettings::default())?;
     let bar = ProgressBar::new(1000);
     bar.set_style(

@@ -81,3 +81,23 @@ pub fn event_line(e: &MotorEvent) -> String {
         e.confidence * 100.0
     )
 }
+
+/// Text a user typed, made safe to print on a terminal: control characters (escape sequences, BEL,
+/// CR…) are shown as `\u{1b}` rather than acted on. New input with them is refused by the journal;
+/// this covers text stored before that, and anything else read back from the store.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}

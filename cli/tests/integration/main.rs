@@ -2,3 +2,4 @@
 
 mod care_cli;
 mod cli;
+mod hostile_cli;

@@ -21,7 +21,7 @@ use twitchwatch_model::{
     ConnectionState, MinuteSummary, MotorEvent, MotorEventKind, SensorBatch, StreamStats,
     TimestampMs,
 };
-use twitchwatch_store::{Store, StoreError, StoreOptions};
+use twitchwatch_store::{SessionId, Store, StoreError, StoreOptions};
 
 /// Everything a shell can observe while a session runs. Called on the session's thread, never
 /// while the monitor holds a lock; a slow listener slows only the session that calls it.
@@ -113,6 +113,9 @@ struct Pipeline {
     /// Counters of the source feeding this pipeline (decoder, link), as it last reported them.
     stream: StreamStats,
     summary: SessionSummary,
+    /// Set by the first batch: the minutes of this pipeline are this session's part of each minute,
+    /// so a session started in the same wall-clock minute as the last one adds to it.
+    session: Option<SessionId>,
 }
 
 impl Pipeline {
@@ -121,6 +124,7 @@ impl Pipeline {
             classifier: StreamingClassifier::new(config.clone()),
             out: ClassifierOutput::default(),
             stream: StreamStats::default(),
+            session: None,
             summary: SessionSummary {
                 started_ms: now_ms,
                 ..Default::default()
@@ -130,6 +134,8 @@ impl Pipeline {
 
     fn ingest(&mut self, store: &Store, batch: &SensorBatch) -> Result<Produced, MonitorError> {
         self.classifier.push_batch(batch, &mut self.out)?;
+        self.session
+            .get_or_insert_with(|| SessionId::from_first_sample(batch.first_sample_us));
         self.summary.samples += batch.len() as u64;
         self.persist(store)
     }
@@ -153,7 +159,8 @@ impl Pipeline {
             store.put_events(&produced.events)?;
         }
         if !produced.minutes.is_empty() {
-            store.put_minutes(&produced.minutes)?;
+            let session = self.session.unwrap_or(SessionId::UNSPECIFIED);
+            store.put_session_minutes(session, &produced.minutes)?;
             store.flush()?;
         }
         for e in &produced.events {

@@ -37,6 +37,16 @@ pub enum JournalError {
         given: String,
         choices: String,
     },
+    #[error("{field}: character {position} is the control character {code} (a terminal escape, carriage return or similar); remove it. Nothing was stored")]
+    ControlCharacter {
+        field: &'static str,
+        /// 1-based, in characters.
+        position: usize,
+        /// `U+001B` style.
+        code: String,
+    },
+    #[error("the check-in is empty: give at least one place twitching is felt, a symptom or a note. Nothing was stored")]
+    EmptyCheckIn,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -326,6 +336,7 @@ impl JournalEntry {
             check_range("nicotine_mg", mg, 0.0, NICOTINE_MG_MAX, "mg")?;
         }
         for m in &self.medications {
+            check_text("medications", &m.name, false)?;
             let name = m.name.trim();
             if name.is_empty() || name.chars().count() > NAME_CHARS_MAX {
                 return Err(invalid(
@@ -357,7 +368,29 @@ impl JournalEntry {
                 format!("notes are limited to {NOTE_CHARS_MAX} characters"),
             ));
         }
+        check_text("notes", &self.notes, true)?;
         Ok(())
+    }
+}
+
+/// Free text comes back raw in `journal list`, check-in lists and the CSV export, so control
+/// characters (ESC sequences that rewrite a terminal, BEL, CR, NUL, C1 controls) and the invisible
+/// bidirectional overrides that reorder displayed text are refused at input. A note may keep line
+/// breaks and tabs (`multi_line`); a name may not.
+fn check_text(field: &'static str, text: &str, multi_line: bool) -> Result<(), JournalError> {
+    let bidi = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    let allowed = |c: char| multi_line && (c == '\n' || c == '\t');
+    match text
+        .chars()
+        .enumerate()
+        .find(|&(_, c)| (c.is_control() && !allowed(c)) || bidi(c))
+    {
+        Some((i, c)) => Err(JournalError::ControlCharacter {
+            field,
+            position: i + 1,
+            code: format!("U+{:04X}", c as u32),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -559,6 +592,11 @@ impl CheckIn {
                 "note",
                 format!("notes are limited to {NOTE_CHARS_MAX} characters"),
             ));
+        }
+        check_text("note", &self.note, true)?;
+        // Nothing to record: no rule can use it, and a list of blank check-ins hides real ones.
+        if self.twitch_sites.is_empty() && self.symptoms.is_empty() && self.note.trim().is_empty() {
+            return Err(JournalError::EmptyCheckIn);
         }
         Ok(())
     }

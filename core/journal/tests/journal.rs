@@ -106,3 +106,73 @@ fn checkins_get_unique_ids_and_can_be_edited_and_deleted() {
         Err(JournalError::FutureDate { .. })
     ));
 }
+
+#[test]
+fn control_characters_and_empty_checkins_are_refused_and_nothing_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    let today = date(2026, 3, 10);
+    let hostile = [
+        "clear\u{1b}[2J",
+        "title\u{1b}]0;x\u{7}",
+        "over\rwrite",
+        "nul\0",
+        "c1\u{9b}31m",
+        "evil\u{202e}txt.exe",
+    ];
+    for text in hostile {
+        let mut e = JournalEntry::new(today);
+        e.notes = text.into();
+        let err = s.put_journal_entry(&e, NOW).unwrap_err();
+        assert!(
+            matches!(err, JournalError::ControlCharacter { field: "notes", .. }),
+            "{text:?}: {err}"
+        );
+        let mut e = JournalEntry::new(today);
+        e.medications.push(Medication {
+            name: text.into(),
+            class: MedicationClass::Other,
+            started_on: None,
+        });
+        assert!(matches!(
+            s.put_journal_entry(&e, NOW).unwrap_err(),
+            JournalError::ControlCharacter {
+                field: "medications",
+                ..
+            }
+        ));
+        let mut c = CheckIn::new(NOW - 1000);
+        c.symptoms.insert(Symptom::Weakness);
+        c.note = text.into();
+        let err = s.add_checkin(&c, NOW).unwrap_err();
+        assert!(
+            matches!(err, JournalError::ControlCharacter { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("U+"), "{err}");
+    }
+    assert_eq!(s.journal_entry(today).unwrap(), None);
+    // A note keeps its line breaks and tabs; a medication name may not have them.
+    let mut e = JournalEntry::new(today);
+    e.notes = "slept badly\n\tcoffee at 9".into();
+    s.put_journal_entry(&e, NOW).unwrap();
+    e.medications.push(Medication {
+        name: "two\nlines".into(),
+        class: MedicationClass::Other,
+        started_on: None,
+    });
+    assert!(s.put_journal_entry(&e, NOW).is_err());
+
+    let err = s.add_checkin(&CheckIn::new(NOW - 1000), NOW).unwrap_err();
+    assert!(matches!(err, JournalError::EmptyCheckIn), "{err}");
+    let mut blank_note = CheckIn::new(NOW - 1000);
+    blank_note.note = "   ".into();
+    assert!(matches!(
+        s.add_checkin(&blank_note, NOW).unwrap_err(),
+        JournalError::EmptyCheckIn
+    ));
+    let mut noted = CheckIn::new(NOW - 1000);
+    noted.note = "calm day".into();
+    s.add_checkin(&noted, NOW).unwrap();
+    assert_eq!(s.checkins_in_range(i64::MIN, i64::MAX).unwrap().len(), 1);
+}

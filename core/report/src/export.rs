@@ -7,6 +7,7 @@ use twitchwatch_journal::JournalStore;
 use jiff::civil::Date;
 use serde::Serialize;
 
+use super::files::{self, Overwrite};
 use super::{resolve_period, ReportError};
 use twitchwatch_journal::{CheckIn, Hydration, JournalEntry};
 use twitchwatch_model::{names, MinuteSummary, MotorEvent, TimestampMs};
@@ -100,7 +101,11 @@ struct Collected {
 }
 
 /// Writes the chosen sections over `from..=to` (defaults as for the report) to `out`.
-/// JSON: `out` is one file. CSV: `out` is a file for one section, a folder for several.
+/// JSON: `out` is one file. CSV: `out` is a file for one section, a folder for several (created
+/// owner-only if missing; its files are named after the sections). Files are owner-only; an
+/// existing one is replaced only with [`Overwrite::Replace`] (otherwise nothing at all is written),
+/// and a path with `..` or ending in a symlink is refused.
+#[allow(clippy::too_many_arguments)]
 pub fn export(
     store: &Store,
     now_ms: TimestampMs,
@@ -109,6 +114,7 @@ pub fn export(
     from: Option<Date>,
     to: Option<Date>,
     out: &Path,
+    overwrite: Overwrite,
 ) -> Result<ExportSummary, ReportError> {
     let (from, to) = resolve_period(store, now_ms, from, to)?;
     let mut sections: Vec<ExportSection> = if sections.is_empty() {
@@ -118,6 +124,20 @@ pub fn export(
     };
     sections.sort();
     sections.dedup();
+    let into_folder = format == ExportFormat::Csv && sections.len() > 1;
+    let targets: Vec<PathBuf> = if into_folder {
+        files::check_folder(out)?;
+        sections
+            .iter()
+            .map(|s| out.join(format!("{}.csv", s.as_str())))
+            .collect()
+    } else {
+        vec![out.to_path_buf()]
+    };
+    // Every target is checked before anything is read or written: all files or none.
+    for target in &targets {
+        files::check_target(target, overwrite)?;
+    }
     let tz = store.time_zone();
     let from_ms = start_of_day_ms(&tz, from);
     let to_ms = to
@@ -147,10 +167,6 @@ pub fn export(
             (s, n)
         })
         .collect();
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ReportError::Io { path, source }
-    };
     let files = match format {
         ExportFormat::Json => {
             let has = |s| sections.contains(&s);
@@ -166,29 +182,22 @@ pub fn export(
                 journal: has(ExportSection::Journal).then_some(&c.journal[..]),
                 checkins: has(ExportSection::Checkins).then_some(&c.checkins[..]),
             };
-            let file = std::fs::File::create(out).map_err(io(out))?;
-            let mut w = std::io::BufWriter::new(file);
-            serde_json::to_writer_pretty(&mut w, &doc).map_err(|e| ReportError::Io {
-                path: out.to_path_buf(),
-                source: std::io::Error::other(e),
+            files::write_file(out, overwrite, |w| {
+                serde_json::to_writer_pretty(w, &doc).map_err(|e| ReportError::Io {
+                    path: out.to_path_buf(),
+                    source: std::io::Error::other(e),
+                })
             })?;
-            std::io::Write::flush(&mut w).map_err(io(out))?;
-            vec![out.to_path_buf()]
+            targets
         }
         ExportFormat::Csv => {
-            let targets: Vec<(ExportSection, PathBuf)> = if sections.len() == 1 {
-                vec![(sections[0], out.to_path_buf())]
-            } else {
-                std::fs::create_dir_all(out).map_err(io(out))?;
-                sections
-                    .iter()
-                    .map(|&s| (s, out.join(format!("{}.csv", s.as_str()))))
-                    .collect()
-            };
-            for (section, path) in &targets {
-                write_csv(*section, &c, &tz, path)?;
+            if into_folder {
+                files::prepare_folder(out)?;
             }
-            targets.into_iter().map(|(_, p)| p).collect()
+            for (section, path) in sections.iter().zip(&targets) {
+                write_csv(*section, &c, &tz, path, overwrite)?;
+            }
+            targets
         }
     };
     Ok(ExportSummary {
@@ -433,8 +442,8 @@ impl CheckInRow {
 
 /// Writes one row per item, or only the header line when there are none (the csv crate writes the
 /// header with the first row, so an empty section would otherwise be an empty file).
-fn write_rows<R: Serialize + Default>(
-    w: &mut csv::Writer<std::fs::File>,
+fn write_rows<R: Serialize + Default, W: std::io::Write>(
+    w: &mut csv::Writer<W>,
     rows: impl ExactSizeIterator<Item = R>,
 ) -> Result<(), csv::Error> {
     if rows.len() == 0 {
@@ -455,27 +464,29 @@ fn write_csv(
     c: &Collected,
     tz: &jiff::tz::TimeZone,
     path: &Path,
+    overwrite: Overwrite,
 ) -> Result<(), ReportError> {
     let csv_err = |e: csv::Error| ReportError::Csv {
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
-    let mut w = csv::Writer::from_path(path).map_err(csv_err)?;
-    match section {
-        ExportSection::Events => write_rows(&mut w, c.events.iter().map(EventRow::from)),
-        ExportSection::Minutes => write_rows(&mut w, c.minutes.iter().map(MinuteRow::from)),
-        ExportSection::Days => write_rows(&mut w, c.days.iter().map(DayRow::from)),
-        ExportSection::Journal => write_rows(&mut w, c.journal.iter().map(JournalRow::from)),
-        ExportSection::Checkins => {
-            write_rows(&mut w, c.checkins.iter().map(|ch| CheckInRow::new(ch, tz)))
+    files::write_file(path, overwrite, |file| {
+        let mut w = csv::Writer::from_writer(file);
+        match section {
+            ExportSection::Events => write_rows(&mut w, c.events.iter().map(EventRow::from)),
+            ExportSection::Minutes => write_rows(&mut w, c.minutes.iter().map(MinuteRow::from)),
+            ExportSection::Days => write_rows(&mut w, c.days.iter().map(DayRow::from)),
+            ExportSection::Journal => write_rows(&mut w, c.journal.iter().map(JournalRow::from)),
+            ExportSection::Checkins => {
+                write_rows(&mut w, c.checkins.iter().map(|ch| CheckInRow::new(ch, tz)))
+            }
         }
-    }
-    .map_err(csv_err)?;
-    w.flush().map_err(|e| ReportError::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    Ok(())
+        .map_err(csv_err)?;
+        w.flush().map_err(|e| ReportError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })
+    })
 }
 
 #[cfg(test)]
@@ -606,8 +617,14 @@ mod tests {
         c.symptoms.insert(Symptom::DifficultySpeaking);
         c.note = "@home \"tired\"".into();
         store.add_checkin(&c, now_ms).unwrap();
+        // An empty check-in, as stores written before they were refused may hold: still exported.
+        let empty = CheckIn::new(day1 + 7_200_000);
         store
-            .add_checkin(&CheckIn::new(day1 + 7_200_000), now_ms)
+            .put_json(
+                twitchwatch_store::Collection::Checkins,
+                &twitchwatch_store::time_key(empty.at_ms),
+                &empty,
+            )
             .unwrap();
         (store, now_ms)
     }
@@ -618,7 +635,17 @@ mod tests {
         let (store, now_ms) = small_history(dir.path());
         let out = dir.path().join("csv");
         let from = Some(jiff::civil::date(2026, 6, 11));
-        let summary = export(&store, now_ms, ExportFormat::Csv, &[], from, None, &out).unwrap();
+        let summary = export(
+            &store,
+            now_ms,
+            ExportFormat::Csv,
+            &[],
+            from,
+            None,
+            &out,
+            Overwrite::Refuse,
+        )
+        .unwrap();
         assert_eq!(summary.files.len(), ExportSection::ALL.len());
         let update = std::env::var_os("TW_UPDATE_GOLDEN").is_some();
         for file in &summary.files {
@@ -642,6 +669,7 @@ mod tests {
             later,
             later,
             &empty,
+            Overwrite::Refuse,
         )
         .unwrap();
         let want = std::fs::read_to_string(Path::new(GOLDEN).join("events.csv")).unwrap();

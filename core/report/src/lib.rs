@@ -2,6 +2,7 @@
 //! export of events, minutes, day summaries, the journal and check-ins.
 
 pub mod export;
+mod files;
 pub mod svg;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use twitchwatch_rules::{self as rules, links, Evaluation, Factor, RuleParams, Ru
 use twitchwatch_store::{local_date, start_of_day_ms, DaySummary, Store, StoreError};
 
 pub use export::{export, ExportFormat, ExportSection, ExportSummary};
+pub use files::Overwrite;
 
 pub const DISCLAIMER: &str = "TwitchWatch is informational, not a medical device. It does not diagnose any condition; its measurements and alerts can be wrong. Discuss any concern with a doctor, and seek immediate medical attention for difficulty swallowing or speaking.";
 
@@ -43,6 +45,14 @@ pub enum ReportError {
     },
     #[error("cannot write CSV to {path}: {reason}")]
     Csv { path: PathBuf, reason: String },
+    #[error(
+        "{path} already exists; nothing was written (choose another name, or ask to replace it)"
+    )]
+    Exists { path: PathBuf },
+    #[error("{path} is a symbolic link; nothing was written (reports and exports are never written through a link: name the file itself)")]
+    Symlink { path: PathBuf },
+    #[error("{path} does not name a file directly in a folder (no '..', not empty); nothing was written")]
+    OutsideFolder { path: PathBuf },
 }
 
 /// The period of a report or export: `to` defaults to the user's today, `from` to 89 days before.
@@ -139,19 +149,26 @@ pub fn build(
     })
 }
 
-/// Builds and writes the report to `path`.
+/// Builds and writes the report to `path` (owner-only; see [`Overwrite`] for an existing file;
+/// a path with `..` or ending in a symlink is refused).
 pub fn write_html(
     store: &Store,
     now_ms: TimestampMs,
     from: Option<Date>,
     to: Option<Date>,
     path: &Path,
+    overwrite: Overwrite,
 ) -> Result<ReportData, ReportError> {
+    // Refused before the report is built, so a wrong path costs nothing.
+    files::check_target(path, overwrite)?;
     let data = build(store, now_ms, from, to)?;
     let tz = store.time_zone();
-    std::fs::write(path, render_html(&data, &tz)).map_err(|source| ReportError::Io {
-        path: path.to_path_buf(),
-        source,
+    let html = render_html(&data, &tz);
+    files::write_file(path, overwrite, |w| {
+        std::io::Write::write_all(w, html.as_bytes()).map_err(|source| ReportError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
     })?;
     Ok(data)
 }

@@ -12,7 +12,7 @@ use rand::Rng;
 use rules_support::*;
 use twitchwatch_alerts::AlertCenter;
 use twitchwatch_journal::{BodySite, CheckIn, Medication, MedicationClass, Symptom};
-use twitchwatch_report::{self as report, ExportFormat, ExportSection, ReportError};
+use twitchwatch_report::{self as report, ExportFormat, ExportSection, Overwrite, ReportError};
 
 const TODAY: jiff::civil::Date = date(2026, 6, 30);
 const NASTY: &str = r#"<script>alert("pwned")</script>"#;
@@ -112,7 +112,8 @@ fn report_has_every_section_escapes_user_text_and_renders_in_chromium() {
     let h = history();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report.html");
-    let data = report::write_html(&h.store, h.now_ms(), None, None, &out).unwrap();
+    let data =
+        report::write_html(&h.store, h.now_ms(), None, None, &out, Overwrite::Refuse).unwrap();
     assert_eq!(data.days.len(), 90, "default period is 90 days");
     let html = std::fs::read_to_string(&out).unwrap();
 
@@ -228,6 +229,7 @@ fn export_writes_csv_and_json_that_read_back() {
         from,
         None,
         &csv_dir,
+        Overwrite::Refuse,
     )
     .unwrap();
     assert_eq!(summary.files.len(), 5);
@@ -266,6 +268,7 @@ fn export_writes_csv_and_json_that_read_back() {
         from,
         None,
         &json_path,
+        Overwrite::Refuse,
     )
     .unwrap();
     let doc: serde_json::Value =
@@ -285,6 +288,7 @@ fn export_writes_csv_and_json_that_read_back() {
         from,
         None,
         &one,
+        Overwrite::Refuse,
     )
     .unwrap();
     assert_eq!(s.files, vec![one.clone()]);
@@ -304,19 +308,147 @@ fn bad_periods_are_clear_errors() {
         Some(date(2026, 6, 20)),
         Some(date(2026, 6, 10)),
         &out,
+        Overwrite::Refuse,
     )
     .unwrap_err();
     assert!(matches!(err, ReportError::Period(_)), "{err}");
-    let err =
-        report::write_html(&h.store, h.now_ms(), None, Some(date(2026, 7, 5)), &out).unwrap_err();
+    let err = report::write_html(
+        &h.store,
+        h.now_ms(),
+        None,
+        Some(date(2026, 7, 5)),
+        &out,
+        Overwrite::Refuse,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("future"), "{err}");
-    let err =
-        report::write_html(&h.store, h.now_ms(), Some(date(2020, 1, 1)), None, &out).unwrap_err();
+    let err = report::write_html(
+        &h.store,
+        h.now_ms(),
+        Some(date(2020, 1, 1)),
+        None,
+        &out,
+        Overwrite::Refuse,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("maximum"), "{err}");
     // An empty store still gives a readable page.
-    let data = report::write_html(&h.store, h.now_ms(), None, None, &out).unwrap();
+    let data =
+        report::write_html(&h.store, h.now_ms(), None, None, &out, Overwrite::Refuse).unwrap();
     assert!(report::summary_sentences(&data)[0].contains("not worn long enough"));
     assert!(std::fs::read_to_string(&out)
         .unwrap()
         .contains("No open alerts"));
+}
+
+/// The report and the export write only where they were told: never over an existing file unless
+/// asked, never through a symlink, never outside the named folder (`..`), and owner-only.
+#[test]
+fn report_and_export_never_overwrite_follow_links_or_leave_the_named_folder() {
+    let h = History::new(TODAY, 10, 3);
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, b"precious").unwrap();
+    let existing = dir.path().join("report.html");
+    std::fs::write(&existing, b"last week's report").unwrap();
+    let now = h.now_ms();
+
+    let err =
+        report::write_html(&h.store, now, None, None, &existing, Overwrite::Refuse).unwrap_err();
+    assert!(matches!(err, ReportError::Exists { .. }), "{err:?}");
+    assert_eq!(std::fs::read(&existing).unwrap(), b"last week's report");
+    let err = report::export(
+        &h.store,
+        now,
+        ExportFormat::Json,
+        &[],
+        None,
+        None,
+        &existing,
+        Overwrite::Refuse,
+    )
+    .unwrap_err();
+    assert!(matches!(err, ReportError::Exists { .. }), "{err:?}");
+    assert_eq!(std::fs::read(&existing).unwrap(), b"last week's report");
+
+    #[cfg(unix)]
+    {
+        let link = dir.path().join("link.html");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        let err =
+            report::write_html(&h.store, now, None, None, &link, Overwrite::Refuse).unwrap_err();
+        assert!(matches!(err, ReportError::Symlink { .. }), "{err:?}");
+        let err = report::export(
+            &h.store,
+            now,
+            ExportFormat::Csv,
+            &[ExportSection::Days],
+            None,
+            None,
+            &link,
+            Overwrite::Refuse,
+        )
+        .unwrap_err();
+        assert!(matches!(err, ReportError::Symlink { .. }), "{err:?}");
+        let err =
+            report::write_html(&h.store, now, None, None, &link, Overwrite::Replace).unwrap_err();
+        assert!(matches!(err, ReportError::Symlink { .. }), "{err:?}");
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    }
+
+    let sub = dir.path().join("reports");
+    std::fs::create_dir(&sub).unwrap();
+    let escape = sub.join("..").join("victim.txt");
+    let err =
+        report::write_html(&h.store, now, None, None, &escape, Overwrite::Refuse).unwrap_err();
+    assert!(matches!(err, ReportError::OutsideFolder { .. }), "{err:?}");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+
+    // A CSV folder with one section file already there: nothing is written at all.
+    let csv_dir = dir.path().join("csv");
+    std::fs::create_dir(&csv_dir).unwrap();
+    std::fs::write(csv_dir.join("journal.csv"), b"mine").unwrap();
+    let err = report::export(
+        &h.store,
+        now,
+        ExportFormat::Csv,
+        &[],
+        None,
+        None,
+        &csv_dir,
+        Overwrite::Refuse,
+    )
+    .unwrap_err();
+    assert!(matches!(err, ReportError::Exists { .. }), "{err:?}");
+    assert_eq!(std::fs::read_dir(&csv_dir).unwrap().count(), 1);
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let fresh = dir.path().join("fresh.html");
+        report::write_html(&h.store, now, None, None, &fresh, Overwrite::Refuse).unwrap();
+        let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the report holds health data");
+        // Asked to, it replaces the existing file (atomically, owner-only).
+        report::write_html(&h.store, now, None, None, &existing, Overwrite::Replace).unwrap();
+        assert!(std::fs::read_to_string(&existing)
+            .unwrap()
+            .contains("not a medical device"));
+        let mode = std::fs::metadata(&existing).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let json = dir.path().join("fresh.json");
+        report::export(
+            &h.store,
+            now,
+            ExportFormat::Json,
+            &[],
+            None,
+            None,
+            &json,
+            Overwrite::Refuse,
+        )
+        .unwrap();
+        let mode = std::fs::metadata(&json).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the export holds health data");
+    }
 }

@@ -66,6 +66,16 @@ pub(crate) fn describe_key(tree: &str, key: &[u8]) -> String {
 }
 
 fn check_version(tree: &'static str, key: &[u8], bytes: &[u8]) -> Result<(), StoreError> {
+    check_version_up_to(tree, key, bytes, RECORD_VERSION).map(drop)
+}
+
+/// The version byte of a value of a tree whose records have their own version (up to `supported`).
+pub(crate) fn check_version_up_to(
+    tree: &'static str,
+    key: &[u8],
+    bytes: &[u8],
+    supported: u8,
+) -> Result<u8, StoreError> {
     match bytes.first() {
         None => Err(StoreError::CorruptRecord {
             tree,
@@ -77,13 +87,13 @@ fn check_version(tree: &'static str, key: &[u8], bytes: &[u8]) -> Result<(), Sto
             key: describe_key(tree, key),
             reason: "schema version 0 is never written".into(),
         }),
-        Some(&v) if v > RECORD_VERSION => Err(StoreError::NewerRecord {
+        Some(&v) if v > supported => Err(StoreError::NewerRecord {
             tree,
             key: describe_key(tree, key),
             found: v,
-            supported: RECORD_VERSION,
+            supported,
         }),
-        Some(_) => Ok(()),
+        Some(&v) => Ok(v),
     }
 }
 
@@ -91,7 +101,16 @@ pub(crate) fn encode_compact<T: Serialize>(
     tree: &'static str,
     value: &T,
 ) -> Result<Vec<u8>, StoreError> {
-    let mut out = vec![RECORD_VERSION];
+    encode_compact_as(tree, RECORD_VERSION, value)
+}
+
+/// `encode_compact` with the version byte of a tree whose records have their own version.
+pub(crate) fn encode_compact_as<T: Serialize>(
+    tree: &'static str,
+    version: u8,
+    value: &T,
+) -> Result<Vec<u8>, StoreError> {
+    let mut out = vec![version];
     let body = postcard::to_stdvec(value).map_err(|e| StoreError::Encode {
         tree,
         reason: e.to_string(),
@@ -106,7 +125,15 @@ pub(crate) fn decode_compact<T: DeserializeOwned>(
     bytes: &[u8],
 ) -> Result<T, StoreError> {
     check_version(tree, key, bytes)?;
-    let body = bytes.get(1..).unwrap_or_default();
+    decode_compact_body(tree, key, bytes.get(1..).unwrap_or_default())
+}
+
+/// The postcard body of a value (after its version byte), all of it used.
+pub(crate) fn decode_compact_body<T: DeserializeOwned>(
+    tree: &'static str,
+    key: &[u8],
+    body: &[u8],
+) -> Result<T, StoreError> {
     match postcard::take_from_bytes::<T>(body) {
         Ok((value, [])) => Ok(value),
         Ok((_, rest)) => Err(StoreError::CorruptRecord {

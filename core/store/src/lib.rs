@@ -4,6 +4,8 @@
 //! Policies (see also docs/rules.md "Storage"):
 //! - Every value starts with a schema-version byte; the store records its schema version in `meta`
 //!   and refuses to open a newer one (nothing is touched).
+//! - Open: an existing store is first opened on a copy beside it, so an open that is refused
+//!   (damaged files, data missing) leaves every file as it was; the folder is 0700, its files 0600.
 //! - Flush: sled flushes on its own every `flush_every_ms`; the caller also calls [`Store::flush`]
 //!   after each completed minute, so at most one minute is lost in a crash.
 //! - A corrupt value: point reads fail with [`StoreError::CorruptRecord`] naming tree and key; range
@@ -12,6 +14,8 @@
 
 mod codec;
 mod days;
+mod files;
+mod minutes;
 pub mod sync;
 
 use std::collections::BTreeMap;
@@ -30,11 +34,16 @@ pub(crate) use codec::{decode_json, describe_key, encode_json};
 use days::DayRollup;
 pub use days::DaySummary;
 pub use days::{local_date, start_of_day_ms};
+pub use minutes::SessionId;
+use minutes::StoredMinute;
 
 use twitchwatch_model::{MinuteSummary, MotorEvent, PairedDevice, SensorBatch, TimestampMs};
 
 /// Schema of the store as a whole (tree layout, key formats). Bumped on incompatible changes.
-pub const STORE_SCHEMA_VERSION: u32 = 1;
+/// 2: a minute holds each session's part (version-2 `minutes` values). A schema-1 store opens as it
+/// is (its minutes read as one part each) and is marked 2, so a build that would replace merged
+/// minutes instead of adding to them refuses it rather than losing data.
+pub const STORE_SCHEMA_VERSION: u32 = 2;
 
 const META_SCHEMA: &[u8] = b"schema_version";
 const META_ROLLUP_TZ: &[u8] = b"rollup_time_zone";
@@ -67,6 +76,9 @@ pub struct StoreOptions {
     /// sled page cache size.
     pub cache_capacity_bytes: u64,
     pub on_corrupt_record: CorruptRecordPolicy,
+    /// Create a new, empty store when there is none at the path. Off for read-only uses (listing,
+    /// exporting), which then get [`StoreError::NotFound`] and leave the folder as it was.
+    pub create_if_missing: bool,
 }
 
 impl Default for StoreOptions {
@@ -77,6 +89,7 @@ impl Default for StoreOptions {
             keep_raw_samples: false,
             cache_capacity_bytes: 16 * 1024 * 1024,
             on_corrupt_record: CorruptRecordPolicy::Skip,
+            create_if_missing: true,
         }
     }
 }
@@ -89,6 +102,10 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{path} is a file, not a folder; the TwitchWatch data folder must be a folder (or a path that does not exist yet)")]
+    NotADirectory { path: PathBuf },
+    #[error("there is no TwitchWatch history at {path} yet (nothing was created there)")]
+    NotFound { path: PathBuf },
     #[error("the TwitchWatch store at {path} is in use by another process; close the other TwitchWatch (monitor, app) and try again")]
     InUse { path: PathBuf },
     #[error("the TwitchWatch store at {path} is corrupt ({detail}); do not delete it: move that folder aside (keep it for recovery) and start a fresh store, or restore a backup")]
@@ -122,6 +139,13 @@ pub enum StoreError {
     },
     #[error("invalid setting '{field}': {reason}")]
     InvalidSetting { field: &'static str, reason: String },
+    #[error("{from} to {to} is {days} days; daily summaries cover at most {max} days at a time, so choose a shorter range")]
+    RangeTooLong {
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+        days: i64,
+        max: u32,
+    },
     #[error("storage engine error: {0}")]
     Backend(#[from] sled::Error),
 }
@@ -139,6 +163,9 @@ pub struct Settings {
     #[serde(default)]
     pub rule_params: BTreeMap<String, f64>,
 }
+
+/// The longest range [`Store::daily_summaries`] answers: ten years and their leap days.
+pub const DAILY_SUMMARY_DAYS_MAX: u32 = 3660;
 
 pub const RETENTION_DAYS_MIN: u32 = 7;
 pub const RETENTION_DAYS_MAX: u32 = 3650;
@@ -223,7 +250,18 @@ fn write_sidecar(dir: &Path, sidecar: &Sidecar) -> Result<(), StoreError> {
         tree: "meta",
         reason: e.to_string(),
     })?;
-    std::fs::write(&tmp, body).map_err(io)?;
+    {
+        use std::io::Write;
+        let mut open = std::fs::OpenOptions::new();
+        open.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            open.mode(0o600);
+        }
+        let mut file = open.open(&tmp).map_err(io)?;
+        file.write_all(&body).map_err(io)?;
+    }
     std::fs::rename(&tmp, dir.join(SIDECAR_FILE)).map_err(io)
 }
 
@@ -364,30 +402,43 @@ fn resolve_zone(settings: &Settings) -> Zone {
     }
 }
 
-impl Store {
-    /// Opens (or creates) the store at `path`. Never panics on damaged files: a damaged store is
-    /// [`StoreError::Corrupt`], a store from a newer build is [`StoreError::NewerSchema`].
-    pub fn open(path: &Path, options: StoreOptions) -> Result<Store, StoreError> {
-        if path.exists() && !path.is_dir() {
-            return Err(StoreError::Corrupt {
-                path: path.to_path_buf(),
-                detail: "the path is a file, not a store folder".into(),
-            });
-        }
-        let sidecar = read_sidecar(path);
-        if let Some(sc) = sidecar {
-            if sc.schema_version > STORE_SCHEMA_VERSION {
-                return Err(StoreError::NewerSchema {
-                    path: path.to_path_buf(),
-                    found: sc.schema_version,
-                    supported: STORE_SCHEMA_VERSION,
-                });
-            }
-        }
+/// sled's handles on one set of store files (the store's own, or the copy an open is tried on).
+struct Engine {
+    db: sled::Db,
+    events: sled::Tree,
+    minutes: sled::Tree,
+    days: sled::Tree,
+    devices: sled::Tree,
+    settings: sled::Tree,
+    journal: sled::Tree,
+    checkins: sled::Tree,
+    alerts: sled::Tree,
+    meta: sled::Tree,
+    raw: sled::Tree,
+}
+
+/// What the store's own records say about the files sled recovered.
+struct Checked {
+    generation: u64,
+    /// A new store, or one of an older schema this build reads as it is: the current schema
+    /// record is still to be written.
+    schema_record_to_write: bool,
+}
+
+impl Engine {
+    /// Opens sled on `files`; errors name `shown`, the folder the caller asked for.
+    fn open(
+        files: &Path,
+        shown: &Path,
+        options: &StoreOptions,
+        background_flush: bool,
+    ) -> Result<Engine, StoreError> {
+        let flush_every =
+            (background_flush && options.flush_every_ms > 0).then_some(options.flush_every_ms);
         let config = sled::Config::new()
-            .path(path)
+            .path(files)
             .cache_capacity(options.cache_capacity_bytes)
-            .flush_every_ms((options.flush_every_ms > 0).then_some(options.flush_every_ms));
+            .flush_every_ms(flush_every);
         // sled's flusher thread releases the file lock shortly after the last handle is
         // dropped, so a quick reopen (same or next process) waits briefly before calling it in use.
         let mut attempts = 0;
@@ -404,10 +455,10 @@ impl Store {
         };
         let db = match opened {
             Ok(Ok(db)) => db,
-            Ok(Err(e)) => return Err(map_open_error(path, e)),
+            Ok(Err(e)) => return Err(map_open_error(shown, e)),
             Err(_) => {
                 return Err(StoreError::Corrupt {
-                    path: path.to_path_buf(),
+                    path: shown.to_path_buf(),
                     detail: "the storage engine could not read its files".into(),
                 })
             }
@@ -415,13 +466,12 @@ impl Store {
         let open_tree = |name: &str| -> Result<sled::Tree, StoreError> {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| db.open_tree(name)))
                 .map_err(|_| StoreError::Corrupt {
-                    path: path.to_path_buf(),
+                    path: shown.to_path_buf(),
                     detail: format!("tree '{name}' could not be read"),
                 })?
-                .map_err(|e| map_open_error(path, e))
+                .map_err(|e| map_open_error(shown, e))
         };
-        let inner = Inner {
-            path: path.to_path_buf(),
+        Ok(Engine {
             events: open_tree("events")?,
             minutes: open_tree("minutes")?,
             days: open_tree("days")?,
@@ -432,7 +482,140 @@ impl Store {
             alerts: open_tree("alerts")?,
             meta: open_tree("meta")?,
             raw: open_tree("raw")?,
-            db: db.clone(),
+            db,
+        })
+    }
+
+    /// Checks what sled recovered against the store's records, writing nothing: the schema record,
+    /// and the flush generation against the sidecar's (sled silently recovering an older state).
+    fn check(&self, shown: &Path, sidecar: Option<Sidecar>) -> Result<Checked, StoreError> {
+        let corrupt = |detail: String| StoreError::Corrupt {
+            path: shown.to_path_buf(),
+            detail,
+        };
+        let generation = match self.meta.get(META_FLUSH_GENERATION)? {
+            Some(b) => u64::from_be_bytes(
+                b.as_ref()
+                    .try_into()
+                    .map_err(|_| corrupt("flush generation record is damaged".into()))?,
+            ),
+            None => 0,
+        };
+        if let Some(sc) = sidecar {
+            if generation < sc.flush_generation {
+                return Err(corrupt(format!(
+                    "data that was safely written is missing (the storage engine recovered to flush {generation}, but flush {} had completed); the database file is damaged",
+                    sc.flush_generation
+                )));
+            }
+        }
+        let schema_record_to_write = match self.meta.get(META_SCHEMA)? {
+            Some(bytes) => {
+                let raw: [u8; 4] = bytes.as_ref().try_into().map_err(|_| {
+                    corrupt(format!(
+                        "schema version record has {} bytes instead of 4",
+                        bytes.len()
+                    ))
+                })?;
+                let found = u32::from_be_bytes(raw);
+                if found > STORE_SCHEMA_VERSION {
+                    return Err(StoreError::NewerSchema {
+                        path: shown.to_path_buf(),
+                        found,
+                        supported: STORE_SCHEMA_VERSION,
+                    });
+                }
+                if found == 0 {
+                    return Err(corrupt("schema version 0 is never written".into()));
+                }
+                found < STORE_SCHEMA_VERSION
+            }
+            None => {
+                let has_data = [&self.events, &self.minutes, &self.journal]
+                    .iter()
+                    .any(|t| !t.is_empty());
+                if has_data || sidecar.is_some() {
+                    return Err(corrupt("the store's schema record is missing, so its database file is damaged or was replaced".into()));
+                }
+                true
+            }
+        };
+        Ok(Checked {
+            generation,
+            schema_record_to_write,
+        })
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path`. Never panics on damaged files: a damaged store is
+    /// [`StoreError::Corrupt`], a store from a newer build is [`StoreError::NewerSchema`]. An
+    /// existing store is first opened on a copy (see `files`), so a refused open changes nothing.
+    pub fn open(path: &Path, options: StoreOptions) -> Result<Store, StoreError> {
+        let found = files::inspect(path)?;
+        if found == files::Found::Nothing && !options.create_if_missing {
+            return Err(StoreError::NotFound {
+                path: path.to_path_buf(),
+            });
+        }
+        let sidecar = read_sidecar(path);
+        if let Some(sc) = sidecar {
+            if sc.schema_version > STORE_SCHEMA_VERSION {
+                return Err(StoreError::NewerSchema {
+                    path: path.to_path_buf(),
+                    found: sc.schema_version,
+                    supported: STORE_SCHEMA_VERSION,
+                });
+            }
+        }
+        match found {
+            files::Found::Store => {
+                // Held while copying, so no other process writes the files half way through.
+                let lock = files::lock_engine_file(path)?;
+                let copy = files::CheckCopy::make(path)?;
+                let engine = Engine::open(copy.path(), path, &options, false)?;
+                engine.check(path, sidecar)?;
+                drop(engine);
+                drop(copy);
+                drop(lock);
+            }
+            files::Found::Nothing => files::create_private_dir(path)?,
+        }
+        let engine = Engine::open(path, path, &options, true)?;
+        let checked = engine.check(path, sidecar)?;
+        if checked.schema_record_to_write {
+            engine
+                .meta
+                .insert(META_SCHEMA, &STORE_SCHEMA_VERSION.to_be_bytes())?;
+            engine.db.flush()?;
+        }
+        if sidecar.is_none_or(|sc| sc.schema_version < STORE_SCHEMA_VERSION) {
+            write_sidecar(
+                path,
+                &Sidecar {
+                    schema_version: STORE_SCHEMA_VERSION,
+                    flush_generation: checked.generation,
+                },
+            )?;
+        }
+        if let Err(e) = files::make_private(path) {
+            // Some file systems (FAT on a memory card, network shares) have no owner-only mode;
+            // the history stays usable there rather than locked away.
+            tracing::warn!(error = %e, "could not make the store's folder owner-only");
+        }
+        let inner = Inner {
+            path: path.to_path_buf(),
+            events: engine.events,
+            minutes: engine.minutes,
+            days: engine.days,
+            devices: engine.devices,
+            settings: engine.settings,
+            journal: engine.journal,
+            checkins: engine.checkins,
+            alerts: engine.alerts,
+            meta: engine.meta,
+            raw: engine.raw,
+            db: engine.db,
             options,
             zone: RwLock::new(Zone {
                 name: "UTC".into(),
@@ -440,12 +623,11 @@ impl Store {
             }),
             rollup_lock: Mutex::new(()),
             corrupt_skipped: AtomicU64::new(0),
-            flush_generation: Mutex::new(0),
+            flush_generation: Mutex::new(checked.generation),
         };
         let store = Store {
             inner: Arc::new(inner),
         };
-        store.check_schema(sidecar)?;
         let settings = store.settings().unwrap_or_else(|e| {
             tracing::warn!(error = %e, "settings unreadable; using defaults");
             Settings::default()
@@ -458,86 +640,6 @@ impl Store {
             store.rebuild_rollup()?;
         }
         Ok(store)
-    }
-
-    fn check_schema(&self, sidecar: Option<Sidecar>) -> Result<(), StoreError> {
-        let meta = &self.inner.meta;
-        let generation = match meta.get(META_FLUSH_GENERATION)? {
-            Some(b) => {
-                u64::from_be_bytes(b.as_ref().try_into().map_err(|_| StoreError::Corrupt {
-                    path: self.inner.path.clone(),
-                    detail: "flush generation record is damaged".into(),
-                })?)
-            }
-            None => 0,
-        };
-        if let Some(sc) = sidecar {
-            if generation < sc.flush_generation {
-                return Err(StoreError::Corrupt {
-                    path: self.inner.path.clone(),
-                    detail: format!(
-                        "data that was safely written is missing (the storage engine recovered to flush {generation}, but flush {} had completed); the database file is damaged",
-                        sc.flush_generation
-                    ),
-                });
-            }
-        }
-        *sync::lock(&self.inner.flush_generation) = generation;
-        let result = self.check_schema_record(sidecar.is_some());
-        if result.is_ok() && sidecar.is_none() {
-            write_sidecar(
-                &self.inner.path,
-                &Sidecar {
-                    schema_version: STORE_SCHEMA_VERSION,
-                    flush_generation: generation,
-                },
-            )?;
-        }
-        result
-    }
-
-    fn check_schema_record(&self, had_sidecar: bool) -> Result<(), StoreError> {
-        let meta = &self.inner.meta;
-        match meta.get(META_SCHEMA)? {
-            Some(bytes) => {
-                let raw: [u8; 4] = bytes.as_ref().try_into().map_err(|_| StoreError::Corrupt {
-                    path: self.inner.path.clone(),
-                    detail: format!(
-                        "schema version record has {} bytes instead of 4",
-                        bytes.len()
-                    ),
-                })?;
-                let found = u32::from_be_bytes(raw);
-                if found > STORE_SCHEMA_VERSION {
-                    return Err(StoreError::NewerSchema {
-                        path: self.inner.path.clone(),
-                        found,
-                        supported: STORE_SCHEMA_VERSION,
-                    });
-                }
-                if found == 0 {
-                    return Err(StoreError::Corrupt {
-                        path: self.inner.path.clone(),
-                        detail: "schema version 0 is never written".into(),
-                    });
-                }
-                Ok(())
-            }
-            None => {
-                let has_data = [&self.inner.events, &self.inner.minutes, &self.inner.journal]
-                    .iter()
-                    .any(|t| !t.is_empty());
-                if has_data || had_sidecar {
-                    return Err(StoreError::Corrupt {
-                        path: self.inner.path.clone(),
-                        detail: "the store's schema record is missing, so its database file is damaged or was replaced".into(),
-                    });
-                }
-                meta.insert(META_SCHEMA, &STORE_SCHEMA_VERSION.to_be_bytes())?;
-                self.inner.db.flush()?;
-                Ok(())
-            }
-        }
     }
 
     pub fn path(&self) -> &Path {
@@ -615,12 +717,23 @@ impl Store {
             .map_err(tx_error)
     }
 
-    /// Stores minute summaries atomically with their day rollup; re-inserting a minute replaces it.
+    /// [`Store::put_session_minutes`] for minutes that belong to no particular session (imports,
+    /// tests): re-inserting a minute replaces it.
     pub fn put_minutes(&self, minutes: &[MinuteSummary]) -> Result<(), StoreError> {
+        self.put_session_minutes(SessionId::UNSPECIFIED, minutes)
+    }
+
+    /// Stores `session`'s minute summaries atomically with their day rollup. A minute another
+    /// session also recorded (two sessions in one wall-clock minute) is merged with it; the same
+    /// session writing a minute again replaces its own part, so replays never double count.
+    pub fn put_session_minutes(
+        &self,
+        session: SessionId,
+        minutes: &[MinuteSummary],
+    ) -> Result<(), StoreError> {
         if minutes.is_empty() {
             return Ok(());
         }
-        let mut encoded = Vec::with_capacity(minutes.len());
         for (index, m) in minutes.iter().enumerate() {
             let fractions = [
                 m.tremor.total(),
@@ -637,23 +750,36 @@ impl Store {
                     reason: "a fraction or spasm time is negative or not a finite number".into(),
                 });
             }
-            encoded.push((time_key(m.minute_start_ms), encode_compact("minutes", m)?));
         }
         let tz = self.time_zone();
         let _guard = self.lock_rollup();
         (&self.inner.minutes, &self.inner.days)
             .transaction(|(tree, days)| {
                 let mut touched: BTreeMap<[u8; 4], DayRollup> = BTreeMap::new();
-                for (m, (key, value)) in minutes.iter().zip(&encoded) {
-                    let old = tree.insert(&key[..], value.as_slice())?;
+                // A batch naming one minute twice: the later part sees the earlier one.
+                let mut written: BTreeMap<[u8; 8], StoredMinute> = BTreeMap::new();
+                for m in minutes {
+                    let key = time_key(m.minute_start_ms);
+                    let old = match written.remove(&key) {
+                        Some(stored) => Some(stored),
+                        // An unreadable old record cannot be merged; the new part replaces it.
+                        None => tree
+                            .get(&key[..])?
+                            .and_then(|old| StoredMinute::decode(&key, &old).ok()),
+                    };
                     let dk = date_key(local_date(&tz, m.minute_start_ms));
                     let roll = load_touched(&mut touched, days, dk)?;
-                    if let Some(old) = old {
-                        if let Ok(old) = decode_compact::<MinuteSummary>("minutes", key, &old) {
-                            roll.remove_minute(&old);
-                        }
+                    if let Some(old) = &old {
+                        roll.remove_minute(&old.merged());
                     }
-                    roll.add_minute(m);
+                    let mut updated = old.unwrap_or_default();
+                    updated.put(session, m);
+                    roll.add_minute(&updated.merged());
+                    let value = updated
+                        .encode()
+                        .map_err(ConflictableTransactionError::Abort)?;
+                    tree.insert(&key[..], value)?;
+                    written.insert(key, updated);
                 }
                 write_touched(days, &touched)
             })
@@ -746,15 +872,24 @@ impl Store {
         from_ms: TimestampMs,
         to_ms: TimestampMs,
     ) -> Result<Vec<MinuteSummary>, StoreError> {
-        self.scan_compact(
-            &self.inner.minutes,
-            "minutes",
-            &time_key(from_ms),
-            &time_key(to_ms),
-        )
+        let (from, to) = (time_key(from_ms), time_key(to_ms));
+        let mut out = Vec::new();
+        if from >= to {
+            return Ok(out);
+        }
+        for item in self.inner.minutes.range(from..to) {
+            let (key, value) = item?;
+            match StoredMinute::decode(&key, &value) {
+                Ok(stored) => out.push(stored.merged()),
+                Err(e) => self.on_corrupt(e)?,
+            }
+        }
+        Ok(out)
     }
 
-    /// One summary per local calendar day in `from..=to` (days without data are all zeros).
+    /// One summary per local calendar day in `from..=to` (days without data are all zeros), at
+    /// most [`DAILY_SUMMARY_DAYS_MAX`] days ([`StoreError::RangeTooLong`] beyond: every day is a
+    /// row, so an open-ended range would build millions of them).
     /// Reads the per-day rollup when `tz` is the store's zone, otherwise aggregates minutes.
     pub fn daily_summaries(
         &self,
@@ -764,6 +899,15 @@ impl Store {
     ) -> Result<Vec<DaySummary>, StoreError> {
         if from > to {
             return Ok(Vec::new());
+        }
+        let days = i64::from((to - from).get_days()) + 1;
+        if days > i64::from(DAILY_SUMMARY_DAYS_MAX) {
+            return Err(StoreError::RangeTooLong {
+                from,
+                to,
+                days,
+                max: DAILY_SUMMARY_DAYS_MAX,
+            });
         }
         let same_zone =
             tz.iana_name().is_some_and(|n| n == self.time_zone_name()) || *tz == self.time_zone();
@@ -842,7 +986,7 @@ impl Store {
         let mut rollups: BTreeMap<[u8; 4], DayRollup> = BTreeMap::new();
         for item in self.inner.minutes.iter() {
             let (key, value) = item?;
-            match decode_compact::<MinuteSummary>("minutes", &key, &value) {
+            match StoredMinute::decode(&key, &value).map(|stored| stored.merged()) {
                 Ok(m) => rollups
                     .entry(date_key(local_date(&tz, m.minute_start_ms)))
                     .or_default()
@@ -1014,7 +1158,7 @@ impl Store {
                 let (key, value) = item?;
                 let result = match name {
                     "events" => decode_compact::<MotorEvent>(name, &key, &value).map(drop),
-                    "minutes" => decode_compact::<MinuteSummary>(name, &key, &value).map(drop),
+                    "minutes" => StoredMinute::decode(&key, &value).map(drop),
                     "days" => decode_compact::<DayRollup>(name, &key, &value).map(drop),
                     "raw" => decode_compact::<SensorBatch>(name, &key, &value).map(drop),
                     "devices" => decode_json::<PairedDevice>(name, &key, &value).map(drop),

@@ -9,7 +9,9 @@ use twitchwatch_model::{
     DeviceProtocol, MinuteSummary, MotorEvent, MotorEventKind, PairedDevice, TremorFractions,
     WearFractions,
 };
-use twitchwatch_store::{CorruptRecordPolicy, Settings, Store, StoreError, StoreOptions};
+use twitchwatch_store::{
+    CorruptRecordPolicy, SessionId, Settings, Store, StoreError, StoreOptions,
+};
 
 const T0: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 
@@ -112,6 +114,125 @@ fn reinserting_the_same_events_and_minutes_is_idempotent() {
         .daily_summaries(day, day, &jiff::tz::TimeZone::UTC)
         .unwrap()[0];
     assert_eq!(summary.twitch_count, 45);
+}
+
+/// What a session that covered `seconds` of the minute at `start_ms` at rest recorded.
+fn partial_minute(start_ms: i64, seconds: f32, twitches: u32) -> MinuteSummary {
+    let covered = seconds / 60.0;
+    MinuteSummary {
+        minute_start_ms: start_ms,
+        tremor: TremorFractions {
+            unknown: 1.0 - covered,
+            none: covered,
+            ..Default::default()
+        },
+        wear: WearFractions {
+            at_rest: covered,
+            no_data: 1.0 - covered,
+            ..Default::default()
+        },
+        twitch_count: twitches,
+        spasm_seconds: 0.0,
+        tremor_events: 0,
+        samples_received: (seconds * 200.0) as u32,
+        samples_lost: 0,
+    }
+}
+
+#[test]
+fn sessions_sharing_a_minute_merge_and_the_day_never_shrinks() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = utc_store(dir.path());
+    let day = jiff::civil::date(2026, 1, 1);
+    let summary = |store: &Store| {
+        store
+            .daily_summaries(day, day, &jiff::tz::TimeZone::UTC)
+            .unwrap()
+            .remove(0)
+    };
+    let (a, b) = (SessionId(11), SessionId(12));
+    store
+        .put_session_minutes(a, &[partial_minute(T0, 15.0, 2)])
+        .unwrap();
+    let after_a = summary(&store);
+    store
+        .put_session_minutes(b, &[partial_minute(T0, 15.0, 1)])
+        .unwrap();
+    let after_b = summary(&store);
+    assert_eq!(after_b.twitch_count, 3);
+    assert_eq!(after_b.samples_received, 6000);
+    assert_eq!(after_b.minutes_recorded, 1);
+    assert!((after_b.worn_minutes - 0.5).abs() < 1e-3, "{after_b:?}");
+    assert!(after_b.twitch_count >= after_a.twitch_count);
+    assert!(after_b.worn_minutes >= after_a.worn_minutes);
+    let minutes = store.minutes_in_range(T0, T0 + 60_000).unwrap();
+    assert_eq!(minutes.len(), 1);
+    assert_eq!(minutes[0].samples_received, 6000);
+    assert!((minutes[0].wear.no_data - 0.5).abs() < 1e-6);
+    // Either session written again (a replay) changes nothing.
+    for _ in 0..3 {
+        store
+            .put_session_minutes(b, &[partial_minute(T0, 15.0, 1)])
+            .unwrap();
+        store
+            .put_session_minutes(a, &[partial_minute(T0, 15.0, 2)])
+            .unwrap();
+    }
+    assert_eq!(summary(&store), after_b);
+    assert_eq!(store.minutes_in_range(T0, T0 + 60_000).unwrap(), minutes);
+    // A rebuilt rollup agrees with the incremental one.
+    store
+        .set_settings(&Settings {
+            time_zone: Some("Europe/Berlin".into()),
+            ..Settings::default()
+        })
+        .unwrap();
+    drop(store);
+    let store = utc_store(dir.path());
+    assert_eq!(summary(&store), after_b);
+}
+
+#[test]
+fn a_store_written_before_sessions_were_told_apart_opens_and_merges_new_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(utc_store(dir.path()));
+    let old_minute = partial_minute(T0, 15.0, 2);
+    {
+        // Schema 1: a minute was a bare, version-1 `MinuteSummary`.
+        let db = raw_sled(dir.path());
+        let meta = db.open_tree("meta").unwrap();
+        meta.insert(b"schema_version", &1u32.to_be_bytes()).unwrap();
+        let mut value = vec![1u8];
+        value.extend(postcard::to_stdvec(&old_minute).unwrap());
+        let key = ((T0 as u64) ^ (1u64 << 63)).to_be_bytes();
+        db.open_tree("minutes").unwrap().insert(key, value).unwrap();
+        db.open_tree("days").unwrap().clear().unwrap();
+        meta.remove(b"rollup_time_zone").unwrap();
+        db.flush().unwrap();
+    }
+    std::fs::remove_file(dir.path().join("twitchwatch-store.json")).unwrap();
+    let store = utc_store(dir.path());
+    assert_eq!(
+        store.minutes_in_range(T0, T0 + 60_000).unwrap(),
+        vec![old_minute]
+    );
+    store
+        .put_session_minutes(SessionId(5), &[partial_minute(T0, 15.0, 1)])
+        .unwrap();
+    let merged = store.minutes_in_range(T0, T0 + 60_000).unwrap();
+    assert_eq!(merged[0].twitch_count, 3);
+    drop(store);
+    let db = raw_sled(dir.path());
+    let schema = db
+        .open_tree("meta")
+        .unwrap()
+        .get(b"schema_version")
+        .unwrap();
+    assert_eq!(
+        schema.as_deref(),
+        Some(&twitchwatch_store::STORE_SCHEMA_VERSION.to_be_bytes()[..]),
+        "the store is marked with the current schema, so an older build refuses it"
+    );
 }
 
 #[test]
@@ -258,12 +379,7 @@ fn a_store_from_a_newer_version_is_refused_with_a_clear_error() {
 
 #[test]
 fn a_damaged_store_file_is_a_clear_error_not_a_panic_or_silent_loss() {
-    for damage in [
-        "overwrite_db",
-        "truncate_db",
-        "garbage_conf",
-        "path_is_a_file",
-    ] {
+    for damage in ["overwrite_db", "truncate_db", "garbage_conf"] {
         let dir = tempfile::tempdir().unwrap();
         let store_dir = dir.path().join("store");
         {
@@ -282,11 +398,7 @@ fn a_damaged_store_file_is_a_clear_error_not_a_panic_or_silent_loss() {
                 let bytes = std::fs::read(&db_file).unwrap();
                 std::fs::write(&db_file, &bytes[..100]).unwrap();
             }
-            "garbage_conf" => std::fs::write(store_dir.join("conf"), b"not a config").unwrap(),
-            _ => {
-                std::fs::remove_dir_all(&store_dir).unwrap();
-                std::fs::write(&store_dir, b"x").unwrap();
-            }
+            _ => std::fs::write(store_dir.join("conf"), b"not a config").unwrap(),
         }
         let err = Store::open(&store_dir, StoreOptions::default()).unwrap_err();
         assert!(
@@ -298,6 +410,60 @@ fn a_damaged_store_file_is_a_clear_error_not_a_panic_or_silent_loss() {
         assert!(msg.contains("move that folder aside"), "{msg}");
         // Still refused on a second attempt: the damage is not "healed" into an empty store.
         assert!(Store::open(&store_dir, StoreOptions::default()).is_err());
+    }
+}
+
+#[test]
+fn a_data_folder_that_is_a_file_is_named_as_such_not_as_a_corrupt_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, b"my own notes").unwrap();
+    let err = Store::open(&file, StoreOptions::default()).unwrap_err();
+    assert!(matches!(err, StoreError::NotADirectory { .. }), "{err:?}");
+    assert!(err.to_string().contains("is a file, not a folder"), "{err}");
+    assert_eq!(std::fs::read(&file).unwrap(), b"my own notes");
+}
+
+#[test]
+fn a_read_only_open_of_a_missing_store_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = StoreOptions {
+        create_if_missing: false,
+        ..StoreOptions::default()
+    };
+    let missing = dir.path().join("never-created");
+    let err = Store::open(&missing, options.clone()).unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    assert!(!missing.exists(), "a read-only open created the folder");
+    // An empty folder is no store either, and stays empty.
+    let err = Store::open(dir.path(), options.clone()).unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // Once a store exists, the same options open it.
+    drop(utc_store(&missing));
+    Store::open(&missing, options).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn the_store_folder_and_its_files_are_private_to_the_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store_dir = dir.path().join("data");
+    {
+        let store = utc_store(&store_dir);
+        store.put_events(&[twitch(T0)]).unwrap();
+        store.flush().unwrap();
+    }
+    // A folder that already existed with open permissions is tightened on open too.
+    std::fs::set_permissions(&store_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    drop(Store::open(&store_dir, StoreOptions::default()).unwrap());
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&store_dir), 0o700);
+    let files = snapshot_files(&store_dir);
+    assert!(files.contains_key(Path::new("db")), "{:?}", files.keys());
+    for name in files.keys() {
+        assert_eq!(mode(&store_dir.join(name)), 0o600, "{}", name.display());
     }
 }
 
@@ -602,4 +768,108 @@ fn settings_are_validated_and_persist() {
     assert_eq!(store.settings().unwrap(), settings);
     assert_eq!(store.time_zone_name(), "America/New_York");
     assert_eq!(store.retention_days().unwrap(), Some(365));
+}
+
+/// Every file under `dir` (relative path → bytes), to prove a failed open wrote nothing.
+fn snapshot_files(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().to_path_buf();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Damage `count` bytes of the used part of `db` at positions drawn from `seed`.
+fn flip_bytes(db_file: &Path, seed: u64, count: usize) {
+    let mut bytes = std::fs::read(db_file).unwrap();
+    let used = bytes.iter().rposition(|&b| b != 0).unwrap_or(0) + 1;
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    for _ in 0..count {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let at = (x % used as u64) as usize;
+        bytes[at] ^= 0xA5;
+    }
+    std::fs::write(db_file, bytes).unwrap();
+}
+
+#[test]
+fn a_failed_open_of_a_damaged_store_leaves_every_file_byte_identical() {
+    let mut refused = 0;
+    for seed in 1..=12u64 {
+        let dir = tempfile::tempdir().unwrap();
+        let store_dir = dir.path().join("store");
+        {
+            let store = utc_store(&store_dir);
+            let events: Vec<_> = (0..3000).map(|i| twitch(T0 + i * 1_000)).collect();
+            store.put_events(&events).unwrap();
+            let minutes: Vec<_> = (0..50).map(|i| minute(T0 + i * 60_000, 3, 0.1)).collect();
+            store.put_minutes(&minutes).unwrap();
+            store.flush().unwrap();
+        }
+        // Let the dropped handle's flusher thread finish before taking the snapshot.
+        drop(raw_sled(&store_dir));
+        flip_bytes(&store_dir.join("db"), seed, 10);
+        let before = snapshot_files(&store_dir);
+        match Store::open(&store_dir, StoreOptions::default()) {
+            Ok(_) => continue,
+            Err(err) => {
+                refused += 1;
+                assert!(
+                    matches!(err, StoreError::Corrupt { .. }),
+                    "seed {seed}: {err:?}"
+                );
+                assert!(err.to_string().contains("move that folder aside"), "{err}");
+            }
+        }
+        let after = snapshot_files(&store_dir);
+        assert_eq!(
+            before.keys().collect::<Vec<_>>(),
+            after.keys().collect::<Vec<_>>(),
+            "seed {seed}: a failed open added or removed files"
+        );
+        for (name, bytes) in &before {
+            assert!(
+                after[name] == *bytes,
+                "seed {seed}: a failed open changed {}",
+                name.display()
+            );
+        }
+    }
+    assert!(refused > 0, "no damage pattern made the open fail");
+}
+
+#[test]
+fn an_open_ended_daily_summary_range_is_refused_not_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = utc_store(dir.path());
+    let err = store
+        .daily_summaries(
+            jiff::civil::date(1900, 1, 1),
+            jiff::civil::date(9999, 12, 31),
+            &jiff::tz::TimeZone::UTC,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::RangeTooLong { max, .. } if max == twitchwatch_store::DAILY_SUMMARY_DAYS_MAX),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("shorter range"), "{err}");
+    // Ten years is fine.
+    let to = jiff::civil::date(2026, 1, 1);
+    let from = to.checked_sub(jiff::Span::new().days(3652)).unwrap();
+    let days = store
+        .daily_summaries(from, to, &jiff::tz::TimeZone::UTC)
+        .unwrap();
+    assert_eq!(days.len(), 3653);
 }

@@ -152,6 +152,8 @@ impl ScreenModel {
         self.report(now_ms)
     }
 
+    /// An existing file at `target` is replaced: the shell chose the path for its own share flow
+    /// (Android reuses the day's suggested name in its cache folder), so it holds an earlier export.
     fn write_export(
         &self,
         format: ExportFormat,
@@ -176,7 +178,14 @@ impl ScreenModel {
             })?;
         match format {
             ExportFormat::Html => {
-                report::write_html(store, now_ms, Some(from), Some(to), target)?;
+                report::write_html(
+                    store,
+                    now_ms,
+                    Some(from),
+                    Some(to),
+                    target,
+                    report::Overwrite::Replace,
+                )?;
             }
             ExportFormat::Csv => {
                 // One file for the share sheet: the daily summaries (other sections need a folder).
@@ -188,6 +197,7 @@ impl ScreenModel {
                     Some(from),
                     Some(to),
                     target,
+                    report::Overwrite::Replace,
                 )?;
             }
             ExportFormat::Json => {
@@ -199,6 +209,7 @@ impl ScreenModel {
                     Some(from),
                     Some(to),
                     target,
+                    report::Overwrite::Replace,
                 )?;
             }
         }

@@ -1,4 +1,5 @@
 //! The app crate's integration tests, in one binary so that the test build links once.
 
+mod crash;
 mod monitor;
 mod screens;

@@ -316,3 +316,73 @@ fn a_listener_can_stop_the_session_from_its_own_callback() {
         .expect("the session ended");
     assert!(summary.minutes < 60, "stopped early: {summary:?}");
 }
+
+/// A simulated session of `duration_s` that ends at `end_ms` (as fast as the machine can).
+fn simulate_ending_at(monitor: &Monitor, seed: u64, duration_s: f32, end_ms: i64) {
+    let options = SimulatedSession {
+        scenario: "twitches".into(),
+        duration_s: Some(duration_s),
+        speed: 0.0,
+        config: twitchwatch_lab::simulator::SimConfig {
+            seed,
+            ..Default::default()
+        },
+    };
+    let wearable = SimulatedWearable::live(&options, end_ms).unwrap();
+    monitor.start_replay(Box::new(wearable), 0.0).unwrap();
+    monitor.wait();
+}
+
+/// Two short sessions inside one wall-clock minute (a monitor stopped and started again, or an
+/// app killed and relaunched): the minute holds both, and its counts match the stored events.
+#[test]
+fn two_sessions_in_one_wall_clock_minute_add_up_instead_of_replacing_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let monitor = Monitor::open(dir.path(), MonitorSettings::default()).unwrap();
+    let minute_ms = (now_ms() / 60_000 - 3) * 60_000;
+    simulate_ending_at(&monitor, 1, 15.0, minute_ms + 20_000);
+    let store = monitor.store();
+    let first = store
+        .minutes_in_range(minute_ms, minute_ms + 60_000)
+        .unwrap();
+    assert_eq!(first.len(), 1, "{first:?}");
+    simulate_ending_at(&monitor, 2, 15.0, minute_ms + 45_000);
+
+    let minutes = store
+        .minutes_in_range(minute_ms, minute_ms + 60_000)
+        .unwrap();
+    assert_eq!(minutes.len(), 1, "{minutes:?}");
+    let m = &minutes[0];
+    assert!(
+        m.samples_received >= 2 * first[0].samples_received - 400,
+        "the second session replaced the first: {} samples after, {} after the first",
+        m.samples_received,
+        first[0].samples_received
+    );
+    assert!(m.twitch_count >= first[0].twitch_count);
+    let twitches = store
+        .events_in_range(minute_ms, minute_ms + 60_000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == MotorEventKind::Fasciculation)
+        .count() as u32;
+    assert!(twitches > 0, "the scenario should twitch in 30 s");
+    assert_eq!(m.twitch_count, twitches, "{m:?}");
+    assert!((m.wear.at_rest + m.wear.moving - 0.5).abs() < 0.05, "{m:?}");
+    let tz = store.time_zone();
+    let day = twitchwatch_store::local_date(&tz, minute_ms);
+    let summary = &store.daily_summaries(day, day, &tz).unwrap()[0];
+    assert_eq!(summary.minutes_recorded, 1);
+    assert_eq!(summary.twitch_count, twitches);
+    assert_eq!(summary.samples_received, u64::from(m.samples_received));
+
+    // The same session streamed again (a replayed recording) changes nothing.
+    simulate_ending_at(&monitor, 2, 15.0, minute_ms + 45_000);
+    assert_eq!(
+        store
+            .minutes_in_range(minute_ms, minute_ms + 60_000)
+            .unwrap(),
+        minutes
+    );
+    assert_eq!(&store.daily_summaries(day, day, &tz).unwrap()[0], summary);
+}
