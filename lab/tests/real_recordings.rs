@@ -96,17 +96,24 @@ fn rest_tremor_tasks_find_tremor_in_the_parkinsonian_range_stronger_on_the_right
         let f = e.dominant_freq_hz.unwrap_or(0.0);
         assert!((3.0..=8.0).contains(&f), "tremor at {f} Hz: {e:?}");
     }
-    let peak = |v: &[&MotorEvent]| v.iter().map(|e| e.peak_accel_g).fold(0.0f32, f32::max);
-    assert!(
-        peak(&r) >= peak(&l),
-        "right {} g should not be below left {} g",
-        peak(&r),
-        peak(&l)
-    );
+    // The right hand (UPDRS 2) must not read weaker than the left (UPDRS 1). Compared by the
+    // share of time in tremor below, not by the largest event's peak: one brief 8 mg burst on
+    // the left outweighs a right hand that trembles at 4–5 mg for most of the task.
     println!(
         "tremor seconds: right {:.1}, left {:.1}",
         tremor_seconds(&right),
         tremor_seconds(&left)
+    );
+    // The share of each recording called tremor (docs/accuracy.md reports it): the score-2 hand
+    // must show at least a quarter of its recording as tremor, and not less than the score-1 hand.
+    let share =
+        |rec: &Recording, out: &ClassifierOutput| tremor_seconds(out) / rec.duration_s() as f32;
+    let (right_rec, _) = pdkit("REST_TREMOR_AMPLITUDE", "RIGHT");
+    let (left_rec, _) = pdkit("REST_TREMOR_AMPLITUDE", "LEFT");
+    let (rs, ls) = (share(&right_rec, &right), share(&left_rec, &left));
+    assert!(
+        rs >= 0.25 && rs >= ls,
+        "tremor share right {rs:.2}, left {ls:.2}"
     );
     assert!(
         of(&right, MotorEventKind::Spasm).is_empty() && of(&left, MotorEventKind::Spasm).is_empty()
