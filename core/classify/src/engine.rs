@@ -850,8 +850,7 @@ impl Engine {
             .filter(|t| {
                 t.index + 4 >= tick.index
                     && t.index <= tick.index + 3
-                    && t.index != tick.index
-                    && t.index != tick.index + 1
+                    && !(tick.index..=tick.index + 1).contains(&t.index)
                     && t.samples > 0
             })
             .filter(|t| {
@@ -866,8 +865,7 @@ impl Engine {
             .filter(|t| {
                 t.index + 6 >= tick.index
                     && t.index <= tick.index + 3
-                    && t.index != tick.index
-                    && t.index != tick.index + 1
+                    && !(tick.index..=tick.index + 1).contains(&t.index)
             })
             .map(|t| t.twitch_bumps)
             .sum();

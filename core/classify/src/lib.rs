@@ -150,7 +150,7 @@ impl Default for ClassifierConfig {
             twitch_burst_limit: 3,
             twitch_max_activity_ratio: 2.0,
             twitch_max_active_hops: 1,
-            twitch_max_bumps_around: 2,
+            twitch_max_bumps_around: 1,
             tremor_band_hz: (3.0, 12.0),
             tremor_min_amplitude_g: 0.003,
             tremor_min_gyro_dps: 0.5,
