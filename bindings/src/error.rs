@@ -80,6 +80,8 @@ impl From<std::io::Error> for TwitchWatchError {
 
 use twitchwatch_app::monitor::MonitorError;
 use twitchwatch_classify::ClassifyError;
+#[cfg(target_os = "linux")]
+use twitchwatch_device::link::LinkError;
 use twitchwatch_device::protocol::FrameError;
 use twitchwatch_device::shell::ShellError;
 use twitchwatch_journal::JournalError;
@@ -108,6 +110,9 @@ fn state(reason: String) -> TwitchWatchError {
 }
 fn device(reason: String) -> TwitchWatchError {
     TwitchWatchError::Device { reason }
+}
+fn internal(reason: String) -> TwitchWatchError {
+    TwitchWatchError::Internal { reason }
 }
 
 impl From<StoreError> for TwitchWatchError {
@@ -189,11 +194,32 @@ impl From<MonitorError> for TwitchWatchError {
             MonitorError::Classify(e) => e.into(),
             MonitorError::Frame(e) => e.into(),
             MonitorError::Notification(e) => e.into(),
+            MonitorError::Rules(e) => e.into(),
+            // Only desktop Linux links btleplug; phones push bytes and have no link of ours.
+            #[cfg(target_os = "linux")]
+            MonitorError::Device(e) => e.into(),
             MonitorError::AlreadyRunning | MonitorError::NoPairedDevice => with(state, &e),
             MonitorError::InvalidSpeed(_) => with(invalid, &e),
-            MonitorError::Device(_) => with(device, &e),
-            // Rules errors arrive as text; they are store failures underneath.
-            _ => with(storage, &e),
+            // The OS refused a thread or runtime: nothing the caller passed is wrong.
+            MonitorError::Spawn { .. } => with(internal, &e),
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl From<LinkError> for TwitchWatchError {
+    fn from(e: LinkError) -> Self {
+        match e {
+            LinkError::NoAdapter
+            | LinkError::AdapterNotFound { .. }
+            | LinkError::Bluetooth(_)
+            | LinkError::DeviceNotFound { .. }
+            | LinkError::MissingGatt { .. }
+            | LinkError::Timeout { .. }
+            | LinkError::Refused(_)
+            | LinkError::Polar(_)
+            | LinkError::LinkLost
+            | LinkError::GaveUp { .. } => with(device, &e),
         }
     }
 }

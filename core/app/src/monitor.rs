@@ -21,6 +21,7 @@ use twitchwatch_model::{
     ConnectionState, MinuteSummary, MotorEvent, MotorEventKind, SensorBatch, StreamStats,
     TimestampMs,
 };
+use twitchwatch_rules::RulesError;
 use twitchwatch_store::{SessionId, Store, StoreError, StoreOptions};
 
 /// Everything a shell can observe while a session runs. Called on the session's thread, never
@@ -52,16 +53,25 @@ pub enum MonitorError {
     Frame(#[from] FrameError),
     #[error(transparent)]
     Notification(#[from] ShellError),
-    #[error("rules: {0}")]
-    Rules(String),
+    #[error(transparent)]
+    Rules(#[from] RulesError),
     #[error("a monitoring session is already running; stop it first")]
     AlreadyRunning,
     #[error("no wearable is paired; pair one first (scan, then pair)")]
     NoPairedDevice,
     #[error("speed must be a finite number ≥ 0 (0 = as fast as possible), got {0}")]
     InvalidSpeed(f32),
-    #[error("{0}")]
-    Device(String),
+    /// The paired wearable's Bluetooth link ended for good (after its reconnection attempts).
+    #[cfg(feature = "ble")]
+    #[error(transparent)]
+    Device(#[from] twitchwatch_device::link::LinkError),
+    /// The operating system refused a thread or runtime the session needs (out of resources).
+    #[error("cannot start the {what}: {source}")]
+    Spawn {
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Totals of one session, shown at its end.
@@ -268,7 +278,7 @@ impl Monitor {
         self.shared
             .alerts
             .evaluate(&self.shared.store, now_ms)
-            .map_err(|e| MonitorError::Rules(e.to_string()))
+            .map_err(MonitorError::from)
     }
 
     /// The once-a-day housekeeping (retention, then the rules) for shells to schedule (WorkManager,
@@ -277,8 +287,7 @@ impl Monitor {
         let (removed, alerts) = self
             .shared
             .alerts
-            .daily_tick(now_ms)
-            .map_err(|e| MonitorError::Rules(e.to_string()))?;
+            .daily_tick(now_ms)?;
         tracing::debug!(removed, "daily tick");
         Ok(alerts)
     }
@@ -449,7 +458,10 @@ impl Monitor {
         let thread = std::thread::Builder::new()
             .name(name.into())
             .spawn(move || body(weak, stop_flag))
-            .map_err(|e| MonitorError::Device(format!("cannot start the session thread: {e}")))?;
+            .map_err(|source| MonitorError::Spawn {
+                what: "session thread",
+                source,
+            })?;
         *session = Some(Session {
             stop,
             thread: Some(thread),
