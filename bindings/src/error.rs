@@ -77,6 +77,10 @@ impl From<std::io::Error> for TwitchWatchError {
 }
 
 // ---- The one place core errors become public ones. Messages are the core's own sentences. ----
+//
+// Every match below names each variant: a new core error does not compile until someone decides which
+// public error it is. The mappings read a borrowed error, so a listener that is lent one (a session's
+// end) maps it the same way as a call that returns one.
 
 use twitchwatch_app::monitor::MonitorError;
 use twitchwatch_classify::ClassifyError;
@@ -89,9 +93,7 @@ use twitchwatch_report::ReportError;
 use twitchwatch_rules::RulesError;
 use twitchwatch_store::StoreError;
 
-fn with(make: fn(String) -> TwitchWatchError, e: &dyn std::fmt::Display) -> TwitchWatchError {
-    make(e.to_string())
-}
+type Make = fn(String) -> TwitchWatchError;
 
 fn io(reason: String) -> TwitchWatchError {
     TwitchWatchError::Io { reason }
@@ -115,101 +117,164 @@ fn internal(reason: String) -> TwitchWatchError {
     TwitchWatchError::Internal { reason }
 }
 
-impl From<StoreError> for TwitchWatchError {
-    fn from(e: StoreError) -> Self {
-        let make = match &e {
-            StoreError::Io { .. } => io,
-            StoreError::InUse { .. } => state,
-            StoreError::InvalidInput { .. } | StoreError::InvalidSetting { .. } => invalid,
-            _ => storage,
-        };
-        with(make, &e)
-    }
-}
-
-impl From<JournalError> for TwitchWatchError {
-    fn from(e: JournalError) -> Self {
-        match e {
-            JournalError::Store(e) => e.into(),
-            JournalError::NoEntry(_) | JournalError::NoCheckIn(_) => with(not_found, &e),
-            _ => with(invalid, &e),
-        }
-    }
-}
-
-impl From<RulesError> for TwitchWatchError {
-    fn from(e: RulesError) -> Self {
-        match e {
-            RulesError::Store(e) => e.into(),
-            RulesError::Journal(e) => e.into(),
-            RulesError::UnknownParameter { .. } | RulesError::UnknownAlert(_) => {
-                with(not_found, &e)
+/// `From<E>` for an owned core error, through the borrowed mapping.
+macro_rules! by_value {
+    ($($t:ty),* $(,)?) => {$(
+        impl From<$t> for TwitchWatchError {
+            fn from(e: $t) -> Self {
+                Self::from(&e)
             }
-            _ => with(invalid, &e),
         }
+    )*};
+}
+
+by_value!(
+    StoreError,
+    JournalError,
+    RulesError,
+    FrameError,
+    ShellError,
+    ReportError,
+    ClassifyError,
+    MonitorError,
+);
+#[cfg(target_os = "linux")]
+by_value!(LinkError);
+
+impl From<&StoreError> for TwitchWatchError {
+    fn from(e: &StoreError) -> Self {
+        let make: Make = match e {
+            // The data folder is a path the app chose: a file there is a file problem, not the store's.
+            StoreError::Io { .. } | StoreError::NotADirectory { .. } => io,
+            StoreError::NotFound { .. } => not_found,
+            StoreError::InUse { .. } => state,
+            StoreError::InvalidInput { .. }
+            | StoreError::InvalidSetting { .. }
+            | StoreError::RangeTooLong { .. } => invalid,
+            StoreError::Corrupt { .. }
+            | StoreError::NewerSchema { .. }
+            | StoreError::CorruptRecord { .. }
+            | StoreError::NewerRecord { .. }
+            | StoreError::Backend(_) => storage,
+            // Our own types failed to serialise: nothing the app passed or the disk holds is at fault.
+            StoreError::Encode { .. } => internal,
+        };
+        make(e.to_string())
     }
 }
 
-impl From<FrameError> for TwitchWatchError {
-    fn from(e: FrameError) -> Self {
-        with(invalid, &e)
+impl From<&JournalError> for TwitchWatchError {
+    fn from(e: &JournalError) -> Self {
+        let make: Make = match e {
+            JournalError::Store(e) => return e.into(),
+            JournalError::NoEntry(_) | JournalError::NoCheckIn(_) => not_found,
+            JournalError::Invalid { .. }
+            | JournalError::FutureDate { .. }
+            | JournalError::Unknown { .. }
+            | JournalError::ControlCharacter { .. }
+            | JournalError::EmptyCheckIn => invalid,
+        };
+        make(e.to_string())
     }
 }
 
-impl From<ShellError> for TwitchWatchError {
-    fn from(e: ShellError) -> Self {
-        match e {
-            ShellError::NotPairedDevice { .. } => with(not_found, &e),
-            _ => with(invalid, &e),
-        }
+impl From<&RulesError> for TwitchWatchError {
+    fn from(e: &RulesError) -> Self {
+        let make: Make = match e {
+            RulesError::Store(e) => return e.into(),
+            RulesError::Journal(e) => return e.into(),
+            RulesError::UnknownParameter { .. } | RulesError::UnknownAlert(_) => not_found,
+            RulesError::OutOfBounds { .. } | RulesError::NotWhole { .. } => invalid,
+        };
+        make(e.to_string())
     }
 }
 
-impl From<ReportError> for TwitchWatchError {
-    fn from(e: ReportError) -> Self {
-        match e {
-            ReportError::Store(e) => e.into(),
-            ReportError::Journal(e) => e.into(),
-            ReportError::Rules(e) => e.into(),
-            ReportError::Period(_) => with(invalid, &e),
+impl From<&FrameError> for TwitchWatchError {
+    fn from(e: &FrameError) -> Self {
+        // Bytes the shell pushed that are not a valid frame.
+        let make: Make = match e {
+            FrameError::TooShort { .. }
+            | FrameError::TooLong { .. }
+            | FrameError::UnsupportedVersion { .. }
+            | FrameError::InvalidChannels { .. }
+            | FrameError::InvalidRate { .. }
+            | FrameError::InvalidScale { .. }
+            | FrameError::NoSamples
+            | FrameError::LengthMismatch { .. }
+            | FrameError::ChecksumMismatch { .. }
+            | FrameError::ChannelLengthMismatch { .. } => invalid,
+        };
+        make(e.to_string())
+    }
+}
+
+impl From<&ShellError> for TwitchWatchError {
+    fn from(e: &ShellError) -> Self {
+        let make: Make = match e {
+            ShellError::NotPairedDevice { .. } => not_found,
+            ShellError::Frame(e) => return e.into(),
+            ShellError::BadUuid(_)
+            | ShellError::UnknownCharacteristic { .. }
+            | ShellError::BadBattery(_)
+            | ShellError::Polar(_) => invalid,
+        };
+        make(e.to_string())
+    }
+}
+
+impl From<&ReportError> for TwitchWatchError {
+    fn from(e: &ReportError) -> Self {
+        let make: Make = match e {
+            ReportError::Store(e) => return e.into(),
+            ReportError::Journal(e) => return e.into(),
+            ReportError::Rules(e) => return e.into(),
+            ReportError::Period(_) => invalid,
             ReportError::Io { .. }
             | ReportError::Csv { .. }
             | ReportError::Exists { .. }
             | ReportError::Symlink { .. }
-            | ReportError::OutsideFolder { .. } => with(io, &e),
-        }
+            | ReportError::OutsideFolder { .. } => io,
+        };
+        make(e.to_string())
     }
 }
 
-impl From<ClassifyError> for TwitchWatchError {
-    fn from(e: ClassifyError) -> Self {
-        with(invalid, &e)
+impl From<&ClassifyError> for TwitchWatchError {
+    fn from(e: &ClassifyError) -> Self {
+        let make: Make = match e {
+            ClassifyError::UnsupportedRate { .. }
+            | ClassifyError::GyroLengthMismatch { .. }
+            | ClassifyError::NonFiniteSample { .. } => invalid,
+        };
+        make(e.to_string())
     }
 }
 
-impl From<MonitorError> for TwitchWatchError {
-    fn from(e: MonitorError) -> Self {
-        match e {
-            MonitorError::Store(e) => e.into(),
-            MonitorError::Classify(e) => e.into(),
-            MonitorError::Frame(e) => e.into(),
-            MonitorError::Notification(e) => e.into(),
-            MonitorError::Rules(e) => e.into(),
+impl From<&MonitorError> for TwitchWatchError {
+    fn from(e: &MonitorError) -> Self {
+        let make: Make = match e {
+            MonitorError::Store(e) => return e.into(),
+            MonitorError::Classify(e) => return e.into(),
+            MonitorError::Frame(e) => return e.into(),
+            MonitorError::Notification(e) => return e.into(),
+            MonitorError::Rules(e) => return e.into(),
             // Only desktop Linux links btleplug; phones push bytes and have no link of ours.
             #[cfg(target_os = "linux")]
-            MonitorError::Device(e) => e.into(),
-            MonitorError::AlreadyRunning | MonitorError::NoPairedDevice => with(state, &e),
-            MonitorError::InvalidSpeed(_) => with(invalid, &e),
+            MonitorError::Device(e) => return e.into(),
+            MonitorError::AlreadyRunning | MonitorError::NoPairedDevice => state,
+            MonitorError::InvalidSpeed(_) => invalid,
             // The OS refused a thread or runtime: nothing the caller passed is wrong.
-            MonitorError::Spawn { .. } => with(internal, &e),
-        }
+            MonitorError::Spawn { .. } => internal,
+        };
+        make(e.to_string())
     }
 }
 
 #[cfg(target_os = "linux")]
-impl From<LinkError> for TwitchWatchError {
-    fn from(e: LinkError) -> Self {
-        match e {
+impl From<&LinkError> for TwitchWatchError {
+    fn from(e: &LinkError) -> Self {
+        let make: Make = match e {
             LinkError::NoAdapter
             | LinkError::AdapterNotFound { .. }
             | LinkError::Bluetooth(_)
@@ -219,7 +284,8 @@ impl From<LinkError> for TwitchWatchError {
             | LinkError::Refused(_)
             | LinkError::Polar(_)
             | LinkError::LinkLost
-            | LinkError::GaveUp { .. } => with(device, &e),
-        }
+            | LinkError::GaveUp { .. } => device,
+        };
+        make(e.to_string())
     }
 }

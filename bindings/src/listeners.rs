@@ -10,7 +10,7 @@ use twitchwatch_model as core_model;
 use twitchwatch_app::screens;
 
 use crate::alerts::Alert;
-use crate::error::FfiResult;
+use crate::error::{FfiResult, TwitchWatchError};
 use crate::screens::NotificationContent;
 use crate::types::{ConnectionState, MinuteSummary, MotorEvent, SessionSummary, StreamStats};
 
@@ -26,8 +26,13 @@ pub trait MonitorListener: Send + Sync {
     fn on_battery(&self, percent: u8) -> FfiResult<()>;
     /// Stream counters and how far a session with a known length has got (0…1).
     fn on_progress(&self, stats: StreamStats, fraction_done: Option<f32>) -> FfiResult<()>;
-    /// The session ended: stopped, finished, or failed with `error` (a sentence for the user).
-    fn on_session_end(&self, summary: SessionSummary, error: Option<String>) -> FfiResult<()>;
+    /// The session ended: stopped, finished, or failed with `error` (its variant says what kind of
+    /// failure, its reason is a sentence for the user).
+    fn on_session_end(
+        &self,
+        summary: SessionSummary,
+        error: Option<TwitchWatchError>,
+    ) -> FfiResult<()>;
 }
 
 /// New and escalated alerts: one call per alert, with the alert (severity, title, message, evidence)
@@ -84,12 +89,16 @@ impl core_monitor::MonitorListener for MonitorListenerAdapter {
         );
     }
 
-    fn on_session_end(&self, summary: &core_monitor::SessionSummary, error: Option<&str>) {
+    fn on_session_end(
+        &self,
+        summary: &core_monitor::SessionSummary,
+        error: Option<&core_monitor::MonitorError>,
+    ) {
         report(
             "MonitorListener",
             "onSessionEnd",
             self.0
-                .on_session_end(summary.into(), error.map(str::to_owned)),
+                .on_session_end(summary.into(), error.map(TwitchWatchError::from)),
         );
     }
 }

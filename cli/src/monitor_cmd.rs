@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use twitchwatch_alerts::{Alert, AlertListener, ListenerError};
-use twitchwatch_app::monitor::{now_ms, Monitor, MonitorListener, MonitorSettings, SessionSummary};
+use twitchwatch_app::monitor::{
+    now_ms, Monitor, MonitorError, MonitorListener, MonitorSettings, SessionSummary,
+};
 use twitchwatch_lab::simulator::{Placement, SimConfig, SimulatedSession, SimulatedWearable};
 use twitchwatch_model::{ConnectionState, MinuteSummary, MotorEvent, StreamStats};
 
@@ -125,9 +127,9 @@ impl MonitorListener for Printer {
         ));
     }
 
-    fn on_session_end(&self, summary: &SessionSummary, error: Option<&str>) {
+    fn on_session_end(&self, summary: &SessionSummary, error: Option<&MonitorError>) {
         if let Some(tx) = twitchwatch_store::sync::lock(&self.done).take() {
-            let _ = tx.send((summary.clone(), error.map(str::to_string)));
+            let _ = tx.send((summary.clone(), error.map(MonitorError::to_string)));
         }
     }
 }

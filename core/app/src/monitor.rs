@@ -34,7 +34,7 @@ pub trait MonitorListener: Send + Sync {
     /// Progress of a session: stream counters and how far it has got (0..=1 when the length is known).
     fn on_progress(&self, _stats: &StreamStats, _fraction_done: Option<f32>) {}
     /// A session ended (stopped, finished, or failed with `error`).
-    fn on_session_end(&self, _summary: &SessionSummary, _error: Option<&str>) {}
+    fn on_session_end(&self, _summary: &SessionSummary, _error: Option<&MonitorError>) {}
 }
 
 #[derive(Debug, Clone, Default)]
@@ -554,7 +554,7 @@ fn run_replay(
     let start_ms = frames.start_ms();
     let duration_ms = frames.duration_ms();
     let mut last_progress = Instant::now();
-    let mut error: Option<String> = None;
+    let mut error: Option<MonitorError> = None;
     let mut batches = Vec::new();
     let mut decoder = StreamDecoder::default();
     while !stop.load(Ordering::Relaxed) {
@@ -581,7 +581,7 @@ fn run_replay(
         lock(&monitor.shared.pipeline).stream = decoder.stats();
         for b in &batches {
             if let Err(e) = monitor.ingest(b) {
-                error = Some(e.to_string());
+                error = Some(e);
                 break;
             }
         }
@@ -601,7 +601,7 @@ fn run_replay(
     decoder.flush(&mut batches);
     for b in &batches {
         if let Err(e) = monitor.ingest(b) {
-            error.get_or_insert(e.to_string());
+            error.get_or_insert(e);
         }
     }
     lock(&monitor.shared.pipeline).stream = decoder.stats();
@@ -609,11 +609,11 @@ fn run_replay(
 }
 
 /// Ends a session: stores what is left, tells the listeners.
-fn end_session(monitor: &Monitor, mut error: Option<String>) {
+fn end_session(monitor: &Monitor, mut error: Option<MonitorError>) {
     let summary = match monitor.finish_pipeline() {
         Ok(s) => s,
         Err(e) => {
-            error.get_or_insert(e.to_string());
+            error.get_or_insert(e);
             SessionSummary::default()
         }
     };
@@ -621,7 +621,7 @@ fn end_session(monitor: &Monitor, mut error: Option<String>) {
         tracing::warn!(error = %e, "session ended with an error");
     }
     monitor.notify(|l| l.on_connection(&ConnectionState::Disconnected));
-    monitor.notify(|l| l.on_session_end(&summary, error.as_deref()));
+    monitor.notify(|l| l.on_session_end(&summary, error.as_ref()));
 }
 
 #[cfg(feature = "ble")]
@@ -640,7 +640,13 @@ fn run_paired(
         Ok(rt) => rt,
         Err(e) => {
             if let Some(m) = upgrade() {
-                end_session(&m, Some(format!("cannot start the Bluetooth runtime: {e}")));
+                end_session(
+                    &m,
+                    Some(MonitorError::Spawn {
+                        what: "Bluetooth runtime",
+                        source: e,
+                    }),
+                );
             }
             return;
         }
@@ -662,7 +668,7 @@ fn run_paired(
             match event {
                 LinkEvent::Batch(b) => {
                     if let Err(e) = monitor.ingest(&b) {
-                        error = Some(e.to_string());
+                        error = Some(e);
                         break;
                     }
                 }
@@ -674,8 +680,8 @@ fn run_paired(
                 }
                 LinkEvent::DeviceInfo(info) => tracing::debug!(?info, "device information"),
                 LinkEvent::Rejected(reason) => tracing::debug!(%reason, "notification rejected"),
-                LinkEvent::Failed(reason) => {
-                    error = Some(reason);
+                LinkEvent::Failed(e) => {
+                    error = Some(MonitorError::Device(e));
                     break;
                 }
             }
