@@ -129,7 +129,8 @@ impl MonitorListener for Printer {
 
     fn on_session_end(&self, summary: &SessionSummary, error: Option<&MonitorError>) {
         if let Some(tx) = twitchwatch_store::sync::lock(&self.done).take() {
-            let _ = tx.send((summary.clone(), error.map(MonitorError::to_string)));
+            // The error is lent for this call only; the CLI's wording is settled here, while it is typed.
+            let _ = tx.send((summary.clone(), error.map(crate::hints::describe)));
         }
     }
 }

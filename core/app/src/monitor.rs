@@ -57,7 +57,7 @@ pub enum MonitorError {
     Rules(#[from] RulesError),
     #[error("a monitoring session is already running; stop it first")]
     AlreadyRunning,
-    #[error("no wearable is paired; pair one first (scan, then pair)")]
+    #[error("no wearable is paired")]
     NoPairedDevice,
     #[error("speed must be a finite number ≥ 0 (0 = as fast as possible), got {0}")]
     InvalidSpeed(f32),
@@ -284,10 +284,7 @@ impl Monitor {
     /// The once-a-day housekeeping (retention, then the rules) for shells to schedule (WorkManager,
     /// BGTaskScheduler); a running session also does it on its own at the first minute of each day.
     pub fn daily_tick(&self, now_ms: TimestampMs) -> Result<Vec<Alert>, MonitorError> {
-        let (removed, alerts) = self
-            .shared
-            .alerts
-            .daily_tick(now_ms)?;
+        let (removed, alerts) = self.shared.alerts.daily_tick(now_ms)?;
         tracing::debug!(removed, "daily tick");
         Ok(alerts)
     }
