@@ -213,8 +213,9 @@ impl From<&ShellError> for TwitchWatchError {
     fn from(e: &ShellError) -> Self {
         let make: Make = match e {
             ShellError::NotPairedDevice { .. } => not_found,
-            ShellError::Frame(e) => return e.into(),
-            ShellError::BadUuid(_)
+            // Not transparent: the reason keeps "rejected frame: …", so it maps here, not through FrameError.
+            ShellError::Frame(_)
+            | ShellError::BadUuid(_)
             | ShellError::UnknownCharacteristic { .. }
             | ShellError::BadBattery(_)
             | ShellError::Polar(_) => invalid,
@@ -287,5 +288,191 @@ impl From<&LinkError> for TwitchWatchError {
             | LinkError::GaveUp { .. } => device,
         };
         make(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+    use TwitchWatchError as E;
+
+    fn path() -> PathBuf {
+        PathBuf::from("/data/twitchwatch")
+    }
+
+    /// The public error `e` becomes, checked borrowed and owned, with the core's sentence as its reason.
+    fn mapped<T>(e: T) -> TwitchWatchError
+    where
+        T: std::fmt::Display,
+        for<'a> TwitchWatchError: From<&'a T> + From<T>,
+    {
+        let text = e.to_string();
+        let borrowed = TwitchWatchError::from(&e);
+        let owned = TwitchWatchError::from(e);
+        assert_eq!(borrowed, owned);
+        assert_eq!(owned.to_string(), text);
+        owned
+    }
+
+    fn range_too_long() -> StoreError {
+        StoreError::RangeTooLong {
+            from: jiff::civil::date(2000, 1, 1),
+            to: jiff::civil::date(2020, 1, 1),
+            days: 7305,
+            max: twitchwatch_store::DAILY_SUMMARY_DAYS_MAX,
+        }
+    }
+
+    #[test]
+    fn a_missing_history_is_not_found() {
+        let e = mapped(StoreError::NotFound { path: path() });
+        assert!(matches!(e, E::NotFound { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_data_folder_that_is_a_file_is_an_io_error() {
+        let e = mapped(StoreError::NotADirectory { path: path() });
+        assert!(matches!(e, E::Io { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_range_too_long_is_invalid_input() {
+        let e = mapped(range_too_long());
+        assert!(matches!(e, E::InvalidInput { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn store_failures_stay_storage_and_a_store_in_use_is_a_state() {
+        let corrupt = StoreError::Corrupt {
+            path: path(),
+            detail: "bad page".into(),
+        };
+        assert!(matches!(mapped(corrupt), E::Storage { .. }));
+        let record = StoreError::CorruptRecord {
+            tree: "events",
+            key: "00".into(),
+            reason: "truncated".into(),
+        };
+        assert!(matches!(mapped(record), E::Storage { .. }));
+        let newer = StoreError::NewerSchema {
+            path: path(),
+            found: 9,
+            supported: 1,
+        };
+        assert!(matches!(mapped(newer), E::Storage { .. }));
+        assert!(matches!(
+            mapped(StoreError::InUse { path: path() }),
+            E::InvalidState { .. }
+        ));
+        let encode = StoreError::Encode {
+            tree: "settings",
+            reason: "x".into(),
+        };
+        assert!(matches!(mapped(encode), E::Internal { .. }));
+    }
+
+    #[test]
+    fn store_errors_keep_their_variant_inside_journal_rules_report_and_monitor() {
+        let e = mapped(JournalError::Store(StoreError::NotFound { path: path() }));
+        assert!(matches!(e, E::NotFound { .. }), "{e:?}");
+        let e = mapped(RulesError::Store(range_too_long()));
+        assert!(matches!(e, E::InvalidInput { .. }), "{e:?}");
+        let e = mapped(ReportError::Journal(JournalError::Store(
+            StoreError::NotADirectory { path: path() },
+        )));
+        assert!(matches!(e, E::Io { .. }), "{e:?}");
+        let e = mapped(MonitorError::Store(StoreError::NotFound { path: path() }));
+        assert!(matches!(e, E::NotFound { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn rules_errors_reach_the_ffi_through_the_monitor_with_their_variant() {
+        let e = mapped(MonitorError::Rules(RulesError::UnknownAlert("x".into())));
+        assert!(matches!(e, E::NotFound { .. }), "{e:?}");
+        let e = mapped(MonitorError::Rules(RulesError::NotWhole {
+            key: "persistence.window_days",
+            value: 1.5,
+        }));
+        assert!(matches!(e, E::InvalidInput { .. }), "{e:?}");
+        let e = mapped(MonitorError::Rules(RulesError::Store(range_too_long())));
+        assert!(matches!(e, E::InvalidInput { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_thread_that_cannot_start_is_internal_not_a_device_failure() {
+        let e = mapped(MonitorError::Spawn {
+            what: "session thread",
+            source: std::io::Error::other("no threads left"),
+        });
+        assert_eq!(
+            e,
+            E::Internal {
+                reason: "cannot start the session thread: no threads left".into()
+            }
+        );
+    }
+
+    #[test]
+    fn monitor_states_and_bad_input() {
+        assert!(matches!(
+            mapped(MonitorError::NoPairedDevice),
+            E::InvalidState { .. }
+        ));
+        assert!(matches!(
+            mapped(MonitorError::AlreadyRunning),
+            E::InvalidState { .. }
+        ));
+        assert!(matches!(
+            mapped(MonitorError::InvalidSpeed(-1.0)),
+            E::InvalidInput { .. }
+        ));
+        let frame = FrameError::InvalidRate { rate_hz: 1 };
+        assert!(matches!(
+            mapped(MonitorError::Notification(ShellError::Frame(frame))),
+            E::InvalidInput { .. }
+        ));
+        let not_paired = ShellError::NotPairedDevice {
+            got: "a".into(),
+            paired: "b".into(),
+        };
+        assert!(matches!(mapped(not_paired), E::NotFound { .. }));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_failed_link_reaches_the_ffi_as_a_device_error() {
+        let e = mapped(MonitorError::Device(LinkError::LinkLost));
+        assert_eq!(
+            e,
+            E::Device {
+                reason: "the link was lost".into()
+            }
+        );
+        let e = mapped(LinkError::Timeout {
+            what: "the control point",
+            after_ms: 5000,
+        });
+        assert!(matches!(e, E::Device { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn journal_and_report_errors() {
+        assert!(matches!(
+            mapped(JournalError::NoEntry(jiff::civil::date(2020, 1, 1))),
+            E::NotFound { .. }
+        ));
+        assert!(matches!(
+            mapped(JournalError::EmptyCheckIn),
+            E::InvalidInput { .. }
+        ));
+        assert!(matches!(
+            mapped(ReportError::Symlink { path: path() }),
+            E::Io { .. }
+        ));
+        assert!(matches!(
+            mapped(ReportError::Period("x".into())),
+            E::InvalidInput { .. }
+        ));
     }
 }
