@@ -154,8 +154,8 @@ pub fn run(data_dir: &Path, args: MonitorArgs) -> anyhow::Result<()> {
     if !args.simulate {
         if monitor.store().paired_device()?.is_none() {
             anyhow::bail!(
-                "no wearable is paired: run `twitchwatch scan`, then `twitchwatch pair ID`; \
-                 or pass --simulate for the built-in simulated wearable"
+                "{}; or pass --simulate for the built-in simulated wearable",
+                crate::hints::describe(&MonitorError::NoPairedDevice)
             );
         }
         bar.set_style(

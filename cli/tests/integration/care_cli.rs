@@ -75,6 +75,11 @@ fn core_errors_reach_the_user_with_the_command_to_type() {
             "`twitchwatch alerts list` shows the ids",
         ),
         (
+            vec!["monitor"],
+            "no wearable is paired",
+            "pair one first: run `twitchwatch scan`, then `twitchwatch pair ID`",
+        ),
+        (
             vec!["journal", "edit", "--date", "2020-01-02", "--stress", "2"],
             "no journal entry for 2020-01-02",
             "add one first with `twitchwatch journal add --date 2020-01-02`",
