@@ -77,9 +77,15 @@ impl From<std::io::Error> for TwitchWatchError {
 }
 
 // ---- The one place core errors become public ones. Messages are the core's own sentences. ----
+//
+// Every match below names each variant: a new core error does not compile until someone decides which
+// public error it is. The mappings read a borrowed error, so a listener that is lent one (a session's
+// end) maps it the same way as a call that returns one.
 
 use twitchwatch_app::monitor::MonitorError;
 use twitchwatch_classify::ClassifyError;
+#[cfg(target_os = "linux")]
+use twitchwatch_device::link::LinkError;
 use twitchwatch_device::protocol::FrameError;
 use twitchwatch_device::shell::ShellError;
 use twitchwatch_journal::JournalError;
@@ -87,9 +93,7 @@ use twitchwatch_report::ReportError;
 use twitchwatch_rules::RulesError;
 use twitchwatch_store::StoreError;
 
-fn with(make: fn(String) -> TwitchWatchError, e: &dyn std::fmt::Display) -> TwitchWatchError {
-    make(e.to_string())
-}
+type Make = fn(String) -> TwitchWatchError;
 
 fn io(reason: String) -> TwitchWatchError {
     TwitchWatchError::Io { reason }
@@ -109,91 +113,366 @@ fn state(reason: String) -> TwitchWatchError {
 fn device(reason: String) -> TwitchWatchError {
     TwitchWatchError::Device { reason }
 }
-
-impl From<StoreError> for TwitchWatchError {
-    fn from(e: StoreError) -> Self {
-        let make = match &e {
-            StoreError::Io { .. } => io,
-            StoreError::InUse { .. } => state,
-            StoreError::InvalidInput { .. } | StoreError::InvalidSetting { .. } => invalid,
-            _ => storage,
-        };
-        with(make, &e)
-    }
+fn internal(reason: String) -> TwitchWatchError {
+    TwitchWatchError::Internal { reason }
 }
 
-impl From<JournalError> for TwitchWatchError {
-    fn from(e: JournalError) -> Self {
-        match e {
-            JournalError::Store(e) => e.into(),
-            JournalError::NoEntry(_) | JournalError::NoCheckIn(_) => with(not_found, &e),
-            _ => with(invalid, &e),
-        }
-    }
-}
-
-impl From<RulesError> for TwitchWatchError {
-    fn from(e: RulesError) -> Self {
-        match e {
-            RulesError::Store(e) => e.into(),
-            RulesError::Journal(e) => e.into(),
-            RulesError::UnknownParameter { .. } | RulesError::UnknownAlert(_) => {
-                with(not_found, &e)
+/// `From<E>` for an owned core error, through the borrowed mapping.
+macro_rules! by_value {
+    ($($t:ty),* $(,)?) => {$(
+        impl From<$t> for TwitchWatchError {
+            fn from(e: $t) -> Self {
+                Self::from(&e)
             }
-            _ => with(invalid, &e),
         }
+    )*};
+}
+
+by_value!(
+    StoreError,
+    JournalError,
+    RulesError,
+    FrameError,
+    ShellError,
+    ReportError,
+    ClassifyError,
+    MonitorError,
+);
+#[cfg(target_os = "linux")]
+by_value!(LinkError);
+
+impl From<&StoreError> for TwitchWatchError {
+    fn from(e: &StoreError) -> Self {
+        let make: Make = match e {
+            // The data folder is a path the app chose: a file there is a file problem, not the store's.
+            StoreError::Io { .. } | StoreError::NotADirectory { .. } => io,
+            StoreError::NotFound { .. } => not_found,
+            StoreError::InUse { .. } => state,
+            StoreError::InvalidInput { .. }
+            | StoreError::InvalidSetting { .. }
+            | StoreError::RangeTooLong { .. } => invalid,
+            StoreError::Corrupt { .. }
+            | StoreError::NewerSchema { .. }
+            | StoreError::CorruptRecord { .. }
+            | StoreError::NewerRecord { .. }
+            | StoreError::Backend(_) => storage,
+            // Our own types failed to serialise: nothing the app passed or the disk holds is at fault.
+            StoreError::Encode { .. } => internal,
+        };
+        make(e.to_string())
     }
 }
 
-impl From<FrameError> for TwitchWatchError {
-    fn from(e: FrameError) -> Self {
-        with(invalid, &e)
+impl From<&JournalError> for TwitchWatchError {
+    fn from(e: &JournalError) -> Self {
+        let make: Make = match e {
+            JournalError::Store(e) => return e.into(),
+            JournalError::NoEntry(_) | JournalError::NoCheckIn(_) => not_found,
+            JournalError::Invalid { .. }
+            | JournalError::FutureDate { .. }
+            | JournalError::Unknown { .. }
+            | JournalError::ControlCharacter { .. }
+            | JournalError::EmptyCheckIn => invalid,
+        };
+        make(e.to_string())
     }
 }
 
-impl From<ShellError> for TwitchWatchError {
-    fn from(e: ShellError) -> Self {
-        match e {
-            ShellError::NotPairedDevice { .. } => with(not_found, &e),
-            _ => with(invalid, &e),
-        }
+impl From<&RulesError> for TwitchWatchError {
+    fn from(e: &RulesError) -> Self {
+        let make: Make = match e {
+            RulesError::Store(e) => return e.into(),
+            RulesError::Journal(e) => return e.into(),
+            RulesError::UnknownParameter { .. } | RulesError::UnknownAlert(_) => not_found,
+            RulesError::OutOfBounds { .. } | RulesError::NotWhole { .. } => invalid,
+        };
+        make(e.to_string())
     }
 }
 
-impl From<ReportError> for TwitchWatchError {
-    fn from(e: ReportError) -> Self {
-        match e {
-            ReportError::Store(e) => e.into(),
-            ReportError::Journal(e) => e.into(),
-            ReportError::Rules(e) => e.into(),
-            ReportError::Period(_) => with(invalid, &e),
+impl From<&FrameError> for TwitchWatchError {
+    fn from(e: &FrameError) -> Self {
+        // Bytes the shell pushed that are not a valid frame.
+        let make: Make = match e {
+            FrameError::TooShort { .. }
+            | FrameError::TooLong { .. }
+            | FrameError::UnsupportedVersion { .. }
+            | FrameError::InvalidChannels { .. }
+            | FrameError::InvalidRate { .. }
+            | FrameError::InvalidScale { .. }
+            | FrameError::NoSamples
+            | FrameError::LengthMismatch { .. }
+            | FrameError::ChecksumMismatch { .. }
+            | FrameError::ChannelLengthMismatch { .. } => invalid,
+        };
+        make(e.to_string())
+    }
+}
+
+impl From<&ShellError> for TwitchWatchError {
+    fn from(e: &ShellError) -> Self {
+        let make: Make = match e {
+            ShellError::NotPairedDevice { .. } => not_found,
+            // Not transparent: the reason keeps "rejected frame: …", so it maps here, not through FrameError.
+            ShellError::Frame(_)
+            | ShellError::BadUuid(_)
+            | ShellError::UnknownCharacteristic { .. }
+            | ShellError::BadBattery(_)
+            | ShellError::Polar(_) => invalid,
+        };
+        make(e.to_string())
+    }
+}
+
+impl From<&ReportError> for TwitchWatchError {
+    fn from(e: &ReportError) -> Self {
+        let make: Make = match e {
+            ReportError::Store(e) => return e.into(),
+            ReportError::Journal(e) => return e.into(),
+            ReportError::Rules(e) => return e.into(),
+            ReportError::Period(_) => invalid,
             ReportError::Io { .. }
             | ReportError::Csv { .. }
             | ReportError::Exists { .. }
             | ReportError::Symlink { .. }
-            | ReportError::OutsideFolder { .. } => with(io, &e),
-        }
+            | ReportError::OutsideFolder { .. } => io,
+        };
+        make(e.to_string())
     }
 }
 
-impl From<ClassifyError> for TwitchWatchError {
-    fn from(e: ClassifyError) -> Self {
-        with(invalid, &e)
+impl From<&ClassifyError> for TwitchWatchError {
+    fn from(e: &ClassifyError) -> Self {
+        let make: Make = match e {
+            ClassifyError::UnsupportedRate { .. }
+            | ClassifyError::GyroLengthMismatch { .. }
+            | ClassifyError::NonFiniteSample { .. } => invalid,
+        };
+        make(e.to_string())
     }
 }
 
-impl From<MonitorError> for TwitchWatchError {
-    fn from(e: MonitorError) -> Self {
-        match e {
-            MonitorError::Store(e) => e.into(),
-            MonitorError::Classify(e) => e.into(),
-            MonitorError::Frame(e) => e.into(),
-            MonitorError::Notification(e) => e.into(),
-            MonitorError::AlreadyRunning | MonitorError::NoPairedDevice => with(state, &e),
-            MonitorError::InvalidSpeed(_) => with(invalid, &e),
-            MonitorError::Device(_) => with(device, &e),
-            // Rules errors arrive as text; they are store failures underneath.
-            _ => with(storage, &e),
+impl From<&MonitorError> for TwitchWatchError {
+    fn from(e: &MonitorError) -> Self {
+        let make: Make = match e {
+            MonitorError::Store(e) => return e.into(),
+            MonitorError::Classify(e) => return e.into(),
+            MonitorError::Frame(e) => return e.into(),
+            MonitorError::Notification(e) => return e.into(),
+            MonitorError::Rules(e) => return e.into(),
+            // Only desktop Linux links btleplug; phones push bytes and have no link of ours.
+            #[cfg(target_os = "linux")]
+            MonitorError::Device(e) => return e.into(),
+            MonitorError::AlreadyRunning | MonitorError::NoPairedDevice => state,
+            MonitorError::InvalidSpeed(_) => invalid,
+            // The OS refused a thread or runtime: nothing the caller passed is wrong.
+            MonitorError::Spawn { .. } => internal,
+        };
+        make(e.to_string())
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl From<&LinkError> for TwitchWatchError {
+    fn from(e: &LinkError) -> Self {
+        let make: Make = match e {
+            LinkError::NoAdapter
+            | LinkError::AdapterNotFound { .. }
+            | LinkError::Bluetooth(_)
+            | LinkError::DeviceNotFound { .. }
+            | LinkError::MissingGatt { .. }
+            | LinkError::Timeout { .. }
+            | LinkError::Refused(_)
+            | LinkError::Polar(_)
+            | LinkError::LinkLost
+            | LinkError::GaveUp { .. } => device,
+        };
+        make(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+    use TwitchWatchError as E;
+
+    fn path() -> PathBuf {
+        PathBuf::from("/data/twitchwatch")
+    }
+
+    /// The public error `e` becomes, checked borrowed and owned, with the core's sentence as its reason.
+    fn mapped<T>(e: T) -> TwitchWatchError
+    where
+        T: std::fmt::Display,
+        for<'a> TwitchWatchError: From<&'a T> + From<T>,
+    {
+        let text = e.to_string();
+        let borrowed = TwitchWatchError::from(&e);
+        let owned = TwitchWatchError::from(e);
+        assert_eq!(borrowed, owned);
+        assert_eq!(owned.to_string(), text);
+        owned
+    }
+
+    fn range_too_long() -> StoreError {
+        StoreError::RangeTooLong {
+            from: jiff::civil::date(2000, 1, 1),
+            to: jiff::civil::date(2020, 1, 1),
+            days: 7305,
+            max: twitchwatch_store::DAILY_SUMMARY_DAYS_MAX,
         }
+    }
+
+    #[test]
+    fn a_missing_history_is_not_found() {
+        let e = mapped(StoreError::NotFound { path: path() });
+        assert!(matches!(e, E::NotFound { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_data_folder_that_is_a_file_is_an_io_error() {
+        let e = mapped(StoreError::NotADirectory { path: path() });
+        assert!(matches!(e, E::Io { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_range_too_long_is_invalid_input() {
+        let e = mapped(range_too_long());
+        assert!(matches!(e, E::InvalidInput { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn store_failures_stay_storage_and_a_store_in_use_is_a_state() {
+        let corrupt = StoreError::Corrupt {
+            path: path(),
+            detail: "bad page".into(),
+        };
+        assert!(matches!(mapped(corrupt), E::Storage { .. }));
+        let record = StoreError::CorruptRecord {
+            tree: "events",
+            key: "00".into(),
+            reason: "truncated".into(),
+        };
+        assert!(matches!(mapped(record), E::Storage { .. }));
+        let newer = StoreError::NewerSchema {
+            path: path(),
+            found: 9,
+            supported: 1,
+        };
+        assert!(matches!(mapped(newer), E::Storage { .. }));
+        assert!(matches!(
+            mapped(StoreError::InUse { path: path() }),
+            E::InvalidState { .. }
+        ));
+        let encode = StoreError::Encode {
+            tree: "settings",
+            reason: "x".into(),
+        };
+        assert!(matches!(mapped(encode), E::Internal { .. }));
+    }
+
+    #[test]
+    fn store_errors_keep_their_variant_inside_journal_rules_report_and_monitor() {
+        let e = mapped(JournalError::Store(StoreError::NotFound { path: path() }));
+        assert!(matches!(e, E::NotFound { .. }), "{e:?}");
+        let e = mapped(RulesError::Store(range_too_long()));
+        assert!(matches!(e, E::InvalidInput { .. }), "{e:?}");
+        let e = mapped(ReportError::Journal(JournalError::Store(
+            StoreError::NotADirectory { path: path() },
+        )));
+        assert!(matches!(e, E::Io { .. }), "{e:?}");
+        let e = mapped(MonitorError::Store(StoreError::NotFound { path: path() }));
+        assert!(matches!(e, E::NotFound { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn rules_errors_reach_the_ffi_through_the_monitor_with_their_variant() {
+        let e = mapped(MonitorError::Rules(RulesError::UnknownAlert("x".into())));
+        assert!(matches!(e, E::NotFound { .. }), "{e:?}");
+        let e = mapped(MonitorError::Rules(RulesError::NotWhole {
+            key: "persistence.window_days",
+            value: 1.5,
+        }));
+        assert!(matches!(e, E::InvalidInput { .. }), "{e:?}");
+        let e = mapped(MonitorError::Rules(RulesError::Store(range_too_long())));
+        assert!(matches!(e, E::InvalidInput { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_thread_that_cannot_start_is_internal_not_a_device_failure() {
+        let e = mapped(MonitorError::Spawn {
+            what: "session thread",
+            source: std::io::Error::other("no threads left"),
+        });
+        assert_eq!(
+            e,
+            E::Internal {
+                reason: "cannot start the session thread: no threads left".into()
+            }
+        );
+    }
+
+    #[test]
+    fn monitor_states_and_bad_input() {
+        assert!(matches!(
+            mapped(MonitorError::NoPairedDevice),
+            E::InvalidState { .. }
+        ));
+        assert!(matches!(
+            mapped(MonitorError::AlreadyRunning),
+            E::InvalidState { .. }
+        ));
+        assert!(matches!(
+            mapped(MonitorError::InvalidSpeed(-1.0)),
+            E::InvalidInput { .. }
+        ));
+        let frame = FrameError::InvalidRate { rate_hz: 1 };
+        assert!(matches!(
+            mapped(MonitorError::Notification(ShellError::Frame(frame))),
+            E::InvalidInput { .. }
+        ));
+        let not_paired = ShellError::NotPairedDevice {
+            got: "a".into(),
+            paired: "b".into(),
+        };
+        assert!(matches!(mapped(not_paired), E::NotFound { .. }));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_failed_link_reaches_the_ffi_as_a_device_error() {
+        let e = mapped(MonitorError::Device(LinkError::LinkLost));
+        assert_eq!(
+            e,
+            E::Device {
+                reason: "the link was lost".into()
+            }
+        );
+        let e = mapped(LinkError::Timeout {
+            what: "the control point",
+            after_ms: 5000,
+        });
+        assert!(matches!(e, E::Device { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn journal_and_report_errors() {
+        assert!(matches!(
+            mapped(JournalError::NoEntry(jiff::civil::date(2020, 1, 1))),
+            E::NotFound { .. }
+        ));
+        assert!(matches!(
+            mapped(JournalError::EmptyCheckIn),
+            E::InvalidInput { .. }
+        ));
+        assert!(matches!(
+            mapped(ReportError::Symlink { path: path() }),
+            E::Io { .. }
+        ));
+        assert!(matches!(
+            mapped(ReportError::Period("x".into())),
+            E::InvalidInput { .. }
+        ));
     }
 }

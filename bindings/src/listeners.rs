@@ -10,7 +10,7 @@ use twitchwatch_model as core_model;
 use twitchwatch_app::screens;
 
 use crate::alerts::Alert;
-use crate::error::FfiResult;
+use crate::error::{FfiResult, TwitchWatchError};
 use crate::screens::NotificationContent;
 use crate::types::{ConnectionState, MinuteSummary, MotorEvent, SessionSummary, StreamStats};
 
@@ -26,8 +26,13 @@ pub trait MonitorListener: Send + Sync {
     fn on_battery(&self, percent: u8) -> FfiResult<()>;
     /// Stream counters and how far a session with a known length has got (0…1).
     fn on_progress(&self, stats: StreamStats, fraction_done: Option<f32>) -> FfiResult<()>;
-    /// The session ended: stopped, finished, or failed with `error` (a sentence for the user).
-    fn on_session_end(&self, summary: SessionSummary, error: Option<String>) -> FfiResult<()>;
+    /// The session ended: stopped, finished, or failed with `error` (its variant says what kind of
+    /// failure, its reason is a sentence for the user).
+    fn on_session_end(
+        &self,
+        summary: SessionSummary,
+        error: Option<TwitchWatchError>,
+    ) -> FfiResult<()>;
 }
 
 /// New and escalated alerts: one call per alert, with the alert (severity, title, message, evidence)
@@ -84,12 +89,16 @@ impl core_monitor::MonitorListener for MonitorListenerAdapter {
         );
     }
 
-    fn on_session_end(&self, summary: &core_monitor::SessionSummary, error: Option<&str>) {
+    fn on_session_end(
+        &self,
+        summary: &core_monitor::SessionSummary,
+        error: Option<&core_monitor::MonitorError>,
+    ) {
         report(
             "MonitorListener",
             "onSessionEnd",
             self.0
-                .on_session_end(summary.into(), error.map(str::to_owned)),
+                .on_session_end(summary.into(), error.map(TwitchWatchError::from)),
         );
     }
 }
@@ -112,5 +121,84 @@ impl core_alerts::AlertListener for AlertListenerAdapter {
         self.listener
             .on_alert(alert.clone().into(), notification)
             .map_err(|e| core_alerts::ListenerError(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct Ends(Mutex<Vec<Option<TwitchWatchError>>>);
+
+    impl MonitorListener for Ends {
+        fn on_event(&self, _: MotorEvent) -> FfiResult<()> {
+            Ok(())
+        }
+        fn on_minute(&self, _: MinuteSummary) -> FfiResult<()> {
+            Ok(())
+        }
+        fn on_connection(&self, _: ConnectionState) -> FfiResult<()> {
+            Ok(())
+        }
+        fn on_battery(&self, _: u8) -> FfiResult<()> {
+            Ok(())
+        }
+        fn on_progress(&self, _: StreamStats, _: Option<f32>) -> FfiResult<()> {
+            Ok(())
+        }
+        fn on_session_end(
+            &self,
+            _: SessionSummary,
+            error: Option<TwitchWatchError>,
+        ) -> FfiResult<()> {
+            self.0.lock().unwrap().push(error);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_session_error_reaches_the_app_with_its_variant() {
+        use core_monitor::{MonitorError, MonitorListener as _, SessionSummary as Summary};
+        let ends = Arc::new(Ends::default());
+        let adapter = MonitorListenerAdapter(ends.clone());
+        let summary = Summary::default();
+        adapter.on_session_end(&summary, None);
+        let spawn = MonitorError::Spawn {
+            what: "Bluetooth runtime",
+            source: std::io::Error::other("no threads left"),
+        };
+        adapter.on_session_end(&summary, Some(&spawn));
+        let store = MonitorError::Store(twitchwatch_store::StoreError::NotFound {
+            path: "/nowhere".into(),
+        });
+        adapter.on_session_end(&summary, Some(&store));
+        #[cfg(target_os = "linux")]
+        adapter.on_session_end(
+            &summary,
+            Some(&MonitorError::Device(
+                twitchwatch_device::link::LinkError::LinkLost,
+            )),
+        );
+        let got = ends.0.lock().unwrap().clone();
+        assert_eq!(got[0], None);
+        assert_eq!(
+            got[1],
+            Some(TwitchWatchError::Internal {
+                reason: "cannot start the Bluetooth runtime: no threads left".into()
+            })
+        );
+        assert!(
+            matches!(got[2], Some(TwitchWatchError::NotFound { .. })),
+            "{got:?}"
+        );
+        #[cfg(target_os = "linux")]
+        assert_eq!(
+            got[3],
+            Some(TwitchWatchError::Device {
+                reason: "the link was lost".into()
+            })
+        );
     }
 }

@@ -153,11 +153,7 @@ impl TwitchWatch {
                         ))
                     })?;
                 let config = twitchwatch_device::link::LinkConfig::default();
-                let found = rt
-                    .block_on(twitchwatch_device::link::scan(&config, duration))
-                    .map_err(|e| TwitchWatchError::Device {
-                        reason: e.to_string(),
-                    })?;
+                let found = rt.block_on(twitchwatch_device::link::scan(&config, duration))?;
                 Ok(found.into_iter().map(Into::into).collect())
             })
             .await?

@@ -45,7 +45,7 @@ impl MonitorListener for Throwing {
     fn on_progress(&self, _: StreamStats, _: Option<f32>) -> FfiResult<()> {
         self.boom()
     }
-    fn on_session_end(&self, _: SessionSummary, _: Option<String>) -> FfiResult<()> {
+    fn on_session_end(&self, _: SessionSummary, _: Option<TwitchWatchError>) -> FfiResult<()> {
         self.boom()
     }
 }
@@ -61,11 +61,11 @@ struct Counting {
     calls: AtomicU32,
     twitches: AtomicU32,
     minutes: Mutex<Option<Sender<()>>>,
-    ended: Mutex<Sender<(SessionSummary, Option<String>)>>,
+    ended: Mutex<Sender<(SessionSummary, Option<TwitchWatchError>)>>,
 }
 
 impl Counting {
-    fn new(ended: Sender<(SessionSummary, Option<String>)>) -> Self {
+    fn new(ended: Sender<(SessionSummary, Option<TwitchWatchError>)>) -> Self {
         Self {
             calls: AtomicU32::new(0),
             twitches: AtomicU32::new(0),
@@ -101,7 +101,7 @@ impl MonitorListener for Counting {
     fn on_progress(&self, _: StreamStats, _: Option<f32>) -> FfiResult<()> {
         self.tick()
     }
-    fn on_session_end(&self, s: SessionSummary, e: Option<String>) -> FfiResult<()> {
+    fn on_session_end(&self, s: SessionSummary, e: Option<TwitchWatchError>) -> FfiResult<()> {
         self.tick()?;
         let _ = self.ended.lock().unwrap().send((s, e));
         Ok(())

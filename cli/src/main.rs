@@ -5,6 +5,7 @@ mod ble_cmd;
 mod care_cmd;
 mod classify_cmd;
 mod evaluate;
+mod hints;
 mod history_cmd;
 mod history_store;
 mod journal_cmd;
@@ -109,7 +110,8 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", printable_error(&format!("{e:#}")));
+            let message = hints::with_hint(&format!("{e:#}"), hints::for_chain(&e));
+            eprintln!("error: {}", printable_error(&message));
             std::process::ExitCode::FAILURE
         }
     }

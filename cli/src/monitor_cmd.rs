@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use twitchwatch_alerts::{Alert, AlertListener, ListenerError};
-use twitchwatch_app::monitor::{now_ms, Monitor, MonitorListener, MonitorSettings, SessionSummary};
+use twitchwatch_app::monitor::{
+    now_ms, Monitor, MonitorError, MonitorListener, MonitorSettings, SessionSummary,
+};
 use twitchwatch_lab::simulator::{Placement, SimConfig, SimulatedSession, SimulatedWearable};
 use twitchwatch_model::{ConnectionState, MinuteSummary, MotorEvent, StreamStats};
 
@@ -125,9 +127,10 @@ impl MonitorListener for Printer {
         ));
     }
 
-    fn on_session_end(&self, summary: &SessionSummary, error: Option<&str>) {
+    fn on_session_end(&self, summary: &SessionSummary, error: Option<&MonitorError>) {
         if let Some(tx) = twitchwatch_store::sync::lock(&self.done).take() {
-            let _ = tx.send((summary.clone(), error.map(str::to_string)));
+            // The error is lent for this call only; the CLI's wording is settled here, while it is typed.
+            let _ = tx.send((summary.clone(), error.map(crate::hints::describe)));
         }
     }
 }
@@ -151,8 +154,8 @@ pub fn run(data_dir: &Path, args: MonitorArgs) -> anyhow::Result<()> {
     if !args.simulate {
         if monitor.store().paired_device()?.is_none() {
             anyhow::bail!(
-                "no wearable is paired: run `twitchwatch scan`, then `twitchwatch pair ID`; \
-                 or pass --simulate for the built-in simulated wearable"
+                "{}; or pass --simulate for the built-in simulated wearable",
+                crate::hints::describe(&MonitorError::NoPairedDevice)
             );
         }
         bar.set_style(

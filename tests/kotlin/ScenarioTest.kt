@@ -49,14 +49,14 @@ class RecordingMonitorListener : MonitorListener {
     val progress = AtomicInteger()
     val ended = CountDownLatch(1)
     @Volatile var summary: SessionSummary? = null
-    @Volatile var sessionError: String? = null
+    @Volatile var sessionError: TwitchWatchException? = null
 
     override fun onEvent(event: MotorEvent) { events.add(event) }
     override fun onMinute(minute: MinuteSummary) { minutes.add(minute) }
     override fun onConnection(state: ConnectionState) { states.add(state) }
     override fun onBattery(percent: UByte) {}
     override fun onProgress(stats: StreamStats, fractionDone: Float?) { progress.incrementAndGet() }
-    override fun onSessionEnd(summary: SessionSummary, error: String?) {
+    override fun onSessionEnd(summary: SessionSummary, error: TwitchWatchException?) {
         this.summary = summary
         this.sessionError = error
         ended.countDown()
@@ -72,7 +72,7 @@ class ThrowingMonitorListener : MonitorListener {
     override fun onConnection(state: ConnectionState) = boom()
     override fun onBattery(percent: UByte) = boom()
     override fun onProgress(stats: StreamStats, fractionDone: Float?) = boom()
-    override fun onSessionEnd(summary: SessionSummary, error: String?) = boom()
+    override fun onSessionEnd(summary: SessionSummary, error: TwitchWatchException?) = boom()
 }
 
 class RecordingAlertListener : AlertListener {

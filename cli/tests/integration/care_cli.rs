@@ -53,6 +53,46 @@ fn journal_rejects_bad_input_with_a_clear_message_and_non_zero_exit() {
 }
 
 #[test]
+fn core_errors_reach_the_user_with_the_command_to_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A history to work on: the commands below never create one.
+    assert!(tw(
+        d,
+        &["journal", "add", "--date", "2020-01-01", "--stress", "2"]
+    )
+    .status
+    .success());
+    for (args, core, hint) in [
+        (
+            vec!["rules", "set", "no.such", "1"],
+            "unknown rule threshold 'no.such'",
+            "`twitchwatch rules list` shows them all",
+        ),
+        (
+            vec!["alerts", "ack", "nope"],
+            "no alert with id 'nope'",
+            "`twitchwatch alerts list` shows the ids",
+        ),
+        (
+            vec!["monitor"],
+            "no wearable is paired",
+            "pair one first: run `twitchwatch scan`, then `twitchwatch pair ID`",
+        ),
+        (
+            vec!["journal", "edit", "--date", "2020-01-02", "--stress", "2"],
+            "no journal entry for 2020-01-02",
+            "add one first with `twitchwatch journal add --date 2020-01-02`",
+        ),
+    ] {
+        let o = tw(d, &args);
+        let (_, err) = text(&o);
+        assert!(!o.status.success(), "{args:?} should fail");
+        assert!(err.contains(&format!("{core}; {hint}")), "{args:?}: {err}");
+    }
+}
+
+#[test]
 fn journal_checkin_alerts_report_and_export_work_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -21,6 +21,7 @@ use twitchwatch_model::{
     ConnectionState, MinuteSummary, MotorEvent, MotorEventKind, SensorBatch, StreamStats,
     TimestampMs,
 };
+use twitchwatch_rules::RulesError;
 use twitchwatch_store::{SessionId, Store, StoreError, StoreOptions};
 
 /// Everything a shell can observe while a session runs. Called on the session's thread, never
@@ -33,7 +34,7 @@ pub trait MonitorListener: Send + Sync {
     /// Progress of a session: stream counters and how far it has got (0..=1 when the length is known).
     fn on_progress(&self, _stats: &StreamStats, _fraction_done: Option<f32>) {}
     /// A session ended (stopped, finished, or failed with `error`).
-    fn on_session_end(&self, _summary: &SessionSummary, _error: Option<&str>) {}
+    fn on_session_end(&self, _summary: &SessionSummary, _error: Option<&MonitorError>) {}
 }
 
 #[derive(Debug, Clone, Default)]
@@ -52,16 +53,25 @@ pub enum MonitorError {
     Frame(#[from] FrameError),
     #[error(transparent)]
     Notification(#[from] ShellError),
-    #[error("rules: {0}")]
-    Rules(String),
+    #[error(transparent)]
+    Rules(#[from] RulesError),
     #[error("a monitoring session is already running; stop it first")]
     AlreadyRunning,
-    #[error("no wearable is paired; pair one first (scan, then pair)")]
+    #[error("no wearable is paired")]
     NoPairedDevice,
     #[error("speed must be a finite number ≥ 0 (0 = as fast as possible), got {0}")]
     InvalidSpeed(f32),
-    #[error("{0}")]
-    Device(String),
+    /// The paired wearable's Bluetooth link ended for good (after its reconnection attempts).
+    #[cfg(feature = "ble")]
+    #[error(transparent)]
+    Device(#[from] twitchwatch_device::link::LinkError),
+    /// The operating system refused a thread or runtime the session needs (out of resources).
+    #[error("cannot start the {what}: {source}")]
+    Spawn {
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Totals of one session, shown at its end.
@@ -268,17 +278,13 @@ impl Monitor {
         self.shared
             .alerts
             .evaluate(&self.shared.store, now_ms)
-            .map_err(|e| MonitorError::Rules(e.to_string()))
+            .map_err(MonitorError::from)
     }
 
     /// The once-a-day housekeeping (retention, then the rules) for shells to schedule (WorkManager,
     /// BGTaskScheduler); a running session also does it on its own at the first minute of each day.
     pub fn daily_tick(&self, now_ms: TimestampMs) -> Result<Vec<Alert>, MonitorError> {
-        let (removed, alerts) = self
-            .shared
-            .alerts
-            .daily_tick(now_ms)
-            .map_err(|e| MonitorError::Rules(e.to_string()))?;
+        let (removed, alerts) = self.shared.alerts.daily_tick(now_ms)?;
         tracing::debug!(removed, "daily tick");
         Ok(alerts)
     }
@@ -449,7 +455,10 @@ impl Monitor {
         let thread = std::thread::Builder::new()
             .name(name.into())
             .spawn(move || body(weak, stop_flag))
-            .map_err(|e| MonitorError::Device(format!("cannot start the session thread: {e}")))?;
+            .map_err(|source| MonitorError::Spawn {
+                what: "session thread",
+                source,
+            })?;
         *session = Some(Session {
             stop,
             thread: Some(thread),
@@ -542,7 +551,7 @@ fn run_replay(
     let start_ms = frames.start_ms();
     let duration_ms = frames.duration_ms();
     let mut last_progress = Instant::now();
-    let mut error: Option<String> = None;
+    let mut error: Option<MonitorError> = None;
     let mut batches = Vec::new();
     let mut decoder = StreamDecoder::default();
     while !stop.load(Ordering::Relaxed) {
@@ -569,7 +578,7 @@ fn run_replay(
         lock(&monitor.shared.pipeline).stream = decoder.stats();
         for b in &batches {
             if let Err(e) = monitor.ingest(b) {
-                error = Some(e.to_string());
+                error = Some(e);
                 break;
             }
         }
@@ -589,7 +598,7 @@ fn run_replay(
     decoder.flush(&mut batches);
     for b in &batches {
         if let Err(e) = monitor.ingest(b) {
-            error.get_or_insert(e.to_string());
+            error.get_or_insert(e);
         }
     }
     lock(&monitor.shared.pipeline).stream = decoder.stats();
@@ -597,11 +606,11 @@ fn run_replay(
 }
 
 /// Ends a session: stores what is left, tells the listeners.
-fn end_session(monitor: &Monitor, mut error: Option<String>) {
+fn end_session(monitor: &Monitor, mut error: Option<MonitorError>) {
     let summary = match monitor.finish_pipeline() {
         Ok(s) => s,
         Err(e) => {
-            error.get_or_insert(e.to_string());
+            error.get_or_insert(e);
             SessionSummary::default()
         }
     };
@@ -609,7 +618,7 @@ fn end_session(monitor: &Monitor, mut error: Option<String>) {
         tracing::warn!(error = %e, "session ended with an error");
     }
     monitor.notify(|l| l.on_connection(&ConnectionState::Disconnected));
-    monitor.notify(|l| l.on_session_end(&summary, error.as_deref()));
+    monitor.notify(|l| l.on_session_end(&summary, error.as_ref()));
 }
 
 #[cfg(feature = "ble")]
@@ -628,7 +637,13 @@ fn run_paired(
         Ok(rt) => rt,
         Err(e) => {
             if let Some(m) = upgrade() {
-                end_session(&m, Some(format!("cannot start the Bluetooth runtime: {e}")));
+                end_session(
+                    &m,
+                    Some(MonitorError::Spawn {
+                        what: "Bluetooth runtime",
+                        source: e,
+                    }),
+                );
             }
             return;
         }
@@ -650,7 +665,7 @@ fn run_paired(
             match event {
                 LinkEvent::Batch(b) => {
                     if let Err(e) = monitor.ingest(&b) {
-                        error = Some(e.to_string());
+                        error = Some(e);
                         break;
                     }
                 }
@@ -662,8 +677,8 @@ fn run_paired(
                 }
                 LinkEvent::DeviceInfo(info) => tracing::debug!(?info, "device information"),
                 LinkEvent::Rejected(reason) => tracing::debug!(%reason, "notification rejected"),
-                LinkEvent::Failed(reason) => {
-                    error = Some(reason);
+                LinkEvent::Failed(e) => {
+                    error = Some(MonitorError::Device(e));
                     break;
                 }
             }

@@ -112,7 +112,7 @@ pub struct DeviceInfo {
 }
 
 /// What a streaming session reports to its shell.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum LinkEvent {
     State(ConnectionState),
     Batch(SensorBatch),
@@ -122,7 +122,7 @@ pub enum LinkEvent {
     Rejected(String),
     Stats(StreamStats),
     /// The session ended for good; no events follow.
-    Failed(String),
+    Failed(LinkError),
 }
 
 fn uuid(u: u128) -> Uuid {
@@ -285,7 +285,7 @@ impl LinkSession {
         let task = tokio::spawn(async move {
             let result = run_session(&device, &config, &tx, stop_rx).await;
             if let Err(e) = result {
-                let _ = tx.send(LinkEvent::Failed(e.to_string())).await;
+                let _ = tx.send(LinkEvent::Failed(e)).await;
             }
             let _ = tx
                 .send(LinkEvent::State(ConnectionState::Disconnected))

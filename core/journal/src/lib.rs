@@ -27,9 +27,9 @@ pub enum JournalError {
         date: String,
         today: Date,
     },
-    #[error("no journal entry for {0}; add one first with `journal add --date {0}`")]
+    #[error("no journal entry for {0}")]
     NoEntry(Date),
-    #[error("no check-in with id {0}; `checkin list` shows the ids")]
+    #[error("no check-in with id {0}")]
     NoCheckIn(TimestampMs),
     #[error("unknown {what} '{given}': use one of {choices}")]
     Unknown {

@@ -22,7 +22,7 @@ pub enum RulesError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Journal(#[from] JournalError),
-    #[error("unknown rule threshold '{key}'; `twitchwatch rules list` shows them all")]
+    #[error("unknown rule threshold '{key}'")]
     UnknownParameter { key: String },
     #[error("{key} = {value} is outside its safe bounds {min}..={max} {unit}")]
     OutOfBounds {
@@ -34,7 +34,7 @@ pub enum RulesError {
     },
     #[error("{key} must be a whole number, got {value}")]
     NotWhole { key: &'static str, value: f64 },
-    #[error("no alert with id '{0}'; `twitchwatch alerts list` shows the ids")]
+    #[error("no alert with id '{0}'")]
     UnknownAlert(String),
 }
 

@@ -116,7 +116,9 @@ pub enum StoreError {
         found: u32,
         supported: u32,
     },
-    #[error("corrupt record in tree '{tree}' at key {key}: {reason}. The rest of the store is readable; `twitchwatch` skips this record")]
+    #[error(
+        "corrupt record in tree '{tree}' at key {key}: {reason}. The rest of the store is readable"
+    )]
     CorruptRecord {
         tree: &'static str,
         key: String,

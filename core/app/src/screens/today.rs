@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use super::format::{clock_label, count_label, day_label, duration_label, kind_label, round1};
 use super::history::{hour_buckets, HourBucket};
 use super::{lock, AlertRow, ScreenError, ScreenModel};
-use crate::monitor::{MonitorListener, SessionSummary};
+use crate::monitor::{MonitorError, MonitorListener, SessionSummary};
 use twitchwatch_device::replay::FrameSource;
 use twitchwatch_model::{ConnectionState, MotorEvent, MotorEventKind, StreamStats, TimestampMs};
 use twitchwatch_store::{local_date, start_of_day_ms};
@@ -108,10 +108,10 @@ impl MonitorListener for LiveTracker {
         g.progress = fraction_done.filter(|f| f.is_finite());
     }
 
-    fn on_session_end(&self, summary: &SessionSummary, error: Option<&str>) {
+    fn on_session_end(&self, summary: &SessionSummary, error: Option<&MonitorError>) {
         let mut g = lock(&self.inner);
         g.last_session = Some(summary.clone());
-        g.last_error = error.map(str::to_string);
+        g.last_error = error.map(MonitorError::to_string);
         g.progress = None;
     }
 }

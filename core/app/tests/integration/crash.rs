@@ -20,7 +20,9 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use twitchwatch_app::monitor::{now_ms, Monitor, MonitorListener, MonitorSettings, SessionSummary};
+use twitchwatch_app::monitor::{
+    now_ms, Monitor, MonitorError, MonitorListener, MonitorSettings, SessionSummary,
+};
 use twitchwatch_device::replay::{ArrivedFrame, FrameSource};
 use twitchwatch_lab::simulator::{SimConfig, SimulatedSession, SimulatedWearable};
 use twitchwatch_model::{MinuteSummary, MotorEvent, MotorEventKind};
@@ -73,8 +75,9 @@ impl MonitorListener for Printer {
             m.minute_start_ms, m.twitch_count, m.samples_received
         ));
     }
-    fn on_session_end(&self, _summary: &SessionSummary, error: Option<&str>) {
-        say(format!("end {}", error.unwrap_or("-")));
+    fn on_session_end(&self, _summary: &SessionSummary, error: Option<&MonitorError>) {
+        let error = error.map_or_else(|| "-".to_string(), MonitorError::to_string);
+        say(format!("end {error}"));
     }
 }
 

@@ -35,8 +35,8 @@ impl MonitorListener for Recorder {
     fn on_battery(&self, level: u8) {
         self.battery.lock().unwrap().push(level);
     }
-    fn on_session_end(&self, s: &SessionSummary, e: Option<&str>) {
-        *self.ended.lock().unwrap() = Some((s.clone(), e.map(str::to_string)));
+    fn on_session_end(&self, s: &SessionSummary, e: Option<&MonitorError>) {
+        *self.ended.lock().unwrap() = Some((s.clone(), e.map(MonitorError::to_string)));
     }
 }
 

@@ -4,6 +4,7 @@
 use crate::common::*;
 use std::time::{Duration, Instant};
 use twitchwatch_app::monitor::{Monitor, MonitorSettings};
+use twitchwatch_device::link::LinkError;
 use twitchwatch_model::{ConnectionState, MotorEvent};
 
 fn is_streaming(c: &Collected) -> bool {
@@ -177,6 +178,8 @@ async fn silent_peripheral_gives_a_timeout_error() {
     })
     .await;
     let failed = got.failed.expect("the session must fail, not hang");
+    assert!(matches!(failed, LinkError::Timeout { .. }), "{failed:?}");
+    let failed = failed.to_string();
     assert!(failed.contains("timed out"), "{failed}");
     assert!(failed.contains("control point"), "{failed}");
     assert_eq!(got.samples, 0);
@@ -211,6 +214,8 @@ async fn control_point_errors_are_readable() {
     })
     .await;
     let failed = got.failed.expect("refused");
+    assert!(matches!(failed, LinkError::Refused(_)), "{failed:?}");
+    let failed = failed.to_string();
     assert!(failed.contains("battery"), "{failed}");
 
     // Polar: status 13 = device in charger.
@@ -223,6 +228,7 @@ async fn control_point_errors_are_readable() {
     })
     .await;
     let failed = got.failed.expect("refused");
+    let failed = failed.to_string();
     assert!(failed.contains("charger"), "{failed}");
 }
 

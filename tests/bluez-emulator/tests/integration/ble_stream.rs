@@ -66,7 +66,7 @@ async fn stream_into_store(
     })
     .await;
     session.stop().await;
-    assert_eq!(got.failed, None);
+    assert!(got.failed.is_none(), "{:?}", got.failed);
     assert!(got.samples >= want_samples, "only {} samples", got.samples);
     assert!(got
         .states

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 use twitchwatch_bluez_emulator::EmulatorControlProxy;
-use twitchwatch_device::link::{LinkConfig, LinkEvent, LinkSession};
+use twitchwatch_device::link::{LinkConfig, LinkError, LinkEvent, LinkSession};
 use twitchwatch_model::{ConnectionState, DeviceProtocol, PairedDevice, SensorBatch, StreamStats};
 
 pub use twitchwatch_bluez_emulator::{POLAR_ADDRESS, POLAR_NAME, WEARABLE_ADDRESS, WEARABLE_NAME};
@@ -76,7 +76,7 @@ pub struct Collected {
     pub states: Vec<(Instant, ConnectionState)>,
     pub battery: Vec<u8>,
     pub rejected: Vec<String>,
-    pub failed: Option<String>,
+    pub failed: Option<LinkError>,
     pub samples: usize,
     pub stats: Option<StreamStats>,
 }
