@@ -21,7 +21,7 @@ const FLOOR_STRIDE: usize = 2;
 /// two memmoves and unpredictable branches per value.)
 const FLOOR_EVERY: usize = 32;
 /// A bump of energy above this share of the detection threshold counts as a movement nearby.
-const MINOR_FRACTION: f32 = 0.6;
+const MINOR_FRACTION: f32 = 0.5;
 /// Values needed before the floor is trusted.
 const FLOOR_WARMUP: usize = 64;
 
