@@ -24,7 +24,9 @@ cargo test --workspace --locked --exclude twitchwatch-bluez-emulator --features 
 step "cargo test -p twitchwatch-ffi --lib (the phone library's build: no demo mode)"
 cargo test -p twitchwatch-ffi --locked --lib
 
-for suite in tests/ble/run.sh tests/bindings/run.sh scripts/build-mobile.sh tests/apps/run.sh; do
+# The independent generator's own physics and file-format tests (scoring the CLI against it is a
+# separate, longer command: docs/accuracy.md).
+for suite in tests/ble/run.sh tests/bindings/run.sh scripts/build-mobile.sh tests/apps/run.sh tests/independent-sim/run.sh; do
   if [ -f "$suite" ]; then
     step "$suite"
     bash "$suite"
