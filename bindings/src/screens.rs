@@ -1,8 +1,9 @@
-//! Screen states for the phone apps: mirrors of `core::screens` records and the `Screens` object, a newtype
-//! around `core::screens::ScreenModel`. Every label, order and notification choice is made in the core.
+//! Screen states for the phone apps: mirrors of the app crate's screen records and the `Screens` object,
+//! a newtype around `twitchwatch_app::screens::ScreenModel`. Every label, order and notification choice
+//! is made in the core.
 //!
-//! Issue 7 (apps) owns this file: android/app, android/shell (JVM tests in tests/apps/run.sh) and ios/App
-//! call every method here, journal/check-in/report included. `now_ms` is optional everywhere (None = the
+//! The phone apps (android/app, android/shell with JVM tests in tests/apps/run.sh, and ios/App) call
+//! every method here, journal/check-in/report included. `now_ms` is optional everywhere (None = the
 //! device clock), so `screens.today()` and `screens.today(nowMs)` both work from Kotlin/Swift/Python.
 
 use std::sync::Arc;
