@@ -370,6 +370,15 @@ fn map_open_error(path: &Path, e: sled::Error) -> StoreError {
     }
 }
 
+/// A damaged file met while checking a store on open is that store's corruption, whichever tree
+/// read ran into it (sled reports it as a plain engine error).
+fn as_open_error(path: &Path, e: StoreError) -> StoreError {
+    match e {
+        StoreError::Backend(inner) => map_open_error(path, inner),
+        other => other,
+    }
+}
+
 fn tx_error(e: TransactionError<StoreError>) -> StoreError {
     match e {
         TransactionError::Abort(e) => e,
@@ -576,7 +585,9 @@ impl Store {
                 let lock = files::lock_engine_file(path)?;
                 let copy = files::CheckCopy::make(path)?;
                 let engine = Engine::open(copy.path(), path, &options, false)?;
-                engine.check(path, sidecar)?;
+                engine
+                    .check(path, sidecar)
+                    .map_err(|e| as_open_error(path, e))?;
                 drop(engine);
                 drop(copy);
                 drop(lock);
@@ -584,7 +595,9 @@ impl Store {
             files::Found::Nothing => files::create_private_dir(path)?,
         }
         let engine = Engine::open(path, path, &options, true)?;
-        let checked = engine.check(path, sidecar)?;
+        let checked = engine
+            .check(path, sidecar)
+            .map_err(|e| as_open_error(path, e))?;
         if checked.schema_record_to_write {
             engine
                 .meta
