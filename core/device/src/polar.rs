@@ -410,6 +410,12 @@ pub fn decode_data_frame(bytes: &[u8], resolution_bits: u16) -> Result<PmdFrame,
         if frame_type & 0x7F > 2 {
             return Err(PolarError::UnsupportedFrameType(frame_type));
         }
+        // Polar's own SDK reads a compressed gyroscope frame of type 1 as IEEE-754 float32 samples
+        // (the deltas run over their bit patterns): decoded as integers here they would be
+        // nonsense rates, so it is refused until it is decoded for what it is.
+        if measurement == MeasurementType::Gyro && frame_type & 0x7F == 1 {
+            return Err(PolarError::UnsupportedFrameType(frame_type));
+        }
         decode_delta(payload, resolution_bits, channels)?
     } else {
         if measurement != MeasurementType::Acc {
@@ -876,6 +882,16 @@ mod tests {
             Err(PolarError::UnsupportedFrameType(7))
         );
         assert!(decode_data_frame(&[2, 0, 0], 16).is_err());
+        // A compressed float gyroscope frame (type 1) is refused, not read as integers.
+        let mut gyro_float = vec![MeasurementType::Gyro as u8];
+        gyro_float.extend_from_slice(&[0; 8]);
+        gyro_float.push(0x81);
+        gyro_float.extend_from_slice(&[0; 12]);
+        gyro_float.extend_from_slice(&[8, 1, 0, 0, 0]);
+        assert_eq!(
+            decode_data_frame(&gyro_float, 32),
+            Err(PolarError::UnsupportedFrameType(0x81))
+        );
     }
 
     #[test]
