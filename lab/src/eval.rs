@@ -807,6 +807,65 @@ pub fn score_case(
     report.cases += 1;
 }
 
+/// The default classifier config with some values changed, from `name=value,name=value` (the
+/// `TW_CFG` variable the evaluation and real-recording tests read while a setting is tried).
+pub fn config_with_overrides(spec: &str) -> Result<ClassifierConfig, String> {
+    let mut c = ClassifierConfig::default();
+    for kv in spec.split(',').filter(|s| !s.is_empty()) {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| format!("'{kv}' is not name=value"))?;
+        let v: f32 = v.parse().map_err(|_| format!("'{v}' is not a number"))?;
+        match k {
+            "twitch_threshold_mads" => c.twitch_threshold_mads = v,
+            "twitch_min_peak_g" => c.twitch_min_peak_g = v,
+            "twitch_burst_limit" => c.twitch_burst_limit = v as u32,
+            "tremor_min_concentration" => c.tremor_min_concentration = v,
+            "tremor_min_periodicity" => c.tremor_min_periodicity = v,
+            "tremor_min_prominence" => c.tremor_min_prominence = v,
+            "tremor_min_hops" => c.tremor_min_hops = v as u32,
+            "tremor_min_amplitude_g" => c.tremor_min_amplitude_g = v,
+            "tremor_min_gyro_dps" => c.tremor_min_gyro_dps = v,
+            "tremor_physiological_hz" => c.tremor_physiological_hz = v,
+            "tremor_physiological_min_g" => c.tremor_physiological_min_g = v,
+            "tremor_physiological_min_dps" => c.tremor_physiological_min_dps = v,
+            "tremor_max_gap_hops" => c.tremor_max_gap_hops = v as u32,
+            "tremor_large_g" => c.tremor_large_g = v,
+            "tremor_large_min_hops" => c.tremor_large_min_hops = v as u32,
+            "twitch_max_duration_ms" => c.twitch_max_duration_ms = v,
+            "twitch_band_lo" => c.twitch_band_hz.0 = v,
+            "twitch_smooth_ms" => c.twitch_smooth_ms = v,
+            "twitch_max_bumps_around" => c.twitch_max_bumps_around = v as u32,
+            "twitch_max_activity_ratio" => c.twitch_max_activity_ratio = v,
+            "twitch_max_active_hops" => c.twitch_max_active_hops = v as u32,
+            "twitch_band_hi" => c.twitch_band_hz.1 = v,
+            "twitch_refractory_ms" => c.twitch_refractory_ms = v,
+            "voluntary_accel_rms_g" => c.voluntary_accel_rms_g = v,
+            "voluntary_gyro_rms_dps" => c.voluntary_gyro_rms_dps = v,
+            "spasm_min_rms_g" => c.spasm_min_rms_g = v,
+            "spasm_band_low_hz" => c.spasm_band_low_hz = v,
+            "spasm_max_gap_ms" => c.spasm_max_gap_ms = v,
+            "spasm_max_high_fraction" => c.spasm_max_high_fraction = v,
+            "spasm_min_slow_rms_g" => c.spasm_min_slow_rms_g = v,
+            "spasm_min_duty" => c.spasm_min_duty = v,
+            "spasm_posture_shift_g" => c.spasm_posture_shift_g = v,
+            "spasm_posture_share" => c.spasm_posture_share = v,
+            "spasm_min_duration_ms" => c.spasm_min_duration_ms = v,
+            "spasm_min_high_fraction" => c.spasm_min_high_fraction = v,
+            "spasm_block_ms" => c.spasm_block_ms = v,
+            "spasm_max_periodicity" => c.spasm_max_periodicity = v,
+            "spasm_tremble_lobe_dps" => c.spasm_tremble_lobe_dps = v,
+            "spasm_tremble_reversal_ms" => c.spasm_tremble_reversal_ms = v,
+            "spasm_tremble_lobe_ratio" => c.spasm_tremble_lobe_ratio = v,
+            "spasm_tremble_active_dps" => c.spasm_tremble_active_dps = v,
+            "spasm_tremble_reversals_per_s" => c.spasm_tremble_reversals_per_s = v,
+            "spasm_tremble_reversing_share" => c.spasm_tremble_reversing_share = v,
+            other => return Err(format!("unknown config field {other}")),
+        }
+    }
+    Ok(c)
+}
+
 /// Simulate and classify one case.
 pub fn run_case(
     case: &EvalCase,

@@ -14,28 +14,11 @@ fn data(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-/// `TW_CFG="tremor_min_hops=6"`: the defaults with a few values changed (the classifier-eval
-/// test reads the same variable), for checking a candidate setting against real data.
+/// `TW_CFG="tremor_min_hops=6"`: the defaults with a few values changed, for checking a candidate
+/// setting against real data (the classifier-eval test reads the same variable).
 fn config_from_env() -> ClassifierConfig {
-    let mut c = ClassifierConfig::default();
-    for kv in std::env::var("TW_CFG")
-        .unwrap_or_default()
-        .split(',')
-        .filter(|s| !s.is_empty())
-    {
-        let (k, v) = kv.split_once('=').expect("name=value");
-        let v: f32 = v.parse().expect("number");
-        match k {
-            "tremor_min_hops" => c.tremor_min_hops = v as u32,
-            "tremor_min_concentration" => c.tremor_min_concentration = v,
-            "tremor_min_periodicity" => c.tremor_min_periodicity = v,
-            "tremor_min_prominence" => c.tremor_min_prominence = v,
-            "tremor_min_amplitude_g" => c.tremor_min_amplitude_g = v,
-            "tremor_max_gap_hops" => c.tremor_max_gap_hops = v as u32,
-            other => panic!("unknown config field {other}"),
-        }
-    }
-    c
+    twitchwatch_lab::eval::config_with_overrides(&std::env::var("TW_CFG").unwrap_or_default())
+        .expect("TW_CFG")
 }
 
 fn classify(rec: &Recording) -> ClassifierOutput {
