@@ -243,13 +243,18 @@ pub fn suite(split: Split) -> Vec<EvalCase> {
     let pick = |list: &'static [f32], i: usize| list[i % list.len()];
     let fs = p.floor_scale;
 
-    // Twitches at rest, both placements, 2–50 mg log-uniform, one shape per case (rotating).
+    // Twitches at rest, both placements, 2–50 mg log-uniform, one shape per case. The shape
+    // rotates with rate, placement and repeat together, so that every shape meets both placements
+    // (rotating over cases alone put every ring-down on the wrist, and its recall was the wrist's).
     let twitch_s = if ci { 120.0 } else { 300.0 };
     let mut shape_i = 0usize;
     for (ri, &rate) in rates.iter().enumerate() {
-        for placement in [Placement::BackOfHand, Placement::Wrist] {
-            for _ in 0..if ci { 1 } else { 2 } {
-                let shape = p.shapes[shape_i % p.shapes.len()];
+        for (pi, placement) in [Placement::BackOfHand, Placement::Wrist]
+            .into_iter()
+            .enumerate()
+        {
+            for k in 0..if ci { 1 } else { 2 } {
+                let shape = p.shapes[(ri + pi + 2 * k) % p.shapes.len()];
                 shape_i += 1;
                 let s = next_seed();
                 let mut cfg = sim(
@@ -835,9 +840,8 @@ pub fn config_with_overrides(spec: &str) -> Result<ClassifierConfig, String> {
             "twitch_max_duration_ms" => c.twitch_max_duration_ms = v,
             "twitch_band_lo" => c.twitch_band_hz.0 = v,
             "twitch_smooth_ms" => c.twitch_smooth_ms = v,
-            "twitch_max_bumps_around" => c.twitch_max_bumps_around = v as u32,
+            "twitch_min_probability" => c.twitch_min_probability = v,
             "twitch_max_activity_ratio" => c.twitch_max_activity_ratio = v,
-            "twitch_max_active_hops" => c.twitch_max_active_hops = v as u32,
             "twitch_band_hi" => c.twitch_band_hz.1 = v,
             "twitch_refractory_ms" => c.twitch_refractory_ms = v,
             "voluntary_accel_rms_g" => c.voluntary_accel_rms_g = v,
@@ -866,6 +870,75 @@ pub fn config_with_overrides(spec: &str) -> Result<ClassifierConfig, String> {
     Ok(c)
 }
 
+/// One twitch candidate of a labelled case, for the acceptance model's trainer
+/// (`lab/train/train_twitch_model.py`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TwitchCandidateRow {
+    pub case: String,
+    /// 1 when the candidate matches a labelled fasciculation (as the scorer matches events).
+    pub is_twitch: u8,
+    /// 1 when it passed the hard gates; only those are judged by the model (and fitted on).
+    pub gated: u8,
+    /// Peak of the matched label at the sensor, g (0 when unmatched).
+    pub label_amplitude_g: f32,
+    pub log10_margin: f32,
+    pub bumps_wide: f32,
+    pub bumps_near: f32,
+    pub busy_hops: f32,
+    pub duration_100ms: f32,
+    pub bumps_around: f32,
+    pub probability: f32,
+}
+
+/// Every twitch candidate in the twitch, everyday and voluntary cases of a split. Candidates in tremor, spasm and mixed cases are left
+/// out: there a label of another kind may sit under them.
+pub fn twitch_candidate_rows(split: Split) -> Result<Vec<TwitchCandidateRow>, EvalError> {
+    let config = ClassifierConfig {
+        record_twitch_candidates: true,
+        ..ClassifierConfig::default()
+    };
+    let mut rows = Vec::new();
+    for case in suite(split) {
+        if !matches!(
+            case.group,
+            CaseGroup::Twitch | CaseGroup::VoluntaryOnly | CaseGroup::Everyday(_)
+        ) {
+            continue;
+        }
+        let (labels, out, _) = run_case(&case, &config)?;
+        let tol = tolerance_ms(MotorEventKind::Fasciculation);
+        for c in &out.twitch_candidates {
+            let as_event = MotorEvent {
+                kind: MotorEventKind::Fasciculation,
+                start_ms: c.start_ms,
+                end_ms: c.end_ms,
+                peak_accel_g: c.peak_g,
+                dominant_freq_hz: None,
+                confidence: 0.0,
+            };
+            let matched = labels
+                .iter()
+                .filter(|l| l.kind == MotorEventKind::Fasciculation)
+                .find(|l| overlaps(&as_event, l, tol));
+            let f = c.features;
+            rows.push(TwitchCandidateRow {
+                case: case.name.clone(),
+                is_twitch: u8::from(matched.is_some()),
+                gated: u8::from(c.gated),
+                label_amplitude_g: matched.map_or(0.0, |l| l.amplitude_g),
+                log10_margin: f.log10_margin,
+                bumps_wide: f.bumps_wide,
+                bumps_near: f.bumps_near,
+                busy_hops: f.busy_hops,
+                duration_100ms: f.duration_100ms,
+                bumps_around: f.bumps_around,
+                probability: c.probability,
+            });
+        }
+    }
+    Ok(rows)
+}
+
 /// Simulate and classify one case.
 pub fn run_case(
     case: &EvalCase,
@@ -881,6 +954,7 @@ pub fn run_case(
     let mut out = ClassifierOutput::new();
     let mut events = Vec::new();
     let mut minutes = Vec::new();
+    let mut twitch_candidates = Vec::new();
     let per_batch = ((case.sim.sample_rate_hz / 10.0) as usize).max(1);
     let mut samples = 0u64;
     while let Some(batch) = sim.next_batch(per_batch) {
@@ -893,12 +967,22 @@ pub fn run_case(
             })?;
         events.append(&mut out.events);
         minutes.append(&mut out.minutes);
+        twitch_candidates.append(&mut out.twitch_candidates);
     }
     classifier.finish(&mut out);
     events.append(&mut out.events);
     minutes.append(&mut out.minutes);
+    twitch_candidates.append(&mut out.twitch_candidates);
     events.sort_by_key(|e| e.start_ms);
-    Ok((labels, ClassifierOutput { events, minutes }, samples))
+    Ok((
+        labels,
+        ClassifierOutput {
+            events,
+            minutes,
+            twitch_candidates,
+        },
+        samples,
+    ))
 }
 
 /// Run a whole split.

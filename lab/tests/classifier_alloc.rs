@@ -73,6 +73,7 @@ fn steady_state_streaming_does_not_allocate() {
         let mut out = ClassifierOutput {
             events: Vec::with_capacity(4096),
             minutes: Vec::with_capacity(64),
+            twitch_candidates: Vec::new(),
         };
         let warmup = 300; // 30 s: filters primed, buffers built.
         for b in &batches[..warmup] {

@@ -80,8 +80,9 @@ fn twitch_scene() -> Scenario {
         name: "robust-twitch".into(),
         description: String::new(),
         segments: vec![
-            Segment::new(90.0, Activity::Rest).with(Involuntary::Twitches {
-                rate_per_min: 12.0,
+            // Sparse enough that most twitches stand alone: this scene is about mounting, not density.
+            Segment::new(120.0, Activity::Rest).with(Involuntary::Twitches {
+                rate_per_min: 6.0,
                 amplitude_mg: (8.0, 40.0),
             }),
             Segment::new(40.0, Activity::Rest).with(Involuntary::TremorContinuous {
@@ -116,7 +117,7 @@ fn mounting_faults_do_not_change_what_is_found() {
     let clean = classify(&clean_b);
     let clean_twitches = found(&clean.events, &clean_l, MotorEventKind::Fasciculation);
     assert!(
-        clean_twitches >= 8,
+        clean_twitches >= 5,
         "baseline should find twitches: {clean_twitches}"
     );
     let faulty = SimConfig {

@@ -9,7 +9,10 @@ use super::filters::{Cascade, Cascade3};
 use super::minute::{MinuteBook, TickClass};
 use super::spectral::{SpectralAnalyzer, WindowFeatures};
 use super::twitch::{TwitchCandidate, TwitchDetector, TwitchParams};
-use super::{validate, ClassifierConfig, ClassifierOutput, ClassifyError};
+use super::{
+    validate, ClassifierConfig, ClassifierOutput, ClassifyError, TwitchCandidateRecord,
+    TwitchFeatures, TWITCH_ACCEPTANCE,
+};
 use twitchwatch_model::{MotorEvent, MotorEventKind, SensorBatch, TimestampMs};
 
 /// Hops per spectral window.
@@ -859,19 +862,20 @@ impl Engine {
                         > cfg.twitch_max_activity_ratio * floor
             })
             .count() as u32;
-        let bumps_around: u32 = self
-            .ticks
-            .iter()
-            .filter(|t| {
-                t.index + 6 >= tick.index
-                    && t.index <= tick.index + 3
-                    && !(tick.index..=tick.index + 1).contains(&t.index)
-            })
-            .map(|t| t.twitch_bumps)
-            .sum();
-        // One busy hop nearby may be another twitch; typing keeps most of them busy.
-        let quiet_around = active_hops_around <= cfg.twitch_max_active_hops
-            && bumps_around <= cfg.twitch_max_bumps_around;
+        let bumps_in = |from_before: u64, to_after: u64, skip_own: bool| -> u32 {
+            self.ticks
+                .iter()
+                .filter(|t| {
+                    t.index + from_before >= tick.index
+                        && t.index <= tick.index + to_after
+                        && !(skip_own && (tick.index..=tick.index + 1).contains(&t.index))
+                })
+                .map(|t| t.twitch_bumps)
+                .sum()
+        };
+        let bumps_around = bumps_in(6, 3, true);
+        let bumps_wide = bumps_in(6, 3, false);
+        let bumps_near = bumps_in(2, 2, false);
         let end_n = (tick.index + 1) * self.hop_n;
         while self
             .pending_twitches
@@ -881,25 +885,49 @@ impl Engine {
             let Some(c) = self.pending_twitches.pop_front() else {
                 break;
             };
-            let ok = class == TickClass::Rest
+            let gated = class == TickClass::Rest
                 && !spasm_near
                 && burst <= cfg.twitch_burst_limit
-                && still_before
-                && quiet_around;
-            if !ok {
+                && still_before;
+            let start_ms = self.time_ms(c.start_n);
+            let end_ms = self.time_ms(c.end_n).max(start_ms + 1);
+            let features = TwitchFeatures {
+                log10_margin: c.margin.max(1.0).log10(),
+                bumps_wide: bumps_wide as f32,
+                bumps_near: bumps_near as f32,
+                busy_hops: active_hops_around as f32,
+                duration_100ms: (end_ms - start_ms) as f32 / 100.0,
+                bumps_around: bumps_around as f32,
+            };
+            let probability = if gated {
+                TWITCH_ACCEPTANCE.probability(&features)
+            } else {
+                0.0
+            };
+            let accepted = gated && probability >= cfg.twitch_min_probability;
+            if cfg.record_twitch_candidates {
+                out.twitch_candidates.push(TwitchCandidateRecord {
+                    start_ms,
+                    end_ms,
+                    peak_g: c.peak_g,
+                    gated,
+                    features,
+                    probability,
+                    accepted,
+                });
+            }
+            if !accepted {
                 continue;
             }
-            // Margin over threshold and distance from the voluntary limit both raise confidence.
-            let margin = (c.margin.max(1.0).log10() / 1.0).min(1.0);
+            // The model's certainty and distance from the voluntary limit both raise confidence.
             let stillness =
                 (1.0 - f.voluntary_rms_g / cfg.voluntary_accel_rms_g.max(1e-6)).clamp(0.0, 1.0);
-            let confidence = (0.5 + 0.3 * margin + 0.2 * stillness).clamp(0.0, 1.0);
-            let start_ms = self.time_ms(c.start_n);
+            let confidence = (0.5 + 0.3 * probability + 0.2 * stillness).clamp(0.0, 1.0);
             out.minutes.add_twitch(start_ms);
             out.events.push(MotorEvent {
                 kind: MotorEventKind::Fasciculation,
                 start_ms,
-                end_ms: self.time_ms(c.end_n).max(start_ms + 1),
+                end_ms,
                 peak_accel_g: c.peak_g,
                 dominant_freq_hz: None,
                 confidence,
@@ -1222,6 +1250,7 @@ struct Sink<'a> {
     events: &'a mut Vec<MotorEvent>,
     minutes: &'a mut MinuteBook,
     minute_out: &'a mut Vec<twitchwatch_model::MinuteSummary>,
+    twitch_candidates: &'a mut Vec<TwitchCandidateRecord>,
 }
 
 /// Incremental classifier. Feed batches in time order; see docs/classifier.md.
@@ -1288,6 +1317,7 @@ impl StreamingClassifier {
                     events: &mut out.events,
                     minutes: &mut self.minutes,
                     minute_out: &mut out.minutes,
+                    twitch_candidates: &mut out.twitch_candidates,
                 };
                 old.flush(&cfg, &mut sink);
             }
@@ -1332,6 +1362,7 @@ impl StreamingClassifier {
             events: &mut out.events,
             minutes: &mut self.minutes,
             minute_out: &mut out.minutes,
+            twitch_candidates: &mut out.twitch_candidates,
         };
         let has_gyro = batch.has_gyro();
         for i in skip..batch.len() {
@@ -1350,6 +1381,7 @@ impl StreamingClassifier {
                 events: &mut out.events,
                 minutes: &mut self.minutes,
                 minute_out: &mut out.minutes,
+                twitch_candidates: &mut out.twitch_candidates,
             };
             engine.flush(&cfg, &mut sink);
         }

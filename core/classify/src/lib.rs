@@ -6,10 +6,15 @@ mod filters;
 mod minute;
 mod spectral;
 mod twitch;
+mod twitch_model;
 
 use twitchwatch_model::{MinuteSummary, MotorEvent, SensorBatch};
 
 pub use minute::MINUTE_MS;
+pub use twitch_model::{
+    TwitchFeatures, TwitchModel, TWITCH_ACCEPTANCE, TWITCH_FEATURE_COUNT, TWITCH_FEATURE_NAMES,
+    TWITCH_MIN_PROBABILITY,
+};
 
 /// Lowest and highest sample rate the classifier accepts.
 pub const MIN_RATE_HZ: f32 = 25.0;
@@ -38,15 +43,14 @@ pub struct ClassifierConfig {
     /// More candidates than this within ±1 s is a burst of activity (typing, tapping), not twitches.
     pub twitch_burst_limit: u32,
     /// A hop near a twitch whose mean twitch-band energy exceeds this multiple of the wearer's
-    /// floor median is busy…
+    /// floor median is busy (one of `TwitchFeatures`).
     pub twitch_max_activity_ratio: f32,
-    /// …and a twitch allows this many busy hops from 2 s before to 1.5 s after it (its own hop
-    /// and the next excluded): one may hold another twitch, more mean the hand is active.
-    pub twitch_max_active_hops: u32,
-    /// Energy bumps of near-twitch size allowed from 3 s before to 2 s after a twitch (its own
-    /// hop and the next excluded): fasciculations are irregular and sparse, taps and keystrokes
-    /// come in runs.
-    pub twitch_max_bumps_around: u32,
+    /// A candidate that passed the hard gates is a twitch when `TWITCH_ACCEPTANCE` gives it at
+    /// least this probability (chosen on the TUNING split by the trainer).
+    pub twitch_min_probability: f32,
+    /// Keep every twitch candidate with its features in `ClassifierOutput::twitch_candidates`
+    /// (the lab's trainer reads them); off in the product, where nothing is recorded.
+    pub record_twitch_candidates: bool,
 
     /// Tremor search band, Hz.
     pub tremor_band_hz: (f32, f32),
@@ -149,8 +153,8 @@ impl Default for ClassifierConfig {
             twitch_refractory_ms: 150.0,
             twitch_burst_limit: 3,
             twitch_max_activity_ratio: 2.0,
-            twitch_max_active_hops: 1,
-            twitch_max_bumps_around: 1,
+            twitch_min_probability: TWITCH_MIN_PROBABILITY,
+            record_twitch_candidates: false,
             tremor_band_hz: (3.0, 12.0),
             tremor_min_amplitude_g: 0.003,
             tremor_min_gyro_dps: 0.5,
@@ -196,6 +200,22 @@ impl Default for ClassifierConfig {
 pub struct ClassifierOutput {
     pub events: Vec<MotorEvent>,
     pub minutes: Vec<MinuteSummary>,
+    /// Only with `ClassifierConfig::record_twitch_candidates`: every twitch candidate judged.
+    pub twitch_candidates: Vec<TwitchCandidateRecord>,
+}
+
+/// One twitch candidate as it was judged (for training and diagnosis in the lab).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TwitchCandidateRecord {
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub peak_g: f32,
+    /// It passed the hard gates (hop at rest, hand still before, no spasm near, no burst); only
+    /// then is the model asked.
+    pub gated: bool,
+    pub features: TwitchFeatures,
+    pub probability: f32,
+    pub accepted: bool,
 }
 
 impl ClassifierOutput {
@@ -206,10 +226,11 @@ impl ClassifierOutput {
     pub fn clear(&mut self) {
         self.events.clear();
         self.minutes.clear();
+        self.twitch_candidates.clear();
     }
 
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.minutes.is_empty()
+        self.events.is_empty() && self.minutes.is_empty() && self.twitch_candidates.is_empty()
     }
 }
 
