@@ -517,6 +517,7 @@ async fn run_session(
     let mut actions: VecDeque<GattAction> = VecDeque::new();
     let mut deadline: Option<tokio::time::Instant> = None;
     let mut failure: Option<LinkError> = None;
+    let mut central_ended = false;
     loop {
         for o in out.drain(..) {
             let event = match o {
@@ -562,6 +563,7 @@ async fn run_session(
                     None => std::future::pending().await,
                 }
             };
+            let central = radio.central_events.next();
             let timer = async {
                 match deadline {
                     Some(d) => tokio::time::sleep_until(d).await,
@@ -570,7 +572,7 @@ async fn run_session(
             };
             tokio::select! {
                 n = notes => Wake::Note(n),
-                ev = radio.central_events.next() => Wake::Central(ev),
+                ev = central, if !central_ended => Wake::Central(ev),
                 _ = timer => Wake::Timer,
                 _ = stop.changed() => Wake::Stop,
             }
@@ -595,6 +597,8 @@ async fn run_session(
             }
             Wake::Central(Some(_)) => {}
             Wake::Central(None) => {
+                // No more adapter events: losses still show as silence or failed operations.
+                central_ended = true;
                 session.handle_into(GattEvent::Disconnected, now_us(), &mut out);
             }
             Wake::Timer => {

@@ -1066,3 +1066,96 @@ fn stop_leaves_the_polar_sensor_idle() {
     assert_eq!(run.outputs.last(), Some(&SessionOutput::Stopped));
     assert_eq!(session.profile().stop_commands, writes);
 }
+
+#[test]
+fn a_link_loss_during_set_up_is_retried_and_a_stop_then_ends_it() {
+    let device = polar_device(52, false);
+    let mut session = GattSession::new(&device, config());
+    let mut run = Run::default();
+    let mut sensor = Sensor::polar();
+    let outs = session.start(T0_US);
+    // Connect, then lose the link while discovering: no answer to the discovery comes.
+    assert!(outs.contains(&SessionOutput::Do(GattAction::Connect)));
+    let outs = session.handle(GattEvent::Connected, T0_US);
+    assert!(outs
+        .iter()
+        .any(|o| matches!(o, SessionOutput::Do(GattAction::DiscoverServices { .. }))));
+    feed(
+        &mut session,
+        &mut sensor,
+        GattEvent::Disconnected,
+        T0_US + 10,
+        &mut run,
+    );
+    assert!(matches!(
+        run.states().last(),
+        Some(ConnectionState::Reconnecting { attempt: 1, .. })
+    ));
+    // The back-off passes: the whole dialogue again, to streaming.
+    feed(
+        &mut session,
+        &mut sensor,
+        GattEvent::TimedOut,
+        T0_US + 2_000_000,
+        &mut run,
+    );
+    assert_eq!(run.states().last(), Some(&ConnectionState::Streaming));
+    // Stopping while backing off ends at once, without writes.
+    feed(
+        &mut session,
+        &mut sensor,
+        GattEvent::Disconnected,
+        T0_US + 2_100_000,
+        &mut run,
+    );
+    let writes_before = run.writes().len();
+    feed(
+        &mut session,
+        &mut sensor,
+        GattEvent::StopRequested,
+        T0_US + 2_200_000,
+        &mut run,
+    );
+    assert_eq!(run.writes().len(), writes_before);
+    assert_eq!(run.outputs.last(), Some(&SessionOutput::Stopped));
+    assert!(session.is_finished());
+}
+
+#[test]
+fn a_failed_required_subscription_reconnects() {
+    let mut session = GattSession::new(&tw_device(100), config());
+    let mut outs = session.start(T0_US);
+    let mut events = VecDeque::from([GattEvent::Connected]);
+    let mut states = Vec::new();
+    let mut sensor = Sensor::twitchwatch();
+    for _ in 0..40 {
+        for o in outs.drain(..) {
+            match o {
+                SessionOutput::Do(GattAction::Subscribe {
+                    characteristic_uuid,
+                    ..
+                }) if characteristic_uuid == uuid_string(protocol::DATA_UUID) => {
+                    events.push_back(GattEvent::OperationFailed {
+                        characteristic_uuid: Some(characteristic_uuid),
+                        reason: "Not connected".into(),
+                    })
+                }
+                SessionOutput::Do(a) => events.extend(
+                    sensor
+                        .answer(&a)
+                        .into_iter()
+                        .filter(|e| *e != GattEvent::Connected),
+                ),
+                SessionOutput::State(s) => states.push(s),
+                _ => {}
+            }
+        }
+        let Some(e) = events.pop_front() else { break };
+        outs = session.handle(e, T0_US);
+    }
+    assert!(matches!(
+        states.last(),
+        Some(ConnectionState::Reconnecting { .. })
+    ));
+    assert!(!session.is_finished());
+}
