@@ -1159,3 +1159,69 @@ fn a_failed_required_subscription_reconnects() {
     ));
     assert!(!session.is_finished());
 }
+
+fn any_event() -> impl proptest::strategy::Strategy<Value = GattEvent> {
+    use proptest::prelude::*;
+    let uuid = prop_oneof![
+        Just(uuid_string(polar::PMD_CONTROL_POINT_UUID)),
+        Just(uuid_string(polar::PMD_DATA_UUID)),
+        Just(uuid_string(sig_uuid(protocol::BATTERY_LEVEL_UUID16))),
+        Just("not-a-uuid".to_string()),
+    ];
+    let bytes = proptest::collection::vec(any::<u8>(), 0..40);
+    prop_oneof![
+        Just(GattEvent::Connected),
+        Just(GattEvent::Disconnected),
+        Just(GattEvent::TimedOut),
+        Just(GattEvent::StopRequested),
+        Just(GattEvent::MtuChanged { mtu: Some(23) }),
+        Just(GattEvent::ConnectFailed { reason: "x".into() }),
+        Just(GattEvent::ServicesDiscovered {
+            characteristic_uuids: vec![
+                uuid_string(polar::PMD_CONTROL_POINT_UUID),
+                uuid_string(polar::PMD_DATA_UUID)
+            ]
+        }),
+        uuid.clone().prop_map(|u| GattEvent::Subscribed {
+            characteristic_uuid: u
+        }),
+        uuid.clone().prop_map(|u| GattEvent::WriteAcknowledged {
+            characteristic_uuid: u
+        }),
+        (uuid.clone(), bytes.clone()).prop_map(|(u, b)| GattEvent::ReadResult {
+            characteristic_uuid: u,
+            bytes: b
+        }),
+        (uuid.clone(), bytes.clone()).prop_map(|(u, b)| GattEvent::Indication {
+            characteristic_uuid: u,
+            bytes: b
+        }),
+        (uuid, bytes).prop_map(|(u, b)| GattEvent::Notification {
+            characteristic_uuid: u,
+            bytes: b
+        }),
+        Just(GattEvent::OperationFailed {
+            characteristic_uuid: None,
+            reason: "x".into()
+        }),
+    ]
+}
+
+proptest::proptest! {
+    /// Whatever a transport feeds, in whatever order, the session neither panics nor acts after its end.
+    #[test]
+    fn any_event_sequence_is_handled(events in proptest::collection::vec(any_event(), 0..80), gyro: bool, fast: bool) {
+        let device = polar_device(if fast { 208 } else { 52 }, gyro);
+        let mut session = GattSession::new(&device, config());
+        let mut now = T0_US;
+        let _ = session.start(now);
+        for e in events {
+            now += 700_000;
+            let finished = session.is_finished();
+            let outs = session.handle(e, now);
+            if finished {
+                proptest::prop_assert!(outs.is_empty());
+            }
+        }
+    }
+}
