@@ -377,6 +377,41 @@ impl Monitor {
         }
     }
 
+    /// What a shell does with a `GattSession`'s outputs, besides performing its actions: batches are
+    /// classified and stored, link state, battery and stream counters reach the listeners. Returns the
+    /// actions to perform, in order, and what the batches produced. A `Failed` output is left to the
+    /// shell (it is also in `SessionOutput`s the shell already holds).
+    pub fn apply_session_outputs(
+        &self,
+        outputs: Vec<twitchwatch_device::session::SessionOutput>,
+    ) -> Result<(Vec<twitchwatch_device::session::GattAction>, Produced), MonitorError> {
+        use twitchwatch_device::session::SessionOutput as Out;
+        let mut actions = Vec::new();
+        let mut all = Produced::default();
+        for o in outputs {
+            match o {
+                Out::Do(a) => actions.push(a),
+                Out::Batch(b) => {
+                    let p = self.ingest(&b)?;
+                    all.events.extend(p.events);
+                    all.minutes.extend(p.minutes);
+                    all.alerts.extend(p.alerts);
+                }
+                Out::State(s) => self.notify(|l| l.on_connection(&s)),
+                Out::Battery(level) => self.notify(|l| l.on_battery(level)),
+                Out::Stats(st) => {
+                    lock(&self.shared.pipeline).stream = st;
+                    self.notify(|l| l.on_progress(&st, None));
+                }
+                Out::DeviceInfo(info) => tracing::debug!(?info, "device information"),
+                Out::Rejected(e) => tracing::debug!(%e, "notification rejected"),
+                Out::Failed(e) => tracing::info!(%e, "GATT session ended"),
+                Out::Stopped => {}
+            }
+        }
+        Ok((actions, all))
+    }
+
     /// `push_notification` for our wearable's data characteristic.
     pub fn push_frame(
         &self,

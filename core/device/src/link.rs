@@ -1,21 +1,25 @@
-//! The btleplug connection manager (feature `ble`): scan, connect, configure and stream the paired
-//! wearable, with one long-lived notification stream per peripheral and reconnection after link loss.
+//! The btleplug transport (feature `ble`): scanning, and a driver that performs the shared
+//! `GattSession`'s actions on one peripheral with one long-lived notification stream.
 
-use crate::polar::{self, ControlRequest, MeasurementType, PolarError};
-use crate::protocol::{self, sig_uuid, ChannelSet, ControlCommand, ControlStatus};
-use crate::shell::{polar_settings, Routed, ShellRouter};
+use crate::polar::{self, PolarError};
+use crate::protocol::{self, sig_uuid, uuid_string};
+use crate::session::{
+    GattAction, GattEvent, GattSession, ReconnectPolicy, SessionConfig, SessionError, SessionOutput,
+};
 use btleplug::api::{
     Central, CentralEvent, Characteristic, Manager as _, Peripheral as _, ScanFilter, WriteType,
 };
 use btleplug::platform::{Adapter, Manager, Peripheral};
 use futures::stream::{Stream, StreamExt};
 use futures::FutureExt;
-use rand::Rng;
+use std::collections::VecDeque;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 use thiserror::Error;
 use tokio::sync::{mpsc, watch};
 use twitchwatch_model::{ConnectionState, DeviceProtocol, PairedDevice, SensorBatch, StreamStats};
+
+pub use crate::session::DeviceInfo;
 use uuid::Uuid;
 
 #[derive(Debug, Error)]
@@ -48,14 +52,21 @@ pub enum LinkError {
     GaveUp { attempts: u32, last: String },
 }
 
-impl LinkError {
-    /// Errors worth a reconnect; the rest (refusals, timeouts of a peripheral that never answers)
-    /// need the user.
-    fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            LinkError::Bluetooth(_) | LinkError::LinkLost | LinkError::DeviceNotFound { .. }
-        )
+impl From<SessionError> for LinkError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::MissingGatt { id, what, protocol } => {
+                LinkError::MissingGatt { id, what, protocol }
+            }
+            SessionError::ControlPointTimeout { after_ms } => LinkError::Timeout {
+                what: "the control point to answer",
+                after_ms,
+            },
+            SessionError::Refused { status } => LinkError::Refused(status.describe()),
+            SessionError::MalformedResponse { reason } => LinkError::Refused(reason),
+            SessionError::Polar(e) => LinkError::Polar(e),
+            SessionError::GaveUp { attempts, last } => LinkError::GaveUp { attempts, last },
+        }
     }
 }
 
@@ -75,6 +86,26 @@ pub struct LinkConfig {
     pub backoff_max: Duration,
     /// `None`: keep trying for ever.
     pub max_reconnect_attempts: Option<u32>,
+}
+
+impl LinkConfig {
+    /// The session's timing: the link scans and connects with its own timeouts, so the session's
+    /// connect deadline is only a backstop behind both.
+    pub fn session_config(&self) -> SessionConfig {
+        let ms = |d: Duration| d.as_millis().min(u128::from(u64::MAX)) as u64;
+        SessionConfig {
+            connect_timeout_ms: ms(self.scan_timeout + self.connect_timeout) + 5_000,
+            response_timeout_ms: ms(self.response_timeout),
+            data_timeout_ms: ms(self.data_timeout),
+            reconnect: ReconnectPolicy {
+                initial_delay_ms: ms(self.backoff_initial),
+                max_delay_ms: ms(self.backoff_max),
+                max_attempts: self.max_reconnect_attempts,
+            },
+            jitter_seed: rand::random(),
+            ..SessionConfig::default()
+        }
+    }
 }
 
 impl Default for LinkConfig {
@@ -101,14 +132,6 @@ pub struct ScanResult {
     /// From advertised 0x180F service data, when the device sends it.
     pub battery_percent: Option<u8>,
     pub protocol: DeviceProtocol,
-}
-
-/// Device Information service strings, read on every connect.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeviceInfo {
-    pub manufacturer: Option<String>,
-    pub model: Option<String>,
-    pub firmware: Option<String>,
 }
 
 /// What a streaming session reports to its shell.
@@ -327,355 +350,6 @@ impl Drop for LinkSession {
 type Notifications = Pin<Box<dyn Stream<Item = btleplug::api::ValueNotification> + Send>>;
 type CentralEvents = Pin<Box<dyn Stream<Item = CentralEvent> + Send>>;
 
-async fn run_session(
-    device: &PairedDevice,
-    config: &LinkConfig,
-    tx: &mpsc::Sender<LinkEvent>,
-    mut stop: watch::Receiver<bool>,
-) -> Result<(), LinkError> {
-    let send = |e: LinkEvent| async move {
-        let _ = tx.send(e).await;
-    };
-    let manager = Manager::new().await?;
-    let central = adapter(&manager, config.adapter.as_deref()).await?;
-    // One adapter event stream for the whole session: it tells us about disconnects.
-    let mut central_events = central.events().await?;
-    let mut router = ShellRouter::new(device);
-    // One peripheral handle and one notification stream for the whole session (see the notes).
-    let mut peripheral: Option<(Peripheral, Notifications)> = None;
-    let mut attempt: u32 = 0;
-    // Set by a link loss, cleared once the decoder has been told about the reconnect.
-    let mut pending_reconnect = false;
-    let mut last_error;
-    loop {
-        if *stop.borrow() {
-            return Ok(());
-        }
-        send(LinkEvent::State(ConnectionState::Connecting)).await;
-        let result = async {
-            if peripheral.is_none() {
-                let p = find(
-                    &central,
-                    &mut central_events,
-                    &device.id,
-                    config.scan_timeout,
-                )
-                .await?;
-                let n = p.notifications().await?;
-                peripheral = Some((p, n));
-            }
-            let Some((p, notes)) = peripheral.as_mut() else {
-                return Err(LinkError::LinkLost);
-            };
-            connect_and_stream(
-                p,
-                notes,
-                &mut central_events,
-                &mut router,
-                device,
-                config,
-                tx,
-                &mut stop,
-                &mut pending_reconnect,
-                &mut attempt,
-            )
-            .await
-        }
-        .await;
-        match result {
-            Ok(()) => return Ok(()),
-            Err(e) if e.is_transient() => {
-                pending_reconnect = true;
-                last_error = e.to_string();
-                tracing::info!("link to {} interrupted: {e}", device.id);
-            }
-            Err(e) => {
-                if let Some((p, _)) = peripheral.as_ref() {
-                    let _ = p.disconnect().await;
-                }
-                return Err(e);
-            }
-        }
-        attempt += 1;
-        if config.max_reconnect_attempts.is_some_and(|m| attempt > m) {
-            return Err(LinkError::GaveUp {
-                attempts: attempt - 1,
-                last: last_error,
-            });
-        }
-        let retry_in = backoff(config, attempt);
-        send(LinkEvent::State(ConnectionState::Reconnecting {
-            attempt,
-            retry_in_ms: retry_in.as_millis() as u64,
-        }))
-        .await;
-        tokio::select! {
-            _ = tokio::time::sleep(retry_in) => {}
-            _ = stop.changed() => return Ok(()),
-        }
-    }
-}
-
-/// Exponential back-off with jitter: base·2^(attempt-1), capped, then scaled by 0.5..=1.0 so that
-/// many phones do not retry in step.
-fn backoff(config: &LinkConfig, attempt: u32) -> Duration {
-    let exp = config
-        .backoff_initial
-        .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
-    let capped = exp.min(config.backoff_max);
-    capped.mul_f64(rand::thread_rng().gen_range(0.5..=1.0))
-}
-
-fn find_char(p: &Peripheral, u: u128) -> Option<Characteristic> {
-    p.characteristics().into_iter().find(|c| c.uuid == uuid(u))
-}
-
-/// Connects (if needed), configures and streams until `stop` turns true (`Ok`) or the link fails.
-#[allow(clippy::too_many_arguments)]
-async fn connect_and_stream(
-    p: &Peripheral,
-    notes: &mut Notifications,
-    central_events: &mut CentralEvents,
-    router: &mut ShellRouter,
-    device: &PairedDevice,
-    config: &LinkConfig,
-    tx: &mpsc::Sender<LinkEvent>,
-    stop: &mut watch::Receiver<bool>,
-    pending_reconnect: &mut bool,
-    attempt: &mut u32,
-) -> Result<(), LinkError> {
-    let send = |e: LinkEvent| async move {
-        let _ = tx.send(e).await;
-    };
-    if !p.is_connected().await.unwrap_or(false) {
-        match tokio::time::timeout(config.connect_timeout, p.connect()).await {
-            Ok(r) => r?,
-            Err(_) => {
-                let _ = p.disconnect().await;
-                return Err(LinkError::LinkLost);
-            }
-        }
-    }
-    p.discover_services().await?;
-    send(LinkEvent::State(ConnectionState::Connected)).await;
-    let (control_uuid, data_uuid, what) = match device.protocol {
-        DeviceProtocol::TwitchWatchV1 => (
-            protocol::CONTROL_POINT_UUID,
-            protocol::DATA_UUID,
-            "TwitchWatch service",
-        ),
-        DeviceProtocol::PolarPmd => (
-            polar::PMD_CONTROL_POINT_UUID,
-            polar::PMD_DATA_UUID,
-            "Polar PMD service",
-        ),
-    };
-    let missing = || LinkError::MissingGatt {
-        id: device.id.clone(),
-        what: what.to_string(),
-        protocol: device.protocol.as_str(),
-    };
-    let control = find_char(p, control_uuid).ok_or_else(missing)?;
-    let data = find_char(p, data_uuid).ok_or_else(missing)?;
-
-    let mut info = DeviceInfo::default();
-    for (u, slot) in [
-        (protocol::MANUFACTURER_NAME_UUID16, &mut info.manufacturer),
-        (protocol::MODEL_NUMBER_UUID16, &mut info.model),
-        (protocol::FIRMWARE_REVISION_UUID16, &mut info.firmware),
-    ] {
-        if let Some(c) = find_char(p, sig_uuid(u)) {
-            if let Ok(bytes) = p.read(&c).await {
-                *slot = Some(String::from_utf8_lossy(&bytes).into_owned());
-            }
-        }
-    }
-    send(LinkEvent::DeviceInfo(info)).await;
-    if let Some(c) = find_char(p, sig_uuid(protocol::BATTERY_LEVEL_UUID16)) {
-        if let Ok([level]) = p.read(&c).await.as_deref() {
-            send(LinkEvent::Battery(*level)).await;
-        }
-        let _ = p.subscribe(&c).await;
-    }
-    // btleplug does not resubscribe after a reconnect: we do, every time.
-    p.subscribe(&control).await?;
-    p.subscribe(&data).await?;
-    if std::mem::take(pending_reconnect) {
-        router.note_reconnect();
-    }
-
-    // Batches that arrive while we wait for the control point are kept, not lost.
-    let mut early: Vec<LinkEvent> = Vec::new();
-    match device.protocol {
-        DeviceProtocol::TwitchWatchV1 => {
-            let cmd = ControlCommand::Start {
-                sample_rate_hz: device.sample_rate_hz,
-                channels: if device.with_gyro {
-                    ChannelSet::ACCEL_GYRO
-                } else {
-                    ChannelSet::ACCEL
-                },
-            };
-            let reply = command(
-                p,
-                notes,
-                router,
-                &control,
-                &cmd.encode(),
-                config,
-                &mut early,
-            )
-            .await?;
-            match protocol::decode_control_response(&reply) {
-                Ok((_, ControlStatus::Success)) | Ok((_, ControlStatus::AlreadyInState)) => {}
-                Ok((_, status)) => return Err(LinkError::Refused(status.describe())),
-                Err(e) => return Err(LinkError::Refused(e.to_string())),
-            }
-        }
-        DeviceProtocol::PolarPmd => {
-            let (acc, gyro) = polar_settings(device);
-            if acc.sample_rate_hz != 52 {
-                let reply = command(
-                    p,
-                    notes,
-                    router,
-                    &control,
-                    &ControlRequest::StartSdkMode.encode(),
-                    config,
-                    &mut early,
-                )
-                .await?;
-                match polar::parse_control_response(&reply) {
-                    Ok(_) | Err(PolarError::AlreadyInState) => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            let mut starts = vec![
-                (MeasurementType::Gyro, gyro),
-                (MeasurementType::Acc, Some(acc)),
-            ];
-            starts.retain(|(_, s)| s.is_some());
-            for (measurement, settings) in starts.into_iter() {
-                let Some(settings) = settings else { continue };
-                let req = ControlRequest::Start {
-                    measurement,
-                    settings,
-                };
-                let mut reply = command(
-                    p,
-                    notes,
-                    router,
-                    &control,
-                    &req.encode(),
-                    config,
-                    &mut early,
-                )
-                .await?;
-                if let Err(PolarError::AlreadyInState) = polar::parse_control_response(&reply) {
-                    // A stream left running by an earlier session: stop it, then start again.
-                    command(
-                        p,
-                        notes,
-                        router,
-                        &control,
-                        &ControlRequest::Stop(measurement).encode(),
-                        config,
-                        &mut early,
-                    )
-                    .await?;
-                    reply = command(
-                        p,
-                        notes,
-                        router,
-                        &control,
-                        &req.encode(),
-                        config,
-                        &mut early,
-                    )
-                    .await?;
-                }
-                let resp = polar::parse_control_response(&reply)?;
-                if let Some(f) = resp.settings.factor {
-                    router.set_polar_factor(measurement, f);
-                }
-            }
-        }
-    }
-    send(LinkEvent::State(ConnectionState::Streaming)).await;
-    // Back-off starts again from the shortest delay at the next loss.
-    *attempt = 0;
-    for e in early {
-        send(e).await;
-    }
-
-    // Adapter events queued while connecting (e.g. the disconnect of a failed attempt) are stale now.
-    while let Some(Some(_)) = central_events.next().now_or_never() {}
-    if !p.is_connected().await.unwrap_or(false) {
-        return Err(LinkError::LinkLost);
-    }
-    let peripheral_pid = p.id();
-    let mut last_data = Instant::now();
-    let mut last_stats = Instant::now();
-    loop {
-        let silence_left = config.data_timeout.saturating_sub(last_data.elapsed());
-        tokio::select! {
-            n = notes.next() => {
-                let Some(n) = n else { return Err(LinkError::LinkLost) };
-                if n.uuid == uuid(data_uuid) {
-                    last_data = Instant::now();
-                }
-                for e in route(router, n.uuid, &n.value) {
-                    send(e).await;
-                }
-                if last_stats.elapsed() > Duration::from_secs(1) {
-                    last_stats = Instant::now();
-                    send(LinkEvent::Stats(router.stats())).await;
-                }
-            }
-            ev = central_events.next() => {
-                match ev {
-                    Some(CentralEvent::DeviceDisconnected(pid)) if pid == peripheral_pid => {
-                        send(LinkEvent::Stats(router.stats())).await;
-                        return Err(LinkError::LinkLost);
-                    }
-                    Some(_) => {}
-                    None => return Err(LinkError::LinkLost),
-                }
-            }
-            _ = tokio::time::sleep(silence_left) => {
-                tracing::info!("no data from {} for {:?}; reconnecting", device.id, config.data_timeout);
-                let _ = p.disconnect().await;
-                return Err(LinkError::LinkLost);
-            }
-            _ = stop.changed() => {
-                // Leave the sensor idle, or the next session's start answers "already in state".
-                let stop_cmds = match device.protocol {
-                    DeviceProtocol::TwitchWatchV1 => vec![ControlCommand::Stop.encode()],
-                    DeviceProtocol::PolarPmd => {
-                        let mut cmds = vec![ControlRequest::Stop(MeasurementType::Acc).encode()];
-                        if device.with_gyro {
-                            cmds.push(ControlRequest::Stop(MeasurementType::Gyro).encode());
-                        }
-                        if device.sample_rate_hz != 52 {
-                            cmds.push(ControlRequest::Stop(MeasurementType::SdkMode).encode());
-                        }
-                        cmds
-                    }
-                };
-                for cmd in stop_cmds {
-                    let _ = p.write(&control, &cmd, WriteType::WithResponse).await;
-                }
-                for b in router.flush() {
-                    send(LinkEvent::Batch(b)).await;
-                }
-                send(LinkEvent::Stats(router.stats())).await;
-                let _ = p.disconnect().await;
-                return Ok(());
-            }
-        }
-    }
-}
-
 fn now_us() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -683,62 +357,285 @@ fn now_us() -> i64 {
         .unwrap_or(0)
 }
 
-fn route(router: &mut ShellRouter, u: Uuid, bytes: &[u8]) -> Vec<LinkEvent> {
-    match router.push_uuid(u.as_u128(), bytes, now_us()) {
-        Ok(Routed::Batches(b)) => b.into_iter().map(LinkEvent::Batch).collect(),
-        Ok(Routed::Battery(level)) => vec![LinkEvent::Battery(level)],
-        // A late indication (e.g. to a stop): nobody waits for it any more.
-        Ok(Routed::ControlResponse(_)) => Vec::new(),
-        Err(e) => {
-            tracing::debug!("rejected notification: {e}");
-            vec![LinkEvent::Rejected(e.to_string())]
+fn find_char(p: &Peripheral, u: u128) -> Option<Characteristic> {
+    p.characteristics().into_iter().find(|c| c.uuid == uuid(u))
+}
+
+/// The peripheral and its notification stream, kept for the whole session: bluez-async leaks a
+/// match rule when a stream is dropped while data flows (see the notes).
+struct Radio<'a> {
+    central: &'a Adapter,
+    central_events: CentralEvents,
+    config: &'a LinkConfig,
+    device_id: &'a str,
+    peripheral: Option<(Peripheral, Notifications)>,
+}
+
+impl Radio<'_> {
+    /// Performs one action and says what happened, if anything is to be said.
+    async fn perform(&mut self, action: GattAction) -> Option<GattEvent> {
+        let failed = |uuid: Option<&str>, e: &dyn std::fmt::Display| GattEvent::OperationFailed {
+            characteristic_uuid: uuid.map(str::to_string),
+            reason: e.to_string(),
+        };
+        let characteristic =
+            |p: &Peripheral, text: &str| protocol::parse_uuid(text).and_then(|u| find_char(p, u));
+        match action {
+            GattAction::Connect => Some(match self.connect().await {
+                Ok(()) => GattEvent::Connected,
+                Err(e) => GattEvent::ConnectFailed {
+                    reason: e.to_string(),
+                },
+            }),
+            GattAction::DiscoverServices { .. } => {
+                let (p, _) = self.peripheral.as_ref()?;
+                Some(match p.discover_services().await {
+                    Ok(()) => GattEvent::ServicesDiscovered {
+                        characteristic_uuids: p
+                            .characteristics()
+                            .iter()
+                            .map(|c| uuid_string(c.uuid.as_u128()))
+                            .collect(),
+                    },
+                    Err(e) => failed(None, &e),
+                })
+            }
+            // BlueZ negotiates the MTU by itself and btleplug does not expose it.
+            GattAction::RequestMtu { .. } => Some(GattEvent::MtuChanged { mtu: None }),
+            GattAction::Read {
+                characteristic_uuid,
+            } => {
+                let (p, _) = self.peripheral.as_ref()?;
+                let Some(c) = characteristic(p, &characteristic_uuid) else {
+                    return Some(failed(Some(&characteristic_uuid), &"not discovered"));
+                };
+                Some(match p.read(&c).await {
+                    Ok(bytes) => GattEvent::ReadResult {
+                        characteristic_uuid,
+                        bytes,
+                    },
+                    Err(e) => failed(Some(&characteristic_uuid), &e),
+                })
+            }
+            GattAction::Subscribe {
+                characteristic_uuid,
+                ..
+            } => {
+                let (p, _) = self.peripheral.as_ref()?;
+                let Some(c) = characteristic(p, &characteristic_uuid) else {
+                    return Some(failed(Some(&characteristic_uuid), &"not discovered"));
+                };
+                Some(match p.subscribe(&c).await {
+                    Ok(()) => GattEvent::Subscribed {
+                        characteristic_uuid,
+                    },
+                    Err(e) => failed(Some(&characteristic_uuid), &e),
+                })
+            }
+            GattAction::Write {
+                characteristic_uuid,
+                bytes,
+                with_response,
+            } => {
+                let (p, _) = self.peripheral.as_ref()?;
+                let Some(c) = characteristic(p, &characteristic_uuid) else {
+                    return Some(failed(Some(&characteristic_uuid), &"not discovered"));
+                };
+                let kind = if with_response {
+                    WriteType::WithResponse
+                } else {
+                    WriteType::WithoutResponse
+                };
+                Some(match p.write(&c, &bytes, kind).await {
+                    Ok(()) => GattEvent::WriteAcknowledged {
+                        characteristic_uuid,
+                    },
+                    Err(e) => failed(Some(&characteristic_uuid), &e),
+                })
+            }
+            GattAction::Disconnect => {
+                if let Some((p, _)) = self.peripheral.as_ref() {
+                    let _ = p.disconnect().await;
+                }
+                None
+            }
+            // The driver loop keeps the timer.
+            GattAction::WaitUntil { .. } => None,
+        }
+    }
+
+    async fn connect(&mut self) -> Result<(), LinkError> {
+        if self.peripheral.is_none() {
+            let p = find(
+                self.central,
+                &mut self.central_events,
+                self.device_id,
+                self.config.scan_timeout,
+            )
+            .await?;
+            let n = p.notifications().await?;
+            self.peripheral = Some((p, n));
+        }
+        let Some((p, _)) = self.peripheral.as_ref() else {
+            return Err(LinkError::LinkLost);
+        };
+        if !p.is_connected().await.unwrap_or(false) {
+            match tokio::time::timeout(self.config.connect_timeout, p.connect()).await {
+                Ok(r) => r?,
+                Err(_) => {
+                    let _ = p.disconnect().await;
+                    return Err(LinkError::LinkLost);
+                }
+            }
+        }
+        // Adapter events queued while connecting (the disconnect of a failed attempt) are stale now.
+        while let Some(Some(_)) = self.central_events.next().now_or_never() {}
+        Ok(())
+    }
+}
+
+/// Drives one `GattSession` over btleplug until it stops or fails.
+async fn run_session(
+    device: &PairedDevice,
+    config: &LinkConfig,
+    tx: &mpsc::Sender<LinkEvent>,
+    mut stop: watch::Receiver<bool>,
+) -> Result<(), LinkError> {
+    let manager = Manager::new().await?;
+    let central = adapter(&manager, config.adapter.as_deref()).await?;
+    // One adapter event stream for the whole session: it tells us about disconnects.
+    let central_events = central.events().await?;
+    let mut radio = Radio {
+        central: &central,
+        central_events,
+        config,
+        device_id: &device.id,
+        peripheral: None,
+    };
+    let mut session = GattSession::new(device, config.session_config());
+    let mut out = session.start(now_us());
+    let mut actions: VecDeque<GattAction> = VecDeque::new();
+    let mut deadline: Option<tokio::time::Instant> = None;
+    let mut failure: Option<LinkError> = None;
+    let mut central_ended = false;
+    loop {
+        for o in out.drain(..) {
+            let event = match o {
+                SessionOutput::Do(GattAction::WaitUntil { deadline_us }) => {
+                    let wait_us = deadline_us.saturating_sub(now_us()).max(0) as u64;
+                    deadline = Some(tokio::time::Instant::now() + Duration::from_micros(wait_us));
+                    continue;
+                }
+                SessionOutput::Do(a) => {
+                    actions.push_back(a);
+                    continue;
+                }
+                SessionOutput::Failed(e) => {
+                    failure = Some(e.into());
+                    continue;
+                }
+                // The task says Disconnected once, after the last action.
+                SessionOutput::State(ConnectionState::Disconnected) | SessionOutput::Stopped => {
+                    continue
+                }
+                SessionOutput::State(s) => LinkEvent::State(s),
+                SessionOutput::Batch(b) => LinkEvent::Batch(b),
+                SessionOutput::Battery(level) => LinkEvent::Battery(level),
+                SessionOutput::DeviceInfo(info) => LinkEvent::DeviceInfo(info),
+                SessionOutput::Rejected(e) => LinkEvent::Rejected(e.to_string()),
+                SessionOutput::Stats(s) => LinkEvent::Stats(s),
+            };
+            let _ = tx.send(event).await;
+        }
+        if let Some(action) = actions.pop_front() {
+            if let Some(event) = radio.perform(action).await {
+                session.handle_into(event, now_us(), &mut out);
+            }
+            continue;
+        }
+        if session.is_finished() {
+            return failure.map_or(Ok(()), Err);
+        }
+        let event = {
+            let notes = async {
+                match radio.peripheral.as_mut() {
+                    Some((_, n)) => n.next().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let central = radio.central_events.next();
+            let timer = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                n = notes => Wake::Note(n),
+                ev = central, if !central_ended => Wake::Central(ev),
+                _ = timer => Wake::Timer,
+                _ = stop.changed() => Wake::Stop,
+            }
+        };
+        match event {
+            Wake::Note(Some(n)) => session.on_value(n.uuid.as_u128(), &n.value, now_us(), &mut out),
+            Wake::Note(None) => {
+                // The stream ended: the next connect finds the peripheral again.
+                radio.peripheral = None;
+                session.handle_into(GattEvent::Disconnected, now_us(), &mut out);
+            }
+            Wake::Central(Some(CentralEvent::DeviceDisconnected(pid))) => {
+                let ours = radio.peripheral.as_ref().map(|(p, _)| p.id()) == Some(pid);
+                let still_up = match radio.peripheral.as_ref() {
+                    Some((p, _)) if ours => p.is_connected().await.unwrap_or(false),
+                    _ => true,
+                };
+                // A late event of an earlier attempt is not this connection's loss.
+                if ours && !still_up {
+                    session.handle_into(GattEvent::Disconnected, now_us(), &mut out);
+                }
+            }
+            Wake::Central(Some(_)) => {}
+            Wake::Central(None) => {
+                // No more adapter events: losses still show as silence or failed operations.
+                central_ended = true;
+                session.handle_into(GattEvent::Disconnected, now_us(), &mut out);
+            }
+            Wake::Timer => {
+                deadline = None;
+                session.handle_into(GattEvent::TimedOut, now_us(), &mut out);
+            }
+            Wake::Stop => session.handle_into(GattEvent::StopRequested, now_us(), &mut out),
         }
     }
 }
 
-/// Writes a control-point command and waits for its indication, routing other notifications.
-async fn command(
-    p: &Peripheral,
-    notes: &mut Notifications,
-    router: &mut ShellRouter,
-    control: &Characteristic,
-    bytes: &[u8],
-    config: &LinkConfig,
-    early: &mut Vec<LinkEvent>,
-) -> Result<Vec<u8>, LinkError> {
-    p.write(control, bytes, WriteType::WithResponse).await?;
-    let deadline = tokio::time::Instant::now() + config.response_timeout;
-    loop {
-        let next = tokio::time::timeout_at(deadline, notes.next()).await;
-        match next {
-            Err(_) => {
-                return Err(LinkError::Timeout {
-                    what: "the control point to answer",
-                    after_ms: config.response_timeout.as_millis() as u64,
-                })
-            }
-            Ok(None) => return Err(LinkError::LinkLost),
-            Ok(Some(n)) if n.uuid == control.uuid => return Ok(n.value),
-            Ok(Some(n)) => early.extend(route(router, n.uuid, &n.value)),
-        }
-    }
+enum Wake {
+    Note(Option<btleplug::api::ValueNotification>),
+    Central(Option<CentralEvent>),
+    Timer,
+    Stop,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::SessionError;
 
     #[test]
-    fn backoff_grows_is_capped_and_jittered() {
-        let config = LinkConfig::default();
-        for attempt in 1..20 {
-            let b = backoff(&config, attempt);
-            let ceiling = config
-                .backoff_initial
-                .saturating_mul(1 << (attempt - 1).min(16))
-                .min(config.backoff_max);
-            assert!(b <= ceiling && b >= ceiling / 2, "attempt {attempt}: {b:?}");
+    fn session_errors_keep_their_meaning_on_the_link() {
+        let e: LinkError = SessionError::ControlPointTimeout { after_ms: 2000 }.into();
+        assert!(matches!(e, LinkError::Timeout { after_ms: 2000, .. }));
+        assert!(e.to_string().contains("control point"), "{e}");
+        let e: LinkError = SessionError::Refused {
+            status: protocol::ControlStatus::LowBattery,
         }
-        assert!(backoff(&config, 1) <= Duration::from_millis(200));
+        .into();
+        assert!(e.to_string().contains("battery"), "{e}");
+        let e: LinkError = SessionError::Polar(PolarError::DeviceInCharger).into();
+        assert!(e.to_string().contains("charger"), "{e}");
+        let config = LinkConfig::default().session_config();
+        assert_eq!(config.reconnect.initial_delay_ms, 200);
+        assert_eq!(config.reconnect.max_delay_ms, 2000);
     }
 }

@@ -366,6 +366,15 @@ pub fn encode_control_response(
     out
 }
 
+/// How a frame's sample values are to be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SampleEncoding {
+    /// Signed integer counts, scaled by the conversion factor.
+    Integer,
+    /// IEEE-754 float32 bit patterns (the gyroscope's type-1 frames), already in dps.
+    Float32,
+}
+
 /// One decoded data notification, in raw sensor units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PmdFrame {
@@ -373,6 +382,63 @@ pub struct PmdFrame {
     /// Nanoseconds since 2000-01-01T00:00:00Z of the last sample.
     pub last_sample_ns: u64,
     pub samples: Vec<[i32; 3]>,
+    pub encoding: SampleEncoding,
+}
+
+impl PmdFrame {
+    /// A sample as numbers: integer counts, or the float the bit pattern stands for.
+    pub fn value(&self, index: usize) -> Option<[f32; 3]> {
+        let s = self.samples.get(index)?;
+        Some(match self.encoding {
+            SampleEncoding::Integer => [s[0] as f32, s[1] as f32, s[2] as f32],
+            SampleEncoding::Float32 => s.map(|v| f32::from_bits(v as u32)),
+        })
+    }
+}
+
+/// What the sensor says it can measure, read from the control point before any request:
+/// `0F <bitmap>`, one bit per measurement type (bit 2 ACC, bit 5 GYRO, bit 9 SDK mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PmdFeatures {
+    bits: u32,
+}
+
+const FEATURE_READ_CODE: u8 = 0x0F;
+
+impl PmdFeatures {
+    pub fn new(supported: &[MeasurementType]) -> Self {
+        Self {
+            bits: supported.iter().fold(0, |b, m| b | (1u32 << (*m as u8))),
+        }
+    }
+
+    pub fn parse(bytes: &[u8]) -> Result<Self, PolarError> {
+        let [code, map @ ..] = bytes else {
+            return Err(PolarError::MalformedResponse("the feature read is empty"));
+        };
+        if *code != FEATURE_READ_CODE || map.is_empty() {
+            return Err(PolarError::MalformedResponse(
+                "the feature read does not start with 0F and a bitmap",
+            ));
+        }
+        let bits = map
+            .iter()
+            .take(4)
+            .enumerate()
+            .fold(0u32, |b, (i, byte)| b | (u32::from(*byte) << (8 * i)));
+        Ok(Self { bits })
+    }
+
+    /// The bytes a sensor answers a read of the control point with (the emulator uses this).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = vec![FEATURE_READ_CODE];
+        out.extend_from_slice(&self.bits.to_le_bytes()[..2]);
+        out
+    }
+
+    pub fn supports(&self, m: MeasurementType) -> bool {
+        self.bits & (1u32 << (m as u8)) != 0
+    }
 }
 
 fn sign_extend(value: u32, bits: u32) -> i32 {
@@ -404,30 +470,29 @@ pub fn decode_data_frame(bytes: &[u8], resolution_bits: u16) -> Result<PmdFrame,
     ts.copy_from_slice(&header[1..9]);
     let last_sample_ns = u64::from_le_bytes(ts);
     let frame_type = header[9];
+    let kind = frame_type & 0x7F;
+    let compressed = frame_type & 0x80 != 0;
     let channels = 3usize;
-    let samples = if frame_type & 0x80 != 0 {
-        // The reference width comes from the configured resolution; 0x80..=0x82 are the types seen.
-        if frame_type & 0x7F > 2 {
-            return Err(PolarError::UnsupportedFrameType(frame_type));
-        }
-        // Polar's own SDK reads a compressed gyroscope frame of type 1 as IEEE-754 float32 samples
-        // (the deltas run over their bit patterns): decoded as integers here they would be
-        // nonsense rates, so it is refused until it is decoded for what it is.
-        if measurement == MeasurementType::Gyro && frame_type & 0x7F == 1 {
-            return Err(PolarError::UnsupportedFrameType(frame_type));
-        }
-        decode_delta(payload, resolution_bits, channels)?
-    } else {
-        if measurement != MeasurementType::Acc {
-            // Only the ACC layouts of uncompressed frames are specified in our sources.
-            return Err(PolarError::UnsupportedFrameType(frame_type));
-        }
-        let width = match frame_type {
-            0 => 1,
-            1 => 2,
-            2 => 3,
-            other => return Err(PolarError::UnsupportedFrameType(other)),
+    // Frame types as Polar's SDK reads them: ACC 0/1/2 are 8/16/24-bit integers uncompressed, and
+    // compressed 0/1 (2 is accepted too) take their reference width from the configured resolution;
+    // GYRO type 0 is 16-bit integers and type 1 float32 (dps), compressed or not.
+    let (encoding, width) = match (measurement, compressed, kind) {
+        (MeasurementType::Acc, true, 0..=2) => (SampleEncoding::Integer, None),
+        (MeasurementType::Acc, false, 0..=2) => (SampleEncoding::Integer, Some(kind as usize + 1)),
+        (MeasurementType::Gyro, true, 0) => (SampleEncoding::Integer, None),
+        (MeasurementType::Gyro, false, 0) => (SampleEncoding::Integer, Some(2)),
+        (MeasurementType::Gyro, _, 1) => (SampleEncoding::Float32, Some(4)),
+        _ => return Err(PolarError::UnsupportedFrameType(frame_type)),
+    };
+    let samples = if compressed {
+        // A float frame's reference and running sums are 32-bit patterns whatever was configured.
+        let resolution = match encoding {
+            SampleEncoding::Float32 => 32,
+            SampleEncoding::Integer => resolution_bits,
         };
+        decode_delta(payload, resolution, channels)?
+    } else {
+        let width = width.unwrap_or(2);
         if payload.is_empty() || payload.len() % (width * channels) != 0 {
             return Err(PolarError::MalformedFrame(
                 "payload is not a whole number of x,y,z samples",
@@ -444,10 +509,28 @@ pub fn decode_data_frame(bytes: &[u8], resolution_bits: u16) -> Result<PmdFrame,
             })
             .collect()
     };
+    if encoding == SampleEncoding::Float32 {
+        let frame = PmdFrame {
+            measurement,
+            last_sample_ns,
+            samples,
+            encoding,
+        };
+        let finite = (0..frame.samples.len())
+            .filter_map(|i| frame.value(i))
+            .all(|v| v.iter().all(|x| x.is_finite()));
+        if !finite {
+            return Err(PolarError::MalformedFrame(
+                "a float gyroscope sample is not a finite number",
+            ));
+        }
+        return Ok(frame);
+    }
     Ok(PmdFrame {
         measurement,
         last_sample_ns,
         samples,
+        encoding,
     })
 }
 
@@ -527,6 +610,28 @@ fn decode_delta(
 pub fn encode_uncompressed_acc(last_sample_ns: u64, samples: &[[i16; 3]]) -> Vec<u8> {
     let mut out = header(MeasurementType::Acc, last_sample_ns, 1);
     for s in samples {
+        for v in s {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    out
+}
+
+/// Encodes an uncompressed 16-bit GYRO frame (frame type 0).
+pub fn encode_uncompressed_gyro(last_sample_ns: u64, samples: &[[i16; 3]]) -> Vec<u8> {
+    let mut out = header(MeasurementType::Gyro, last_sample_ns, 0);
+    for s in samples {
+        for v in s {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    out
+}
+
+/// Encodes an uncompressed float32 GYRO frame (frame type 1), samples in dps.
+pub fn encode_float_gyro(last_sample_ns: u64, samples_dps: &[[f32; 3]]) -> Vec<u8> {
+    let mut out = header(MeasurementType::Gyro, last_sample_ns, 1);
+    for s in samples_dps {
         for v in s {
             out.extend_from_slice(&v.to_le_bytes());
         }
@@ -616,6 +721,9 @@ pub struct PolarDecoder {
     acc: PmdSettings,
     acc_factor: f32,
     gyro_factor: f32,
+    /// The factor the sensor sent for GYRO; float frames are already in dps, so without one they
+    /// are taken as they are.
+    gyro_factor_reported: Option<f32>,
     gyro_resolution_bits: u16,
     last_acc_ns: Option<u64>,
     last_gyro_ns: Option<u64>,
@@ -630,6 +738,7 @@ impl PolarDecoder {
             acc,
             acc_factor: acc.default_factor(MeasurementType::Acc),
             gyro_factor: gyro_settings.default_factor(MeasurementType::Gyro),
+            gyro_factor_reported: None,
             gyro_resolution_bits: gyro_settings.resolution_bits,
             last_acc_ns: None,
             last_gyro_ns: None,
@@ -642,7 +751,10 @@ impl PolarDecoder {
     pub fn set_factor(&mut self, measurement: MeasurementType, factor: f32) {
         match measurement {
             MeasurementType::Acc => self.acc_factor = factor,
-            MeasurementType::Gyro => self.gyro_factor = factor,
+            MeasurementType::Gyro => {
+                self.gyro_factor = factor;
+                self.gyro_factor_reported = Some(factor);
+            }
             _ => {}
         }
     }
@@ -687,12 +799,18 @@ impl PolarDecoder {
         }
         *last = Some(frame.last_sample_ns);
         if frame.measurement == MeasurementType::Gyro {
-            let factor = self.gyro_factor;
+            let factor = match frame.encoding {
+                SampleEncoding::Integer => self.gyro_factor,
+                SampleEncoding::Float32 => self.gyro_factor_reported.unwrap_or(1.0),
+            };
             if lost > 0 {
                 self.pending_gyro.clear();
             }
-            self.pending_gyro
-                .extend(frame.samples.iter().map(|s| scale(s, factor)));
+            self.pending_gyro.extend(
+                (0..frame.samples.len())
+                    .filter_map(|i| frame.value(i))
+                    .map(|v| v.map(|x| x * factor)),
+            );
             // Bound memory when ACC frames stop coming.
             let cap = usize::from(self.acc.sample_rate_hz.max(1)) * 2;
             while self.pending_gyro.len() > cap {
@@ -882,16 +1000,129 @@ mod tests {
             Err(PolarError::UnsupportedFrameType(7))
         );
         assert!(decode_data_frame(&[2, 0, 0], 16).is_err());
-        // A compressed float gyroscope frame (type 1) is refused, not read as integers.
-        let mut gyro_float = vec![MeasurementType::Gyro as u8];
-        gyro_float.extend_from_slice(&[0; 8]);
-        gyro_float.push(0x81);
-        gyro_float.extend_from_slice(&[0; 12]);
-        gyro_float.extend_from_slice(&[8, 1, 0, 0, 0]);
+        // GYRO knows types 0 and 1 only; ACC has no float type.
+        let mut gyro2 = vec![MeasurementType::Gyro as u8];
+        gyro2.extend_from_slice(&[0; 8]);
+        gyro2.push(2);
+        gyro2.extend_from_slice(&[0; 9]);
         assert_eq!(
-            decode_data_frame(&gyro_float, 32),
-            Err(PolarError::UnsupportedFrameType(0x81))
+            decode_data_frame(&gyro2, 16),
+            Err(PolarError::UnsupportedFrameType(2))
         );
+        let mut gyro_c2 = gyro2.clone();
+        gyro_c2[9] = 0x82;
+        assert_eq!(
+            decode_data_frame(&gyro_c2, 16),
+            Err(PolarError::UnsupportedFrameType(0x82))
+        );
+    }
+
+    fn frame_bytes(measurement: u8, last_ns: u64, frame_type: u8, payload: &[u8]) -> Vec<u8> {
+        let mut out = vec![measurement];
+        out.extend_from_slice(&last_ns.to_le_bytes());
+        out.push(frame_type);
+        out.extend_from_slice(payload);
+        out
+    }
+
+    #[test]
+    fn uncompressed_gyro_frames_decode() {
+        // Type 0: 16-bit x,y,z: (1, -1, 1000) then (-32768, 32767, 0).
+        let bytes = frame_bytes(
+            5,
+            77,
+            0x00,
+            &[
+                0x01, 0x00, 0xFF, 0xFF, 0xE8, 0x03, 0x00, 0x80, 0xFF, 0x7F, 0x00, 0x00,
+            ],
+        );
+        let f = decode_data_frame(&bytes, 16).unwrap();
+        assert_eq!(f.measurement, MeasurementType::Gyro);
+        assert_eq!(f.encoding, SampleEncoding::Integer);
+        assert_eq!(f.samples, vec![[1, -1, 1000], [-32768, 32767, 0]]);
+        assert_eq!(
+            bytes,
+            encode_uncompressed_gyro(77, &[[1, -1, 1000], [-32768, 32767, 0]])
+        );
+        assert!(decode_data_frame(&bytes[..bytes.len() - 1], 16).is_err());
+
+        // Type 1: float32 x,y,z in dps: (1.5, -2.0, 250.25).
+        let bytes = frame_bytes(
+            5,
+            78,
+            0x01,
+            &[
+                0x00, 0x00, 0xC0, 0x3F, 0x00, 0x00, 0x00, 0xC0, 0x00, 0x40, 0x7A, 0x43,
+            ],
+        );
+        let f = decode_data_frame(&bytes, 16).unwrap();
+        assert_eq!(f.encoding, SampleEncoding::Float32);
+        assert_eq!(f.value(0), Some([1.5, -2.0, 250.25]));
+        assert_eq!(bytes, encode_float_gyro(78, &[[1.5, -2.0, 250.25]]));
+        // A NaN is not a rate.
+        let nan = frame_bytes(
+            5,
+            79,
+            0x01,
+            &[0x00, 0x00, 0xC0, 0x7F, 0, 0, 0, 0, 0, 0, 0, 0],
+        );
+        assert!(matches!(
+            decode_data_frame(&nan, 16),
+            Err(PolarError::MalformedFrame(_))
+        ));
+    }
+
+    #[test]
+    fn compressed_float_gyro_frames_decode_over_bit_patterns() {
+        // Reference (1.0, -1.0, 0.5); one block of 32-bit deltas, one sample, taking it to
+        // (2.0, -1.0, 0.25): each delta is the difference of the bit patterns.
+        let reference = [1.0f32, -1.0, 0.5];
+        let next = [2.0f32, -1.0, 0.25];
+        let mut payload = Vec::new();
+        for v in reference {
+            payload.extend_from_slice(&v.to_bits().to_le_bytes());
+        }
+        payload.extend_from_slice(&[32, 1]);
+        for (a, b) in reference.iter().zip(next) {
+            payload.extend_from_slice(&b.to_bits().wrapping_sub(a.to_bits()).to_le_bytes());
+        }
+        let bytes = frame_bytes(5, 1_000, 0x81, &payload);
+        // The configured 16-bit resolution does not apply: float frames are 32-bit.
+        let f = decode_data_frame(&bytes, 16).unwrap();
+        assert_eq!(f.encoding, SampleEncoding::Float32);
+        assert_eq!(f.value(0), Some(reference));
+        assert_eq!(f.value(1), Some(next));
+
+        // Through the decoder: float samples are dps already, unless the sensor sent a factor.
+        let mut dec = PolarDecoder::new(PmdSettings::acc(52), Some(PmdSettings::gyro(52)));
+        assert_eq!(dec.push(&bytes), Ok(None));
+        let acc = encode_delta(MeasurementType::Acc, 1_000, &[[0, 0, 4096]; 2]);
+        let batch = dec.push(&acc).unwrap().unwrap();
+        assert_eq!(batch.gyro_dps, vec![reference, next]);
+    }
+
+    #[test]
+    fn feature_read_says_what_the_sensor_measures() {
+        // A Verity Sense: PPG, ACC, PPI, GYRO, MAG and SDK mode.
+        let f = PmdFeatures::parse(&[0x0F, 0x6E, 0x02]).unwrap();
+        assert!(f.supports(MeasurementType::Acc));
+        assert!(f.supports(MeasurementType::Gyro));
+        assert!(f.supports(MeasurementType::SdkMode));
+        assert!(!f.supports(MeasurementType::Ecg));
+        let h10 = PmdFeatures::parse(&[0x0F, 0x05, 0x00]).unwrap();
+        assert!(h10.supports(MeasurementType::Acc) && !h10.supports(MeasurementType::Gyro));
+        let encoded = PmdFeatures::new(&[
+            MeasurementType::Ppg,
+            MeasurementType::Acc,
+            MeasurementType::Ppi,
+            MeasurementType::Gyro,
+            MeasurementType::Mag,
+            MeasurementType::SdkMode,
+        ])
+        .encode();
+        assert_eq!(encoded, vec![0x0F, 0x6E, 0x02]);
+        assert!(PmdFeatures::parse(&[]).is_err());
+        assert!(PmdFeatures::parse(&[0xF0, 1]).is_err());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::source::SampleSource;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
-use twitchwatch_device::polar::{self, ControlRequest, MeasurementType, PmdSettings};
+use twitchwatch_device::polar::{self, ControlRequest, MeasurementType, PmdFeatures, PmdSettings};
 use twitchwatch_device::protocol::{
     self, sig_uuid, uuid_string, ChannelSet, ControlCommand, ControlStatus, DataFrame,
 };
@@ -102,6 +102,25 @@ fn unix_ns() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0)
+}
+
+/// The settings a Verity Sense lists for ACC or GYRO: 52 Hz in normal mode, 26-416 Hz in SDK mode.
+fn polar_settings_answer(m: MeasurementType, sdk_mode: bool) -> Vec<u8> {
+    let rates: &[u16] = if sdk_mode {
+        &[26, 52, 104, 208, 416]
+    } else {
+        &[52]
+    };
+    let mut out = vec![0xF0, 0x01, m as u8, 0x00, 0x00, 0x00, rates.len() as u8];
+    for r in rates {
+        out.extend_from_slice(&r.to_le_bytes());
+    }
+    out.extend_from_slice(&[0x01, 0x01, 0x10, 0x00]);
+    let range: u16 = if m == MeasurementType::Gyro { 2000 } else { 8 };
+    out.extend_from_slice(&[0x02, 0x01]);
+    out.extend_from_slice(&range.to_le_bytes());
+    out.extend_from_slice(&[0x04, 0x01, 0x03]);
+    out
 }
 
 fn failed(msg: &str) -> fdo::Error {
@@ -432,6 +451,16 @@ impl DeviceCtl {
             (CharRole::Model, DeviceKind::TwitchWatch) => text("TW-1 (emulated)"),
             (CharRole::Firmware, DeviceKind::Polar) => text("2.1.8"),
             (CharRole::Firmware, DeviceKind::TwitchWatch) => text("1.0.0"),
+            // A Verity Sense's feature read: PPG, ACC, PPI, GYRO, MAG and SDK mode.
+            (CharRole::Control, DeviceKind::Polar) => Ok(PmdFeatures::new(&[
+                MeasurementType::Ppg,
+                MeasurementType::Acc,
+                MeasurementType::Ppi,
+                MeasurementType::Gyro,
+                MeasurementType::Mag,
+                MeasurementType::SdkMode,
+            ])
+            .encode()),
             (CharRole::Control, _) => Ok(Vec::new()),
             _ => Err(fdo::Error::NotSupported("Read not permitted".into())),
         }
@@ -457,9 +486,10 @@ impl DeviceCtl {
         Ok(())
     }
 
-    /// Waits out the slow-peripheral delay, then returns the one-shot control error; `None` when the
-    /// peripheral is silent or the link dropped meanwhile.
-    async fn control_faults(&self) -> Option<Option<u8>> {
+    /// Waits out the slow-peripheral delay, then returns the one-shot control error when `value` is a
+    /// start request (other requests leave it for the start); `None` when the peripheral is silent or
+    /// the link dropped meanwhile.
+    async fn control_faults(&self, value: &[u8]) -> Option<Option<u8>> {
         let (epoch, silent, delay) = {
             let st = self.state();
             (
@@ -476,11 +506,20 @@ impl DeviceCtl {
         if st.link_epoch != epoch {
             return None;
         }
-        Some(st.faults.control_error.take())
+        // Both protocols' start opcodes: 0x01 for ours, 0x02 (not SDK mode) for Polar's.
+        let is_start = match self.spec.kind {
+            DeviceKind::TwitchWatch => value.first() == Some(&0x01),
+            DeviceKind::Polar => value.first() == Some(&0x02) && value.get(1) != Some(&0x09),
+        };
+        Some(if is_start {
+            st.faults.control_error.take()
+        } else {
+            None
+        })
     }
 
     async fn handle_twitchwatch_control(self: Arc<Self>, value: Vec<u8>) {
-        let Some(forced) = self.control_faults().await else {
+        let Some(forced) = self.control_faults(&value).await else {
             return;
         };
         let cmd = match ControlCommand::decode(&value) {
@@ -533,7 +572,7 @@ impl DeviceCtl {
     }
 
     async fn handle_polar_control(self: Arc<Self>, value: Vec<u8>) {
-        let Some(forced) = self.control_faults().await else {
+        let Some(forced) = self.control_faults(&value).await else {
             return;
         };
         let op = value.first().copied().unwrap_or(0);
@@ -564,7 +603,7 @@ impl DeviceCtl {
                     st.polar.sdk_mode = false;
                     respond(0, None)
                 }
-                ControlRequest::GetSettings(_) => respond(0, None),
+                ControlRequest::GetSettings(m) => polar_settings_answer(m, st.polar.sdk_mode),
                 ControlRequest::Start {
                     measurement,
                     settings,

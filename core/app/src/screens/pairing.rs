@@ -7,9 +7,9 @@ use super::format::moment_label;
 use super::{lock, ScreenError, ScreenModel};
 use twitchwatch_device::polar::{PMD_SERVICE_UUID, POLAR_NAME_PREFIX};
 use twitchwatch_device::protocol::{
-    parse_uuid, sig_uuid, uuid_string, ChannelSet, ControlCommand, BATTERY_LEVEL_UUID16,
-    BATTERY_SERVICE_UUID16, CONTROL_POINT_UUID, DATA_UUID, SERVICE_UUID,
+    parse_uuid, sig_uuid, uuid_string, BATTERY_SERVICE_UUID16, SERVICE_UUID,
 };
+use twitchwatch_device::session::{gatt_profile, GattSession, SessionConfig};
 use twitchwatch_model::{DeviceProtocol, PairedDevice, TimestampMs};
 
 /// A scan stops by itself after this long (saves battery; the user can search again).
@@ -186,29 +186,27 @@ fn phone_note(p: DeviceProtocol) -> Option<String> {
     }
 }
 
-/// The connection recipe for a paired device, or `None` when the phone cannot stream from it.
+/// The one-write connection recipe for a paired device, read off the same session profile every
+/// transport follows; `None` when a single start write cannot express the dialogue (Polar: features,
+/// SDK mode, settings, a start per measurement and the restart on "already in state"), where a shell
+/// drives a `GattSession` instead (`ScreenModel::paired_gatt_session`).
 pub(crate) fn gatt_plan(device: &PairedDevice) -> Option<GattPlan> {
-    match device.protocol {
-        DeviceProtocol::TwitchWatchV1 => Some(GattPlan {
-            service_uuid: uuid_string(SERVICE_UUID),
-            data_characteristic_uuid: uuid_string(DATA_UUID),
-            control_point_uuid: uuid_string(CONTROL_POINT_UUID),
-            start_command: ControlCommand::Start {
-                sample_rate_hz: device.sample_rate_hz,
-                channels: if device.with_gyro {
-                    ChannelSet::ACCEL_GYRO
-                } else {
-                    ChannelSet::ACCEL
-                },
-            }
-            .encode(),
-            stop_command: ControlCommand::Stop.encode(),
-            battery_service_uuid: uuid_string(sig_uuid(BATTERY_SERVICE_UUID16)),
-            battery_level_uuid: uuid_string(sig_uuid(BATTERY_LEVEL_UUID16)),
-            ios_restore_identifier: IOS_RESTORE_IDENTIFIER.into(),
-        }),
-        DeviceProtocol::PolarPmd => None,
+    if device.protocol != DeviceProtocol::TwitchWatchV1 {
+        return None;
     }
+    let profile = gatt_profile(device);
+    let [start] = <[Vec<u8>; 1]>::try_from(profile.start_commands).ok()?;
+    let [stop] = <[Vec<u8>; 1]>::try_from(profile.stop_commands).ok()?;
+    Some(GattPlan {
+        service_uuid: profile.service_uuid,
+        data_characteristic_uuid: profile.data_uuid,
+        control_point_uuid: profile.control_point_uuid,
+        start_command: start,
+        stop_command: stop,
+        battery_service_uuid: uuid_string(sig_uuid(BATTERY_SERVICE_UUID16)),
+        battery_level_uuid: profile.battery_level_uuid,
+        ios_restore_identifier: IOS_RESTORE_IDENTIFIER.into(),
+    })
 }
 
 impl ScreenModel {
@@ -380,5 +378,18 @@ impl ScreenModel {
     /// iOS state restoration) without going through the pairing screen.
     pub fn paired_gatt_plan(&self) -> Result<Option<GattPlan>, ScreenError> {
         Ok(self.store().paired_device()?.as_ref().and_then(gatt_plan))
+    }
+
+    /// A GATT session for the paired wearable, of either protocol: the shell connects when told to,
+    /// feeds every platform callback in as a `GattEvent`, and performs the actions it gets back.
+    /// `None` when nothing is paired.
+    pub fn paired_gatt_session(
+        &self,
+        config: SessionConfig,
+    ) -> Result<Option<GattSession>, ScreenError> {
+        Ok(self
+            .store()
+            .paired_device()?
+            .map(|device| GattSession::new(&device, config)))
     }
 }

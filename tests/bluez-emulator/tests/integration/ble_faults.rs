@@ -248,3 +248,36 @@ async fn battery_changes_are_events() {
     session.stop().await;
     assert!(got.battery.contains(&42), "{:?}", got.battery);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polar_left_streaming_is_restarted_then_survives_a_link_loss() {
+    let ctl = control().await;
+    let device = polar_sensor_with(208, true);
+    // A session that ends without stopping (a process that exited while connected) leaves the
+    // sensor streaming: the next start answers "already in state".
+    let mut first = start(device.clone());
+    let warm = collect_until(&mut first, Duration::from_secs(20), |c| c.samples > 0).await;
+    assert!(warm.failed.is_none(), "{:?}", warm.failed);
+    drop(first);
+    let mut second = start(device);
+    let got = collect_until(&mut second, Duration::from_secs(20), |c| {
+        (is_streaming(c) && c.samples >= 208) || c.failed.is_some()
+    })
+    .await;
+    assert!(got.failed.is_none(), "{:?}", got.failed);
+    assert!(got.batches.iter().any(|b| b.has_gyro()));
+    ctl.link_loss(POLAR_ADDRESS, 300).await.expect("link loss");
+    let mut seen_loss = false;
+    let back = collect_until(&mut second, Duration::from_secs(15), |c| {
+        seen_loss |= c
+            .states
+            .iter()
+            .any(|(_, s)| matches!(s, ConnectionState::Reconnecting { .. }));
+        seen_loss && is_streaming(c) && c.batches.iter().any(|b| b.has_gyro())
+    })
+    .await;
+    second.stop().await;
+    assert!(back.failed.is_none(), "{:?}", back.failed);
+    assert!(seen_loss && is_streaming(&back), "{:?}", back.states);
+    assert_no_overlap(&back.batches);
+}
