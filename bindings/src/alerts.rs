@@ -2,26 +2,11 @@
 //! screen need. The text (title, message, evidence facts) is written by the core.
 
 use twitchwatch_alerts as core_alerts;
-use twitchwatch_model as core_model;
 use twitchwatch_rules as core_rules;
 
 use crate::dates::format_date;
 use crate::macros::mirror_enum;
-use crate::types::MotorEventKind;
-
-mirror_enum! {
-    /// How serious an alert is, least serious first.
-    AlertSeverity <=> core_model::AlertSeverity {
-        /// Background information.
-        Info,
-        /// A lifestyle link worth acting on.
-        Advice,
-        /// A pattern that warrants a doctor's visit.
-        SeeADoctor,
-        /// Needs medical attention at once.
-        Urgent,
-    }
-}
+use twitchwatch_model::{AlertSeverity, MotorEventKind};
 
 mirror_enum! {
     AlertStatus <=> core_alerts::AlertStatus {
@@ -75,7 +60,7 @@ impl From<core_rules::Evidence> for Evidence {
                 .events
                 .into_iter()
                 .map(|r| EvidenceEvent {
-                    kind: r.kind.into(),
+                    kind: r.kind,
                     start_ms: r.start_ms,
                     end_ms: r.end_ms,
                     dominant_freq_hz: r.dominant_freq_hz,
@@ -115,13 +100,13 @@ impl From<core_alerts::Alert> for Alert {
         Self {
             id: a.id,
             rule: a.rule.into(),
-            severity: a.severity.into(),
+            severity: a.severity,
             rank: a.rank,
             title: a.title,
             message: a.message,
             evidence: a.evidence.into(),
             status: a.status.into(),
-            escalated_from: a.escalated_from.map(Into::into),
+            escalated_from: a.escalated_from,
             first_raised_ms: a.first_raised_ms,
             last_notified_ms: a.last_notified_ms,
             last_seen_ms: a.last_seen_ms,
@@ -148,7 +133,7 @@ impl From<&core_rules::RuleInfo> for RuleInfo {
         Self {
             id: r.id.into(),
             title: r.title.to_owned(),
-            severity: r.severity.into(),
+            severity: r.severity,
             checks: r.checks.to_owned(),
             seed_sentence: r.seed_sentence.to_owned(),
         }

@@ -13,6 +13,7 @@ pub mod journal;
 pub mod listeners;
 pub mod logging;
 pub mod report;
+mod runtime;
 pub mod screens;
 pub mod twitchwatch;
 pub mod types;
@@ -20,11 +21,15 @@ pub mod types;
 pub use alerts::*;
 pub use error::{FfiResult, TwitchWatchError};
 pub use journal::*;
-pub use listeners::{AlertListener, MonitorListener};
+pub use listeners::{AlertListener, ListenerHandle, MonitorListener};
 pub use logging::{LogLevel, LogSink};
 pub use report::*;
 pub use screens::*;
 pub use twitchwatch::TwitchWatch;
+pub use twitchwatch_model::{
+    AlertSeverity, ConnectionState, DeviceProtocol, MinuteSummary, MotorEvent, MotorEventKind,
+    PairedDevice, StreamStats, TremorFractions, WearFractions,
+};
 pub use types::*;
 
 /// Version of the TwitchWatch library the app is running (the crate version).
@@ -38,17 +43,12 @@ pub fn twitchwatch_version() -> String {
 pub fn parse_motor_event_kind(name: String) -> FfiResult<MotorEventKind> {
     name.trim()
         .to_ascii_lowercase()
-        .parse::<twitchwatch_model::MotorEventKind>()
-        .map(Into::into)
+        .parse::<MotorEventKind>()
         .map_err(TwitchWatchError::invalid)
 }
 
 /// The movement kinds, in the order reports list them.
 #[uniffi::export]
 pub fn motor_event_kinds() -> Vec<MotorEventKind> {
-    twitchwatch_model::MotorEventKind::ALL
-        .iter()
-        .copied()
-        .map(Into::into)
-        .collect()
+    MotorEventKind::ALL.to_vec()
 }

@@ -6,7 +6,7 @@ use twitchwatch_report::export as core_export;
 
 use crate::dates::format_date;
 use crate::macros::mirror_enum;
-use crate::types::DeviceProtocol;
+use twitchwatch_model::DeviceProtocol;
 
 mirror_enum! {
     ExportFormat <=> core_export::ExportFormat {

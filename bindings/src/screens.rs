@@ -9,12 +9,10 @@
 use std::sync::Arc;
 
 use twitchwatch_app::screens as core;
-use twitchwatch_model as core_model;
 
-use crate::alerts::AlertSeverity;
 use crate::error::{FfiResult, TwitchWatchError};
 use crate::twitchwatch::TwitchWatch;
-use crate::types::{ConnectionState, DeviceProtocol, MotorEventKind};
+use twitchwatch_model::{AlertSeverity, ConnectionState, DeviceProtocol, MotorEventKind};
 
 impl From<core::ScreenError> for TwitchWatchError {
     fn from(e: core::ScreenError) -> Self {
@@ -37,24 +35,6 @@ impl From<core::ScreenError> for TwitchWatchError {
 /// `now_ms` as the app passed it, or the core's clock when it passed none.
 fn at(now_ms: Option<i64>) -> i64 {
     now_ms.unwrap_or_else(core::ScreenModel::now_ms)
-}
-
-fn connection_to_core(s: ConnectionState) -> core_model::ConnectionState {
-    use core_model::ConnectionState as C;
-    match s {
-        ConnectionState::Disconnected => C::Disconnected,
-        ConnectionState::Scanning => C::Scanning,
-        ConnectionState::Connecting => C::Connecting,
-        ConnectionState::Connected => C::Connected,
-        ConnectionState::Streaming => C::Streaming,
-        ConnectionState::Reconnecting {
-            attempt,
-            retry_in_ms,
-        } => C::Reconnecting {
-            attempt,
-            retry_in_ms,
-        },
-    }
 }
 
 /// Mirrors a fieldless core enum (one direction or both).
@@ -269,7 +249,7 @@ pub struct ConnectionView {
 impl From<core::ConnectionView> for ConnectionView {
     fn from(c: core::ConnectionView) -> Self {
         Self {
-            state: c.state.into(),
+            state: c.state,
             label: c.label,
             detail: c.detail,
             is_live: c.is_live,
@@ -452,7 +432,7 @@ impl From<core::AlertRow> for AlertRow {
         Self {
             alert_id: a.alert_id,
             rule_id: a.rule_id,
-            severity: a.severity.into(),
+            severity: a.severity,
             severity_label: a.severity_label,
             title: a.title,
             body: a.body,
@@ -484,7 +464,7 @@ impl From<core::AlertsState> for AlertsState {
             active: vec(s.active),
             acknowledged: vec(s.acknowledged),
             past: vec(s.past),
-            highest_active: s.highest_active.map(Into::into),
+            highest_active: s.highest_active,
             headline: s.headline,
             empty_message: s.empty_message,
             disclaimer_line: s.disclaimer_line,
@@ -518,7 +498,7 @@ impl From<core::NotificationChannelSpec> for NotificationChannelSpec {
             importance: c.importance.into(),
             vibrate: c.vibrate,
             show_badge: c.show_badge,
-            severity: c.severity.map(Into::into),
+            severity: c.severity,
         }
     }
 }
@@ -550,7 +530,7 @@ impl From<core::NotificationContent> for NotificationContent {
             body: n.body,
             public_title: n.public_title,
             public_body: n.public_body,
-            severity: n.severity.into(),
+            severity: n.severity,
             channel_id: n.channel_id,
             android_importance: n.android_importance.into(),
             interruption_level: n.interruption_level.into(),
@@ -794,7 +774,7 @@ pub fn destination_deep_link(destination: Destination) -> String {
 #[derive(uniffi::Object)]
 pub struct Screens(core::ScreenModel);
 
-#[uniffi::export]
+#[uniffi::export(async_runtime = "tokio")]
 impl Screens {
     #[uniffi::constructor]
     pub fn new(twitchwatch: Arc<TwitchWatch>) -> Arc<Self> {
@@ -882,7 +862,7 @@ impl Screens {
     }
     /// The app's own BLE stack reports a connection change.
     pub fn report_connection(&self, state: ConnectionState) {
-        self.0.report_connection(connection_to_core(state));
+        self.0.report_connection(state);
     }
     pub fn report_battery(&self, percent: u8) {
         self.0.report_battery(percent);
@@ -1001,7 +981,7 @@ impl Screens {
     pub fn report(&self, now_ms: Option<i64>) -> FfiResult<ReportState> {
         Ok(self.0.report(at(now_ms))?.into())
     }
-    /// Writes the report/export file; runs on its own thread so the caller never blocks.
+    /// Writes the report/export file on the shared runtime's blocking pool; the caller never blocks.
     #[uniffi::method(default(now_ms = None))]
     pub async fn export_report(
         self: Arc<Self>,
@@ -1010,23 +990,12 @@ impl Screens {
         path: String,
         now_ms: Option<i64>,
     ) -> FfiResult<ReportState> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
         let this = self.clone();
-        std::thread::Builder::new()
-            .name("twitchwatch-export".into())
-            .spawn(move || {
-                let _ =
-                    tx.send(
-                        this.0
-                            .export_report(format.into(), period_days, &path, at(now_ms)),
-                    );
-            })
-            .map_err(|e| TwitchWatchError::Internal {
-                reason: format!("cannot start the export thread: {e}"),
-            })?;
-        let result = rx.await.map_err(|_| TwitchWatchError::Internal {
-            reason: "the export ended without an answer".into(),
-        })?;
+        let result = crate::runtime::blocking(move || {
+            this.0
+                .export_report(format.into(), period_days, &path, at(now_ms))
+        })
+        .await?;
         Ok(result?.into())
     }
 }

@@ -8,6 +8,7 @@ import time
 import pytest
 
 import twitchwatch_ffi as tw
+import twitchwatch_model as model
 
 
 class Recorder(tw.MonitorListener):
@@ -63,13 +64,17 @@ def session(tmp_path_factory):
     store_dir = tmp_path_factory.mktemp("twitchwatch-py")
     app = tw.TwitchWatch.open(str(store_dir), tw.OpenOptions())
     live, broken, alerts = Recorder(), Throwing(), Alerts()
-    app.add_monitor_listener(broken)
-    app.add_monitor_listener(live)
-    app.add_alert_listener(alerts)
+    # A listener stays registered while its handle is held.
+    handles = [
+        app.add_monitor_listener(broken),
+        app.add_monitor_listener(live),
+        app.add_alert_listener(alerts),
+    ]
     app.start_simulated("twitches", 180.0, 0.0)
     assert live.ended.wait(300), "the simulated session did not end within 300 s"
     asyncio.run(app.wait_until_stopped())
     yield app, live, broken, alerts, store_dir
+    del handles
     del app  # frees the Rust object (no explicit close in Python bindings)
 
 
@@ -80,11 +85,11 @@ def now_ms():
 def test_simulated_session_reaches_python_listeners(session):
     app, live, _, _, _ = session
     assert live.error is None
-    assert any(e.kind == tw.MotorEventKind.FASCICULATION for e in live.events)
+    assert any(e.kind == model.MotorEventKind.FASCICULATION for e in live.events)
     assert len(live.minutes) >= 2
-    assert isinstance(live.states[-1], tw.ConnectionState.DISCONNECTED)
+    assert isinstance(live.states[-1], model.ConnectionState.DISCONNECTED)
     assert live.summary.fasciculations == sum(
-        1 for e in live.events if e.kind == tw.MotorEventKind.FASCICULATION
+        1 for e in live.events if e.kind == model.MotorEventKind.FASCICULATION
     )
     assert not app.is_running()
 
@@ -120,7 +125,7 @@ def test_swallowing_checkin_raises_urgent_alert(session):
     outcome = app.record_checkin(
         tw.CheckIn(at_ms=now_ms(), symptoms=[tw.Symptom.DIFFICULTY_SWALLOWING])
     )
-    urgent = [a for a in outcome.alerts if a.severity == tw.AlertSeverity.URGENT]
+    urgent = [a for a in outcome.alerts if a.severity == model.AlertSeverity.URGENT]
     assert urgent, outcome.alerts
     assert urgent[0].rule == tw.RuleId.SWALLOWING_OR_SPEAKING
     assert any(a.id == urgent[0].id for a in alerts.alerts)
@@ -148,12 +153,12 @@ def test_bad_journal_values_are_clear_errors(session, entry, field):
 
 def test_shell_ble_push_and_unknown_device(session):
     app, live = session[0], session[1]
-    gatt = tw.gatt_profile(tw.DeviceProtocol.TWITCH_WATCH_V1)
+    gatt = tw.gatt_profile(model.DeviceProtocol.TWITCH_WATCH_V1)
     with pytest.raises(tw.TwitchWatchError.InvalidState):
         app.push_notification("AA:BB:CC:DD:EE:FF", gatt.data_uuid, b"\x01\x02", 0)
     app.pair_device(
-        tw.PairedDevice(
-            id="11:22", name="TW-1", protocol=tw.DeviceProtocol.TWITCH_WATCH_V1,
+        model.PairedDevice(
+            id="11:22", name="TW-1", protocol=model.DeviceProtocol.TWITCH_WATCH_V1,
             sample_rate_hz=100, with_gyro=True, paired_at_ms=now_ms(),
         )
     )
@@ -163,9 +168,12 @@ def test_shell_ble_push_and_unknown_device(session):
         def on_battery(self, percent):
             levels.append(percent)
 
-    app.add_monitor_listener(Battery())
+    handle = app.add_monitor_listener(Battery())
     app.push_notification("11:22", gatt.battery_level_uuid, bytes([64]), now_ms() * 1000)
     assert levels == [64]
+    handle.cancel()
+    app.push_notification("11:22", gatt.battery_level_uuid, bytes([63]), now_ms() * 1000)
+    assert levels == [64], "a cancelled listener was called"
     with pytest.raises(tw.TwitchWatchError.NotFound) as err:
         app.push_notification("AA:BB:CC:DD:EE:FF", gatt.data_uuid, b"\x01\x02", 0)
     assert "AA:BB:CC:DD:EE:FF" in str(err.value)

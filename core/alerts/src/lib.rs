@@ -158,6 +158,11 @@ impl AlertCenter {
         sync::lock(&self.listeners).push(listener);
     }
 
+    /// Unregisters `listener` (the same `Arc` that was added); it hears of no alert raised after this.
+    pub fn remove_listener(&self, listener: &Arc<dyn AlertListener>) {
+        sync::lock(&self.listeners).retain(|l| !Arc::ptr_eq(l, listener));
+    }
+
     pub fn clear_listeners(&self) {
         sync::lock(&self.listeners).clear();
     }

@@ -5,7 +5,6 @@ package org.twitchwatch.shell
 
 import java.nio.file.Files
 import kotlinx.coroutines.runBlocking
-import org.twitchwatch.core.AlertSeverity
 import org.twitchwatch.core.Advertisement
 import org.twitchwatch.core.Destination
 import org.twitchwatch.core.HistoryRange
@@ -16,6 +15,7 @@ import org.twitchwatch.core.Screens
 import org.twitchwatch.core.TwitchWatch
 import org.twitchwatch.core.TwitchWatchException
 import org.twitchwatch.core.notificationChannels
+import org.twitchwatch.core.model.AlertSeverity
 
 private class Failure(message: String) : Exception(message)
 
