@@ -3,8 +3,6 @@
 
 uniffi::setup_scaffolding!();
 
-mod macros;
-
 pub mod alerts;
 mod dates;
 mod demo;
@@ -26,10 +24,30 @@ pub use logging::{LogLevel, LogSink};
 pub use report::*;
 pub use screens::*;
 pub use twitchwatch::TwitchWatch;
+pub use twitchwatch_alerts::AlertStatus;
+pub use twitchwatch_app::monitor::SessionSummary;
+pub use twitchwatch_app::screens::{
+    Advertisement, AlertRow, AlertsState, AndroidImportance, ChartMetric, ChartPoint, ChartSeries,
+    CheckInOutcome as CheckInScreenOutcome, CheckInRow, ChoiceOption, ConnectionView,
+    DayDetailState, Destination, DeviceCandidate, Disclaimer, DrinkChip, EventRow, EvidenceKind,
+    EvidenceLine, ExportFormat as ScreenExportFormat, ExportFormatOption, ExportOutcome, GattPlan,
+    HistoryDayRow, HistoryRange, HistoryState, HourBucket, InterruptionLevel, JournalField,
+    JournalFieldKind, JournalState, MedicationRow, NotificationChannelSpec, NotificationContent,
+    OnboardingState, OnboardingStep, OngoingNotification, PairedDeviceView, PairingPhase,
+    PairingState, PlatformPermissions, ReportState, SignalStrength, SymptomOption, TodayCounts,
+    TodayState,
+};
+pub use twitchwatch_journal::{
+    BodySite, CheckIn, Drink, DrinkServing, Hydration, JournalEntry, Medication, MedicationClass,
+    Supplement, SupplementKind, Symptom,
+};
 pub use twitchwatch_model::{
     AlertSeverity, ConnectionState, DeviceProtocol, MinuteSummary, MotorEvent, MotorEventKind,
     PairedDevice, StreamStats, TremorFractions, WearFractions,
 };
+pub use twitchwatch_report::{ExportFormat, ExportSection};
+pub use twitchwatch_rules::RuleId;
+pub use twitchwatch_store::DaySummary;
 pub use types::*;
 
 /// Version of the TwitchWatch library the app is running (the crate version).

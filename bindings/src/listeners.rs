@@ -11,8 +11,8 @@ use twitchwatch_app::screens;
 
 use crate::alerts::Alert;
 use crate::error::{FfiResult, TwitchWatchError};
-use crate::screens::NotificationContent;
-use crate::types::SessionSummary;
+use twitchwatch_app::monitor::SessionSummary;
+use twitchwatch_app::screens::NotificationContent;
 use twitchwatch_model::{ConnectionState, MinuteSummary, MotorEvent, StreamStats};
 
 /// Live data of a monitoring session. Called on a background thread, never while TwitchWatch holds a
@@ -132,7 +132,7 @@ impl core_monitor::MonitorListener for MonitorListenerAdapter {
             "MonitorListener",
             "onSessionEnd",
             self.0
-                .on_session_end(summary.into(), error.map(TwitchWatchError::from)),
+                .on_session_end(summary.clone(), error.map(TwitchWatchError::from)),
         );
     }
 }
@@ -151,7 +151,7 @@ impl core_alerts::AlertListener for AlertListenerAdapter {
             .map(|s| twitchwatch_rules::RuleParams::resolve(&s.rule_params))
             .unwrap_or_default();
         let facts = screens::AlertFacts::from_alert(&self.store.time_zone(), alert, &params);
-        let notification = screens::notification_for_alert(&facts).into();
+        let notification = screens::notification_for_alert(&facts);
         self.listener
             .on_alert(alert.clone().into(), notification)
             .map_err(|e| core_alerts::ListenerError(e.to_string()))

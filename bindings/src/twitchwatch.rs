@@ -11,16 +11,16 @@ use twitchwatch_store::StoreOptions;
 use crate::alerts::{Alert, CheckInOutcome, RuleInfo, RuleThreshold};
 use crate::dates::{format_date, parse_date};
 use crate::error::{FfiResult, TwitchWatchError};
-use crate::journal::{CheckIn, Drink, JournalEntry};
 use crate::listeners::{
     AlertListener, AlertListenerAdapter, ListenerHandle, MonitorListener, MonitorListenerAdapter,
 };
-use crate::report::{ExportFormat, ExportResult, ExportSection, ReportSummary};
+use crate::report::{ExportResult, ReportSummary};
 use crate::runtime::blocking;
-use crate::types::{
-    DateSpan, DaySummary, DiscoveredDevice, OpenOptions, ScenarioInfo, Settings, StoreCounts,
-};
+use crate::types::{DateSpan, DiscoveredDevice, OpenOptions, ScenarioInfo, Settings, StoreCounts};
+use twitchwatch_journal::{CheckIn, Drink, JournalEntry};
 use twitchwatch_model::{MinuteSummary, MotorEvent, PairedDevice, StreamStats};
+use twitchwatch_report::{ExportFormat, ExportSection};
+use twitchwatch_store::DaySummary;
 
 /// TwitchWatch: the history store, the monitoring session, journal, alerts and rules.
 /// Open one per data folder and keep it for the app's lifetime; it is safe to use from any thread.
@@ -266,11 +266,7 @@ impl TwitchWatch {
             )));
         }
         let store = self.0.store();
-        Ok(store
-            .daily_summaries(from, to, &store.time_zone())?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(store.daily_summaries(from, to, &store.time_zone())?)
     }
 
     /// First and last local day with data, or `null` for an empty store.
@@ -296,7 +292,6 @@ impl TwitchWatch {
     /// Stores (replaces) the journal entry of `entry.date`. Out-of-range values (NaN, negative
     /// caffeine, stress above 10, a future day…) are `InvalidInput`, and nothing is stored.
     pub fn put_journal_entry(&self, entry: JournalEntry) -> FfiResult<()> {
-        let entry = entry.try_into()?;
         Ok(self
             .0
             .store()
@@ -310,15 +305,15 @@ impl TwitchWatch {
         let now = core_monitor::now_ms();
         let mut entry = store
             .journal_entry(day)?
-            .unwrap_or_else(|| twitchwatch_journal::JournalEntry::new(day));
-        entry.add_drink(drink.into(), servings);
+            .unwrap_or_else(|| JournalEntry::new(day));
+        entry.add_drink(drink, servings);
         store.put_journal_entry(&entry, now)?;
-        Ok(entry.into())
+        Ok(entry)
     }
 
     pub fn journal_entry(&self, date: String) -> FfiResult<Option<JournalEntry>> {
         let day = parse_date("date", &date)?;
-        Ok(self.0.store().journal_entry(day)?.map(Into::into))
+        Ok(self.0.store().journal_entry(day)?)
     }
 
     /// Entries for the days `from_date..=to_date`, oldest first.
@@ -329,13 +324,7 @@ impl TwitchWatch {
     ) -> FfiResult<Vec<JournalEntry>> {
         let from = parse_date("from_date", &from_date)?;
         let to = parse_date("to_date", &to_date)?;
-        Ok(self
-            .0
-            .store()
-            .journal_entries(from, to)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(self.0.store().journal_entries(from, to)?)
     }
 
     /// Deletes a day's entry; `NotFound` when there was none.
@@ -356,9 +345,9 @@ impl TwitchWatch {
         let (stored, alerts) = self
             .0
             .alerts()
-            .record_checkin(&checkin.into(), core_monitor::now_ms())?;
+            .record_checkin(&checkin, core_monitor::now_ms())?;
         Ok(CheckInOutcome {
-            checkin: stored.into(),
+            checkin: stored,
             alerts: alerts.into_iter().map(Into::into).collect(),
         })
     }
@@ -366,13 +355,7 @@ impl TwitchWatch {
     /// Check-ins in `[from_ms, to_ms)`, oldest first.
     pub fn checkins_in_range(&self, from_ms: i64, to_ms: i64) -> FfiResult<Vec<CheckIn>> {
         check_range(from_ms, to_ms)?;
-        Ok(self
-            .0
-            .store()
-            .checkins_in_range(from_ms, to_ms)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(self.0.store().checkins_in_range(from_ms, to_ms)?)
     }
 
     /// Deletes a check-in by id (`at_ms`); `NotFound` when there is none.
@@ -475,13 +458,12 @@ impl TwitchWatch {
         to_date: Option<String>,
     ) -> FfiResult<ExportResult> {
         let (from, to) = parse_period(from_date, to_date)?;
-        let sections: Vec<_> = sections.into_iter().map(Into::into).collect();
         let store = self.0.store().clone();
         blocking(move || {
             Ok(twitchwatch_report::export(
                 &store,
                 core_monitor::now_ms(),
-                format.into(),
+                format,
                 &sections,
                 from,
                 to,

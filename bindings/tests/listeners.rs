@@ -180,13 +180,13 @@ fn throwing_listeners_called_from_many_threads_at_once_break_nothing() {
             s.spawn(move || {
                 for i in 0..CHECKINS_EACH {
                     let symptoms = if i % 2 == 0 {
-                        vec![Symptom::Weakness]
+                        [Symptom::Weakness].into()
                     } else {
-                        vec![]
+                        Default::default()
                     };
                     let c = CheckIn {
                         at_ms: now_ms() - (t * 1000 + i) as i64,
-                        twitch_sites: vec![],
+                        twitch_sites: Default::default(),
                         symptoms,
                         // A check-in must hold something; the odd ones have no symptom.
                         note: "from a test thread".into(),
@@ -356,8 +356,8 @@ fn a_cancelled_listener_hears_nothing_more() {
     let outcome = app
         .record_checkin(CheckIn {
             at_ms: now_ms(),
-            twitch_sites: vec![],
-            symptoms: vec![Symptom::DifficultySwallowing],
+            twitch_sites: Default::default(),
+            symptoms: [Symptom::DifficultySwallowing].into(),
             note: String::new(),
         })
         .unwrap();

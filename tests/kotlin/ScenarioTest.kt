@@ -5,7 +5,12 @@ package org.twitchwatch.tests
 
 import kotlinx.coroutines.runBlocking
 import org.twitchwatch.core.*
+import org.twitchwatch.core.alerts.*
+import org.twitchwatch.core.app.*
+import org.twitchwatch.core.journal.*
 import org.twitchwatch.core.model.*
+import org.twitchwatch.core.report.*
+import org.twitchwatch.core.rules.*
 import java.nio.file.Files
 import java.util.concurrent.ConcurrentLinkedQueue
 import java.util.concurrent.CountDownLatch

@@ -21,10 +21,14 @@ use twitchwatch_rules::{
 };
 use twitchwatch_store::{local_date, start_of_day_ms, sync, Collection, Store, StoreError};
 
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr)]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum AlertStatus {
     Active,
     Acknowledged,

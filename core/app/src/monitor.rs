@@ -76,6 +76,7 @@ pub enum MonitorError {
 
 /// Totals of one session, shown at its end.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SessionSummary {
     pub started_ms: TimestampMs,
     pub ended_ms: TimestampMs,

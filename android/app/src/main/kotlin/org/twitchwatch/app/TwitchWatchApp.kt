@@ -7,10 +7,10 @@ import java.io.File
 import org.twitchwatch.core.Alert
 import org.twitchwatch.core.AlertListener
 import org.twitchwatch.core.ListenerHandle
-import org.twitchwatch.core.NotificationContent
 import org.twitchwatch.core.OpenOptions
 import org.twitchwatch.core.Screens
 import org.twitchwatch.core.TwitchWatch
+import org.twitchwatch.core.app.NotificationContent
 import org.twitchwatch.core.notificationChannels
 import org.twitchwatch.shell.NotificationRouter
 
