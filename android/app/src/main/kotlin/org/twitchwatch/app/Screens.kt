@@ -379,7 +379,7 @@ fun JournalScreen(app: TwitchWatchApp) {
     var symptoms by remember { mutableStateOf(setOf<String>()) }
     val context = LocalContext.current
     val s = (state as? UiResult.Ok)?.value ?: return ErrorText((state as UiResult.Failed).message)
-    fun apply(r: UiResult<org.twitchwatch.core.JournalState>) {
+    fun apply(r: UiResult<org.twitchwatch.core.app.JournalState>) {
         when (r) {
             is UiResult.Ok -> { state = r; error = null }
             is UiResult.Failed -> error = r.message
