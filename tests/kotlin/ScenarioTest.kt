@@ -240,11 +240,14 @@ fun main() {
         expect(tw.pairedDevice()?.name == "TW-1") { "paired: ${tw.pairedDevice()}" }
         val battery = RecordingMonitorListener()
         val levels = ConcurrentLinkedQueue<Int>()
-        registrations += tw.addMonitorListener(object : MonitorListener by battery {
+        val batteryHandle = tw.addMonitorListener(object : MonitorListener by battery {
             override fun onBattery(percent: UByte) { levels.add(percent.toInt()) }
         })
         tw.pushNotification("11:22:33:44:55:66", gatt.batteryLevelUuid, byteArrayOf(87), System.currentTimeMillis() * 1000)
         expect(levels.toList() == listOf(87)) { "battery: $levels" }
+        batteryHandle.cancel()
+        tw.pushNotification("11:22:33:44:55:66", gatt.batteryLevelUuid, byteArrayOf(86), System.currentTimeMillis() * 1000)
+        expect(levels.toList() == listOf(87)) { "a cancelled listener was called: $levels" }
         val stranger = expectThrows<TwitchWatchException.NotFound> {
             tw.pushNotification("AA:BB:CC:DD:EE:FF", gatt.dataUuid, byteArrayOf(1, 2, 3), 0)
         }
