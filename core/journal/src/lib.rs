@@ -12,7 +12,9 @@ use twitchwatch_store::{date_key, time_key, Collection, Store, StoreError};
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!();
 #[cfg(feature = "uniffi")]
-uniffi::use_remote_type!(twitchwatch_store::Date);
+use twitchwatch_store::CalendarDay;
+#[cfg(feature = "uniffi")]
+uniffi::use_remote_type!(twitchwatch_store::CalendarDay);
 
 // A check-in's sites and symptoms are sets; they cross the FFI as lists (duplicates collapse).
 #[cfg(feature = "uniffi")]

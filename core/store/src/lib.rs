@@ -19,6 +19,8 @@ mod minutes;
 pub mod sync;
 #[cfg(feature = "uniffi")]
 mod uniffi_types;
+#[cfg(feature = "uniffi")]
+pub use uniffi_types::CalendarDay;
 
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!();
