@@ -11,7 +11,7 @@ let package = Package(
         .library(name: "TwitchWatchCore", targets: ["TwitchWatchCore"]),
     ],
     targets: [
-        // libtwitchwatch_ffi.a + TwitchWatchCoreFFI.h + module.modulemap for
+        // libtwitchwatch_ffi.a + one header per crate + module.modulemap for
         // ios-arm64 and ios-arm64_x86_64-simulator.
         .binaryTarget(
             name: "TwitchWatchCoreFFI",

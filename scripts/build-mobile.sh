@@ -44,26 +44,29 @@ for target in "${TARGETS[@]}"; do
   out="$CARGO_TARGET_DIR/bindings/$target"
   rm -rf "$out" && mkdir -p "$out"
   echo "==> $target: bindings from the static library -> $out"
-  "$BINDGEN" generate --library "$lib" --crate twitchwatch_ffi --no-format --language kotlin --out-dir "$out/kotlin"
-  "$BINDGEN" generate --library "$lib" --crate twitchwatch_ffi --no-format --language swift --out-dir "$out/swift"
-  kt="$out/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt"
-  swift="$out/swift/TwitchWatchCore.swift"
-  ls "$kt" "$swift" >/dev/null
+  gen() { "$BINDGEN" generate --library "$lib" --config bindings/bindgen.toml --no-format "$@"; }
+  gen --language kotlin --out-dir "$out/kotlin"
+  gen --language swift --out-dir "$out/swift"
+  kt="$out/kotlin/org/twitchwatch/core"
+  swift="$out/swift"
+  ls "$kt/twitchwatch_ffi.kt" "$swift/TwitchWatchCore.swift" >/dev/null
   # The phones must get the API the host bindings (and the JVM/Python tests) describe.
   host="$CARGO_TARGET_DIR/bindings/host"
-  host_kt="$host/android/core/src/main/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt"
-  host_swift="$host/ios/Sources/TwitchWatchCore/TwitchWatchCore.swift"
-  if [ -f "$host_kt" ] && [ -f "$host_swift" ]; then
-    if cmp -s "$kt" "$host_kt" && cmp -s "$swift" "$host_swift"; then
+  host_kt="$host/android/core/src/main/kotlin/org/twitchwatch/core"
+  host_swift="$host/ios/Sources/TwitchWatchCore"
+  if [ -f "$host_kt/twitchwatch_ffi.kt" ] && [ -f "$host_swift/TwitchWatchCore.swift" ]; then
+    if diff -r -q "$host_kt" "$kt" >/dev/null &&
+      diff -r -q -x '*.h' -x '*.modulemap' "$host_swift" "$swift" >/dev/null; then
       echo "    same Kotlin and Swift as the host bindings"
     else
       echo "bindings from $lib differ from the host bindings in $host (a cfg hides an export?):" >&2
-      diff "$host_kt" "$kt" | head -20 >&2 || true
+      diff -r "$host_kt" "$kt" | head -20 >&2 || true
+      diff -r -x '*.h' -x '*.modulemap' "$host_swift" "$swift" | head -20 >&2 || true
       exit 1
     fi
   fi
   if python3 -c "import tree_sitter, tree_sitter_swift" 2>/dev/null; then
-    python3 tests/swift/check.py "$swift"
+    python3 tests/swift/check.py "$swift"/*.swift
   fi
 done
 echo "mobile builds: ${#TARGETS[@]} targets passed"

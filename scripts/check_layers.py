@@ -5,8 +5,8 @@ Fails when:
 - a workspace crate is missing from the table, or the table names a crate or folder that does not exist;
 - a crate depends (normal dependency) on a workspace crate its row does not allow;
 - a crate other than the store depends on sled (storage stays behind the store's API);
-- the lab crate or UniFFI appears in a product crate's normal build (any target), or the lab in the FFI
-  library's build without its `demo` feature.
+- the lab crate or UniFFI appears in a product crate's normal build (any target), the lab in a product
+  crate's `uniffi` build, or the lab in the FFI library's build without its `demo` feature.
 Usage: python3 scripts/check_layers.py   (from anywhere inside the repository)
 """
 import json
@@ -99,6 +99,8 @@ def main():
             errors.append(f"product crate {name} pulls in {LAB} in its normal build")
         if "uniffi" in deps:
             errors.append(f"product crate {name} compiles UniFFI without its `uniffi` feature")
+        if "uniffi" in members[name].get("features", {}) and LAB in tree(name, "--features", "uniffi"):
+            errors.append(f"product crate {name} pulls in {LAB} through its `uniffi` feature")
     if FFI in members and LAB in tree(FFI):
         errors.append(f"{FFI} links {LAB} without its `demo` feature (the phone library must not)")
 

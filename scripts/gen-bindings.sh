@@ -4,10 +4,13 @@
 #
 #   scripts/gen-bindings.sh [--release] [--demo] [--lib PATH] [--out ROOT] [--python-out DIR]
 #
-#   Kotlin  -> ROOT/android/core/src/main/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt   (the :core module)
-#   Swift   -> ROOT/ios/Sources/TwitchWatchCore/TwitchWatchCore.swift
-#              ROOT/ios/Sources/TwitchWatchCoreFFI/include/{TwitchWatchCoreFFI.h,module.modulemap}
-#   Python  -> $CARGO_TARGET_DIR/bindings/python/ (twitchwatch_ffi.py + the library next to it)
+# Every crate whose types cross the FFI (twitchwatch-ffi and the core crates it turns `uniffi` on in) gets
+# its own file; bindings/bindgen.toml names them:
+#   Kotlin  -> ROOT/android/core/src/main/kotlin/org/twitchwatch/core/**.kt   (the :core module; one
+#              package per crate: org.twitchwatch.core, org.twitchwatch.core.model, ...)
+#   Swift   -> ROOT/ios/Sources/TwitchWatchCore/*.swift (one Swift module)
+#              ROOT/ios/Sources/TwitchWatchCoreFFI/include/{*.h,module.modulemap} (one C module)
+#   Python  -> $CARGO_TARGET_DIR/bindings/python/ (a module per crate + the library next to them)
 #
 # ROOT is the repository by default, where Gradle and ios/build-xcframework.sh expect the sources. They are
 # generated, never tracked (.gitignore): they always match the library they came from. Tests pass an --out
@@ -59,23 +62,30 @@ cargo build -p twitchwatch-uniffi-bindgen
 BINDGEN="$CARGO_TARGET_DIR/debug/uniffi-bindgen"
 
 # Formatting needs ktlint/swiftformat/yapf, which this machine lacks; unformatted output is still valid.
-gen() { "$BINDGEN" generate --library "$LIB" --crate twitchwatch_ffi --no-format "$@"; }
+gen() { "$BINDGEN" generate --library "$LIB" --config bindings/bindgen.toml --no-format "$@"; }
 
 echo "==> Kotlin -> $KOTLIN_DIR"
+rm -rf "$KOTLIN_DIR/org/twitchwatch/core"
 gen --language kotlin --out-dir "$KOTLIN_DIR"
 
 echo "==> Swift -> $SWIFT_DIR"
 SWIFT_TMP="$(mktemp -d)"
 trap 'rm -rf "$SWIFT_TMP"' EXIT
 gen --language swift --out-dir "$SWIFT_TMP"
+rm -f "$SWIFT_DIR"/TwitchWatchCore/*.swift "$SWIFT_DIR"/TwitchWatchCoreFFI/include/*.h
 mkdir -p "$SWIFT_DIR/TwitchWatchCore" "$SWIFT_DIR/TwitchWatchCoreFFI/include"
-cp "$SWIFT_TMP/TwitchWatchCore.swift" "$SWIFT_DIR/TwitchWatchCore/TwitchWatchCore.swift"
-cp "$SWIFT_TMP/TwitchWatchCoreFFI.h" "$SWIFT_DIR/TwitchWatchCoreFFI/include/TwitchWatchCoreFFI.h"
-# SwiftPM and xcframeworks look for the module map under this exact name.
-cp "$SWIFT_TMP/TwitchWatchCoreFFI.modulemap" "$SWIFT_DIR/TwitchWatchCoreFFI/include/module.modulemap"
+cp "$SWIFT_TMP"/*.swift "$SWIFT_DIR/TwitchWatchCore/"
+cp "$SWIFT_TMP"/*.h "$SWIFT_DIR/TwitchWatchCoreFFI/include/"
+# One C module for every crate's header; SwiftPM and xcframeworks look for it under this exact name.
+{
+  echo "module TwitchWatchCoreFFI {"
+  for header in "$SWIFT_TMP"/*.h; do echo "    header \"$(basename "$header")\""; done
+  printf '    export *\n    use "Darwin"\n    use "_Builtin_stdbool"\n    use "_Builtin_stdint"\n}\n'
+} >"$SWIFT_DIR/TwitchWatchCoreFFI/include/module.modulemap"
 
 echo "==> Python -> $PY_OUT"
 mkdir -p "$PY_OUT"
+rm -f "$PY_OUT"/twitchwatch_*.py
 gen --language python --out-dir "$PY_OUT"
 case "$LIB" in
   *.so|*.dylib) cp "$LIB" "$PY_OUT/" ;;

@@ -11,7 +11,8 @@ val repoRoot: File = rootDir.parentFile
 val rustJniLibs = layout.buildDirectory.dir("rustJniLibs/android")
 val abis = listOf("arm64-v8a", "armeabi-v7a", "x86_64")
 val skipCargo = (findProperty("twitchwatch.skipCargo") as String?)?.toBoolean() ?: false
-val generatedBindings = file("src/main/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt")
+// One package per crate whose types cross the FFI (bindings/bindgen.toml), all under this folder.
+val generatedBindings = file("src/main/kotlin/org/twitchwatch/core")
 
 android {
     namespace = "org.twitchwatch.core"
@@ -46,7 +47,7 @@ val generateBindings by tasks.registering(Exec::class) {
     description = "Generates the Kotlin bindings with scripts/gen-bindings.sh"
     workingDir = repoRoot
     commandLine("bash", "scripts/gen-bindings.sh")
-    outputs.file(generatedBindings)
+    outputs.dir(generatedBindings)
 }
 
 // libtwitchwatch_ffi.so for each ABI, with the size-tuned `release-ffi` profile (panic = unwind, see

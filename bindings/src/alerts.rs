@@ -1,46 +1,11 @@
 //! Mirrors of alerts and rules (`core::alerts`, `core::rules`): what a notification and the alerts
 //! screen need. The text (title, message, evidence facts) is written by the core.
 
-use twitchwatch_alerts as core_alerts;
-use twitchwatch_model as core_model;
-use twitchwatch_rules as core_rules;
+use twitchwatch_alerts::{self as core_alerts, AlertStatus};
+use twitchwatch_rules::{self as core_rules, RuleId};
 
 use crate::dates::format_date;
-use crate::macros::mirror_enum;
-use crate::types::MotorEventKind;
-
-mirror_enum! {
-    /// How serious an alert is, least serious first.
-    AlertSeverity <=> core_model::AlertSeverity {
-        /// Background information.
-        Info,
-        /// A lifestyle link worth acting on.
-        Advice,
-        /// A pattern that warrants a doctor's visit.
-        SeeADoctor,
-        /// Needs medical attention at once.
-        Urgent,
-    }
-}
-
-mirror_enum! {
-    AlertStatus <=> core_alerts::AlertStatus {
-        /// Raised and not yet seen by the user.
-        Active,
-        /// Seen; stays quiet until new evidence or a higher severity.
-        Acknowledged,
-        /// The condition no longer holds.
-        Resolved,
-    }
-}
-
-mirror_enum! {
-    /// The red-flag rules and the lifestyle-link rule.
-    RuleId <=> core_rules::RuleId {
-        Persistence, SpreadBeyondHands, CoordinationLoss, Weakness, WeaknessWithTwitching,
-        MuscleWasting, SwallowingOrSpeaking, TremorProgression, LifestyleLink,
-    }
-}
+use twitchwatch_model::{AlertSeverity, MotorEventKind};
 
 /// A movement cited as evidence.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -75,7 +40,7 @@ impl From<core_rules::Evidence> for Evidence {
                 .events
                 .into_iter()
                 .map(|r| EvidenceEvent {
-                    kind: r.kind.into(),
+                    kind: r.kind,
                     start_ms: r.start_ms,
                     end_ms: r.end_ms,
                     dominant_freq_hz: r.dominant_freq_hz,
@@ -114,14 +79,14 @@ impl From<core_alerts::Alert> for Alert {
     fn from(a: core_alerts::Alert) -> Self {
         Self {
             id: a.id,
-            rule: a.rule.into(),
-            severity: a.severity.into(),
+            rule: a.rule,
+            severity: a.severity,
             rank: a.rank,
             title: a.title,
             message: a.message,
             evidence: a.evidence.into(),
-            status: a.status.into(),
-            escalated_from: a.escalated_from.map(Into::into),
+            status: a.status,
+            escalated_from: a.escalated_from,
             first_raised_ms: a.first_raised_ms,
             last_notified_ms: a.last_notified_ms,
             last_seen_ms: a.last_seen_ms,
@@ -146,9 +111,9 @@ pub struct RuleInfo {
 impl From<&core_rules::RuleInfo> for RuleInfo {
     fn from(r: &core_rules::RuleInfo) -> Self {
         Self {
-            id: r.id.into(),
+            id: r.id,
             title: r.title.to_owned(),
-            severity: r.severity.into(),
+            severity: r.severity,
             checks: r.checks.to_owned(),
             seed_sentence: r.seed_sentence.to_owned(),
         }
@@ -191,6 +156,6 @@ impl RuleThreshold {
 /// raised or escalated at once (an urgent symptom is raised in the same call).
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct CheckInOutcome {
-    pub checkin: crate::journal::CheckIn,
+    pub checkin: twitchwatch_journal::CheckIn,
     pub alerts: Vec<Alert>,
 }

@@ -83,6 +83,7 @@ impl From<std::io::Error> for TwitchWatchError {
 // end) maps it the same way as a call that returns one.
 
 use twitchwatch_app::monitor::MonitorError;
+use twitchwatch_app::screens::ScreenError;
 use twitchwatch_classify::ClassifyError;
 #[cfg(target_os = "linux")]
 use twitchwatch_device::link::LinkError;
@@ -137,6 +138,7 @@ by_value!(
     ReportError,
     ClassifyError,
     MonitorError,
+    ScreenError,
 );
 #[cfg(target_os = "linux")]
 by_value!(LinkError);
@@ -267,6 +269,22 @@ impl From<&MonitorError> for TwitchWatchError {
             MonitorError::InvalidSpeed(_) => invalid,
             // The OS refused a thread or runtime: nothing the caller passed is wrong.
             MonitorError::Spawn { .. } => internal,
+        };
+        make(e.to_string())
+    }
+}
+
+impl From<&ScreenError> for TwitchWatchError {
+    fn from(e: &ScreenError) -> Self {
+        let make: Make = match e {
+            ScreenError::Store(e) => return e.into(),
+            ScreenError::Monitor(e) => return e.into(),
+            ScreenError::Rules(e) => return e.into(),
+            ScreenError::Journal(e) => return e.into(),
+            ScreenError::Report(e) => return e.into(),
+            ScreenError::InvalidInput(_) => invalid,
+            ScreenError::NotFound(_) => not_found,
+            ScreenError::Io { .. } => io,
         };
         make(e.to_string())
     }

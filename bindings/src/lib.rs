@@ -3,8 +3,6 @@
 
 uniffi::setup_scaffolding!();
 
-mod macros;
-
 pub mod alerts;
 mod dates;
 mod demo;
@@ -13,6 +11,7 @@ pub mod journal;
 pub mod listeners;
 pub mod logging;
 pub mod report;
+mod runtime;
 pub mod screens;
 pub mod twitchwatch;
 pub mod types;
@@ -20,11 +19,35 @@ pub mod types;
 pub use alerts::*;
 pub use error::{FfiResult, TwitchWatchError};
 pub use journal::*;
-pub use listeners::{AlertListener, MonitorListener};
+pub use listeners::{AlertListener, ListenerHandle, MonitorListener};
 pub use logging::{LogLevel, LogSink};
 pub use report::*;
 pub use screens::*;
 pub use twitchwatch::TwitchWatch;
+pub use twitchwatch_alerts::AlertStatus;
+pub use twitchwatch_app::monitor::SessionSummary;
+pub use twitchwatch_app::screens::{
+    Advertisement, AlertRow, AlertsState, AndroidImportance, ChartMetric, ChartPoint, ChartSeries,
+    CheckInOutcome as CheckInScreenOutcome, CheckInRow, ChoiceOption, ConnectionView,
+    DayDetailState, Destination, DeviceCandidate, Disclaimer, DrinkChip, EventRow, EvidenceKind,
+    EvidenceLine, ExportFormat as ScreenExportFormat, ExportFormatOption, ExportOutcome, GattPlan,
+    HistoryDayRow, HistoryRange, HistoryState, HourBucket, InterruptionLevel, JournalField,
+    JournalFieldKind, JournalState, MedicationRow, NotificationChannelSpec, NotificationContent,
+    OnboardingState, OnboardingStep, OngoingNotification, PairedDeviceView, PairingPhase,
+    PairingState, PlatformPermissions, ReportState, SignalStrength, SymptomOption, TodayCounts,
+    TodayState,
+};
+pub use twitchwatch_journal::{
+    BodySite, CheckIn, Drink, DrinkServing, Hydration, JournalEntry, Medication, MedicationClass,
+    Supplement, SupplementKind, Symptom,
+};
+pub use twitchwatch_model::{
+    AlertSeverity, ConnectionState, DeviceProtocol, MinuteSummary, MotorEvent, MotorEventKind,
+    PairedDevice, StreamStats, TremorFractions, WearFractions,
+};
+pub use twitchwatch_report::{ExportFormat, ExportSection};
+pub use twitchwatch_rules::RuleId;
+pub use twitchwatch_store::DaySummary;
 pub use types::*;
 
 /// Version of the TwitchWatch library the app is running (the crate version).
@@ -38,17 +61,12 @@ pub fn twitchwatch_version() -> String {
 pub fn parse_motor_event_kind(name: String) -> FfiResult<MotorEventKind> {
     name.trim()
         .to_ascii_lowercase()
-        .parse::<twitchwatch_model::MotorEventKind>()
-        .map(Into::into)
+        .parse::<MotorEventKind>()
         .map_err(TwitchWatchError::invalid)
 }
 
 /// The movement kinds, in the order reports list them.
 #[uniffi::export]
 pub fn motor_event_kinds() -> Vec<MotorEventKind> {
-    twitchwatch_model::MotorEventKind::ALL
-        .iter()
-        .copied()
-        .map(Into::into)
-        .collect()
+    MotorEventKind::ALL.to_vec()
 }

@@ -1,7 +1,7 @@
 //! Listeners the app implements (Kotlin/Swift/Python), and the adapters that plug them into the core.
 //! A listener that throws is logged (without health data) and skipped; it never panics Rust.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use twitchwatch_alerts as core_alerts;
 use twitchwatch_app::monitor as core_monitor;
@@ -11,8 +11,9 @@ use twitchwatch_app::screens;
 
 use crate::alerts::Alert;
 use crate::error::{FfiResult, TwitchWatchError};
-use crate::screens::NotificationContent;
-use crate::types::{ConnectionState, MinuteSummary, MotorEvent, SessionSummary, StreamStats};
+use twitchwatch_app::monitor::SessionSummary;
+use twitchwatch_app::screens::NotificationContent;
+use twitchwatch_model::{ConnectionState, MinuteSummary, MotorEvent, StreamStats};
 
 /// Live data of a monitoring session. Called on a background thread, never while TwitchWatch holds a
 /// lock; hop to the main thread yourself before touching UI. A slow listener slows only the session.
@@ -43,6 +44,43 @@ pub trait AlertListener: Send + Sync {
     fn on_alert(&self, alert: Alert, notification: NotificationContent) -> FfiResult<()>;
 }
 
+/// Keeps a listener registered. Call `cancel()` or let it go (Kotlin `close()`, Swift deinit, Python
+/// garbage collection) and the listener hears nothing more: hold it for as long as the listener should hear.
+#[derive(uniffi::Object)]
+pub struct ListenerHandle {
+    unregister: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl ListenerHandle {
+    pub(crate) fn new(unregister: impl FnOnce() + Send + 'static) -> Arc<Self> {
+        Arc::new(Self {
+            unregister: Mutex::new(Some(Box::new(unregister))),
+        })
+    }
+}
+
+#[uniffi::export]
+impl ListenerHandle {
+    /// Unregisters the listener now. A call already being delivered may finish; no later one starts.
+    /// Calling it again does nothing.
+    pub fn cancel(&self) {
+        let unregister = self
+            .unregister
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(unregister) = unregister {
+            unregister();
+        }
+    }
+}
+
+impl Drop for ListenerHandle {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
 fn report(listener: &str, method: &str, result: FfiResult<()>) {
     if let Err(e) = result {
         // The reason is the app's exception text; it carries no health values from us.
@@ -54,18 +92,14 @@ pub(crate) struct MonitorListenerAdapter(pub Arc<dyn MonitorListener>);
 
 impl core_monitor::MonitorListener for MonitorListenerAdapter {
     fn on_event(&self, event: &core_model::MotorEvent) {
-        report(
-            "MonitorListener",
-            "onEvent",
-            self.0.on_event(event.clone().into()),
-        );
+        report("MonitorListener", "onEvent", self.0.on_event(event.clone()));
     }
 
     fn on_minute(&self, minute: &core_model::MinuteSummary) {
         report(
             "MonitorListener",
             "onMinute",
-            self.0.on_minute(minute.clone().into()),
+            self.0.on_minute(minute.clone()),
         );
     }
 
@@ -73,7 +107,7 @@ impl core_monitor::MonitorListener for MonitorListenerAdapter {
         report(
             "MonitorListener",
             "onConnection",
-            self.0.on_connection(state.clone().into()),
+            self.0.on_connection(state.clone()),
         );
     }
 
@@ -85,7 +119,7 @@ impl core_monitor::MonitorListener for MonitorListenerAdapter {
         report(
             "MonitorListener",
             "onProgress",
-            self.0.on_progress((*stats).into(), fraction_done),
+            self.0.on_progress(*stats, fraction_done),
         );
     }
 
@@ -98,7 +132,7 @@ impl core_monitor::MonitorListener for MonitorListenerAdapter {
             "MonitorListener",
             "onSessionEnd",
             self.0
-                .on_session_end(summary.into(), error.map(TwitchWatchError::from)),
+                .on_session_end(summary.clone(), error.map(TwitchWatchError::from)),
         );
     }
 }
@@ -117,7 +151,7 @@ impl core_alerts::AlertListener for AlertListenerAdapter {
             .map(|s| twitchwatch_rules::RuleParams::resolve(&s.rule_params))
             .unwrap_or_default();
         let facts = screens::AlertFacts::from_alert(&self.store.time_zone(), alert, &params);
-        let notification = screens::notification_for_alert(&facts).into();
+        let notification = screens::notification_for_alert(&facts);
         self.listener
             .on_alert(alert.clone().into(), notification)
             .map_err(|e| core_alerts::ListenerError(e.to_string()))

@@ -2,24 +2,10 @@
 //! identifiers a shell needs to run its own Bluetooth (constants from `core::device`).
 
 use twitchwatch_device::{polar, protocol};
-use twitchwatch_report::export as core_export;
+use twitchwatch_report::export::{self as core_export, ExportSection};
 
 use crate::dates::format_date;
-use crate::macros::mirror_enum;
-use crate::types::DeviceProtocol;
-
-mirror_enum! {
-    ExportFormat <=> core_export::ExportFormat {
-        /// One CSV file per section (a folder when several sections are asked for).
-        Csv,
-        /// One JSON file with every section.
-        Json,
-    }
-}
-
-mirror_enum! {
-    ExportSection <=> core_export::ExportSection { Events, Minutes, Days, Journal, Checkins }
-}
+use twitchwatch_model::DeviceProtocol;
 
 /// The written report: where, which days, and its headline sentences.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -70,7 +56,7 @@ impl From<core_export::ExportSummary> for ExportResult {
                 .rows
                 .into_iter()
                 .map(|(section, rows)| ExportedSection {
-                    section: section.into(),
+                    section,
                     rows: rows as u64,
                 })
                 .collect(),

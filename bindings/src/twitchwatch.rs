@@ -11,15 +11,16 @@ use twitchwatch_store::StoreOptions;
 use crate::alerts::{Alert, CheckInOutcome, RuleInfo, RuleThreshold};
 use crate::dates::{format_date, parse_date};
 use crate::error::{FfiResult, TwitchWatchError};
-use crate::journal::{CheckIn, Drink, JournalEntry};
 use crate::listeners::{
-    AlertListener, AlertListenerAdapter, MonitorListener, MonitorListenerAdapter,
+    AlertListener, AlertListenerAdapter, ListenerHandle, MonitorListener, MonitorListenerAdapter,
 };
-use crate::report::{ExportFormat, ExportResult, ExportSection, ReportSummary};
-use crate::types::{
-    DateSpan, DaySummary, DiscoveredDevice, MinuteSummary, MotorEvent, OpenOptions, PairedDevice,
-    ScenarioInfo, Settings, StoreCounts, StreamStats,
-};
+use crate::report::{ExportResult, ReportSummary};
+use crate::runtime::blocking;
+use crate::types::{DateSpan, DiscoveredDevice, OpenOptions, ScenarioInfo, Settings, StoreCounts};
+use twitchwatch_journal::{CheckIn, Drink, JournalEntry};
+use twitchwatch_model::{MinuteSummary, MotorEvent, PairedDevice, StreamStats};
+use twitchwatch_report::{ExportFormat, ExportSection};
+use twitchwatch_store::DaySummary;
 
 /// TwitchWatch: the history store, the monitoring session, journal, alerts and rules.
 /// Open one per data folder and keep it for the app's lifetime; it is safe to use from any thread.
@@ -52,24 +53,7 @@ fn check_range(from_ms: i64, to_ms: i64) -> FfiResult<()> {
     Ok(())
 }
 
-/// Runs `f` on a plain thread and awaits it: the caller's thread (often the UI thread) never blocks,
-/// and no async runtime is needed on the Rust side.
-async fn off_thread<T: Send + 'static>(
-    name: &str,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> FfiResult<T> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    std::thread::Builder::new()
-        .name(format!("twitchwatch-{name}"))
-        .spawn(move || {
-            let _ = tx.send(f());
-        })
-        .map_err(|e| TwitchWatchError::internal(format!("cannot start a thread: {e}")))?;
-    rx.await
-        .map_err(|_| TwitchWatchError::internal(format!("{name} ended without an answer")))
-}
-
-#[uniffi::export]
+#[uniffi::export(async_runtime = "tokio")]
 impl TwitchWatch {
     /// Opens (or creates) the store in `data_dir`. Fails with `Io` for an unusable path, `InvalidState`
     /// when another process has it open, `Storage` when it is corrupt or from a newer version.
@@ -102,27 +86,21 @@ impl TwitchWatch {
 
     /// Pairs `device` (found by the app's own BLE scan); only its data is accepted from then on.
     pub fn pair_device(&self, device: PairedDevice) -> FfiResult<()> {
-        Ok(self.0.store().pair_device(&device.into())?)
+        Ok(self.0.store().pair_device(&device)?)
     }
 
     pub fn paired_device(&self) -> FfiResult<Option<PairedDevice>> {
-        Ok(self.0.store().paired_device()?.map(Into::into))
+        Ok(self.0.store().paired_device()?)
     }
 
     /// Forgets the paired device and returns it (`null` when none was paired).
     pub fn forget_device(&self) -> FfiResult<Option<PairedDevice>> {
-        Ok(self.0.store().forget_device()?.map(Into::into))
+        Ok(self.0.store().forget_device()?)
     }
 
     /// Devices paired at some point (most recent first as the core keeps them).
     pub fn known_devices(&self) -> FfiResult<Vec<PairedDevice>> {
-        Ok(self
-            .0
-            .store()
-            .known_devices()?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(self.0.store().known_devices()?)
     }
 
     /// Removes a device from the known list. `NotFound` when there is no such device.
@@ -142,21 +120,9 @@ impl TwitchWatch {
         #[cfg(target_os = "linux")]
         {
             let duration = std::time::Duration::from_millis(u64::from(timeout_ms));
-            off_thread("scan", move || {
-                // A runtime of its own on a thread of its own: nothing blocks inside an executor.
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| {
-                        TwitchWatchError::internal(format!(
-                            "cannot start the Bluetooth runtime: {e}"
-                        ))
-                    })?;
-                let config = twitchwatch_device::link::LinkConfig::default();
-                let found = rt.block_on(twitchwatch_device::link::scan(&config, duration))?;
-                Ok(found.into_iter().map(Into::into).collect())
-            })
-            .await?
+            let config = twitchwatch_device::link::LinkConfig::default();
+            let found = twitchwatch_device::link::scan(&config, duration).await?;
+            Ok(found.into_iter().map(Into::into).collect())
         }
         #[cfg(not(target_os = "linux"))]
         {
@@ -172,9 +138,10 @@ impl TwitchWatch {
     pub fn start_paired(&self) -> FfiResult<()> {
         #[cfg(target_os = "linux")]
         {
-            Ok(self
-                .0
-                .start_paired(twitchwatch_device::link::LinkConfig::default())?)
+            Ok(self.0.start_paired_on(
+                twitchwatch_device::link::LinkConfig::default(),
+                crate::runtime::shared(),
+            )?)
         }
         #[cfg(not(target_os = "linux"))]
         {
@@ -182,19 +149,41 @@ impl TwitchWatch {
         }
     }
 
-    /// Registers a listener for live data. Listeners stay registered for the object's lifetime.
+    /// Registers a listener for live data until the returned handle is cancelled or let go.
     /// Do not capture this `TwitchWatch` strongly in the listener (that would be a reference cycle).
-    pub fn add_monitor_listener(&self, listener: Arc<dyn MonitorListener>) {
-        self.0
-            .add_listener(Arc::new(MonitorListenerAdapter(listener)));
+    pub fn add_monitor_listener(
+        self: Arc<Self>,
+        listener: Arc<dyn MonitorListener>,
+    ) -> Arc<ListenerHandle> {
+        let adapter: Arc<dyn core_monitor::MonitorListener> =
+            Arc::new(MonitorListenerAdapter(listener));
+        self.0.add_listener(adapter.clone());
+        // Weak both: a handle the app keeps must not keep the store open after the app let it go.
+        let (owner, adapter) = (Arc::downgrade(&self), Arc::downgrade(&adapter));
+        ListenerHandle::new(move || {
+            if let (Some(owner), Some(adapter)) = (owner.upgrade(), adapter.upgrade()) {
+                owner.0.remove_listener(&adapter);
+            }
+        })
     }
 
-    /// Registers a listener for new and escalated alerts (post a notification from it).
-    pub fn add_alert_listener(&self, listener: Arc<dyn AlertListener>) {
-        self.0.add_alert_listener(Arc::new(AlertListenerAdapter {
+    /// Registers a listener for new and escalated alerts (post a notification from it) until the
+    /// returned handle is cancelled or let go.
+    pub fn add_alert_listener(
+        self: Arc<Self>,
+        listener: Arc<dyn AlertListener>,
+    ) -> Arc<ListenerHandle> {
+        let adapter: Arc<dyn twitchwatch_alerts::AlertListener> = Arc::new(AlertListenerAdapter {
             listener,
             store: self.0.store().clone(),
-        }));
+        });
+        self.0.add_alert_listener(adapter.clone());
+        let (owner, adapter) = (Arc::downgrade(&self), Arc::downgrade(&adapter));
+        ListenerHandle::new(move || {
+            if let (Some(owner), Some(adapter)) = (owner.upgrade(), adapter.upgrade()) {
+                owner.0.remove_alert_listener(&adapter);
+            }
+        })
     }
 
     /// Starts the demo mode: a simulated wearable running `scenario` (see `simulatorScenarios()`).
@@ -214,13 +203,13 @@ impl TwitchWatch {
     /// Stops the running session (if any) once everything is stored; `onSessionEnd` is called first.
     pub async fn stop(&self) -> FfiResult<()> {
         let monitor = self.0.clone();
-        off_thread("stop", move || monitor.stop()).await
+        blocking(move || monitor.stop()).await
     }
 
     /// Waits until the running session ends by itself (e.g. a simulated scenario finished).
     pub async fn wait_until_stopped(&self) -> FfiResult<()> {
         let monitor = self.0.clone();
-        off_thread("wait", move || monitor.wait()).await
+        blocking(move || monitor.wait()).await
     }
 
     pub fn is_running(&self) -> bool {
@@ -246,7 +235,7 @@ impl TwitchWatch {
 
     /// Frame and sample counters of the current stream.
     pub fn stream_stats(&self) -> StreamStats {
-        self.0.stream_stats().into()
+        self.0.stream_stats()
     }
 
     // ---- history ----
@@ -254,25 +243,13 @@ impl TwitchWatch {
     /// Movements that start in `[from_ms, to_ms)`, oldest first.
     pub fn events_in_range(&self, from_ms: i64, to_ms: i64) -> FfiResult<Vec<MotorEvent>> {
         check_range(from_ms, to_ms)?;
-        Ok(self
-            .0
-            .store()
-            .events_in_range(from_ms, to_ms)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(self.0.store().events_in_range(from_ms, to_ms)?)
     }
 
     /// Minute summaries whose minute starts in `[from_ms, to_ms)`, oldest first.
     pub fn minutes_in_range(&self, from_ms: i64, to_ms: i64) -> FfiResult<Vec<MinuteSummary>> {
         check_range(from_ms, to_ms)?;
-        Ok(self
-            .0
-            .store()
-            .minutes_in_range(from_ms, to_ms)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(self.0.store().minutes_in_range(from_ms, to_ms)?)
     }
 
     /// One summary per local day in `from_date..=to_date` (YYYY-MM-DD), days without data as zeros.
@@ -289,11 +266,7 @@ impl TwitchWatch {
             )));
         }
         let store = self.0.store();
-        Ok(store
-            .daily_summaries(from, to, &store.time_zone())?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(store.daily_summaries(from, to, &store.time_zone())?)
     }
 
     /// First and last local day with data, or `null` for an empty store.
@@ -319,7 +292,6 @@ impl TwitchWatch {
     /// Stores (replaces) the journal entry of `entry.date`. Out-of-range values (NaN, negative
     /// caffeine, stress above 10, a future day…) are `InvalidInput`, and nothing is stored.
     pub fn put_journal_entry(&self, entry: JournalEntry) -> FfiResult<()> {
-        let entry = entry.try_into()?;
         Ok(self
             .0
             .store()
@@ -333,15 +305,15 @@ impl TwitchWatch {
         let now = core_monitor::now_ms();
         let mut entry = store
             .journal_entry(day)?
-            .unwrap_or_else(|| twitchwatch_journal::JournalEntry::new(day));
-        entry.add_drink(drink.into(), servings);
+            .unwrap_or_else(|| JournalEntry::new(day));
+        entry.add_drink(drink, servings);
         store.put_journal_entry(&entry, now)?;
-        Ok(entry.into())
+        Ok(entry)
     }
 
     pub fn journal_entry(&self, date: String) -> FfiResult<Option<JournalEntry>> {
         let day = parse_date("date", &date)?;
-        Ok(self.0.store().journal_entry(day)?.map(Into::into))
+        Ok(self.0.store().journal_entry(day)?)
     }
 
     /// Entries for the days `from_date..=to_date`, oldest first.
@@ -352,13 +324,7 @@ impl TwitchWatch {
     ) -> FfiResult<Vec<JournalEntry>> {
         let from = parse_date("from_date", &from_date)?;
         let to = parse_date("to_date", &to_date)?;
-        Ok(self
-            .0
-            .store()
-            .journal_entries(from, to)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(self.0.store().journal_entries(from, to)?)
     }
 
     /// Deletes a day's entry; `NotFound` when there was none.
@@ -379,9 +345,9 @@ impl TwitchWatch {
         let (stored, alerts) = self
             .0
             .alerts()
-            .record_checkin(&checkin.into(), core_monitor::now_ms())?;
+            .record_checkin(&checkin, core_monitor::now_ms())?;
         Ok(CheckInOutcome {
-            checkin: stored.into(),
+            checkin: stored,
             alerts: alerts.into_iter().map(Into::into).collect(),
         })
     }
@@ -389,13 +355,7 @@ impl TwitchWatch {
     /// Check-ins in `[from_ms, to_ms)`, oldest first.
     pub fn checkins_in_range(&self, from_ms: i64, to_ms: i64) -> FfiResult<Vec<CheckIn>> {
         check_range(from_ms, to_ms)?;
-        Ok(self
-            .0
-            .store()
-            .checkins_in_range(from_ms, to_ms)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(self.0.store().checkins_in_range(from_ms, to_ms)?)
     }
 
     /// Deletes a check-in by id (`at_ms`); `NotFound` when there is none.
@@ -438,10 +398,7 @@ impl TwitchWatch {
     /// Runs the rules over the history now; returns (and delivers) new or escalated alerts.
     pub async fn evaluate_rules(&self) -> FfiResult<Vec<Alert>> {
         let monitor = self.0.clone();
-        let alerts = off_thread("rules", move || {
-            monitor.evaluate_rules(core_monitor::now_ms())
-        })
-        .await??;
+        let alerts = blocking(move || monitor.evaluate_rules(core_monitor::now_ms())).await??;
         Ok(alerts.into_iter().map(Into::into).collect())
     }
 
@@ -476,7 +433,7 @@ impl TwitchWatch {
     ) -> FfiResult<ReportSummary> {
         let (from, to) = parse_period(from_date, to_date)?;
         let store = self.0.store().clone();
-        off_thread("report", move || {
+        blocking(move || {
             let data = twitchwatch_report::write_html(
                 &store,
                 core_monitor::now_ms(),
@@ -501,13 +458,12 @@ impl TwitchWatch {
         to_date: Option<String>,
     ) -> FfiResult<ExportResult> {
         let (from, to) = parse_period(from_date, to_date)?;
-        let sections: Vec<_> = sections.into_iter().map(Into::into).collect();
         let store = self.0.store().clone();
-        off_thread("export", move || {
+        blocking(move || {
             Ok(twitchwatch_report::export(
                 &store,
                 core_monitor::now_ms(),
-                format.into(),
+                format,
                 &sections,
                 from,
                 to,

@@ -6,9 +6,9 @@ use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex};
 
 use twitchwatch_ffi::{
-    Alert, AlertListener, CheckIn, ConnectionState, FfiResult, MinuteSummary, MonitorListener,
-    MotorEvent, MotorEventKind, NotificationContent, OpenOptions, SessionSummary, StreamStats,
-    Symptom, TwitchWatch, TwitchWatchError,
+    Alert, AlertListener, CheckIn, ConnectionState, FfiResult, ListenerHandle, MinuteSummary,
+    MonitorListener, MotorEvent, MotorEventKind, NotificationContent, OpenOptions, SessionSummary,
+    StreamStats, Symptom, TwitchWatch, TwitchWatchError,
 };
 
 /// What the generated code hands Rust when a foreign listener throws.
@@ -157,16 +157,17 @@ fn throwing_listeners_called_from_many_threads_at_once_break_nothing() {
     let throwing = Arc::new(Throwing::default());
     let (ended_tx, ended_rx) = channel();
     let mut counting = Vec::new();
+    let mut registered = Vec::new();
     for app in &apps {
         let c = Arc::new(Counting::new(ended_tx.clone()));
-        app.add_monitor_listener(throwing.clone());
-        app.add_monitor_listener(c.clone());
+        registered.push(app.clone().add_monitor_listener(throwing.clone()));
+        registered.push(app.clone().add_monitor_listener(c.clone()));
         counting.push(c);
     }
     let throwing_alerts = Arc::new(Throwing::default());
     let counting_alerts = Arc::new(CountingAlerts::default());
-    apps[0].add_alert_listener(throwing_alerts.clone());
-    apps[0].add_alert_listener(counting_alerts.clone());
+    registered.push(apps[0].clone().add_alert_listener(throwing_alerts.clone()));
+    registered.push(apps[0].clone().add_alert_listener(counting_alerts.clone()));
 
     for app in &apps {
         app.start_simulated("twitches".into(), Some(120.0), 0.0)
@@ -179,13 +180,13 @@ fn throwing_listeners_called_from_many_threads_at_once_break_nothing() {
             s.spawn(move || {
                 for i in 0..CHECKINS_EACH {
                     let symptoms = if i % 2 == 0 {
-                        vec![Symptom::Weakness]
+                        [Symptom::Weakness].into()
                     } else {
-                        vec![]
+                        Default::default()
                     };
                     let c = CheckIn {
                         at_ms: now_ms() - (t * 1000 + i) as i64,
-                        twitch_sites: vec![],
+                        twitch_sites: Default::default(),
                         symptoms,
                         // A check-in must hold something; the odd ones have no symptom.
                         note: "from a test thread".into(),
@@ -235,7 +236,7 @@ fn dropping_the_object_while_monitoring_stops_the_session_and_keeps_the_data() {
     *listener.minutes.lock().unwrap() = Some(minute_tx);
     {
         let app = TwitchWatch::open(path.clone(), OpenOptions::default()).unwrap();
-        app.add_monitor_listener(listener.clone());
+        let _registered = app.clone().add_monitor_listener(listener.clone());
         // An hour of data as fast as possible: still running when we drop it.
         app.start_simulated("mixed".into(), Some(3600.0), 0.0)
             .unwrap();
@@ -267,11 +268,99 @@ fn dropping_a_real_time_session_mid_sleep_returns() {
     let dir = tempfile::tempdir().unwrap();
     let app = TwitchWatch::open(dir.path().display().to_string(), OpenOptions::default()).unwrap();
     let (ended_tx, _rx) = channel();
-    app.add_monitor_listener(Arc::new(Counting::new(ended_tx)));
+    let _registered = app
+        .clone()
+        .add_monitor_listener(Arc::new(Counting::new(ended_tx)));
     // Speed 1: the session thread mostly sleeps between frames; dropping must interrupt it.
     app.start_simulated("rest".into(), None, 1.0).unwrap();
     assert!(app.is_running());
     drop(app);
     TwitchWatch::open(dir.path().display().to_string(), OpenOptions::default())
         .expect("store still locked after dropping a live session");
+}
+
+/// Cancels its own registration on the first minute, from inside the call (on the session thread,
+/// so no other delivery to it can be under way).
+#[derive(Default)]
+struct CancelsOnFirstMinute {
+    handle: Mutex<Option<Arc<ListenerHandle>>>,
+    calls: AtomicU32,
+    calls_at_cancel: AtomicU32,
+}
+
+impl CancelsOnFirstMinute {
+    fn tick(&self) -> FfiResult<()> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+impl MonitorListener for CancelsOnFirstMinute {
+    fn on_event(&self, _: MotorEvent) -> FfiResult<()> {
+        self.tick()
+    }
+    fn on_minute(&self, _: MinuteSummary) -> FfiResult<()> {
+        self.tick()?;
+        if let Some(handle) = self.handle.lock().unwrap().take() {
+            handle.cancel();
+            handle.cancel(); // a second cancel does nothing
+            self.calls_at_cancel
+                .store(self.calls.load(Ordering::SeqCst), Ordering::SeqCst);
+        }
+        Ok(())
+    }
+    fn on_connection(&self, _: ConnectionState) -> FfiResult<()> {
+        self.tick()
+    }
+    fn on_battery(&self, _: u8) -> FfiResult<()> {
+        self.tick()
+    }
+    fn on_progress(&self, _: StreamStats, _: Option<f32>) -> FfiResult<()> {
+        self.tick()
+    }
+    fn on_session_end(&self, _: SessionSummary, _: Option<TwitchWatchError>) -> FfiResult<()> {
+        self.tick()
+    }
+}
+
+#[test]
+fn a_cancelled_listener_hears_nothing_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TwitchWatch::open(dir.path().display().to_string(), OpenOptions::default()).unwrap();
+    let (ended_tx, ended_rx) = channel();
+    let kept = Arc::new(Counting::new(ended_tx));
+    let cancelled = Arc::new(CancelsOnFirstMinute::default());
+    let _kept_handle = app.clone().add_monitor_listener(kept.clone());
+    let handle = app.clone().add_monitor_listener(cancelled.clone());
+    *cancelled.handle.lock().unwrap() = Some(handle);
+    let dropped_alerts = Arc::new(CountingAlerts::default());
+    drop(app.clone().add_alert_listener(dropped_alerts.clone()));
+
+    app.start_simulated("mixed".into(), Some(600.0), 0.0)
+        .unwrap();
+    let (summary, error) = ended_rx
+        .recv_timeout(std::time::Duration::from_secs(600))
+        .expect("the session never ended");
+    assert_eq!(error, None);
+    assert!(summary.minutes > 1, "{summary:?}");
+    let at_cancel = cancelled.calls_at_cancel.load(Ordering::SeqCst);
+    assert!(at_cancel > 0, "the first minute never reached the listener");
+    assert_eq!(
+        cancelled.calls.load(Ordering::SeqCst),
+        at_cancel,
+        "a cancelled listener was called again"
+    );
+    assert!(kept.calls.load(Ordering::SeqCst) > at_cancel);
+
+    // An urgent check-in raises an alert; the listener whose handle was let go is not told.
+    let outcome = app
+        .record_checkin(CheckIn {
+            at_ms: now_ms(),
+            twitch_sites: Default::default(),
+            symptoms: [Symptom::DifficultySwallowing].into(),
+            note: String::new(),
+        })
+        .unwrap();
+    assert!(!outcome.alerts.is_empty());
+    assert_eq!(dropped_alerts.alerts.load(Ordering::SeqCst), 0);
 }

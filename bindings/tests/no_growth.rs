@@ -79,7 +79,7 @@ fn one_round(app: &Arc<TwitchWatch>, today: &str) {
     let entry = app.journal_entry(today.to_owned()).unwrap().expect("entry");
     let buf = <JournalEntry as Lower<UniFfiTag>>::lower(entry);
     let entry = <JournalEntry as Lift<UniFfiTag>>::try_lift(buf).unwrap();
-    assert_eq!(entry.date, today);
+    assert_eq!(entry.date.to_string(), today);
     for alert in app.alerts().unwrap() {
         let buf = <Alert as Lower<UniFfiTag>>::lower(alert);
         <Alert as Lift<UniFfiTag>>::try_lift(buf).unwrap();
@@ -100,7 +100,7 @@ fn ten_thousand_rapid_calls_do_not_grow_memory() {
     let app = TwitchWatch::open(dir.path().display().to_string(), OpenOptions::default()).unwrap();
     let today = app.today();
     app.put_journal_entry(JournalEntry {
-        date: today.clone(),
+        date: today.parse().unwrap(),
         caffeine_mg: Some(200.0),
         drinks: vec![],
         sleep_hours: Some(7.0),
@@ -117,8 +117,8 @@ fn ten_thousand_rapid_calls_do_not_grow_memory() {
     .unwrap();
     app.record_checkin(CheckIn {
         at_ms: now_ms() - 1000,
-        twitch_sites: vec![],
-        symptoms: vec![Symptom::DifficultySpeaking],
+        twitch_sites: Default::default(),
+        symptoms: [Symptom::DifficultySpeaking].into(),
         note: String::new(),
     })
     .unwrap();

@@ -37,8 +37,8 @@ command -v java >/dev/null || { echo "java not found (need a JRE 17+)" >&2; exit
 
 step "build the host library + generate Kotlin and Swift bindings"
 scripts/gen-bindings.sh --demo --out "$OUT/host" --python-out "$OUT/python"
-BINDINGS="$OUT/host/android/core/src/main/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt"
-grep -q "class Screens" "$BINDINGS" || {
+BINDINGS="$OUT/host/android/core/src/main/kotlin/org/twitchwatch/core"
+grep -q "class Screens" "$BINDINGS/twitchwatch_ffi.kt" || {
   echo "the generated bindings have no Screens object: bindings/src/lib.rs must declare 'mod screens;'" >&2
   exit 1
 }

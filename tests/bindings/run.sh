@@ -34,7 +34,7 @@ echo "kotlinc: $("$KOTLINC" -version 2>&1 | tail -1)"
 step "build + generate bindings"
 scripts/gen-bindings.sh --demo --out "$OUT/host" --python-out "$OUT/python"
 LIBDIR="$CARGO_TARGET_DIR/debug"
-KT_SRC="$OUT/host/android/core/src/main/kotlin/org/twitchwatch/core/twitchwatch_ffi.kt"
+KT_SRC="$OUT/host/android/core/src/main/kotlin/org/twitchwatch/core"
 
 step "Kotlin: compile generated bindings + scenario"
 mkdir -p "$OUT/kotlin"
@@ -50,6 +50,6 @@ step "Python: pytest scenario"
 TWITCHWATCH_PY_BINDINGS="$OUT/python" python3 -m pytest -q tests/python
 
 step "Swift: syntax check of the generated sources"
-python3 tests/swift/check.py "$OUT/host/ios/Sources/TwitchWatchCore/TwitchWatchCore.swift"
+python3 tests/swift/check.py "$OUT"/host/ios/Sources/TwitchWatchCore/*.swift
 
 step "bindings: all checks passed"

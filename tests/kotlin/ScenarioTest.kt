@@ -5,6 +5,12 @@ package org.twitchwatch.tests
 
 import kotlinx.coroutines.runBlocking
 import org.twitchwatch.core.*
+import org.twitchwatch.core.alerts.*
+import org.twitchwatch.core.app.*
+import org.twitchwatch.core.journal.*
+import org.twitchwatch.core.model.*
+import org.twitchwatch.core.report.*
+import org.twitchwatch.core.rules.*
 import java.nio.file.Files
 import java.util.concurrent.ConcurrentLinkedQueue
 import java.util.concurrent.CountDownLatch
@@ -96,6 +102,8 @@ fun main() {
     val live = RecordingMonitorListener()
     val broken = ThrowingMonitorListener()
     val alertsSeen = RecordingAlertListener()
+    // A listener stays registered while its handle is held.
+    val registrations = mutableListOf<ListenerHandle>()
 
     check("library loads; version and movement kinds come from Rust") {
         expect(twitchwatchVersion().isNotBlank()) { "empty version" }
@@ -109,9 +117,9 @@ fun main() {
         tw = TwitchWatch.open(dir.absolutePath, OpenOptions())
         expect(tw.dataDir().isNotEmpty()) { "no data dir" }
         expect(tw.pairedDevice() == null) { "fresh store has a paired device" }
-        tw.addMonitorListener(broken)
-        tw.addMonitorListener(live)
-        tw.addAlertListener(alertsSeen)
+        registrations += tw.addMonitorListener(broken)
+        registrations += tw.addMonitorListener(live)
+        registrations += tw.addAlertListener(alertsSeen)
     }
     check("simulated session: events, minutes and connection states reach Kotlin listeners") {
         val names = simulatorScenarios().map { it.name }
@@ -232,11 +240,14 @@ fun main() {
         expect(tw.pairedDevice()?.name == "TW-1") { "paired: ${tw.pairedDevice()}" }
         val battery = RecordingMonitorListener()
         val levels = ConcurrentLinkedQueue<Int>()
-        tw.addMonitorListener(object : MonitorListener by battery {
+        val batteryHandle = tw.addMonitorListener(object : MonitorListener by battery {
             override fun onBattery(percent: UByte) { levels.add(percent.toInt()) }
         })
         tw.pushNotification("11:22:33:44:55:66", gatt.batteryLevelUuid, byteArrayOf(87), System.currentTimeMillis() * 1000)
         expect(levels.toList() == listOf(87)) { "battery: $levels" }
+        batteryHandle.cancel()
+        tw.pushNotification("11:22:33:44:55:66", gatt.batteryLevelUuid, byteArrayOf(86), System.currentTimeMillis() * 1000)
+        expect(levels.toList() == listOf(87)) { "a cancelled listener was called: $levels" }
         val stranger = expectThrows<TwitchWatchException.NotFound> {
             tw.pushNotification("AA:BB:CC:DD:EE:FF", gatt.dataUuid, byteArrayOf(1, 2, 3), 0)
         }
@@ -291,7 +302,7 @@ fun main() {
     }
     check("stop while running returns and ends the session") {
         val l = RecordingMonitorListener()
-        tw.addMonitorListener(l)
+        registrations += tw.addMonitorListener(l)
         tw.startSimulated("mixed", null, 1f)
         val again = expectThrows<TwitchWatchException.InvalidState> { tw.startSimulated("mixed", null, 1f) }
         expect(again.reason.contains("already running")) { again.reason }

@@ -8,6 +8,12 @@ import time
 import pytest
 
 import twitchwatch_ffi as tw
+import twitchwatch_alerts as tw_alerts
+import twitchwatch_app as tw_app
+import twitchwatch_journal as tw_journal
+import twitchwatch_model as tw_model
+import twitchwatch_report as tw_report
+import twitchwatch_rules as tw_rules
 
 
 class Recorder(tw.MonitorListener):
@@ -63,13 +69,17 @@ def session(tmp_path_factory):
     store_dir = tmp_path_factory.mktemp("twitchwatch-py")
     app = tw.TwitchWatch.open(str(store_dir), tw.OpenOptions())
     live, broken, alerts = Recorder(), Throwing(), Alerts()
-    app.add_monitor_listener(broken)
-    app.add_monitor_listener(live)
-    app.add_alert_listener(alerts)
+    # A listener stays registered while its handle is held.
+    handles = [
+        app.add_monitor_listener(broken),
+        app.add_monitor_listener(live),
+        app.add_alert_listener(alerts),
+    ]
     app.start_simulated("twitches", 180.0, 0.0)
     assert live.ended.wait(300), "the simulated session did not end within 300 s"
     asyncio.run(app.wait_until_stopped())
     yield app, live, broken, alerts, store_dir
+    del handles
     del app  # frees the Rust object (no explicit close in Python bindings)
 
 
@@ -80,11 +90,11 @@ def now_ms():
 def test_simulated_session_reaches_python_listeners(session):
     app, live, _, _, _ = session
     assert live.error is None
-    assert any(e.kind == tw.MotorEventKind.FASCICULATION for e in live.events)
+    assert any(e.kind == tw_model.MotorEventKind.FASCICULATION for e in live.events)
     assert len(live.minutes) >= 2
-    assert isinstance(live.states[-1], tw.ConnectionState.DISCONNECTED)
+    assert isinstance(live.states[-1], tw_model.ConnectionState.DISCONNECTED)
     assert live.summary.fasciculations == sum(
-        1 for e in live.events if e.kind == tw.MotorEventKind.FASCICULATION
+        1 for e in live.events if e.kind == tw_model.MotorEventKind.FASCICULATION
     )
     assert not app.is_running()
 
@@ -108,9 +118,9 @@ def test_history_reads_back(session):
 def test_journal_round_trip(session):
     app = session[0]
     today = app.today()
-    app.put_journal_entry(tw.JournalEntry(date=today, sleep_hours=6.5, stress_0_10=7))
-    entry = app.add_drink(today, tw.Drink.ESPRESSO, 2)
-    assert entry.caffeine_mg == pytest.approx(2 * tw.drink_caffeine_mg(tw.Drink.ESPRESSO))
+    app.put_journal_entry(tw_journal.JournalEntry(date=today, sleep_hours=6.5, stress_0_10=7))
+    entry = app.add_drink(today, tw_journal.Drink.ESPRESSO, 2)
+    assert entry.caffeine_mg == pytest.approx(2 * tw.drink_caffeine_mg(tw_journal.Drink.ESPRESSO))
     back = app.journal_entry(today)
     assert back.sleep_hours == 6.5 and back.stress_0_10 == 7 and len(back.drinks) == 1
 
@@ -118,17 +128,17 @@ def test_journal_round_trip(session):
 def test_swallowing_checkin_raises_urgent_alert(session):
     app, _, _, alerts, _ = session
     outcome = app.record_checkin(
-        tw.CheckIn(at_ms=now_ms(), symptoms=[tw.Symptom.DIFFICULTY_SWALLOWING])
+        tw_journal.CheckIn(at_ms=now_ms(), symptoms=[tw_journal.Symptom.DIFFICULTY_SWALLOWING])
     )
-    urgent = [a for a in outcome.alerts if a.severity == tw.AlertSeverity.URGENT]
+    urgent = [a for a in outcome.alerts if a.severity == tw_model.AlertSeverity.URGENT]
     assert urgent, outcome.alerts
-    assert urgent[0].rule == tw.RuleId.SWALLOWING_OR_SPEAKING
+    assert urgent[0].rule == tw_rules.RuleId.SWALLOWING_OR_SPEAKING
     assert any(a.id == urgent[0].id for a in alerts.alerts)
     (note,) = [n for n in alerts.notifications if n.alert_id == urgent[0].id]
-    assert note.heads_up and note.interruption_level == tw.InterruptionLevel.TIME_SENSITIVE
-    assert tw.destination_from_deep_link(note.deep_link) == tw.Destination.ALERT(alert_id=urgent[0].id)
+    assert note.heads_up and note.interruption_level == tw_app.InterruptionLevel.TIME_SENSITIVE
+    assert tw.destination_from_deep_link(note.deep_link) == tw_app.Destination.ALERT(alert_id=urgent[0].id)
     assert app.alerts()[0].id == urgent[0].id
-    assert app.acknowledge_alert(urgent[0].id).status == tw.AlertStatus.ACKNOWLEDGED
+    assert app.acknowledge_alert(urgent[0].id).status == tw_alerts.AlertStatus.ACKNOWLEDGED
 
 
 @pytest.mark.parametrize(
@@ -142,18 +152,18 @@ def test_swallowing_checkin_raises_urgent_alert(session):
 def test_bad_journal_values_are_clear_errors(session, entry, field):
     app = session[0]
     with pytest.raises(tw.TwitchWatchError.InvalidInput) as err:
-        app.put_journal_entry(tw.JournalEntry(date=app.today(), **entry))
+        app.put_journal_entry(tw_journal.JournalEntry(date=app.today(), **entry))
     assert field in str(err.value)
 
 
 def test_shell_ble_push_and_unknown_device(session):
     app, live = session[0], session[1]
-    gatt = tw.gatt_profile(tw.DeviceProtocol.TWITCH_WATCH_V1)
+    gatt = tw.gatt_profile(tw_model.DeviceProtocol.TWITCH_WATCH_V1)
     with pytest.raises(tw.TwitchWatchError.InvalidState):
         app.push_notification("AA:BB:CC:DD:EE:FF", gatt.data_uuid, b"\x01\x02", 0)
     app.pair_device(
-        tw.PairedDevice(
-            id="11:22", name="TW-1", protocol=tw.DeviceProtocol.TWITCH_WATCH_V1,
+        tw_model.PairedDevice(
+            id="11:22", name="TW-1", protocol=tw_model.DeviceProtocol.TWITCH_WATCH_V1,
             sample_rate_hz=100, with_gyro=True, paired_at_ms=now_ms(),
         )
     )
@@ -163,9 +173,12 @@ def test_shell_ble_push_and_unknown_device(session):
         def on_battery(self, percent):
             levels.append(percent)
 
-    app.add_monitor_listener(Battery())
+    handle = app.add_monitor_listener(Battery())
     app.push_notification("11:22", gatt.battery_level_uuid, bytes([64]), now_ms() * 1000)
     assert levels == [64]
+    handle.cancel()
+    app.push_notification("11:22", gatt.battery_level_uuid, bytes([63]), now_ms() * 1000)
+    assert levels == [64], "a cancelled listener was called"
     with pytest.raises(tw.TwitchWatchError.NotFound) as err:
         app.push_notification("AA:BB:CC:DD:EE:FF", gatt.data_uuid, b"\x01\x02", 0)
     assert "AA:BB:CC:DD:EE:FF" in str(err.value)
@@ -180,10 +193,10 @@ def test_report_and_export(session, tmp_path):
     html = (tmp_path / "report.html").read_text()
     assert "<svg" in html and report.to_date == app.today() and report.summary
     result = asyncio.run(
-        app.export_data(str(tmp_path / "export.json"), tw.ExportFormat.JSON, [], None, None)
+        app.export_data(str(tmp_path / "export.json"), tw_report.ExportFormat.JSON, [], None, None)
     )
     rows = {s.section: s.rows for s in result.sections}
-    assert rows[tw.ExportSection.EVENTS] > 0
+    assert rows[tw_report.ExportSection.EVENTS] > 0
     with pytest.raises(tw.TwitchWatchError.Io):
         asyncio.run(app.write_report("/proc/no-such-dir/report.html", None, None))
 
@@ -213,7 +226,7 @@ def test_screen_states(session):
     screens = tw.Screens(app)
     today = screens.today()
     assert today.counts.twitches > 0 and today.counts.twitches_label
-    assert screens.history(tw.HistoryRange.WEEK).days_with_data >= 1
+    assert screens.history(tw_app.HistoryRange.WEEK).days_with_data >= 1
     assert [c.id for c in tw.notification_channels()]
     with pytest.raises(tw.TwitchWatchError.NotFound):
         screens.alert_detail("nope")

@@ -21,10 +21,14 @@ use twitchwatch_rules::{
 };
 use twitchwatch_store::{local_date, start_of_day_ms, sync, Collection, Store, StoreError};
 
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr)]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum AlertStatus {
     Active,
     Acknowledged,
@@ -156,6 +160,11 @@ impl AlertCenter {
 
     pub fn add_listener(&self, listener: Arc<dyn AlertListener>) {
         sync::lock(&self.listeners).push(listener);
+    }
+
+    /// Unregisters `listener` (the same `Arc` that was added); it hears of no alert raised after this.
+    pub fn remove_listener(&self, listener: &Arc<dyn AlertListener>) {
+        sync::lock(&self.listeners).retain(|l| !Arc::ptr_eq(l, listener));
     }
 
     pub fn clear_listeners(&self) {

@@ -3,3 +3,6 @@
 
 pub mod monitor;
 pub mod screens;
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();

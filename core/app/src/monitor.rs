@@ -76,6 +76,7 @@ pub enum MonitorError {
 
 /// Totals of one session, shown at its end.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SessionSummary {
     pub started_ms: TimestampMs,
     pub ended_ms: TimestampMs,
@@ -240,8 +241,18 @@ impl Monitor {
         lock(&self.shared.listeners).push(listener);
     }
 
+    /// Unregisters `listener` (the same `Arc` that was added). A call already under way may still
+    /// reach it; none that starts after this returns does.
+    pub fn remove_listener(&self, listener: &Arc<dyn MonitorListener>) {
+        lock(&self.shared.listeners).retain(|l| !Arc::ptr_eq(l, listener));
+    }
+
     pub fn add_alert_listener(&self, listener: Arc<dyn AlertListener>) {
         self.shared.alerts.add_listener(listener);
+    }
+
+    pub fn remove_alert_listener(&self, listener: &Arc<dyn AlertListener>) {
+        self.shared.alerts.remove_listener(listener);
     }
 
     fn listeners(&self) -> Vec<Arc<dyn MonitorListener>> {
@@ -509,13 +520,33 @@ impl Monitor {
         &self,
         config: twitchwatch_device::link::LinkConfig,
     ) -> Result<(), MonitorError> {
+        self.start_paired_with(config, None)
+    }
+
+    /// As `start_paired`, with the Bluetooth I/O on `runtime` (a shell's shared tokio runtime) instead
+    /// of a runtime of the session's own.
+    #[cfg(feature = "ble")]
+    pub fn start_paired_on(
+        &self,
+        config: twitchwatch_device::link::LinkConfig,
+        runtime: tokio::runtime::Handle,
+    ) -> Result<(), MonitorError> {
+        self.start_paired_with(config, Some(runtime))
+    }
+
+    #[cfg(feature = "ble")]
+    fn start_paired_with(
+        &self,
+        config: twitchwatch_device::link::LinkConfig,
+        runtime: Option<tokio::runtime::Handle>,
+    ) -> Result<(), MonitorError> {
         let device = self
             .shared
             .store
             .paired_device()?
             .ok_or(MonitorError::NoPairedDevice)?;
         self.start_session("twitchwatch-ble", move |weak, stop| {
-            run_paired(weak, device, config, stop)
+            run_paired(weak, device, config, runtime, stop)
         })
     }
 
@@ -661,29 +692,12 @@ fn run_paired(
     shared: Weak<Shared>,
     device: twitchwatch_model::PairedDevice,
     config: twitchwatch_device::link::LinkConfig,
+    runtime: Option<tokio::runtime::Handle>,
     stop: Arc<AtomicBool>,
 ) {
     use twitchwatch_device::link::{LinkEvent, LinkSession};
     let upgrade = || shared.upgrade().map(|shared| Monitor { shared });
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            if let Some(m) = upgrade() {
-                end_session(
-                    &m,
-                    Some(MonitorError::Spawn {
-                        what: "Bluetooth runtime",
-                        source: e,
-                    }),
-                );
-            }
-            return;
-        }
-    };
-    let error = runtime.block_on(async {
+    let session = async {
         let mut link = LinkSession::start(device, config);
         let mut error = None;
         loop {
@@ -720,7 +734,21 @@ fn run_paired(
         }
         link.stop().await;
         error
-    });
+    };
+    let error = match runtime {
+        // The shared runtime's own threads drive its I/O and timers; this thread only polls the session.
+        Some(handle) => handle.block_on(session),
+        None => match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt.block_on(session),
+            Err(e) => Some(MonitorError::Spawn {
+                what: "Bluetooth runtime",
+                source: e,
+            }),
+        },
+    };
     if let Some(monitor) = upgrade() {
         end_session(&monitor, error);
     }

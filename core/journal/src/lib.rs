@@ -9,6 +9,31 @@ use serde::{Deserialize, Serialize};
 use twitchwatch_model::{names, TimestampMs};
 use twitchwatch_store::{date_key, time_key, Collection, Store, StoreError};
 
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
+#[cfg(feature = "uniffi")]
+use twitchwatch_store::CalendarDay;
+#[cfg(feature = "uniffi")]
+uniffi::use_remote_type!(twitchwatch_store::CalendarDay);
+
+// A check-in's sites and symptoms are sets; they cross the FFI as lists (duplicates collapse).
+#[cfg(feature = "uniffi")]
+type BodySites = BTreeSet<BodySite>;
+#[cfg(feature = "uniffi")]
+uniffi::custom_type!(BodySites, Vec<BodySite>, {
+    remote,
+    lower: |sites| sites.into_iter().collect(),
+    try_lift: |sites| Ok(sites.into_iter().collect()),
+});
+#[cfg(feature = "uniffi")]
+type Symptoms = BTreeSet<Symptom>;
+#[cfg(feature = "uniffi")]
+uniffi::custom_type!(Symptoms, Vec<Symptom>, {
+    remote,
+    lower: |symptoms| symptoms.into_iter().collect(),
+    try_lift: |symptoms| Ok(symptoms.into_iter().collect()),
+});
+
 pub const CAFFEINE_MG_MAX: f32 = 3000.0;
 pub const NICOTINE_MG_MAX: f32 = 200.0;
 pub const WATER_ML_MAX: u32 = 15_000;
@@ -84,6 +109,7 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> JournalError {
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Drink {
     /// One 30 ml shot.
     Espresso,
@@ -136,6 +162,7 @@ impl std::str::FromStr for Drink {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DrinkServing {
     pub drink: Drink,
     pub servings: u8,
@@ -146,6 +173,7 @@ pub struct DrinkServing {
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum MedicationClass {
     /// Includes asthma (e.g. salbutamol, theophylline) and attention-deficit medicines.
     Stimulant,
@@ -171,11 +199,13 @@ impl std::str::FromStr for MedicationClass {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Medication {
     pub name: String,
     pub class: MedicationClass,
     /// When the user started taking it; lifestyle links use "started recently".
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub started_on: Option<Date>,
 }
 
@@ -183,6 +213,7 @@ pub struct Medication {
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum SupplementKind {
     Magnesium,
     Potassium,
@@ -208,9 +239,11 @@ impl std::str::FromStr for SupplementKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Supplement {
     pub kind: SupplementKind,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub dose_mg: Option<f32>,
 }
 
@@ -219,6 +252,7 @@ pub struct Supplement {
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Hydration {
     Poor,
     Fair,
@@ -240,35 +274,48 @@ impl std::str::FromStr for Hydration {
 /// One local calendar day of the lifestyle journal. A `None` field means "not recorded", which
 /// lifestyle links treat as unknown (never as zero).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct JournalEntry {
     pub date: Date,
     /// Total caffeine for the day, drinks included.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub caffeine_mg: Option<f32>,
     /// Drinks added with [`JournalEntry::add_drink`] (their caffeine is already in `caffeine_mg`).
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = []))]
     pub drinks: Vec<DrinkServing>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub sleep_hours: Option<f32>,
     /// 1 (very poor) to 5 (very good).
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub sleep_quality_1_5: Option<u8>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub stress_0_10: Option<u8>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub hydration: Option<Hydration>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub water_ml: Option<u32>,
     /// Physical strain or over-exertion, 0 (none) to 10 (exhausting).
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub exertion_0_10: Option<u8>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub nicotine_mg: Option<f32>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = []))]
     pub medications: Vec<Medication>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = []))]
     pub supplements: Vec<Supplement>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub notes: String,
 }
 
@@ -439,6 +486,7 @@ fn check_scale(field: &'static str, value: Option<u8>) -> Result<(), JournalErro
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum BodySite {
     LeftHand,
     RightHand,
@@ -493,6 +541,7 @@ impl std::str::FromStr for BodySite {
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Symptom {
     /// Muscle weakness, such as trouble gripping objects.
     Weakness,
@@ -538,14 +587,18 @@ impl std::str::FromStr for Symptom {
 
 /// A symptom check-in: where twitching is felt now and which red-flag symptoms are present.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CheckIn {
     /// When it was made; also its id (unique within the store).
     pub at_ms: TimestampMs,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = []))]
     pub twitch_sites: BTreeSet<BodySite>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = []))]
     pub symptoms: BTreeSet<Symptom>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub note: String,
 }
 

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 pub mod names;
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
 
 /// Milliseconds since the Unix epoch (UTC). Offline recordings start at 0.
 pub type TimestampMs = i64;
@@ -55,6 +57,7 @@ impl SensorBatch {
     parse_err_ty = String,
     parse_err_fn = unknown_event_kind
 )]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum MotorEventKind {
     /// A brief involuntary twitch of one motor unit.
     #[strum(to_string = "fasciculation", serialize = "twitch")]
@@ -79,6 +82,7 @@ fn unknown_event_kind(given: &str) -> String {
 
 /// One detected involuntary movement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MotorEvent {
     pub kind: MotorEventKind,
     pub start_ms: TimestampMs,
@@ -100,6 +104,7 @@ impl MotorEvent {
 /// Fraction of a minute in each tremor severity, in the style of Apple's Movement Disorder API.
 /// The six fields sum to 1 for a minute with data.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TremorFractions {
     /// The arm moved, the sensor was off, or the signal was too weak to judge.
     pub unknown: f32,
@@ -123,6 +128,7 @@ impl TremorFractions {
 
 /// Fractions of a minute the sensor was worn and still, worn and moving, or not worn / no data.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct WearFractions {
     pub at_rest: f32,
     pub moving: f32,
@@ -133,6 +139,7 @@ pub struct WearFractions {
 
 /// One minute of monitoring, summarised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MinuteSummary {
     /// Start of the minute (a multiple of 60 000 ms).
     pub minute_start_ms: TimestampMs,
@@ -176,6 +183,7 @@ pub enum Activity {
 /// The connection state of a wearable, as a shell shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ConnectionState {
     Disconnected,
     Scanning,
@@ -191,6 +199,7 @@ pub enum ConnectionState {
 
 /// Counters a stream keeps so that a user can see what was lost.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct StreamStats {
     pub frames_ok: u64,
     pub frames_rejected: u64,
@@ -206,6 +215,7 @@ pub struct StreamStats {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum DeviceProtocol {
     /// Our own open protocol (docs/protocol.md).
     #[strum(to_string = "twitchwatch-v1")]
@@ -223,6 +233,7 @@ impl DeviceProtocol {
 
 /// The one wearable the user chose; the core accepts data only from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PairedDevice {
     /// Platform id (BlueZ address, CoreBluetooth UUID, Android MAC) as a string.
     pub id: String,
@@ -239,6 +250,7 @@ pub struct PairedDevice {
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum AlertSeverity {
     Info,
     Advice,

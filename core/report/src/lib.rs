@@ -5,6 +5,9 @@ pub mod export;
 mod files;
 pub mod svg;
 
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
+
 use std::path::{Path, PathBuf};
 use twitchwatch_journal::JournalStore;
 

@@ -4,6 +4,9 @@
 pub mod links;
 pub mod params;
 
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::Date;
@@ -43,6 +46,7 @@ pub enum RulesError {
 #[serde(rename_all = "snake_case")]
 #[derive(strum::Display, strum::IntoStaticStr)]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum RuleId {
     Persistence,
     SpreadBeyondHands,

@@ -7,6 +7,7 @@ use twitchwatch_model::{MinuteSummary, MotorEvent, MotorEventKind, TimestampMs};
 
 /// What one local calendar day of monitoring amounted to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DaySummary {
     pub date: jiff::civil::Date,
     /// Fasciculations counted by the classifier's minute summaries.

@@ -17,6 +17,13 @@ mod days;
 mod files;
 mod minutes;
 pub mod sync;
+#[cfg(feature = "uniffi")]
+mod uniffi_types;
+#[cfg(feature = "uniffi")]
+pub use uniffi_types::CalendarDay;
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

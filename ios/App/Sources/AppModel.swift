@@ -12,6 +12,8 @@ final class AppModel: ObservableObject {
     /// Created at launch: iOS relaunches the app in the background for Bluetooth events and hands the
     /// restored connection to a central with the same restore identifier.
     let bluetooth: BluetoothCentral
+    /// Held for the app's lifetime: letting the handle go would unregister the alert listener.
+    private var alertRegistration: ListenerHandle?
 
     @Published var tab: Tab = .today
     /// An alert to show on top (a tapped notification or a banner).
@@ -34,7 +36,7 @@ final class AppModel: ObservableObject {
         screens = Screens(twitchwatch: core)
         notifications = NotificationPoster()
         bluetooth = BluetoothCentral(core: core, screens: screens)
-        core.addAlertListener(listener: AlertForwarder(poster: notifications))
+        alertRegistration = core.addAlertListener(listener: AlertForwarder(poster: notifications))
         showOnboarding = (try? screens.startDestination(permissions: permissions)) == .onboarding
     }
 

@@ -11,6 +11,7 @@ use twitchwatch_model::{AlertSeverity, TimestampMs};
 use twitchwatch_rules::{Evidence, RuleParams, RulesError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum EvidenceKind {
     /// A plain statement from the rule ("twitching on 19 of the last 21 days").
     Fact,
@@ -27,6 +28,7 @@ pub enum EvidenceKind {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EvidenceLine {
     pub kind: EvidenceKind,
     pub text: String,
@@ -54,6 +56,7 @@ pub struct AlertFacts {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AlertRow {
     pub alert_id: String,
     pub rule_id: String,
@@ -72,6 +75,7 @@ pub struct AlertRow {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AlertsState {
     /// Not yet acknowledged, most severe first, then newest first.
     pub active: Vec<AlertRow>,

@@ -17,6 +17,7 @@ const MIN_WORN_MINUTES_FOR_RATE: f32 = 30.0;
 const DAY_DETAIL_EVENTS: usize = 50;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum HistoryRange {
     Week,
     Month,
@@ -42,6 +43,7 @@ impl HistoryRange {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ChartMetric {
     Twitches,
     TwitchesPerWornHour,
@@ -51,6 +53,7 @@ pub enum ChartMetric {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ChartPoint {
     /// ISO date, "2026-11-25".
     pub date: String,
@@ -61,6 +64,7 @@ pub struct ChartPoint {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ChartSeries {
     pub metric: ChartMetric,
     pub title: String,
@@ -74,6 +78,7 @@ pub struct ChartSeries {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct HistoryDayRow {
     pub date: String,
     pub label: String,
@@ -85,6 +90,7 @@ pub struct HistoryDayRow {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct HistoryState {
     pub range: HistoryRange,
     pub range_label: String,
@@ -99,6 +105,7 @@ pub struct HistoryState {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct HourBucket {
     /// Local hour 0..=23.
     pub hour: u8,
@@ -110,6 +117,7 @@ pub struct HourBucket {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DayDetailState {
     pub date: String,
     pub label: String,

@@ -22,6 +22,7 @@ const URGENT_LINE: &str =
     "If you have difficulty swallowing or speaking, seek immediate medical attention now.";
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ChoiceOption {
     /// What the shell sends back.
     pub key: String,
@@ -29,6 +30,7 @@ pub struct ChoiceOption {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum JournalFieldKind {
     /// A number within `min..=max`; the stepper moves by `step`.
     Number {
@@ -57,6 +59,7 @@ pub enum JournalFieldKind {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct JournalField {
     /// Stable key the shell sends back with a value ("caffeine_mg").
     pub key: String,
@@ -68,6 +71,7 @@ pub struct JournalField {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DrinkChip {
     pub key: String,
     pub label: String,
@@ -77,6 +81,7 @@ pub struct DrinkChip {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MedicationRow {
     /// Position in the day's list (for removing it).
     pub index: u32,
@@ -86,6 +91,7 @@ pub struct MedicationRow {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SymptomOption {
     pub key: String,
     pub label: String,
@@ -94,6 +100,7 @@ pub struct SymptomOption {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CheckInRow {
     /// The check-in's id (its time in ms).
     pub id: TimestampMs,
@@ -104,6 +111,7 @@ pub struct CheckInRow {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct JournalState {
     pub date: String,
     pub date_label: String,
@@ -127,6 +135,8 @@ pub struct JournalState {
 /// A check-in's result: the refreshed journal and what to post for alerts it raised (an urgent
 /// symptom raises its alert in this same call).
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "CheckInScreenOutcome"))]
 pub struct CheckInOutcome {
     pub journal: JournalState,
     pub notifications: Vec<NotificationContent>,

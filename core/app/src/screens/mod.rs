@@ -76,6 +76,7 @@ pub enum ScreenError {
 
 /// Where a shell navigates; also what tapping a notification opens.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Destination {
     Onboarding,
     Pairing,

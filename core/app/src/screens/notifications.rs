@@ -14,6 +14,7 @@ pub const ALERT_GROUP: &str = "twitchwatch.alerts";
 
 /// Android `NotificationManager.IMPORTANCE_*`; `value()` is the platform constant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum AndroidImportance {
     Min,
     Low,
@@ -34,6 +35,7 @@ impl AndroidImportance {
 
 /// iOS `UNNotificationInterruptionLevel`. `critical` needs an Apple entitlement; we never ask for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum InterruptionLevel {
     Passive,
     Active,
@@ -42,11 +44,14 @@ pub enum InterruptionLevel {
 
 /// One Android notification channel, created by the shell at start-up exactly as listed.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NotificationChannelSpec {
     pub id: String,
     pub name: String,
     pub description: String,
     pub importance: AndroidImportance,
+    /// `NotificationManager.IMPORTANCE_*` value of `importance`.
+    pub importance_value: i32,
     pub vibrate: bool,
     pub show_badge: bool,
     /// The severity whose alerts go here; `None` for the monitoring channel.
@@ -54,6 +59,7 @@ pub struct NotificationChannelSpec {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NotificationContent {
     pub alert_id: String,
     /// Stable per alert, so an escalation replaces the earlier notification instead of adding one.
@@ -78,6 +84,7 @@ pub struct NotificationContent {
 
 /// The foreground service's ongoing notification (Android) / the live status line (iOS).
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OngoingNotification {
     pub channel_id: String,
     pub title: String,
@@ -126,6 +133,7 @@ pub fn notification_channels() -> Vec<NotificationChannelSpec> {
             }
             .into(),
             importance: importance(s),
+            importance_value: importance(s).value(),
             vibrate: s >= AlertSeverity::SeeADoctor,
             show_badge: s >= AlertSeverity::Advice,
             severity: Some(s),
@@ -136,6 +144,7 @@ pub fn notification_channels() -> Vec<NotificationChannelSpec> {
         name: "Monitoring".into(),
         description: "Shown while TwitchWatch receives data from your wearable.".into(),
         importance: AndroidImportance::Low,
+        importance_value: AndroidImportance::Low.value(),
         vibrate: false,
         show_badge: false,
         severity: None,

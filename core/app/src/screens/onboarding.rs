@@ -24,6 +24,7 @@ difficulty swallowing or speaking, seek immediate medical attention: do not wait
 
 /// What the platform has granted, as the shell knows it (the core cannot ask the OS).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PlatformPermissions {
     /// Scanning and connecting to the wearable (Android 12+: BLUETOOTH_SCAN + BLUETOOTH_CONNECT;
     /// older Android: location; iOS: Bluetooth authorization).
@@ -33,6 +34,7 @@ pub struct PlatformPermissions {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum OnboardingStep {
     Disclaimer,
     Permissions,
@@ -41,6 +43,7 @@ pub enum OnboardingStep {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Disclaimer {
     pub title: String,
     pub text: String,
@@ -61,6 +64,7 @@ impl Disclaimer {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OnboardingState {
     pub step: OnboardingStep,
     /// 1-based position of `step` and the number of steps, for a progress indicator.

@@ -23,6 +23,7 @@ pub const IOS_RESTORE_IDENTIFIER: &str = "org.twitchwatch.central";
 
 /// One advertisement as the platform reported it.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Advertisement {
     /// Platform id: Android MAC address, CoreBluetooth peripheral UUID.
     pub id: String,
@@ -34,6 +35,7 @@ pub struct Advertisement {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum SignalStrength {
     Strong,
     Fair,
@@ -62,6 +64,7 @@ impl SignalStrength {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DeviceCandidate {
     pub id: String,
     pub name: String,
@@ -80,6 +83,7 @@ pub struct DeviceCandidate {
 /// What a shell does with the paired wearable once connected: the services to discover, the
 /// characteristics to subscribe to and the exact bytes to write. No protocol knowledge in the shell.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct GattPlan {
     pub service_uuid: String,
     /// Subscribe (notifications); push every value into the core with the device id.
@@ -95,6 +99,7 @@ pub struct GattPlan {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PairedDeviceView {
     pub id: String,
     pub name: String,
@@ -105,6 +110,7 @@ pub struct PairedDeviceView {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PairingPhase {
     /// Not scanning; nothing paired.
     Idle,
@@ -114,6 +120,7 @@ pub enum PairingPhase {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PairingState {
     pub phase: PairingPhase,
     /// Supported wearables heard recently, strongest signal first.

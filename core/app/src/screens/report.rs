@@ -12,6 +12,8 @@ use twitchwatch_report as report;
 use twitchwatch_store::local_date;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "ScreenExportFormat"))]
 pub enum ExportFormat {
     /// One self-contained page for the doctor.
     Html,
@@ -38,6 +40,7 @@ impl ExportFormat {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ExportFormatOption {
     pub format: ExportFormat,
     pub label: String,
@@ -47,12 +50,14 @@ pub struct ExportFormatOption {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ExportOutcome {
     Written { path: String, bytes: u64 },
     Failed { message: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReportState {
     /// Days the report covers, offered as choices; `default_period_days` is preselected.
     pub period_days_options: Vec<u32>,

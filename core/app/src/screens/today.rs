@@ -117,6 +117,7 @@ impl MonitorListener for LiveTracker {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ConnectionView {
     pub state: ConnectionState,
     pub label: String,
@@ -155,6 +156,7 @@ impl ConnectionView {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TodayCounts {
     pub twitches: u32,
     pub tremor_minutes: f64,
@@ -169,6 +171,7 @@ pub struct TodayCounts {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EventRow {
     pub kind: MotorEventKind,
     pub kind_label: String,
@@ -198,6 +201,7 @@ impl EventRow {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TodayState {
     pub date_label: String,
     pub connection: ConnectionView,

@@ -9,7 +9,7 @@ import android.bluetooth.le.ScanResult
 import android.bluetooth.le.ScanSettings
 import android.content.Context
 import android.os.ParcelUuid
-import org.twitchwatch.core.Advertisement
+import org.twitchwatch.core.app.Advertisement
 
 @SuppressLint("MissingPermission")
 class BleScanner(context: Context, private val onAdvertisement: (Advertisement) -> Unit) {

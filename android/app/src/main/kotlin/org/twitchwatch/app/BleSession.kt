@@ -17,11 +17,11 @@ import android.os.Looper
 import android.util.Log
 import java.util.ArrayDeque
 import java.util.UUID
-import org.twitchwatch.core.ConnectionState
-import org.twitchwatch.core.GattPlan
 import org.twitchwatch.core.Screens
 import org.twitchwatch.core.TwitchWatch
 import org.twitchwatch.core.TwitchWatchException
+import org.twitchwatch.core.app.GattPlan
+import org.twitchwatch.core.model.ConnectionState
 
 private val CCCD: UUID = UUID.fromString("00002902-0000-1000-8000-00805f9b34fb")
 

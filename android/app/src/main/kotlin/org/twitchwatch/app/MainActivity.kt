@@ -11,7 +11,7 @@ import androidx.activity.ComponentActivity
 import androidx.activity.compose.setContent
 import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.runtime.mutableStateOf
-import org.twitchwatch.core.Destination
+import org.twitchwatch.core.app.Destination
 import org.twitchwatch.shell.PermissionFlow
 import org.twitchwatch.shell.PermissionStep
 

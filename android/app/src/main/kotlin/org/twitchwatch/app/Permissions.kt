@@ -7,7 +7,7 @@ import android.content.Context
 import android.content.pm.PackageManager
 import android.os.Build
 import androidx.core.content.ContextCompat
-import org.twitchwatch.core.PlatformPermissions
+import org.twitchwatch.core.app.PlatformPermissions
 import org.twitchwatch.shell.AndroidPermissions
 import org.twitchwatch.shell.PermissionFlow
 import org.twitchwatch.shell.PermissionSnapshot

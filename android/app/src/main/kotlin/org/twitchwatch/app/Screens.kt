@@ -59,12 +59,12 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
-import org.twitchwatch.core.Destination
-import org.twitchwatch.core.ExportOutcome
-import org.twitchwatch.core.HistoryRange
-import org.twitchwatch.core.JournalField
-import org.twitchwatch.core.JournalFieldKind
-import org.twitchwatch.core.OnboardingStep
+import org.twitchwatch.core.app.Destination
+import org.twitchwatch.core.app.ExportOutcome
+import org.twitchwatch.core.app.HistoryRange
+import org.twitchwatch.core.app.JournalField
+import org.twitchwatch.core.app.JournalFieldKind
+import org.twitchwatch.core.app.OnboardingStep
 import org.twitchwatch.core.destinationDeepLink
 import org.twitchwatch.shell.AlertCardUi
 import org.twitchwatch.shell.Bar
@@ -379,7 +379,7 @@ fun JournalScreen(app: TwitchWatchApp) {
     var symptoms by remember { mutableStateOf(setOf<String>()) }
     val context = LocalContext.current
     val s = (state as? UiResult.Ok)?.value ?: return ErrorText((state as UiResult.Failed).message)
-    fun apply(r: UiResult<org.twitchwatch.core.JournalState>) {
+    fun apply(r: UiResult<org.twitchwatch.core.app.JournalState>) {
         when (r) {
             is UiResult.Ok -> { state = r; error = null }
             is UiResult.Failed -> error = r.message

@@ -6,10 +6,11 @@ import android.app.Application
 import java.io.File
 import org.twitchwatch.core.Alert
 import org.twitchwatch.core.AlertListener
-import org.twitchwatch.core.NotificationContent
+import org.twitchwatch.core.ListenerHandle
 import org.twitchwatch.core.OpenOptions
 import org.twitchwatch.core.Screens
 import org.twitchwatch.core.TwitchWatch
+import org.twitchwatch.core.app.NotificationContent
 import org.twitchwatch.core.notificationChannels
 import org.twitchwatch.shell.NotificationRouter
 
@@ -19,6 +20,7 @@ class TwitchWatchApp : Application() {
     lateinit var screens: Screens
         private set
     val router = NotificationRouter()
+    private lateinit var alertRegistration: ListenerHandle
 
     override fun onCreate() {
         super.onCreate()
@@ -27,7 +29,8 @@ class TwitchWatchApp : Application() {
         screens = Screens(core)
         Notifier.createChannels(this, router.channels(notificationChannels()))
         // Called on a core thread for each new or escalated alert, with the content the core computed.
-        core.addAlertListener(object : AlertListener {
+        // Held for the app's lifetime: letting the handle go would unregister the listener.
+        alertRegistration = core.addAlertListener(object : AlertListener {
             override fun onAlert(alert: Alert, notification: NotificationContent) {
                 Notifier.post(this@TwitchWatchApp, router.plan(notification))
             }

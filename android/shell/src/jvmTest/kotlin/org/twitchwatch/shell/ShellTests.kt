@@ -5,16 +5,16 @@ package org.twitchwatch.shell
 
 import java.nio.file.Files
 import kotlinx.coroutines.runBlocking
-import org.twitchwatch.core.AlertSeverity
-import org.twitchwatch.core.Advertisement
-import org.twitchwatch.core.Destination
-import org.twitchwatch.core.HistoryRange
-import org.twitchwatch.core.OnboardingStep
 import org.twitchwatch.core.OpenOptions
-import org.twitchwatch.core.PairingPhase
 import org.twitchwatch.core.Screens
 import org.twitchwatch.core.TwitchWatch
 import org.twitchwatch.core.TwitchWatchException
+import org.twitchwatch.core.app.Advertisement
+import org.twitchwatch.core.app.Destination
+import org.twitchwatch.core.app.HistoryRange
+import org.twitchwatch.core.app.OnboardingStep
+import org.twitchwatch.core.app.PairingPhase
+import org.twitchwatch.core.model.AlertSeverity
 import org.twitchwatch.core.notificationChannels
 
 private class Failure(message: String) : Exception(message)

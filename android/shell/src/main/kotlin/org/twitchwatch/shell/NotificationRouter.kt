@@ -2,12 +2,12 @@
 // alert (and whether it should alert again), and where a tapped notification leads.
 package org.twitchwatch.shell
 
-import org.twitchwatch.core.AlertSeverity
-import org.twitchwatch.core.Destination
-import org.twitchwatch.core.NotificationChannelSpec
-import org.twitchwatch.core.NotificationContent
-import org.twitchwatch.core.OngoingNotification
+import org.twitchwatch.core.app.Destination
+import org.twitchwatch.core.app.NotificationChannelSpec
+import org.twitchwatch.core.app.NotificationContent
+import org.twitchwatch.core.app.OngoingNotification
 import org.twitchwatch.core.destinationFromDeepLink
+import org.twitchwatch.core.model.AlertSeverity
 
 /** One NotificationChannel to create (values are the android.app.NotificationManager constants). */
 data class ChannelPlan(

@@ -2,7 +2,7 @@
 // level, when to explain first, when only Settings can help, and what the core is told was granted.
 package org.twitchwatch.shell
 
-import org.twitchwatch.core.PlatformPermissions
+import org.twitchwatch.core.app.PlatformPermissions
 
 /** Manifest names of the permissions TwitchWatch asks for at run time. */
 object AndroidPermissions {

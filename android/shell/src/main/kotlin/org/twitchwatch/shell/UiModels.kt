@@ -2,14 +2,14 @@
 // tiles, bars normalised to their chart, and error text. Presentation only; no decisions about health.
 package org.twitchwatch.shell
 
-import org.twitchwatch.core.AlertRow
-import org.twitchwatch.core.AlertSeverity
-import org.twitchwatch.core.ChartSeries
-import org.twitchwatch.core.ConnectionState
-import org.twitchwatch.core.ConnectionView
-import org.twitchwatch.core.HourBucket
-import org.twitchwatch.core.TodayState
 import org.twitchwatch.core.TwitchWatchException
+import org.twitchwatch.core.app.AlertRow
+import org.twitchwatch.core.app.ChartSeries
+import org.twitchwatch.core.app.ConnectionView
+import org.twitchwatch.core.app.HourBucket
+import org.twitchwatch.core.app.TodayState
+import org.twitchwatch.core.model.AlertSeverity
+import org.twitchwatch.core.model.ConnectionState
 
 /** Colour roles; the app maps them to Material 3 colour scheme slots. */
 enum class Tone { CRITICAL, WARNING, INFO, NEUTRAL, POSITIVE }
