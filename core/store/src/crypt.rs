@@ -81,6 +81,47 @@ impl DataKey {
     }
 }
 
+impl DataKey {
+    /// Seals a message that travels outside the store (a check-in handed to a running monitor):
+    /// XChaCha20-Poly1305 under a key derived for messages, `context` bound in as associated data.
+    pub fn seal_message(&self, context: &str, plain: &[u8]) -> Vec<u8> {
+        let aead = XChaCha20Poly1305::new(self.derive(b"twitchwatch message key v1")[..].into());
+        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let sealed = aead
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plain,
+                    aad: context.as_bytes(),
+                },
+            )
+            .expect("XChaCha20-Poly1305 seals any length the store writes");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        out
+    }
+
+    /// Opens what [`DataKey::seal_message`] sealed with this key and `context`; anything else
+    /// (another key, changed bytes) is [`StoreError::InvalidKey`].
+    pub fn open_message(&self, context: &str, sealed: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let refused = || StoreError::InvalidKey {
+            reason: "the message was not sealed with this data key, or was changed".into(),
+        };
+        if sealed.len() < NONCE_LEN {
+            return Err(refused());
+        }
+        let aead = XChaCha20Poly1305::new(self.derive(b"twitchwatch message key v1")[..].into());
+        aead.decrypt(
+            XNonce::from_slice(&sealed[..NONCE_LEN]),
+            Payload {
+                msg: &sealed[NONCE_LEN..],
+                aad: context.as_bytes(),
+            },
+        )
+        .map_err(|_| refused())
+    }
+}
+
 impl std::fmt::Debug for DataKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("DataKey(..)")

@@ -1,5 +1,6 @@
 //! The app crate's integration tests, in one binary so that the test build links once.
 
 mod crash;
+mod data;
 mod monitor;
 mod screens;
