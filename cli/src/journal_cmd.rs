@@ -11,7 +11,7 @@ use twitchwatch_journal::{
     BodySite, CheckIn, Drink, Hydration, JournalEntry, Medication, MedicationClass, Supplement,
     SupplementKind, Symptom,
 };
-use twitchwatch_store::Store;
+use twitchwatch_store::{Store, StoreError};
 
 use crate::care_cmd::{outln, print_alert};
 use crate::history_store::{self, Access};
@@ -256,6 +256,7 @@ pub fn run(data_dir: &Path, command: JournalCommand) -> anyhow::Result<()> {
     };
     let store = history_store::open(data_dir, access)?;
     let now = now_ms();
+    let deleting = matches!(command, JournalCommand::Delete { .. });
     match command {
         JournalCommand::Add(args) => {
             let date = args.date.unwrap_or_else(|| today(&store));
@@ -298,6 +299,10 @@ pub fn run(data_dir: &Path, command: JournalCommand) -> anyhow::Result<()> {
         }
         JournalCommand::Drinks => {}
     }
+    if deleting {
+        drop(store);
+        history_store::compact(data_dir)?;
+    }
     Ok(())
 }
 
@@ -308,11 +313,23 @@ pub fn run_checkin(data_dir: &Path, args: CheckinArgs) -> anyhow::Result<()> {
     } else {
         Access::ReadOnly
     };
+    let now = now_ms();
+    if recording {
+        history_store::finish_rotation(data_dir)?;
+        let key = history_store::data_key(data_dir, access)?;
+        match Store::open(data_dir, history_store::options(key.clone(), access)) {
+            Ok(store) => return record_checkin(&store, args, now),
+            // A running monitor holds the store: it records the check-in for us.
+            Err(StoreError::InUse { .. }) => return hand_to_monitor(data_dir, key, args, now),
+            Err(e) => return Err(history_store::describe(data_dir, e)),
+        }
+    }
     let store = history_store::open(data_dir, access)?;
     let tz = store.time_zone();
-    let now = now_ms();
     if let Some(id) = args.delete {
         if store.delete_checkin(id)? {
+            drop(store);
+            history_store::compact(data_dir)?;
             outln!("deleted check-in {id}");
             return Ok(());
         }
@@ -352,6 +369,10 @@ pub fn run_checkin(data_dir: &Path, args: CheckinArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    Ok(())
+}
+
+fn checkin_from(args: CheckinArgs, now: i64) -> anyhow::Result<CheckIn> {
     let mut checkin = CheckIn::new(now);
     for s in &args.sites {
         checkin.twitch_sites.insert(s.parse::<BodySite>()?);
@@ -362,6 +383,43 @@ pub fn run_checkin(data_dir: &Path, args: CheckinArgs) -> anyhow::Result<()> {
     if let Some(n) = args.note {
         checkin.note = n;
     }
+    Ok(checkin)
+}
+
+/// How long `checkin` waits for a running monitor to answer (it looks every 200 ms).
+const MONITOR_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn hand_to_monitor(
+    data_dir: &Path,
+    key: Option<twitchwatch_store::DataKey>,
+    args: CheckinArgs,
+    now: i64,
+) -> anyhow::Result<()> {
+    let checkin = checkin_from(args, now)?;
+    // Refused here rather than by the monitor, with the same words.
+    checkin.validate(now)?;
+    let pending = twitchwatch_app::inbox::submit_checkin(data_dir, key.as_ref(), &checkin)?;
+    match pending.wait(MONITOR_ANSWER_WAIT)? {
+        Some(reply) => {
+            if let Some(e) = reply.error {
+                anyhow::bail!("the running monitor refused the check-in: {e}");
+            }
+            outln!("check-in {} saved by the running monitor", reply.at_ms);
+            for title in &reply.alerts {
+                outln!("ALERT {}", printable(title));
+            }
+        }
+        None => outln!(
+            "the history is in use by another process that does not take check-ins; the check-in              waits in {} and is recorded when `twitchwatch monitor` next runs",
+            pending.request_path().display()
+        ),
+    }
+    Ok(())
+}
+
+fn record_checkin(store: &Store, args: CheckinArgs, now: i64) -> anyhow::Result<()> {
+    let tz = store.time_zone();
+    let checkin = checkin_from(args, now)?;
     let center = AlertCenter::new(store.clone());
     let (stored, raised) = center.record_checkin(&checkin, now)?;
     outln!("check-in {} saved", stored.at_ms);
