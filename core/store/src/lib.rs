@@ -864,12 +864,13 @@ impl Store {
             )?;
         }
         if rewrite {
-            engine.meta.remove(META_REWRITE_WANTED)?;
-            engine.db.flush()?;
             drop(engine);
             Self::wait_for_release(path)?;
             files::rewrite(path, options.cache_capacity_bytes)?;
             engine = Engine::open(path, path, &options, true)?;
+            // Only now: a kill before this point leaves the mark, and the next open rewrites again.
+            engine.meta.remove(META_REWRITE_WANTED)?;
+            engine.db.flush()?;
         }
         if let Err(e) = files::make_private(path) {
             // Some file systems (FAT on a memory card, network shares) have no owner-only mode;

@@ -517,8 +517,11 @@ fn a_migration_killed_half_way_resumes_and_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let fixture_copy = dir.path().join("fixture");
     copy_dir(&fixture(), &fixture_copy);
+    let mut fixture_killed = 0;
     for delay in kill_delays(cycles(), 11).map(|d| d / 20) {
-        run_child(&fixture_copy, 3, 3, delay);
+        if !run_child(&fixture_copy, 3, 3, delay) {
+            fixture_killed += 1;
+        }
     }
     check_migrated(&fixture_copy, &key(3));
     // On a store large enough to be killed in the middle of its re-encryption.
@@ -537,6 +540,11 @@ fn a_migration_killed_half_way_resumes_and_loses_nothing() {
     );
     check_big(&path, &key(4));
     assert!(files_containing(&path, NOTE.as_bytes()).is_empty());
+    eprintln!(
+        "migration: the fixture's run killed before it finished {fixture_killed} of {n} times, \
+         the 20,001-event store's {interrupted} of {n}; nothing lost, nothing left in clear",
+        n = cycles()
+    );
 }
 
 #[test]
@@ -577,4 +585,8 @@ fn a_rotation_killed_half_way_finishes_with_whichever_key_opens_it() {
         "no kill landed inside a rotation; the test proves nothing"
     );
     check_big(&path, &key(current));
+    eprintln!(
+        "rotation: killed before it finished {interrupted} of {} times; every record read back",
+        cycles()
+    );
 }
