@@ -91,7 +91,7 @@ pub struct EntryArgs {
     note: Option<String>,
 }
 
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 pub struct CheckinArgs {
     /// Where twitching is felt: left_hand, right_hand, left_forearm, right_forearm, left_upper_arm,
     /// right_upper_arm, face, tongue, trunk, legs, feet (repeatable or comma-separated).
@@ -317,6 +317,11 @@ pub fn run_checkin(data_dir: &Path, args: CheckinArgs) -> anyhow::Result<()> {
     if recording {
         history_store::finish_rotation(data_dir)?;
         let key = history_store::data_key(data_dir, access)?;
+        // Held right now: most likely a running monitor, which takes the check-in within 200 ms,
+        // without the wait an open makes for a handle that is only closing.
+        if Store::is_in_use(data_dir) && hand_over_at_once(data_dir, key.clone(), &args, now)? {
+            return Ok(());
+        }
         match Store::open(data_dir, history_store::options(key.clone(), access)) {
             Ok(store) => return record_checkin(&store, args, now),
             // A running monitor holds the store: it records the check-in for us.
@@ -389,6 +394,44 @@ fn checkin_from(args: CheckinArgs, now: i64) -> anyhow::Result<CheckIn> {
 /// How long `checkin` waits for a running monitor to answer (it looks every 200 ms).
 const MONITOR_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// How long a check-in handed over at once waits before it is taken back and the store opened.
+const QUICK_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Leaves the check-in for a running monitor; `false` (and nothing left behind) when no monitor
+/// took it quickly, so the caller opens the store itself.
+fn hand_over_at_once(
+    data_dir: &Path,
+    key: Option<twitchwatch_store::DataKey>,
+    args: &CheckinArgs,
+    now: i64,
+) -> anyhow::Result<bool> {
+    let checkin = checkin_from(args.clone(), now)?;
+    checkin.validate(now)?;
+    let pending = twitchwatch_app::inbox::submit_checkin(data_dir, key.as_ref(), &checkin)?;
+    let reply = match pending.wait(QUICK_ANSWER_WAIT)? {
+        Some(reply) => reply,
+        None if pending.withdraw()? => return Ok(false),
+        // Taken between the wait and the withdrawal: its answer is on the way.
+        None => match pending.wait(MONITOR_ANSWER_WAIT)? {
+            Some(reply) => reply,
+            None => anyhow::bail!("the running monitor took the check-in but did not answer"),
+        },
+    };
+    print_reply(reply)?;
+    Ok(true)
+}
+
+fn print_reply(reply: twitchwatch_app::inbox::InboxReply) -> anyhow::Result<()> {
+    if let Some(e) = reply.error {
+        anyhow::bail!("the running monitor refused the check-in: {e}");
+    }
+    outln!("check-in {} saved by the running monitor", reply.at_ms);
+    for title in &reply.alerts {
+        outln!("ALERT {}", printable(title));
+    }
+    Ok(())
+}
+
 fn hand_to_monitor(
     data_dir: &Path,
     key: Option<twitchwatch_store::DataKey>,
@@ -400,15 +443,7 @@ fn hand_to_monitor(
     checkin.validate(now)?;
     let pending = twitchwatch_app::inbox::submit_checkin(data_dir, key.as_ref(), &checkin)?;
     match pending.wait(MONITOR_ANSWER_WAIT)? {
-        Some(reply) => {
-            if let Some(e) = reply.error {
-                anyhow::bail!("the running monitor refused the check-in: {e}");
-            }
-            outln!("check-in {} saved by the running monitor", reply.at_ms);
-            for title in &reply.alerts {
-                outln!("ALERT {}", printable(title));
-            }
-        }
+        Some(reply) => print_reply(reply)?,
         None => outln!(
             "the history is in use by another process that does not take check-ins; the check-in              waits in {} and is recorded when `twitchwatch monitor` next runs",
             pending.request_path().display()

@@ -126,6 +126,16 @@ impl PendingCheckin {
         }
     }
 
+    /// Takes the check-in back if no monitor has taken it yet: `true` when it was still waiting
+    /// (it is gone now), `false` when a monitor already took it (its answer will come).
+    pub fn withdraw(&self) -> Result<bool, InboxError> {
+        match std::fs::remove_file(&self.request) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(io(&self.request)(e)),
+        }
+    }
+
     pub fn request_path(&self) -> &Path {
         &self.request
     }

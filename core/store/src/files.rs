@@ -111,6 +111,20 @@ pub(crate) fn lock_engine_file(dir: &Path) -> Result<Option<File>, StoreError> {
     })
 }
 
+/// Whether another handle holds the store's lock right now (one try, no waiting).
+pub(crate) fn is_locked(dir: &Path) -> bool {
+    let Ok(file) = File::open(dir.join("db")) else {
+        return false;
+    };
+    match file.try_lock_exclusive() {
+        Ok(()) => {
+            let _ = FileExt::unlock(&file);
+            false
+        }
+        Err(e) => e.kind() == fs2::lock_contended_error().kind(),
+    }
+}
+
 /// A copy of the engine files of the store at `dir`, deleted on drop.
 pub(crate) struct CheckCopy {
     path: PathBuf,

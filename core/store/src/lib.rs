@@ -962,6 +962,13 @@ impl Store {
         Store::open(path, options)
     }
 
+    /// Whether a process (or a handle in this one) holds the store at `path` open right now,
+    /// answered at once. `Store::open` waits a little before it calls a store in use, since a
+    /// handle that was just dropped lets go a moment later; this does not.
+    pub fn is_in_use(path: &Path) -> bool {
+        files::is_locked(path)
+    }
+
     /// Rewrites the closed store's files when records were removed since (the open does it), so
     /// their old bytes are gone from sled's log too.
     pub fn compact(path: &Path, options: StoreOptions) -> Result<(), StoreError> {

@@ -220,4 +220,9 @@ fn a_check_in_left_in_the_inbox_is_recorded_by_the_monitor_and_raises_its_red_fl
             .len(),
         1
     );
+    // Not taken yet: withdrawn, and nothing is left for a monitor to record twice.
+    let untaken = submit_checkin(&path, Some(&DataKey::from_bytes(key)), &checkin).unwrap();
+    assert!(untaken.withdraw().unwrap());
+    assert!(!untaken.request_path().exists());
+    assert_eq!(monitor.collect_inbox(now_ms()).unwrap(), 0);
 }
