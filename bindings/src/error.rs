@@ -152,7 +152,10 @@ impl From<&StoreError> for TwitchWatchError {
             StoreError::InUse { .. } => state,
             StoreError::InvalidInput { .. }
             | StoreError::InvalidSetting { .. }
-            | StoreError::RangeTooLong { .. } => invalid,
+            | StoreError::RangeTooLong { .. }
+            | StoreError::WrongKey { .. }
+            | StoreError::KeyRequired { .. }
+            | StoreError::InvalidKey { .. } => invalid,
             StoreError::Corrupt { .. }
             | StoreError::NewerSchema { .. }
             | StoreError::CorruptRecord { .. }

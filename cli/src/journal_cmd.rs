@@ -11,7 +11,7 @@ use twitchwatch_journal::{
     BodySite, CheckIn, Drink, Hydration, JournalEntry, Medication, MedicationClass, Supplement,
     SupplementKind, Symptom,
 };
-use twitchwatch_store::Store;
+use twitchwatch_store::{Store, StoreError};
 
 use crate::care_cmd::{outln, print_alert};
 use crate::history_store::{self, Access};
@@ -91,7 +91,7 @@ pub struct EntryArgs {
     note: Option<String>,
 }
 
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 pub struct CheckinArgs {
     /// Where twitching is felt: left_hand, right_hand, left_forearm, right_forearm, left_upper_arm,
     /// right_upper_arm, face, tongue, trunk, legs, feet (repeatable or comma-separated).
@@ -256,6 +256,7 @@ pub fn run(data_dir: &Path, command: JournalCommand) -> anyhow::Result<()> {
     };
     let store = history_store::open(data_dir, access)?;
     let now = now_ms();
+    let deleting = matches!(command, JournalCommand::Delete { .. });
     match command {
         JournalCommand::Add(args) => {
             let date = args.date.unwrap_or_else(|| today(&store));
@@ -298,6 +299,10 @@ pub fn run(data_dir: &Path, command: JournalCommand) -> anyhow::Result<()> {
         }
         JournalCommand::Drinks => {}
     }
+    if deleting {
+        drop(store);
+        history_store::compact(data_dir)?;
+    }
     Ok(())
 }
 
@@ -308,11 +313,28 @@ pub fn run_checkin(data_dir: &Path, args: CheckinArgs) -> anyhow::Result<()> {
     } else {
         Access::ReadOnly
     };
+    let now = now_ms();
+    if recording {
+        history_store::finish_rotation(data_dir)?;
+        let key = history_store::data_key(data_dir, access)?;
+        // Held right now: most likely a running monitor, which takes the check-in within 200 ms,
+        // without the wait an open makes for a handle that is only closing.
+        if Store::is_in_use(data_dir) && hand_over_at_once(data_dir, key.clone(), &args, now)? {
+            return Ok(());
+        }
+        match Store::open(data_dir, history_store::options(key.clone(), access)) {
+            Ok(store) => return record_checkin(&store, args, now),
+            // A running monitor holds the store: it records the check-in for us.
+            Err(StoreError::InUse { .. }) => return hand_to_monitor(data_dir, key, args, now),
+            Err(e) => return Err(history_store::describe(data_dir, e)),
+        }
+    }
     let store = history_store::open(data_dir, access)?;
     let tz = store.time_zone();
-    let now = now_ms();
     if let Some(id) = args.delete {
         if store.delete_checkin(id)? {
+            drop(store);
+            history_store::compact(data_dir)?;
             outln!("deleted check-in {id}");
             return Ok(());
         }
@@ -352,6 +374,10 @@ pub fn run_checkin(data_dir: &Path, args: CheckinArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    Ok(())
+}
+
+fn checkin_from(args: CheckinArgs, now: i64) -> anyhow::Result<CheckIn> {
     let mut checkin = CheckIn::new(now);
     for s in &args.sites {
         checkin.twitch_sites.insert(s.parse::<BodySite>()?);
@@ -362,6 +388,73 @@ pub fn run_checkin(data_dir: &Path, args: CheckinArgs) -> anyhow::Result<()> {
     if let Some(n) = args.note {
         checkin.note = n;
     }
+    Ok(checkin)
+}
+
+/// How long `checkin` waits for a running monitor to answer (it looks every 200 ms).
+const MONITOR_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How long a check-in handed over at once waits before it is taken back and the store opened.
+const QUICK_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Leaves the check-in for a running monitor; `false` (and nothing left behind) when no monitor
+/// took it quickly, so the caller opens the store itself.
+fn hand_over_at_once(
+    data_dir: &Path,
+    key: Option<twitchwatch_store::DataKey>,
+    args: &CheckinArgs,
+    now: i64,
+) -> anyhow::Result<bool> {
+    let checkin = checkin_from(args.clone(), now)?;
+    checkin.validate(now)?;
+    let pending = twitchwatch_app::inbox::submit_checkin(data_dir, key.as_ref(), &checkin)?;
+    let reply = match pending.wait(QUICK_ANSWER_WAIT)? {
+        Some(reply) => reply,
+        None if pending.withdraw()? => return Ok(false),
+        // Taken between the wait and the withdrawal: its answer is on the way.
+        None => match pending.wait(MONITOR_ANSWER_WAIT)? {
+            Some(reply) => reply,
+            None => anyhow::bail!("the running monitor took the check-in but did not answer"),
+        },
+    };
+    print_reply(reply)?;
+    Ok(true)
+}
+
+fn print_reply(reply: twitchwatch_app::inbox::InboxReply) -> anyhow::Result<()> {
+    if let Some(e) = reply.error {
+        anyhow::bail!("the running monitor refused the check-in: {e}");
+    }
+    outln!("check-in {} saved by the running monitor", reply.at_ms);
+    for title in &reply.alerts {
+        outln!("ALERT {}", printable(title));
+    }
+    Ok(())
+}
+
+fn hand_to_monitor(
+    data_dir: &Path,
+    key: Option<twitchwatch_store::DataKey>,
+    args: CheckinArgs,
+    now: i64,
+) -> anyhow::Result<()> {
+    let checkin = checkin_from(args, now)?;
+    // Refused here rather than by the monitor, with the same words.
+    checkin.validate(now)?;
+    let pending = twitchwatch_app::inbox::submit_checkin(data_dir, key.as_ref(), &checkin)?;
+    match pending.wait(MONITOR_ANSWER_WAIT)? {
+        Some(reply) => print_reply(reply)?,
+        None => outln!(
+            "the history is in use by another process that does not take check-ins; the check-in              waits in {} and is recorded when `twitchwatch monitor` next runs",
+            pending.request_path().display()
+        ),
+    }
+    Ok(())
+}
+
+fn record_checkin(store: &Store, args: CheckinArgs, now: i64) -> anyhow::Result<()> {
+    let tz = store.time_zone();
+    let checkin = checkin_from(args, now)?;
     let center = AlertCenter::new(store.clone());
     let (stored, raised) = center.record_checkin(&checkin, now)?;
     outln!("check-in {} saved", stored.at_ms);

@@ -4,6 +4,7 @@
 mod ble_cmd;
 mod care_cmd;
 mod classify_cmd;
+mod data_cmd;
 mod evaluate;
 mod hints;
 mod history_cmd;
@@ -69,6 +70,10 @@ enum Command {
     Report(care_cmd::ReportArgs),
     /// Export events, minutes, day summaries, the journal and check-ins as CSV or JSON.
     Export(care_cmd::ExportArgs),
+    /// Delete every record and the history's files and key file (needs --yes), then check that nothing is left.
+    DeleteAllData(data_cmd::DeleteArgs),
+    /// Re-encrypt the history under a new random key (the key file is replaced once it is done).
+    RotateKey,
 }
 
 fn data_dir(cli_value: Option<PathBuf>) -> anyhow::Result<PathBuf> {
@@ -133,6 +138,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rules(c) => care_cmd::run_rules(&data_dir(cli.data_dir)?, c),
         Command::Report(args) => care_cmd::run_report(&data_dir(cli.data_dir)?, args),
         Command::Export(args) => care_cmd::run_export(&data_dir(cli.data_dir)?, args),
+        Command::DeleteAllData(args) => data_cmd::run_delete(&data_dir(cli.data_dir)?, args),
+        Command::RotateKey => data_cmd::run_rotate(&data_dir(cli.data_dir)?),
         Command::Scenarios => {
             for s in twitchwatch_lab::simulator::builtin_scenarios() {
                 println!(

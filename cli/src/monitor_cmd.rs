@@ -137,7 +137,13 @@ impl MonitorListener for Printer {
 
 pub fn run(data_dir: &Path, args: MonitorArgs) -> anyhow::Result<()> {
     // The store creates the folder (owner-only) itself, and names a file in the way as such.
-    let monitor = Monitor::open(data_dir, MonitorSettings::default())?;
+    crate::history_store::finish_rotation(data_dir)?;
+    let key = crate::history_store::data_key(data_dir, crate::history_store::Access::Record)?;
+    let settings = MonitorSettings {
+        store: crate::history_store::options(key, crate::history_store::Access::Record),
+        ..MonitorSettings::default()
+    };
+    let monitor = Monitor::open(data_dir, settings)?;
     let bar = ProgressBar::new(1000);
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {percent:>3}%  {msg}")
@@ -151,6 +157,8 @@ pub fn run(data_dir: &Path, args: MonitorArgs) -> anyhow::Result<()> {
     });
     monitor.add_listener(printer.clone());
     monitor.add_alert_listener(printer);
+    // `checkin` run beside this session leaves its check-in here (the store is this process's).
+    let _inbox = monitor.watch_inbox();
     if !args.simulate {
         if monitor.store().paired_device()?.is_none() {
             anyhow::bail!(

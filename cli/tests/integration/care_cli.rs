@@ -9,6 +9,8 @@ fn tw(data_dir: &Path, args: &[&str]) -> Output {
         .arg(data_dir)
         .args(args)
         .env_remove("RUST_LOG")
+        // Inside the test's own folder, so the key file goes with it.
+        .env("TWITCHWATCH_KEY_FILE", data_dir.join("test.key"))
         .output()
         .expect("the twitchwatch binary runs")
 }

@@ -2,4 +2,5 @@
 
 mod care_cli;
 mod cli;
+mod data_cli;
 mod hostile_cli;

@@ -679,6 +679,8 @@ pub trait JournalStore {
         edit: impl FnOnce(&mut JournalEntry),
     ) -> Result<JournalEntry, JournalError>;
 
+    /// Removes the entry. Its old bytes stay in the store's log until the files are rewritten,
+    /// which the next open of the store does (`Store::compact` does it at once on a closed store).
     fn delete_journal_entry(&self, date: Date) -> Result<bool, JournalError>;
 
     /// Entries for `from..=to`, in date order (days without an entry are absent).
@@ -698,6 +700,7 @@ pub trait JournalStore {
         edit: impl FnOnce(&mut CheckIn),
     ) -> Result<CheckIn, JournalError>;
 
+    /// Removes the check-in; the files are rewritten as for [`JournalStore::delete_journal_entry`].
     fn delete_checkin(&self, id: TimestampMs) -> Result<bool, JournalError>;
 
     /// Check-ins made in `[from_ms, to_ms)`, oldest first.

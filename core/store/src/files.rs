@@ -111,6 +111,20 @@ pub(crate) fn lock_engine_file(dir: &Path) -> Result<Option<File>, StoreError> {
     })
 }
 
+/// Whether another handle holds the store's lock right now (one try, no waiting).
+pub(crate) fn is_locked(dir: &Path) -> bool {
+    let Ok(file) = File::open(dir.join("db")) else {
+        return false;
+    };
+    match file.try_lock_exclusive() {
+        Ok(()) => {
+            let _ = FileExt::unlock(&file);
+            false
+        }
+        Err(e) => e.kind() == fs2::lock_contended_error().kind(),
+    }
+}
+
 /// A copy of the engine files of the store at `dir`, deleted on drop.
 pub(crate) struct CheckCopy {
     path: PathBuf,
@@ -225,4 +239,220 @@ pub(crate) fn make_private(dir: &Path) -> Result<(), StoreError> {
     #[cfg(not(unix))]
     let _ = dir;
     Ok(())
+}
+
+/// Replaces `dir/name` with `body` so that a kill leaves the old file or the new one: a temporary
+/// file (0600), fsync, rename over the old one, fsync of the folder.
+pub(crate) fn write_atomically(dir: &Path, name: &str, body: &[u8]) -> Result<(), StoreError> {
+    use std::io::Write;
+    let tmp = dir.join(format!("{name}.tmp"));
+    let io = io_error(dir);
+    let result = (|| -> std::io::Result<()> {
+        let mut open = std::fs::OpenOptions::new();
+        open.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            open.mode(0o600);
+        }
+        let mut file = open.open(&tmp)?;
+        file.write_all(body)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, dir.join(name))?;
+        sync_dir(dir)
+    })();
+    result.map_err(io)
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// The folder a store is rewritten into before it replaces the old files.
+pub(crate) const REWRITE_DIR: &str = "rewrite.tmp";
+/// Where the old files go while the rewritten ones move in.
+const REPLACED_DIR: &str = "replaced.tmp";
+/// In `REWRITE_DIR`: the rewritten store is complete and flushed.
+const REWRITE_COMPLETE: &str = "complete";
+/// In `REPLACED_DIR`: every old engine file has been moved out of the store's folder.
+const ALL_MOVED: &str = "all-moved";
+
+fn touch(path: &Path) -> std::io::Result<()> {
+    File::create(path)?.sync_all()
+}
+
+/// Rewrites the sled files of the closed store at `dir` so they hold only the live records.
+///
+/// Why: sled is log-structured, so a removed or re-encrypted value keeps its old bytes in the log
+/// until its segment happens to be reused. Copying the live records into a new database and
+/// swapping the files is the one way to make sure they are gone. Each step is a rename of whole
+/// files with a marker after it, so a kill at any point is finished by [`finish_rewrite`] on the
+/// next open: before `complete` the old files are untouched and the copy is thrown away; after it
+/// the swap is carried through.
+pub(crate) fn rewrite(dir: &Path, cache_capacity_bytes: u64) -> Result<(), StoreError> {
+    let target = dir.join(REWRITE_DIR);
+    remove_tree(&target).map_err(io_error(dir))?;
+    create_private_dir(&target)?;
+    {
+        let open = |path: &Path| {
+            sled::Config::new()
+                .path(path)
+                .cache_capacity(cache_capacity_bytes)
+                .flush_every_ms(None)
+                .open()
+        };
+        let old = open(dir)?;
+        let new = open(&target)?;
+        for name in old.tree_names() {
+            let from = old.open_tree(&name)?;
+            let to = new.open_tree(&name)?;
+            let mut batch = sled::Batch::default();
+            let mut n = 0;
+            for item in from.iter() {
+                let (k, v) = item?;
+                batch.insert(k, v);
+                n += 1;
+                if n == 5_000 {
+                    to.apply_batch(std::mem::take(&mut batch))?;
+                    n = 0;
+                }
+            }
+            to.apply_batch(batch)?;
+        }
+        new.flush()?;
+        old.flush()?;
+    }
+    // sled's threads release the lock a moment after the handles go.
+    std::thread::sleep(Duration::from_millis(20));
+    touch(&target.join(REWRITE_COMPLETE)).map_err(io_error(dir))?;
+    sync_dir(&target).map_err(io_error(dir))?;
+    finish_rewrite(dir)
+}
+
+/// Carries an interrupted rewrite through (or throws away one that had not completed); nothing to
+/// do when no rewrite was under way.
+pub(crate) fn finish_rewrite(dir: &Path) -> Result<(), StoreError> {
+    let io = io_error(dir);
+    let target = dir.join(REWRITE_DIR);
+    let replaced = dir.join(REPLACED_DIR);
+    let complete = target.join(REWRITE_COMPLETE).exists();
+    if !complete {
+        // The old files were never touched: the partial copy goes.
+        remove_tree(&target).map_err(io)?;
+        return remove_tree(&replaced).map_err(io_error(dir));
+    }
+    let engine_files = |d: &Path| -> std::io::Result<Vec<std::ffi::OsString>> {
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(d)? {
+            let name = entry?.file_name();
+            if is_engine_file(&name.to_string_lossy()) {
+                names.push(name);
+            }
+        }
+        Ok(names)
+    };
+    let result = (|| -> std::io::Result<()> {
+        if !replaced.join(ALL_MOVED).exists() {
+            std::fs::create_dir_all(&replaced)?;
+            // Until the marker, every engine file in the store's folder is an old one.
+            for name in engine_files(dir)? {
+                std::fs::rename(dir.join(&name), replaced.join(&name))?;
+            }
+            sync_dir(dir)?;
+            touch(&replaced.join(ALL_MOVED))?;
+            sync_dir(&replaced)?;
+        }
+        for name in engine_files(&target)? {
+            std::fs::rename(target.join(&name), dir.join(&name))?;
+        }
+        sync_dir(dir)?;
+        remove_tree(&target)?;
+        remove_tree(&replaced)?;
+        sync_dir(dir)
+    })();
+    result.map_err(io_error(dir))
+}
+
+/// Whether a rewrite left work for [`finish_rewrite`].
+pub(crate) fn rewrite_pending(dir: &Path) -> bool {
+    dir.join(REWRITE_DIR).exists() || dir.join(REPLACED_DIR).exists()
+}
+
+/// What [`delete_store`] removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeletionReport {
+    pub files_removed: usize,
+    pub bytes_removed: u64,
+    /// The folder itself is gone (it held nothing but the store's files).
+    pub folder_removed: bool,
+}
+
+/// Removes every file of the store at `dir` (sled's files, the sidecar, the keyring, leftovers of
+/// an interrupted open or rewrite) and the folder when nothing else is in it. The store must not be
+/// open anywhere ([`StoreError::InUse`]). Files the store did not make are left alone.
+pub(crate) fn delete_store(dir: &Path) -> Result<DeletionReport, StoreError> {
+    let mut report = DeletionReport::default();
+    if inspect(dir)? == Found::Nothing && !rewrite_pending(dir) {
+        return Ok(report);
+    }
+    let lock = lock_engine_file(dir)?;
+    let ours = |name: &str| {
+        is_engine_file(name)
+            || name.starts_with(SIDECAR_FILE)
+            || name.starts_with(super::crypt::KEYRING_FILE)
+            || name == CHECK_DIR
+            || name == REWRITE_DIR
+            || name == REPLACED_DIR
+    };
+    fn count(path: &Path, report: &mut DeletionReport) -> std::io::Result<()> {
+        let meta = std::fs::symlink_metadata(path)?;
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(path)? {
+                count(&entry?.path(), report)?;
+            }
+        } else {
+            report.files_removed += 1;
+            report.bytes_removed += meta.len();
+        }
+        Ok(())
+    }
+    let result = (|| -> std::io::Result<()> {
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let name = entry?.file_name();
+            if ours(&name.to_string_lossy()) {
+                names.push(name);
+            }
+        }
+        // `db` goes last: its lock keeps another process from opening a half-deleted store.
+        names.sort_by_key(|n| n == "db");
+        for name in names {
+            let path = dir.join(&name);
+            count(&path, &mut report)?;
+            if std::fs::symlink_metadata(&path)?.is_dir() {
+                std::fs::remove_dir_all(&path)?;
+            } else {
+                std::fs::remove_file(&path)?;
+            }
+        }
+        Ok(())
+    })();
+    drop(lock);
+    result.map_err(io_error(dir))?;
+    if std::fs::read_dir(dir)
+        .map_err(io_error(dir))?
+        .next()
+        .is_none()
+    {
+        std::fs::remove_dir(dir).map_err(io_error(dir))?;
+        report.folder_removed = true;
+    }
+    Ok(report)
 }

@@ -13,6 +13,7 @@
 //!   hides the rest of the history ([`CorruptRecordPolicy::Fail`] makes them fail instead).
 
 mod codec;
+mod crypt;
 mod days;
 mod files;
 mod minutes;
@@ -38,9 +39,12 @@ use sled::Transactional;
 pub use codec::{date_from_key, date_key, time_key};
 use codec::{decode_compact, encode_compact, event_key};
 pub(crate) use codec::{decode_json, describe_key, encode_json};
+pub use crypt::DataKey;
+use crypt::{Cipher, KeyringFile};
 use days::DayRollup;
 pub use days::DaySummary;
 pub use days::{local_date, start_of_day_ms};
+pub use files::DeletionReport;
 pub use minutes::SessionId;
 use minutes::StoredMinute;
 
@@ -50,12 +54,21 @@ use twitchwatch_model::{MinuteSummary, MotorEvent, PairedDevice, SensorBatch, Ti
 /// 2: a minute holds each session's part (version-2 `minutes` values). A schema-1 store opens as it
 /// is (its minutes read as one part each) and is marked 2, so a build that would replace merged
 /// minutes instead of adding to them refuses it rather than losing data.
-pub const STORE_SCHEMA_VERSION: u32 = 2;
+/// 3: encrypted at rest (module `crypt`): every value sealed, event and device keys keyed hashes,
+/// a keyring file beside sled's. A schema-1 or -2 store opened with a data key is migrated once.
+pub const STORE_SCHEMA_VERSION: u32 = 3;
+/// The newest schema a store without a data key has (tests and tools only; shells pass a key).
+pub const PLAINTEXT_SCHEMA_VERSION: u32 = 2;
 
 const META_SCHEMA: &[u8] = b"schema_version";
 const META_ROLLUP_TZ: &[u8] = b"rollup_time_zone";
 const META_PAIRED: &[u8] = b"paired_device_id";
 const META_FLUSH_GENERATION: &[u8] = b"flush_generation";
+/// Set when records the user deleted may still sit in sled's log: the next open rewrites the files.
+const META_REWRITE_WANTED: &[u8] = b"rewrite_wanted";
+/// Day roll-ups before this date (a `date_key`) are all that is left of minutes and events removed
+/// by retention: a roll-up rebuild keeps them as they are.
+const META_SUMMARIES_BEFORE: &[u8] = b"summaries_only_before";
 const SETTINGS_KEY: &[u8] = b"settings";
 /// Written next to sled's files. It lets a newer schema be refused before sled touches anything,
 /// and it catches sled silently recovering a damaged log to an older (or empty) state.
@@ -86,6 +99,10 @@ pub struct StoreOptions {
     /// Create a new, empty store when there is none at the path. Off for read-only uses (listing,
     /// exporting), which then get [`StoreError::NotFound`] and leave the folder as it was.
     pub create_if_missing: bool,
+    /// The caller's data key: every value is sealed with it (see [`DataKey`]), and a store written
+    /// without encryption is migrated on open. `None` is a plaintext store, for tests and tools only;
+    /// an encrypted store opened without a key is [`StoreError::KeyRequired`].
+    pub data_key: Option<DataKey>,
 }
 
 impl Default for StoreOptions {
@@ -97,6 +114,7 @@ impl Default for StoreOptions {
             cache_capacity_bytes: 16 * 1024 * 1024,
             on_corrupt_record: CorruptRecordPolicy::Skip,
             create_if_missing: true,
+            data_key: None,
         }
     }
 }
@@ -155,6 +173,12 @@ pub enum StoreError {
         days: i64,
         max: u32,
     },
+    #[error("the data key does not open the TwitchWatch store at {path}; nothing was changed. Use the key it was created with")]
+    WrongKey { path: PathBuf },
+    #[error("the TwitchWatch store at {path} is encrypted and no data key was given; nothing was changed")]
+    KeyRequired { path: PathBuf },
+    #[error("invalid data key: {reason}")]
+    InvalidKey { reason: String },
     #[error("storage engine error: {0}")]
     Backend(#[from] sled::Error),
 }
@@ -299,6 +323,9 @@ struct Inner {
     corrupt_skipped: AtomicU64,
     /// Serialises flushes so the sidecar's generation never runs ahead of sled's.
     flush_generation: Mutex<u64>,
+    /// `None`: a plaintext store (no data key was given).
+    cipher: Option<Cipher>,
+    schema: u32,
 }
 
 /// The history store. Cheap to clone; all clones share one sled database.
@@ -438,10 +465,90 @@ struct Engine {
 /// What the store's own records say about the files sled recovered.
 struct Checked {
     generation: u64,
-    /// A new store, or one of an older schema this build reads as it is: the current schema
-    /// record is still to be written.
-    schema_record_to_write: bool,
+    /// The schema record; `None` for a new, empty store.
+    schema: Option<u32>,
 }
+
+/// Seals a value under the store's key (unchanged in a plaintext store).
+fn seal(cipher: Option<&Cipher>, tree: &'static str, key: &[u8], plain: Vec<u8>) -> Vec<u8> {
+    match cipher {
+        Some(c) => c.seal(tree, key, &plain),
+        None => plain,
+    }
+}
+
+/// The plaintext of a stored value.
+fn unseal<'a>(
+    cipher: Option<&Cipher>,
+    tree: &'static str,
+    key: &[u8],
+    bytes: &'a [u8],
+) -> Result<std::borrow::Cow<'a, [u8]>, StoreError> {
+    match cipher {
+        Some(c) => c.open(tree, key, bytes).map(std::borrow::Cow::Owned),
+        None => Ok(std::borrow::Cow::Borrowed(bytes)),
+    }
+}
+
+/// An event's key: its start time (so ranges scan in time order), then, in an encrypted store, 8
+/// bytes of a keyed hash of start and kind instead of the kind itself, which would tell twitches
+/// from tremor to anyone holding the files. Same event, same key, so a replay still overwrites.
+fn stored_event_key(cipher: Option<&Cipher>, legacy: [u8; 9]) -> Vec<u8> {
+    match cipher {
+        Some(c) => {
+            let mut key = legacy[..8].to_vec();
+            key.extend_from_slice(&c.key_tag(b"event", &legacy)[..8]);
+            key
+        }
+        None => legacy.to_vec(),
+    }
+}
+
+/// A device's key: its id, or in an encrypted store a keyed hash of it.
+fn stored_device_key(cipher: Option<&Cipher>, id: &str) -> Vec<u8> {
+    match cipher {
+        Some(c) => c.key_tag(b"device", id.as_bytes()).to_vec(),
+        None => id.as_bytes().to_vec(),
+    }
+}
+
+/// An alert's key is its id, which names the rule and its day ("difficulty_swallowing" on a date):
+/// in an encrypted store the sled key is a keyed hash of it, and the id travels inside the sealed
+/// value (length, id, then the record), so scans still return it. Alerts are never range-scanned.
+fn stored_alert_key(cipher: &Cipher, id: &[u8]) -> Vec<u8> {
+    cipher.key_tag(b"alert", id)[..16].to_vec()
+}
+
+fn with_alert_id(id: &[u8], record: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(2 + id.len() + record.len());
+    out.extend_from_slice(&(id.len().min(u16::MAX as usize) as u16).to_be_bytes());
+    out.extend_from_slice(&id[..id.len().min(u16::MAX as usize)]);
+    out.extend_from_slice(record);
+    out
+}
+
+fn split_alert_id<'a>(key: &[u8], plain: &'a [u8]) -> Result<(&'a [u8], &'a [u8]), StoreError> {
+    let corrupt = || StoreError::CorruptRecord {
+        tree: "alerts",
+        key: describe_key("alerts", key),
+        reason: "the sealed alert has no id".into(),
+    };
+    let len = u16::from_be_bytes(
+        plain
+            .get(..2)
+            .ok_or_else(corrupt)?
+            .try_into()
+            .expect("2 bytes"),
+    );
+    let end = 2 + len as usize;
+    let id = plain.get(2..end).ok_or_else(corrupt)?;
+    Ok((id, &plain[end..]))
+}
+
+/// The trees whose values are health data or personal, each sealed in an encrypted store.
+const SEALED_TREES: [&str; 9] = [
+    "events", "minutes", "days", "devices", "settings", "journal", "checkins", "alerts", "raw",
+];
 
 impl Engine {
     /// Opens sled on `files`; errors name `shown`, the folder the caller asked for.
@@ -527,7 +634,7 @@ impl Engine {
                 )));
             }
         }
-        let schema_record_to_write = match self.meta.get(META_SCHEMA)? {
+        let schema = match self.meta.get(META_SCHEMA)? {
             Some(bytes) => {
                 let raw: [u8; 4] = bytes.as_ref().try_into().map_err(|_| {
                     corrupt(format!(
@@ -546,7 +653,7 @@ impl Engine {
                 if found == 0 {
                     return Err(corrupt("schema version 0 is never written".into()));
                 }
-                found < STORE_SCHEMA_VERSION
+                Some(found)
             }
             None => {
                 let has_data = [&self.events, &self.minutes, &self.journal]
@@ -555,13 +662,95 @@ impl Engine {
                 if has_data || sidecar.is_some() {
                     return Err(corrupt("the store's schema record is missing, so its database file is damaged or was replaced".into()));
                 }
-                true
+                None
             }
         };
-        Ok(Checked {
-            generation,
-            schema_record_to_write,
-        })
+        Ok(Checked { generation, schema })
+    }
+
+    fn tree(&self, name: &str) -> &sled::Tree {
+        match name {
+            "events" => &self.events,
+            "minutes" => &self.minutes,
+            "days" => &self.days,
+            "devices" => &self.devices,
+            "settings" => &self.settings,
+            "journal" => &self.journal,
+            "checkins" => &self.checkins,
+            "alerts" => &self.alerts,
+            "raw" => &self.raw,
+            _ => &self.meta,
+        }
+    }
+
+    /// Seals every value not yet sealed under `cipher`'s key: plaintext values of an older schema
+    /// (their event and device keys become keyed hashes at the same time) and values sealed under
+    /// the other key of an unfinished rotation. Each batch is atomic, and a value already done is
+    /// recognised by its header, so a kill part way leaves a store this resumes from.
+    fn reseal_all(&self, cipher: &Cipher) -> Result<usize, StoreError> {
+        let mut resealed = 0;
+        for name in SEALED_TREES {
+            let tree = self.tree(name);
+            let mut batch = sled::Batch::default();
+            let mut n = 0;
+            for item in tree.iter() {
+                let (key, value) = item?;
+                if cipher.is_current(&value) {
+                    continue;
+                }
+                let (new_key, plain) = if value.first() == Some(&crypt::SEALED_MARKER) {
+                    match cipher.open(name, &key, &value) {
+                        Ok(plain) => (key.to_vec(), plain),
+                        // Damaged on disk: left as it is, reported by reads and integrity checks.
+                        Err(_) => continue,
+                    }
+                } else {
+                    // A plaintext value: its key is the old format too.
+                    let new_key = match name {
+                        "events" if key.len() == 9 => {
+                            let legacy: [u8; 9] = key.as_ref().try_into().expect("9 bytes");
+                            stored_event_key(Some(cipher), legacy)
+                        }
+                        "devices" => match std::str::from_utf8(&key) {
+                            Ok(id) => stored_device_key(Some(cipher), id),
+                            Err(_) => key.to_vec(),
+                        },
+                        "alerts" => stored_alert_key(cipher, &key),
+                        _ => key.to_vec(),
+                    };
+                    let plain = match name {
+                        "alerts" => with_alert_id(&key, &value),
+                        _ => value.to_vec(),
+                    };
+                    (new_key, plain)
+                };
+                if new_key.as_slice() != key.as_ref() {
+                    batch.remove(key.clone());
+                }
+                batch.insert(new_key.as_slice(), cipher.seal(name, &new_key, &plain));
+                n += 1;
+                if n == 2_000 {
+                    tree.apply_batch(std::mem::take(&mut batch))?;
+                    resealed += n;
+                    n = 0;
+                }
+            }
+            tree.apply_batch(batch)?;
+            resealed += n;
+        }
+        if let Some(value) = self.meta.get(META_PAIRED)? {
+            if !cipher.is_current(&value) {
+                let plain = if value.first() == Some(&crypt::SEALED_MARKER) {
+                    cipher.open("meta", META_PAIRED, &value)?
+                } else {
+                    value.to_vec()
+                };
+                self.meta
+                    .insert(META_PAIRED, cipher.seal("meta", META_PAIRED, &plain))?;
+                resealed += 1;
+            }
+        }
+        Ok(resealed)
     }
 }
 
@@ -570,6 +759,11 @@ impl Store {
     /// [`StoreError::Corrupt`], a store from a newer build is [`StoreError::NewerSchema`]. An
     /// existing store is first opened on a copy (see `files`), so a refused open changes nothing.
     pub fn open(path: &Path, options: StoreOptions) -> Result<Store, StoreError> {
+        // A rewrite interrupted by a kill may have moved sled's files aside: put them back first.
+        if files::rewrite_pending(path) {
+            let _lock = files::lock_engine_file(path)?;
+            files::finish_rewrite(path)?;
+        }
         let found = files::inspect(path)?;
         if found == files::Found::Nothing && !options.create_if_missing {
             return Err(StoreError::NotFound {
@@ -586,39 +780,104 @@ impl Store {
                 });
             }
         }
+        // The key is checked before sled sees the files: a wrong one changes nothing.
+        let keyring = match found {
+            files::Found::Store => KeyringFile::read(path)?,
+            files::Found::Nothing => None,
+        };
+        let (cipher, new_keyring) = match (&options.data_key, &keyring) {
+            (None, Some(_)) => {
+                return Err(StoreError::KeyRequired {
+                    path: path.to_path_buf(),
+                })
+            }
+            (None, None) => (None, None),
+            (Some(key), Some(ring)) => (Some(ring.unlock(path, key)?), None),
+            (Some(key), None) => {
+                if sidecar.is_some_and(|sc| sc.schema_version >= STORE_SCHEMA_VERSION) {
+                    return Err(StoreError::Corrupt {
+                        path: path.to_path_buf(),
+                        detail: "the store is encrypted but its keyring file is missing".into(),
+                    });
+                }
+                let (ring, cipher) = KeyringFile::new_for(key);
+                (Some(cipher), Some(ring))
+            }
+        };
+        let target_schema = if cipher.is_some() {
+            STORE_SCHEMA_VERSION
+        } else {
+            PLAINTEXT_SCHEMA_VERSION
+        };
         match found {
             files::Found::Store => {
                 // Held while copying, so no other process writes the files half way through.
                 let lock = files::lock_engine_file(path)?;
                 let copy = files::CheckCopy::make(path)?;
                 let engine = Engine::open(copy.path(), path, &options, false)?;
-                engine
+                let checked = engine
                     .check(path, sidecar)
                     .map_err(|e| as_open_error(path, e))?;
+                if cipher.is_none() && checked.schema == Some(STORE_SCHEMA_VERSION) {
+                    return Err(StoreError::KeyRequired {
+                        path: path.to_path_buf(),
+                    });
+                }
                 drop(engine);
                 drop(copy);
                 drop(lock);
             }
             files::Found::Nothing => files::create_private_dir(path)?,
         }
-        let engine = Engine::open(path, path, &options, true)?;
-        let checked = engine
+        if let Some(ring) = &new_keyring {
+            ring.write(path)?;
+        }
+        let mut engine = Engine::open(path, path, &options, true)?;
+        let mut checked = engine
             .check(path, sidecar)
             .map_err(|e| as_open_error(path, e))?;
-        if checked.schema_record_to_write {
+        let mut rewrite = engine.meta.get(META_REWRITE_WANTED)?.is_some();
+        if let Some(cipher) = &cipher {
+            let rotating = keyring.as_ref().is_some_and(|r| r.slot_count() > 1);
+            let migrating = checked.schema.is_some_and(|v| v < STORE_SCHEMA_VERSION);
+            if rotating || migrating {
+                let resealed = engine.reseal_all(cipher)?;
+                tracing::debug!(resealed, migrating, rotating, "store re-encrypted");
+                // Old plaintext or the other key's ciphertext may still sit in sled's log.
+                engine.meta.insert(META_REWRITE_WANTED, &[1u8])?;
+                rewrite = true;
+            }
+        }
+        if checked.schema != Some(target_schema) {
             engine
                 .meta
-                .insert(META_SCHEMA, &STORE_SCHEMA_VERSION.to_be_bytes())?;
-            engine.db.flush()?;
+                .insert(META_SCHEMA, &target_schema.to_be_bytes())?;
+            checked.schema = Some(target_schema);
         }
-        if sidecar.is_none_or(|sc| sc.schema_version < STORE_SCHEMA_VERSION) {
+        engine.db.flush()?;
+        if let (Some(cipher), Some(ring)) = (&cipher, &keyring) {
+            if ring.slot_count() > 1 {
+                // Every record is now under the caller's key: the other key's slot goes.
+                ring.only(cipher).write(path)?;
+            }
+        }
+        if sidecar.is_none_or(|sc| sc.schema_version != target_schema) {
             write_sidecar(
                 path,
                 &Sidecar {
-                    schema_version: STORE_SCHEMA_VERSION,
+                    schema_version: target_schema,
                     flush_generation: checked.generation,
                 },
             )?;
+        }
+        if rewrite {
+            drop(engine);
+            Self::wait_for_release(path)?;
+            files::rewrite(path, options.cache_capacity_bytes)?;
+            engine = Engine::open(path, path, &options, true)?;
+            // Only now: a kill before this point leaves the mark, and the next open rewrites again.
+            engine.meta.remove(META_REWRITE_WANTED)?;
+            engine.db.flush()?;
         }
         if let Err(e) = files::make_private(path) {
             // Some file systems (FAT on a memory card, network shares) have no owner-only mode;
@@ -646,6 +905,8 @@ impl Store {
             rollup_lock: Mutex::new(()),
             corrupt_skipped: AtomicU64::new(0),
             flush_generation: Mutex::new(checked.generation),
+            cipher,
+            schema: target_schema,
         };
         let store = Store {
             inner: Arc::new(inner),
@@ -666,6 +927,94 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// Moves the closed store at `path` from the data key `old` to `new`: every value is sealed
+    /// again under `new` and the files are rewritten, so nothing under `old` is left in them.
+    /// Returns the store, open with `new`.
+    ///
+    /// Survives a kill at any point: the keyring first gets a slot for each key, each of which reads
+    /// both keys' records, so the next open with *either* key finishes the move to that key (the
+    /// shell keeps both keys until this returns, then drops `old`). Already moved: opens with `new`.
+    pub fn rotate_key(
+        path: &Path,
+        old: &DataKey,
+        new: &DataKey,
+        options: StoreOptions,
+    ) -> Result<Store, StoreError> {
+        let options = StoreOptions {
+            data_key: Some(new.clone()),
+            create_if_missing: false,
+            ..options
+        };
+        {
+            let _lock = files::lock_engine_file(path)?;
+            if files::rewrite_pending(path) {
+                files::finish_rewrite(path)?;
+            }
+            match KeyringFile::read(path)? {
+                // A plaintext store: opening it with `new` encrypts it.
+                None => {}
+                Some(ring) => match ring.unlock(path, old) {
+                    Ok(cipher) if old != new => {
+                        KeyringFile::for_rotation(&cipher, old, new).write(path)?;
+                    }
+                    Ok(_) => {}
+                    // Not `old`'s store (any more): fine if it is `new`'s, which the open checks.
+                    Err(StoreError::WrongKey { .. }) => {}
+                    Err(e) => return Err(e),
+                },
+            }
+        }
+        Store::open(path, options)
+    }
+
+    /// Whether a process (or a handle in this one) holds the store at `path` open right now,
+    /// answered at once. `Store::open` waits a little before it calls a store in use, since a
+    /// handle that was just dropped lets go a moment later; this does not.
+    pub fn is_in_use(path: &Path) -> bool {
+        files::is_locked(path)
+    }
+
+    /// Rewrites the closed store's files when records were removed since (the open does it), so
+    /// their old bytes are gone from sled's log too.
+    pub fn compact(path: &Path, options: StoreOptions) -> Result<(), StoreError> {
+        let options = StoreOptions {
+            create_if_missing: false,
+            ..options
+        };
+        drop(Store::open(path, options)?);
+        Ok(())
+    }
+
+    /// Deletes the closed store at `path`: every file it made, and the folder when nothing else is in
+    /// it. Fails with [`StoreError::InUse`] while any process has it open. Without its keyring file and
+    /// the caller's key, an encrypted store's copies anywhere else (a backup) cannot be read either.
+    pub fn delete_all(path: &Path) -> Result<DeletionReport, StoreError> {
+        let report = files::delete_store(path)?;
+        tracing::debug!(files = report.files_removed, "store deleted");
+        Ok(report)
+    }
+
+    fn cipher(&self) -> Option<&Cipher> {
+        self.inner.cipher.as_ref()
+    }
+
+    /// Whether values are sealed (the store was opened with a data key).
+    pub fn is_encrypted(&self) -> bool {
+        self.inner.cipher.is_some()
+    }
+
+    /// The store's schema (3 encrypted, 2 plaintext).
+    pub fn schema_version(&self) -> u32 {
+        self.inner.schema
+    }
+
+    /// Waits until no sled handle holds the store's files (its threads let go a moment after the
+    /// last handle is dropped).
+    fn wait_for_release(path: &Path) -> Result<(), StoreError> {
+        drop(files::lock_engine_file(path)?);
+        Ok(())
     }
 
     pub fn options(&self) -> &StoreOptions {
@@ -716,8 +1065,11 @@ impl Store {
                     reason: "amplitude or confidence is not a finite number".into(),
                 });
             }
-            encoded.push((event_key(e.start_ms, e.kind), encode_compact("events", e)?));
+            let key = stored_event_key(self.cipher(), event_key(e.start_ms, e.kind));
+            let value = seal(self.cipher(), "events", &key, encode_compact("events", e)?);
+            encoded.push((key, value));
         }
+        let cipher = self.cipher();
         let tz = self.time_zone();
         let _guard = self.lock_rollup();
         (&self.inner.events, &self.inner.days)
@@ -726,15 +1078,17 @@ impl Store {
                 for (e, (key, value)) in events.iter().zip(&encoded) {
                     let old = tree.insert(&key[..], value.as_slice())?;
                     let dk = date_key(local_date(&tz, e.start_ms));
-                    let roll = load_touched(&mut touched, days, dk)?;
+                    let roll = load_touched(&mut touched, days, dk, cipher)?;
                     if let Some(old) = old {
-                        if let Ok(old) = decode_compact::<MotorEvent>("events", key, &old) {
+                        let old = unseal(cipher, "events", key, &old)
+                            .and_then(|plain| decode_compact::<MotorEvent>("events", key, &plain));
+                        if let Ok(old) = old {
                             roll.remove_event(&old);
                         }
                     }
                     roll.add_event(e);
                 }
-                write_touched(days, &touched)
+                write_touched(days, &touched, cipher)
             })
             .map_err(tx_error)
     }
@@ -774,6 +1128,7 @@ impl Store {
             }
         }
         let tz = self.time_zone();
+        let cipher = self.cipher();
         let _guard = self.lock_rollup();
         (&self.inner.minutes, &self.inner.days)
             .transaction(|(tree, days)| {
@@ -785,12 +1140,14 @@ impl Store {
                     let old = match written.remove(&key) {
                         Some(stored) => Some(stored),
                         // An unreadable old record cannot be merged; the new part replaces it.
-                        None => tree
-                            .get(&key[..])?
-                            .and_then(|old| StoredMinute::decode(&key, &old).ok()),
+                        None => tree.get(&key[..])?.and_then(|old| {
+                            unseal(cipher, "minutes", &key, &old)
+                                .and_then(|plain| StoredMinute::decode(&key, &plain))
+                                .ok()
+                        }),
                     };
                     let dk = date_key(local_date(&tz, m.minute_start_ms));
-                    let roll = load_touched(&mut touched, days, dk)?;
+                    let roll = load_touched(&mut touched, days, dk, cipher)?;
                     if let Some(old) = &old {
                         roll.remove_minute(&old.merged());
                     }
@@ -800,10 +1157,10 @@ impl Store {
                     let value = updated
                         .encode()
                         .map_err(ConflictableTransactionError::Abort)?;
-                    tree.insert(&key[..], value)?;
+                    tree.insert(&key[..], seal(cipher, "minutes", &key, value))?;
                     written.insert(key, updated);
                 }
-                write_touched(days, &touched)
+                write_touched(days, &touched, cipher)
             })
             .map_err(tx_error)
     }
@@ -814,9 +1171,8 @@ impl Store {
             return Ok(false);
         }
         let key = time_key(batch.first_sample_us.div_euclid(1000));
-        self.inner
-            .raw
-            .insert(&key[..], encode_compact("raw", batch)?)?;
+        let value = seal(self.cipher(), "raw", &key, encode_compact("raw", batch)?);
+        self.inner.raw.insert(&key[..], value)?;
         Ok(true)
     }
 
@@ -832,7 +1188,7 @@ impl Store {
         write_sidecar(
             &self.inner.path,
             &Sidecar {
-                schema_version: STORE_SCHEMA_VERSION,
+                schema_version: self.inner.schema,
                 flush_generation: next,
             },
         )
@@ -851,7 +1207,9 @@ impl Store {
         }
         for item in tree.range(from..to) {
             let (key, value) = item?;
-            match decode_compact::<T>(name, &key, &value) {
+            let decoded = unseal(self.cipher(), name, &key, &value)
+                .and_then(|plain| decode_compact::<T>(name, &key, &plain));
+            match decoded {
                 Ok(v) => out.push(v),
                 Err(e) => self.on_corrupt(e)?,
             }
@@ -901,7 +1259,9 @@ impl Store {
         }
         for item in self.inner.minutes.range(from..to) {
             let (key, value) = item?;
-            match StoredMinute::decode(&key, &value) {
+            let decoded = unseal(self.cipher(), "minutes", &key, &value)
+                .and_then(|plain| StoredMinute::decode(&key, &plain));
+            match decoded {
                 Ok(stored) => out.push(stored.merged()),
                 Err(e) => self.on_corrupt(e)?,
             }
@@ -939,10 +1299,9 @@ impl Store {
             let end = date_key(to);
             for item in self.inner.days.range(start..=end) {
                 let (key, value) = item?;
-                match (
-                    date_from_key(&key),
-                    decode_compact::<DayRollup>("days", &key, &value),
-                ) {
+                let decoded = unseal(self.cipher(), "days", &key, &value)
+                    .and_then(|plain| decode_compact::<DayRollup>("days", &key, &plain));
+                match (date_from_key(&key), decoded) {
                     (Some(date), Ok(r)) => {
                         rollups.insert(date, r);
                     }
@@ -1006,9 +1365,13 @@ impl Store {
         let name = self.time_zone_name();
         let _guard = self.lock_rollup();
         let mut rollups: BTreeMap<[u8; 4], DayRollup> = BTreeMap::new();
+        let cipher = self.cipher();
         for item in self.inner.minutes.iter() {
             let (key, value) = item?;
-            match StoredMinute::decode(&key, &value).map(|stored| stored.merged()) {
+            let decoded = unseal(cipher, "minutes", &key, &value)
+                .and_then(|plain| StoredMinute::decode(&key, &plain))
+                .map(|stored| stored.merged());
+            match decoded {
                 Ok(m) => rollups
                     .entry(date_key(local_date(&tz, m.minute_start_ms)))
                     .or_default()
@@ -1018,7 +1381,9 @@ impl Store {
         }
         for item in self.inner.events.iter() {
             let (key, value) = item?;
-            match decode_compact::<MotorEvent>("events", &key, &value) {
+            let decoded = unseal(cipher, "events", &key, &value)
+                .and_then(|plain| decode_compact::<MotorEvent>("events", &key, &plain));
+            match decoded {
                 Ok(e) => rollups
                     .entry(date_key(local_date(&tz, e.start_ms)))
                     .or_default()
@@ -1026,10 +1391,23 @@ impl Store {
                 Err(e) => self.on_corrupt(e)?,
             }
         }
-        self.inner.days.clear()?;
+        // Days before the retention cut-off have no minutes left: their roll-up is kept as it is.
+        let kept_before = self.inner.meta.get(META_SUMMARIES_BEFORE)?;
         let mut batch = sled::Batch::default();
+        for item in self.inner.days.iter() {
+            let (key, _) = item?;
+            if kept_before.as_deref().is_none_or(|cut| key.as_ref() >= cut) {
+                batch.remove(key);
+            }
+        }
         for (key, r) in &rollups {
-            batch.insert(&key[..], encode_compact("days", r)?);
+            if kept_before.as_deref().is_some_and(|cut| &key[..] < cut) {
+                continue;
+            }
+            batch.insert(
+                &key[..],
+                seal(cipher, "days", key, encode_compact("days", r)?),
+            );
         }
         self.inner.days.apply_batch(batch)?;
         self.inner.meta.insert(META_ROLLUP_TZ, name.as_bytes())?;
@@ -1048,18 +1426,42 @@ impl Store {
                 reason: "the device id is empty".into(),
             });
         }
-        let value = encode_json("devices", device)?;
-        self.inner.devices.insert(device.id.as_bytes(), value)?;
-        self.inner.meta.insert(META_PAIRED, device.id.as_bytes())?;
+        let key = stored_device_key(self.cipher(), &device.id);
+        let value = seal(
+            self.cipher(),
+            "devices",
+            &key,
+            encode_json("devices", device)?,
+        );
+        self.inner.devices.insert(key, value)?;
+        let id = seal(
+            self.cipher(),
+            "meta",
+            META_PAIRED,
+            device.id.as_bytes().to_vec(),
+        );
+        self.inner.meta.insert(META_PAIRED, id)?;
         self.flush()
     }
 
-    pub fn paired_device(&self) -> Result<Option<PairedDevice>, StoreError> {
-        let Some(id) = self.inner.meta.get(META_PAIRED)? else {
+    fn paired_id(&self) -> Result<Option<String>, StoreError> {
+        let Some(value) = self.inner.meta.get(META_PAIRED)? else {
             return Ok(None);
         };
-        match self.inner.devices.get(&id)? {
-            Some(value) => decode_json("devices", &id, &value).map(Some),
+        let plain = unseal(self.cipher(), "meta", META_PAIRED, &value)?;
+        Ok(Some(String::from_utf8_lossy(&plain).into_owned()))
+    }
+
+    pub fn paired_device(&self) -> Result<Option<PairedDevice>, StoreError> {
+        let Some(id) = self.paired_id()? else {
+            return Ok(None);
+        };
+        let key = stored_device_key(self.cipher(), &id);
+        match self.inner.devices.get(&key)? {
+            Some(value) => {
+                let plain = unseal(self.cipher(), "devices", &key, &value)?;
+                decode_json("devices", &key, &plain).map(Some)
+            }
             None => Ok(None),
         }
     }
@@ -1074,10 +1476,11 @@ impl Store {
 
     /// Removes a device from the known list (and unpairs it if current).
     pub fn remove_known_device(&self, id: &str) -> Result<bool, StoreError> {
-        if self.inner.meta.get(META_PAIRED)?.as_deref() == Some(id.as_bytes()) {
+        if self.paired_id()?.as_deref() == Some(id) {
             self.inner.meta.remove(META_PAIRED)?;
         }
-        let removed = self.inner.devices.remove(id.as_bytes())?.is_some();
+        let key = stored_device_key(self.cipher(), id);
+        let removed = self.inner.devices.remove(key)?.is_some();
         self.flush()?;
         Ok(removed)
     }
@@ -1086,7 +1489,9 @@ impl Store {
         let mut out = Vec::new();
         for item in self.inner.devices.iter() {
             let (key, value) = item?;
-            match decode_json("devices", &key, &value) {
+            let decoded = unseal(self.cipher(), "devices", &key, &value)
+                .and_then(|plain| decode_json("devices", &key, &plain));
+            match decoded {
                 Ok(d) => out.push(d),
                 Err(e) => self.on_corrupt(e)?,
             }
@@ -1098,7 +1503,10 @@ impl Store {
 
     pub fn settings(&self) -> Result<Settings, StoreError> {
         match self.inner.settings.get(SETTINGS_KEY)? {
-            Some(value) => decode_json("settings", SETTINGS_KEY, &value),
+            Some(value) => {
+                let plain = unseal(self.cipher(), "settings", SETTINGS_KEY, &value)?;
+                decode_json("settings", SETTINGS_KEY, &plain)
+            }
             None => Ok(Settings::default()),
         }
     }
@@ -1106,9 +1514,11 @@ impl Store {
     /// Validates and stores settings; a new time zone rebuilds the per-day rollup.
     pub fn set_settings(&self, settings: &Settings) -> Result<(), StoreError> {
         settings.validate()?;
-        self.inner
-            .settings
-            .insert(SETTINGS_KEY, encode_json("settings", settings)?)?;
+        let value = encode_json("settings", settings)?;
+        self.inner.settings.insert(
+            SETTINGS_KEY,
+            seal(self.cipher(), "settings", SETTINGS_KEY, value),
+        )?;
         let zone = resolve_zone(settings);
         if zone.name != self.time_zone_name() {
             self.set_zone(zone);
@@ -1125,9 +1535,10 @@ impl Store {
             .or(self.inner.options.retention_days))
     }
 
-    /// Deletes events, minutes, raw batches and day rollups of local days entirely older than the
-    /// retention period. The journal, check-ins and alerts are the user's own records and are kept.
-    /// Returns how many records were removed.
+    /// Compacts local days entirely older than the retention period into their daily summaries:
+    /// their events, minutes and raw batches are removed, their day roll-ups kept (a roll-up
+    /// rebuild leaves them as they are). The journal, check-ins and alerts are the user's own
+    /// records and are kept. Returns how many records were removed.
     pub fn apply_retention(&self, now_ms: TimestampMs) -> Result<usize, StoreError> {
         let Some(days) = self.retention_days()? else {
             return Ok(0);
@@ -1137,12 +1548,17 @@ impl Store {
         let cutoff_ms = start_of_day_ms(&tz, cutoff_date);
         let cutoff = time_key(cutoff_ms);
         let mut removed = 0usize;
-        for tree in [&self.inner.events, &self.inner.minutes, &self.inner.raw] {
-            removed += remove_below(tree, &cutoff)?;
-        }
         {
+            // Compaction: the day roll-ups of those days stay, as their daily summaries.
             let _guard = self.lock_rollup();
-            remove_below(&self.inner.days, &date_key(cutoff_date))?;
+            let cut = date_key(cutoff_date);
+            let earlier = self.inner.meta.get(META_SUMMARIES_BEFORE)?;
+            if earlier.as_deref().is_none_or(|e| e < &cut[..]) {
+                self.inner.meta.insert(META_SUMMARIES_BEFORE, &cut[..])?;
+            }
+            for tree in [&self.inner.events, &self.inner.minutes, &self.inner.raw] {
+                removed += remove_below(tree, &cutoff)?;
+            }
         }
         self.flush()?;
         tracing::debug!(removed, days, "retention applied");
@@ -1178,6 +1594,24 @@ impl Store {
         for (tree, name) in trees {
             for item in tree.iter() {
                 let (key, value) = item?;
+                let value = match unseal(self.cipher(), name, &key, &value) {
+                    Ok(plain) if name == "alerts" && self.cipher().is_some() => {
+                        match split_alert_id(&key, &plain) {
+                            Ok((_, record)) => record.to_vec(),
+                            Err(StoreError::CorruptRecord { tree, key, reason }) => {
+                                bad.push(CorruptRecordInfo { tree, key, reason });
+                                continue;
+                            }
+                            Err(other) => return Err(other),
+                        }
+                    }
+                    Ok(plain) => plain.into_owned(),
+                    Err(StoreError::CorruptRecord { tree, key, reason }) => {
+                        bad.push(CorruptRecordInfo { tree, key, reason });
+                        continue;
+                    }
+                    Err(other) => return Err(other),
+                };
                 let result = match name {
                     "events" => decode_compact::<MotorEvent>(name, &key, &value).map(drop),
                     "minutes" => StoredMinute::decode(&key, &value).map(drop),
@@ -1225,9 +1659,51 @@ impl Store {
         key: &[u8],
         value: &T,
     ) -> Result<(), StoreError> {
-        self.tree(name)
-            .insert(key, encode_json(name.as_str(), value)?)?;
+        let plain = encode_json(name.as_str(), value)?;
+        let (stored_key, plain) = self.collection_record(name, key, plain);
+        let sealed = seal(self.cipher(), name.as_str(), &stored_key, plain);
+        self.tree(name).insert(stored_key, sealed)?;
         Ok(())
+    }
+
+    /// The sled key and the plaintext to seal for a collection's record.
+    fn collection_record(
+        &self,
+        name: Collection,
+        key: &[u8],
+        plain: Vec<u8>,
+    ) -> (Vec<u8>, Vec<u8>) {
+        match (self.cipher(), name) {
+            (Some(c), Collection::Alerts) => (stored_alert_key(c, key), with_alert_id(key, &plain)),
+            _ => (key.to_vec(), plain),
+        }
+    }
+
+    fn collection_key(&self, name: Collection, key: &[u8]) -> Vec<u8> {
+        match (self.cipher(), name) {
+            (Some(c), Collection::Alerts) => stored_alert_key(c, key),
+            _ => key.to_vec(),
+        }
+    }
+
+    /// A collection's record as stored: its caller-facing key and its JSON value.
+    fn open_collection_record<T: DeserializeOwned>(
+        &self,
+        name: Collection,
+        stored_key: &[u8],
+        value: &[u8],
+    ) -> Result<(Vec<u8>, T), StoreError> {
+        let plain = unseal(self.cipher(), name.as_str(), stored_key, value)?;
+        match (self.cipher(), name) {
+            (Some(_), Collection::Alerts) => {
+                let (id, record) = split_alert_id(stored_key, &plain)?;
+                Ok((id.to_vec(), decode_json(name.as_str(), id, record)?))
+            }
+            _ => Ok((
+                stored_key.to_vec(),
+                decode_json(name.as_str(), stored_key, &plain)?,
+            )),
+        }
     }
 
     pub fn get_json<T: DeserializeOwned>(
@@ -1235,14 +1711,26 @@ impl Store {
         name: Collection,
         key: &[u8],
     ) -> Result<Option<T>, StoreError> {
-        match self.tree(name).get(key)? {
-            Some(v) => decode_json(name.as_str(), key, &v).map(Some),
+        let stored_key = self.collection_key(name, key);
+        match self.tree(name).get(&stored_key)? {
+            Some(v) => self
+                .open_collection_record(name, &stored_key, &v)
+                .map(|(_, value)| Some(value)),
             None => Ok(None),
         }
     }
 
+    /// Removes one record. Its old bytes may stay in sled's log, so the store notes that the
+    /// files want a rewrite, which the next [`Store::open`] makes (see [`Store::compact`]).
     pub fn remove_key(&self, name: Collection, key: &[u8]) -> Result<bool, StoreError> {
-        Ok(self.tree(name).remove(key)?.is_some())
+        let removed = self
+            .tree(name)
+            .remove(self.collection_key(name, key))?
+            .is_some();
+        if removed {
+            self.inner.meta.insert(META_REWRITE_WANTED, &[1u8])?;
+        }
+        Ok(removed)
     }
 
     /// Values in `[from, to)` (all when both are `None`), skipping corrupt ones per policy.
@@ -1263,8 +1751,8 @@ impl Store {
         let mut out = Vec::new();
         for item in iter {
             let (key, value) = item?;
-            match decode_json(name.as_str(), &key, &value) {
-                Ok(v) => out.push((key.to_vec(), v)),
+            match self.open_collection_record(name, &key, &value) {
+                Ok(record) => out.push(record),
                 Err(e) => self.on_corrupt(e)?,
             }
         }
@@ -1276,12 +1764,17 @@ fn load_touched<'a>(
     touched: &'a mut BTreeMap<[u8; 4], DayRollup>,
     days: &sled::transaction::TransactionalTree,
     dk: [u8; 4],
+    cipher: Option<&Cipher>,
 ) -> Result<&'a mut DayRollup, ConflictableTransactionError<StoreError>> {
     if let std::collections::btree_map::Entry::Vacant(slot) = touched.entry(dk) {
         // An unreadable rollup is derived data: start the day afresh rather than block writes.
         let existing = days
             .get(&dk[..])?
-            .and_then(|v| decode_compact::<DayRollup>("days", &dk, &v).ok())
+            .and_then(|v| {
+                unseal(cipher, "days", &dk, &v)
+                    .and_then(|plain| decode_compact::<DayRollup>("days", &dk, &plain))
+                    .ok()
+            })
             .unwrap_or_default();
         slot.insert(existing);
     }
@@ -1296,10 +1789,11 @@ fn load_touched<'a>(
 fn write_touched(
     days: &sled::transaction::TransactionalTree,
     touched: &BTreeMap<[u8; 4], DayRollup>,
+    cipher: Option<&Cipher>,
 ) -> Result<(), ConflictableTransactionError<StoreError>> {
     for (key, r) in touched {
         let value = encode_compact("days", r).map_err(ConflictableTransactionError::Abort)?;
-        days.insert(&key[..], value)?;
+        days.insert(&key[..], seal(cipher, "days", key, value))?;
     }
     Ok(())
 }

@@ -230,8 +230,8 @@ fn a_store_written_before_sessions_were_told_apart_opens_and_merges_new_sessions
         .unwrap();
     assert_eq!(
         schema.as_deref(),
-        Some(&twitchwatch_store::STORE_SCHEMA_VERSION.to_be_bytes()[..]),
-        "the store is marked with the current schema, so an older build refuses it"
+        Some(&twitchwatch_store::PLAINTEXT_SCHEMA_VERSION.to_be_bytes()[..]),
+        "the store is marked with the current plaintext schema, so an older build refuses it"
     );
 }
 
@@ -633,7 +633,7 @@ fn history_stays_readable_after_a_crash_mid_write() {
 }
 
 #[test]
-fn retention_removes_whole_old_days_and_keeps_recent_ones() {
+fn retention_compacts_old_days_into_their_daily_summaries_and_keeps_recent_ones_whole() {
     let dir = tempfile::tempdir().unwrap();
     let store = utc_store(dir.path());
     assert_eq!(store.apply_retention(T0 + 100 * 86_400_000).unwrap(), 0);
@@ -670,8 +670,26 @@ fn retention_removes_whole_old_days_and_keeps_recent_ones() {
     let events = store.events_in_range(i64::MIN, i64::MAX).unwrap();
     assert_eq!(events.len(), 31);
     assert_eq!(events[0].start_ms, T0 + 9 * 86_400_000 + 12 * 3_600_000);
+    // The removed days live on as their daily summaries, also through a roll-up rebuild.
     let span = store.data_span().unwrap().unwrap();
-    assert_eq!(span.0, jiff::civil::date(2026, 1, 10));
+    assert_eq!(span.0, jiff::civil::date(2026, 1, 1));
+    store.rebuild_rollup().unwrap();
+    let days = store
+        .daily_summaries(
+            jiff::civil::date(2026, 1, 1),
+            jiff::civil::date(2026, 1, 12),
+            &jiff::tz::TimeZone::UTC,
+        )
+        .unwrap();
+    assert_eq!(days.len(), 12);
+    assert!(
+        days.iter().all(|d| d.twitch_count == 1),
+        "every day, compacted or not, still counts its twitch: {days:?}"
+    );
+    assert!(store
+        .minutes_in_range(i64::MIN, T0 + 9 * 86_400_000)
+        .unwrap()
+        .is_empty());
 }
 
 #[test]

@@ -1,7 +1,7 @@
-//! Crash consistency, measured: a child process monitors the built-in simulated wearable into a store
-//! (session after session, some sharing a wall-clock minute), is killed with SIGKILL at a random
-//! moment, and the store is reopened and checked. Repeated for `TWITCHWATCH_KILL_CYCLES` cycles
-//! (default 4; README "Measured figures" has the command for 1,000).
+//! Crash consistency, measured: a child process monitors the built-in simulated wearable into an
+//! encrypted store (session after session, some sharing a wall-clock minute), is killed with SIGKILL
+//! at a random moment, and the store is reopened and checked. Repeated for `TWITCHWATCH_KILL_CYCLES`
+//! cycles (default 4; README "Measured figures" has the command for 1,000).
 //!
 //! What the child prints is what it knows: `frame T` before a frame is ingested (so the data ends
 //! at or before the last one printed), and the monitor's events and minutes, which listeners get
@@ -32,6 +32,15 @@ const RATE_HZ: f32 = 100.0;
 /// Simulated seconds per wall-clock second: a few minutes of data per cycle.
 const SPEED: f32 = 300.0;
 const SCENARIOS: [&str; 3] = ["twitches", "mixed", "tremor"];
+/// The store is encrypted, as the shells open it: sealing is on the path a kill interrupts.
+const CRASH_KEY: [u8; 32] = [0x42; 32];
+
+fn keyed() -> StoreOptions {
+    StoreOptions {
+        data_key: Some(twitchwatch_store::DataKey::from_bytes(CRASH_KEY)),
+        ..StoreOptions::default()
+    }
+}
 
 struct XorShift(u64);
 
@@ -118,7 +127,8 @@ fn crash_monitor_child() {
     };
     let mut start_ms = env_i64("TWITCHWATCH_CRASH_START");
     let mut rng = XorShift(env_i64("TWITCHWATCH_CRASH_SEED") as u64 | 1);
-    let monitor = Monitor::open(Path::new(&dir), MonitorSettings::default()).unwrap();
+    let monitor =
+        Monitor::open_encrypted(Path::new(&dir), CRASH_KEY, MonitorSettings::default()).unwrap();
     monitor.add_listener(Arc::new(Printer));
     let last_ms = Arc::new(AtomicI64::new(start_ms));
     for session in 0.. {
@@ -242,7 +252,7 @@ fn check_store(
     failures: &mut Vec<String>,
     cycle: usize,
 ) {
-    let store = match Store::open(dir, StoreOptions::default()) {
+    let store = match Store::open(dir, keyed()) {
         Ok(s) => s,
         Err(e) => {
             failures.push(format!("cycle {cycle}: the store did not open: {e}"));
@@ -344,7 +354,7 @@ fn monitoring_survives_sigkill_at_random_moments() {
         .unwrap_or_else(|| now_ms() as u64);
     let mut rng = XorShift(seed | 1);
     let dir = tempfile::tempdir().unwrap();
-    Store::open(dir.path(), StoreOptions::default())
+    Store::open(dir.path(), keyed())
         .unwrap()
         .set_settings(&Settings {
             time_zone: Some("UTC".into()),

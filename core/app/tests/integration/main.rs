@@ -1,6 +1,7 @@
 //! The app crate's integration tests, in one binary so that the test build links once.
 
 mod crash;
+mod data;
 mod gatt_session;
 mod monitor;
 mod screens;
