@@ -14,6 +14,10 @@ pub enum TwitchWatchError {
     /// The call does not fit the current state (e.g. monitoring already running, nothing paired).
     #[error("{reason}")]
     InvalidState { reason: String },
+    /// The store is encrypted under another data key (or needs one and none was given); nothing was
+    /// changed. The shell's keystore lost or replaced the key: the history cannot be read without it.
+    #[error("{reason}")]
+    WrongKey { reason: String },
     /// The on-disk store could not be opened, read or written; nothing stored was changed.
     #[error("{reason}")]
     Storage { reason: String },
@@ -102,6 +106,9 @@ fn io(reason: String) -> TwitchWatchError {
 fn storage(reason: String) -> TwitchWatchError {
     TwitchWatchError::Storage { reason }
 }
+fn wrong_key(reason: String) -> TwitchWatchError {
+    TwitchWatchError::WrongKey { reason }
+}
 fn invalid(reason: String) -> TwitchWatchError {
     TwitchWatchError::InvalidInput { reason }
 }
@@ -153,9 +160,8 @@ impl From<&StoreError> for TwitchWatchError {
             StoreError::InvalidInput { .. }
             | StoreError::InvalidSetting { .. }
             | StoreError::RangeTooLong { .. }
-            | StoreError::WrongKey { .. }
-            | StoreError::KeyRequired { .. }
             | StoreError::InvalidKey { .. } => invalid,
+            StoreError::WrongKey { .. } | StoreError::KeyRequired { .. } => wrong_key,
             StoreError::Corrupt { .. }
             | StoreError::NewerSchema { .. }
             | StoreError::CorruptRecord { .. }
@@ -391,6 +397,18 @@ mod tests {
             reason: "x".into(),
         };
         assert!(matches!(mapped(encode), E::Internal { .. }));
+    }
+
+    #[test]
+    fn a_store_under_another_key_is_its_own_error() {
+        let wrong = StoreError::WrongKey { path: path() };
+        assert!(matches!(mapped(wrong), E::WrongKey { .. }));
+        let missing = StoreError::KeyRequired { path: path() };
+        assert!(matches!(mapped(missing), E::WrongKey { .. }));
+        let bad = StoreError::InvalidKey {
+            reason: "31 bytes".into(),
+        };
+        assert!(matches!(mapped(bad), E::InvalidInput { .. }));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use twitchwatch_journal::JournalStore;
 
+use twitchwatch_app::data;
 use twitchwatch_app::monitor::{self as core_monitor, Monitor, MonitorSettings};
 use twitchwatch_store::StoreOptions;
 
@@ -69,10 +70,13 @@ impl TwitchWatch {
             retention_days: options.retention_days,
             ..StoreOptions::default()
         };
-        let settings = MonitorSettings {
+        let mut settings = MonitorSettings {
             store,
             ..MonitorSettings::default()
         };
+        if let Some(key) = options.data_key.as_deref() {
+            settings = settings.with_data_key(data_key(key)?);
+        }
         let monitor = Monitor::open(&PathBuf::from(data_dir), settings)?;
         Ok(Arc::new(Self(monitor)))
     }
@@ -520,6 +524,65 @@ impl Drop for TwitchWatch {
 }
 
 /// The simulator's built-in scenarios, for the demo mode's picker (empty in a build without demo mode).
+/// A data key from the shell: exactly 32 bytes.
+fn data_key(bytes: &[u8]) -> FfiResult<[u8; 32]> {
+    bytes.try_into().map_err(|_| {
+        TwitchWatchError::invalid(format!(
+            "a data key is 32 bytes, this one has {}; use generateDataKey()",
+            bytes.len()
+        ))
+    })
+}
+
+fn non_empty_dir(data_dir: &str) -> FfiResult<PathBuf> {
+    if data_dir.trim().is_empty() {
+        return Err(TwitchWatchError::invalid(
+            "data_dir is empty; pass the app's private files folder",
+        ));
+    }
+    Ok(PathBuf::from(data_dir))
+}
+
+/// A new random 32-byte data key for a first start; the shell keeps it in its keystore and passes
+/// it in `OpenOptions.dataKey` from then on. The core never stores it.
+#[uniffi::export]
+pub fn generate_data_key() -> Vec<u8> {
+    data::generate_data_key().to_vec()
+}
+
+/// Moves the closed store at `data_dir` from `old_key` to `new_key` and returns it open. Save
+/// `new_key` beside `old_key` first and forget `old_key` once this returns: after a kill part way,
+/// opening with either key finishes the move, and nothing is lost. Every `TwitchWatch` on this folder
+/// must be closed (dropped) first.
+#[uniffi::export]
+pub fn rotate_data_key(
+    data_dir: String,
+    old_key: Vec<u8>,
+    new_key: Vec<u8>,
+    options: OpenOptions,
+) -> FfiResult<Arc<TwitchWatch>> {
+    let dir = non_empty_dir(&data_dir)?;
+    let settings = MonitorSettings {
+        store: StoreOptions {
+            keep_raw_samples: options.keep_raw_samples,
+            retention_days: options.retention_days,
+            ..StoreOptions::default()
+        },
+        ..MonitorSettings::default()
+    };
+    let monitor = data::rotate_data_key(&dir, data_key(&old_key)?, data_key(&new_key)?, settings)?;
+    Ok(Arc::new(TwitchWatch(monitor)))
+}
+
+/// "Delete my data": removes every record and every file of the store at `data_dir`, then checks
+/// that a reopened store there is empty. Every `TwitchWatch` on this folder must be closed (dropped)
+/// first; an open one is `InvalidState`. Delete the data key from the keystore afterwards.
+#[uniffi::export]
+pub fn delete_all_data(data_dir: String) -> FfiResult<()> {
+    data::delete_all_data(&non_empty_dir(&data_dir)?)?;
+    Ok(())
+}
+
 #[uniffi::export]
 pub fn simulator_scenarios() -> Vec<ScenarioInfo> {
     crate::demo::scenarios()

@@ -56,6 +56,12 @@ pub struct OpenOptions {
     /// Default retention when the user has not chosen one.
     #[uniffi(default = None)]
     pub retention_days: Option<u32>,
+    /// The 32-byte data key the store is encrypted under, from the shell's keystore (Android:
+    /// wrapped by an Android Keystore key; iOS: the Keychain, this device only, after first unlock).
+    /// Make one with `generateDataKey()` on first start. `null` opens an unencrypted store: tests and
+    /// demo builds only, never a shipped app. A plaintext store opened with a key is encrypted once.
+    #[uniffi(default = None)]
+    pub data_key: Option<Vec<u8>>,
 }
 
 /// A built-in simulator scenario (demo mode).

@@ -316,6 +316,35 @@ fun main() {
             expect(again.journalEntry(again.today()) != null) { "journal lost after reopen" }
         }
     }
+    check("an encrypted store opens with its key, refuses another, and delete-all-data leaves nothing") {
+        val secretDir = Files.createTempDirectory("twitchwatch-kotlin-key-").toFile()
+        val key = generateDataKey()
+        expect(key.size == 32) { "key of ${key.size} bytes" }
+        val note = "kotlin-secret-note-7f3a"
+        TwitchWatch.open(secretDir.absolutePath, OpenOptions(dataKey = key)).use { s ->
+            s.putJournalEntry(JournalEntry(date = s.today(), notes = note))
+        }
+        val leaked = secretDir.walkTopDown().filter { it.isFile }
+            .any { String(it.readBytes(), Charsets.ISO_8859_1).contains(note) }
+        expect(!leaked) { "the note is readable in a file of the store" }
+        val wrong = expectThrows<TwitchWatchException.WrongKey> {
+            TwitchWatch.open(secretDir.absolutePath, OpenOptions(dataKey = generateDataKey()))
+        }
+        expect(wrong.reason.isNotBlank()) { "empty reason" }
+        expectThrows<TwitchWatchException.WrongKey> { TwitchWatch.open(secretDir.absolutePath, OpenOptions()) }
+        expectThrows<TwitchWatchException.InvalidInput> {
+            TwitchWatch.open(secretDir.absolutePath, OpenOptions(dataKey = ByteArray(31)))
+        }
+        TwitchWatch.open(secretDir.absolutePath, OpenOptions(dataKey = key)).use { s ->
+            expect(s.journalEntry(s.today())?.notes == note) { "note not read back with the right key" }
+        }
+        deleteAllData(secretDir.absolutePath)
+        expect(!secretDir.exists() || secretDir.listFiles()!!.isEmpty()) { "files left: ${secretDir.list()?.toList()}" }
+        TwitchWatch.open(secretDir.absolutePath, OpenOptions(dataKey = key)).use { s ->
+            expect(s.journalEntry(s.today()) == null) { "a journal entry survived deletion" }
+        }
+        secretDir.deleteRecursively()
+    }
     clearLogSink()
     dir.deleteRecursively()
     println("$passed passed, $failed failed")

@@ -230,3 +230,30 @@ def test_screen_states(session):
     assert [c.id for c in tw.notification_channels()]
     with pytest.raises(tw.TwitchWatchError.NotFound):
         screens.alert_detail("nope")
+
+
+def test_encrypted_store_key_wrong_key_and_delete_all(tmp_path):
+    data_dir = tmp_path / "secret"
+    key = tw.generate_data_key()
+    assert len(key) == 32
+    note = "python-secret-note-91c2"
+    app = tw.TwitchWatch.open(str(data_dir), tw.OpenOptions(data_key=key))
+    day = app.today()
+    app.put_journal_entry(tw_journal.JournalEntry(date=day, notes=note))
+    del app
+    files = [p for p in data_dir.rglob("*") if p.is_file()]
+    assert files, "the store wrote no files"
+    assert not any(note.encode() in p.read_bytes() for p in files), "the note is in clear on disk"
+    with pytest.raises(tw.TwitchWatchError.WrongKey):
+        tw.TwitchWatch.open(str(data_dir), tw.OpenOptions(data_key=tw.generate_data_key()))
+    with pytest.raises(tw.TwitchWatchError.WrongKey):
+        tw.TwitchWatch.open(str(data_dir), tw.OpenOptions())
+    with pytest.raises(tw.TwitchWatchError.InvalidInput):
+        tw.TwitchWatch.open(str(data_dir), tw.OpenOptions(data_key=b"\x00" * 31))
+    again = tw.TwitchWatch.open(str(data_dir), tw.OpenOptions(data_key=key))
+    assert again.journal_entry(day).notes == note
+    del again
+    tw.delete_all_data(str(data_dir))
+    assert not data_dir.exists() or not any(data_dir.iterdir())
+    reopened = tw.TwitchWatch.open(str(data_dir), tw.OpenOptions(data_key=key))
+    assert reopened.journal_entry(day) is None
