@@ -261,7 +261,8 @@ pub fn decode_frame(bytes: &[u8]) -> Result<DataFrame, FrameError> {
     let gyro_dps_per_lsb = le_f32(bytes, 18);
     if channels.gyro {
         check_scale("gyroscope", gyro_dps_per_lsb, GYRO_SCALE_RANGE)?;
-    } else if gyro_dps_per_lsb != 0.0 {
+    } else if gyro_dps_per_lsb.to_bits() != 0 {
+        // Exactly zero bytes: -0.0 compares equal to 0.0 but would not re-encode to the same frame.
         return Err(FrameError::InvalidScale {
             sensor: "gyroscope (absent)",
             value: gyro_dps_per_lsb,
@@ -755,6 +756,21 @@ mod tests {
             assert!(bytes.len() <= MAX_FRAME_LEN);
             assert_eq!(decode_frame(&bytes).unwrap(), f);
         }
+    }
+
+    /// Found by the fuzzer: an accelerometer-only frame whose absent gyroscope scale was -0.0 decoded
+    /// (it equals 0.0) but re-encoded with +0.0, so one frame had two byte forms.
+    #[test]
+    fn an_absent_gyroscope_scale_must_be_zero_bytes_not_negative_zero() {
+        let mut b = encode_frame(&frame(7, 0, 3, false));
+        b[18..22].copy_from_slice(&(-0.0f32).to_le_bytes());
+        let n = b.len() - CRC_LEN;
+        let c = CRC16.checksum(&b[..n]).to_le_bytes();
+        b[n..].copy_from_slice(&c);
+        assert!(matches!(
+            decode_frame(&b),
+            Err(FrameError::InvalidScale { .. })
+        ));
     }
 
     #[test]
