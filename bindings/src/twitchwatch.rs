@@ -60,24 +60,12 @@ impl TwitchWatch {
     /// when another process has it open, `Storage` when it is corrupt or from a newer version.
     #[uniffi::constructor]
     pub fn open(data_dir: String, options: OpenOptions) -> FfiResult<Arc<Self>> {
-        if data_dir.trim().is_empty() {
-            return Err(TwitchWatchError::invalid(
-                "data_dir is empty; pass the app's private files folder (Context.filesDir / Application Support)",
-            ));
-        }
-        let store = StoreOptions {
-            keep_raw_samples: options.keep_raw_samples,
-            retention_days: options.retention_days,
-            ..StoreOptions::default()
-        };
-        let mut settings = MonitorSettings {
-            store,
-            ..MonitorSettings::default()
-        };
+        let dir = non_empty_dir(&data_dir)?;
+        let mut settings = monitor_settings(&options);
         if let Some(key) = options.data_key.as_deref() {
             settings = settings.with_data_key(data_key(key)?);
         }
-        let monitor = Monitor::open(&PathBuf::from(data_dir), settings)?;
+        let monitor = Monitor::open(&dir, settings)?;
         Ok(Arc::new(Self(monitor)))
     }
 
@@ -537,10 +525,22 @@ fn data_key(bytes: &[u8]) -> FfiResult<[u8; 32]> {
 fn non_empty_dir(data_dir: &str) -> FfiResult<PathBuf> {
     if data_dir.trim().is_empty() {
         return Err(TwitchWatchError::invalid(
-            "data_dir is empty; pass the app's private files folder",
+            "data_dir is empty; pass the app's private files folder (Context.filesDir / Application Support)",
         ));
     }
     Ok(PathBuf::from(data_dir))
+}
+
+/// The settings `OpenOptions` asks for, without its data key (open and rotation each apply theirs).
+fn monitor_settings(options: &OpenOptions) -> MonitorSettings {
+    MonitorSettings {
+        store: StoreOptions {
+            keep_raw_samples: options.keep_raw_samples,
+            retention_days: options.retention_days,
+            ..StoreOptions::default()
+        },
+        ..MonitorSettings::default()
+    }
 }
 
 /// A new random 32-byte data key for a first start; the shell keeps it in its keystore and passes
@@ -562,14 +562,7 @@ pub fn rotate_data_key(
     options: OpenOptions,
 ) -> FfiResult<Arc<TwitchWatch>> {
     let dir = non_empty_dir(&data_dir)?;
-    let settings = MonitorSettings {
-        store: StoreOptions {
-            keep_raw_samples: options.keep_raw_samples,
-            retention_days: options.retention_days,
-            ..StoreOptions::default()
-        },
-        ..MonitorSettings::default()
-    };
+    let settings = monitor_settings(&options);
     let monitor = data::rotate_data_key(&dir, data_key(&old_key)?, data_key(&new_key)?, settings)?;
     Ok(Arc::new(TwitchWatch(monitor)))
 }

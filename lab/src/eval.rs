@@ -247,7 +247,7 @@ pub fn suite(split: Split) -> Vec<EvalCase> {
     // rotates with rate, placement and repeat together, so that every shape meets both placements
     // (rotating over cases alone put every ring-down on the wrist, and its recall was the wrist's).
     let twitch_s = if ci { 120.0 } else { 300.0 };
-    let mut shape_i = 0usize;
+    let mut case_i = 0usize;
     for (ri, &rate) in rates.iter().enumerate() {
         for (pi, placement) in [Placement::BackOfHand, Placement::Wrist]
             .into_iter()
@@ -255,15 +255,15 @@ pub fn suite(split: Split) -> Vec<EvalCase> {
         {
             for k in 0..if ci { 1 } else { 2 } {
                 let shape = p.shapes[(ri + pi + 2 * k) % p.shapes.len()];
-                shape_i += 1;
+                case_i += 1;
                 let s = next_seed();
                 let mut cfg = sim(
                     rate,
                     s,
                     placement,
-                    pick(p.noise_g, ri + shape_i),
+                    pick(p.noise_g, ri + case_i),
                     pick(p.drift_deg, ri),
-                    (ri + shape_i) % 2 == 0,
+                    (ri + case_i) % 2 == 0,
                     fs,
                 );
                 cfg.twitch_shape = Some(shape);
