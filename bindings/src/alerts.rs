@@ -1,161 +1,86 @@
-//! Mirrors of alerts and rules (`core::alerts`, `core::rules`): what a notification and the alerts
-//! screen need. The text (title, message, evidence facts) is written by the core.
+//! `Alerts`: the alerts raised from the rules, the rules themselves and their thresholds. The text
+//! (title, message, evidence facts) is written by the core.
 
-use twitchwatch_alerts::{self as core_alerts, AlertStatus};
-use twitchwatch_rules::{self as core_rules, RuleId};
+use std::sync::Arc;
 
-use crate::dates::format_date;
-use twitchwatch_model::{AlertSeverity, MotorEventKind};
+use twitchwatch_alerts::Alert;
+use twitchwatch_app::monitor::now_ms;
+use twitchwatch_rules::{RuleInfo, Threshold};
 
-/// A movement cited as evidence.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct EvidenceEvent {
-    pub kind: MotorEventKind,
-    pub start_ms: i64,
-    pub end_ms: i64,
-    pub dominant_freq_hz: Option<f32>,
+use crate::error::FfiResult;
+use crate::listeners::{AlertListener, AlertListenerAdapter, ListenerHandle};
+use crate::runtime::blocking;
+use crate::twitchwatch::Shared;
+
+/// Alerts and the rules behind them. From `TwitchWatch.alerts()`.
+#[derive(uniffi::Object)]
+pub struct Alerts {
+    shared: Arc<Shared>,
 }
 
-/// What an alert rests on.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct Evidence {
-    /// Sentences a person can read, written by the rule ("41 twitches on Tue 3 Nov").
-    pub facts: Vec<String>,
-    /// Local days (YYYY-MM-DD) the rule looked at.
-    pub days: Vec<String>,
-    /// Ids (`at_ms`) of the check-ins that triggered it.
-    pub checkin_ids: Vec<i64>,
-    pub events: Vec<EvidenceEvent>,
-    /// For lifestyle links: the factor's key (`caffeine`, `short_sleep`…).
-    pub linked_factor: Option<String>,
-}
-
-impl From<core_rules::Evidence> for Evidence {
-    fn from(e: core_rules::Evidence) -> Self {
-        Self {
-            facts: e.facts,
-            days: e.days.into_iter().map(format_date).collect(),
-            checkin_ids: e.checkins,
-            events: e
-                .events
-                .into_iter()
-                .map(|r| EvidenceEvent {
-                    kind: r.kind,
-                    start_ms: r.start_ms,
-                    end_ms: r.end_ms,
-                    dominant_freq_hz: r.dominant_freq_hz,
-                })
-                .collect(),
-            linked_factor: e.link.map(|l| l.factor.as_str().to_owned()),
-        }
+impl Alerts {
+    pub(crate) fn new(shared: Arc<Shared>) -> Arc<Self> {
+        Arc::new(Self { shared })
     }
 }
 
-/// An alert as the user sees it; delivered to `AlertListener` when new or escalated.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct Alert {
-    /// Stable id: acknowledge with it, open it from a notification.
-    pub id: String,
-    pub rule: RuleId,
-    pub severity: AlertSeverity,
-    /// Higher is more important; sort by it.
-    pub rank: u32,
-    pub title: String,
-    /// The notification body / alert text.
-    pub message: String,
-    pub evidence: Evidence,
-    pub status: AlertStatus,
-    /// Set when the alert was raised at a lower severity and escalated since.
-    pub escalated_from: Option<AlertSeverity>,
-    pub first_raised_ms: i64,
-    pub last_notified_ms: i64,
-    pub last_seen_ms: i64,
-    pub acknowledged_ms: Option<i64>,
-    pub resolved_ms: Option<i64>,
-    pub times_notified: u32,
-}
-
-impl From<core_alerts::Alert> for Alert {
-    fn from(a: core_alerts::Alert) -> Self {
-        Self {
-            id: a.id,
-            rule: a.rule,
-            severity: a.severity,
-            rank: a.rank,
-            title: a.title,
-            message: a.message,
-            evidence: a.evidence.into(),
-            status: a.status,
-            escalated_from: a.escalated_from,
-            first_raised_ms: a.first_raised_ms,
-            last_notified_ms: a.last_notified_ms,
-            last_seen_ms: a.last_seen_ms,
-            acknowledged_ms: a.acknowledged_ms,
-            resolved_ms: a.resolved_ms,
-            times_notified: a.times_notified,
-        }
+#[uniffi::export(async_runtime = "tokio")]
+impl Alerts {
+    /// Every stored alert: live ones first, most important first, then newest.
+    pub fn list(&self) -> FfiResult<Vec<Alert>> {
+        Ok(self.shared.monitor()?.alerts().alerts()?)
     }
-}
 
-/// A rule, its severity and the sentence of the medical text it rests on.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct RuleInfo {
-    pub id: RuleId,
-    pub title: String,
-    pub severity: AlertSeverity,
-    /// What the rule checks, in one sentence.
-    pub checks: String,
-    pub seed_sentence: String,
-}
-
-impl From<&core_rules::RuleInfo> for RuleInfo {
-    fn from(r: &core_rules::RuleInfo) -> Self {
-        Self {
-            id: r.id,
-            title: r.title.to_owned(),
-            severity: r.severity,
-            checks: r.checks.to_owned(),
-            seed_sentence: r.seed_sentence.to_owned(),
-        }
+    pub fn get(&self, alert_id: String) -> FfiResult<Option<Alert>> {
+        Ok(self.shared.monitor()?.alerts().alert(&alert_id)?)
     }
-}
 
-/// A tunable rule threshold, its safe bounds and its current value.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct RuleThreshold {
-    pub key: String,
-    /// The rule it belongs to (rule id string).
-    pub rule: String,
-    pub value: f64,
-    pub default_value: f64,
-    pub min: f64,
-    pub max: f64,
-    pub unit: String,
-    /// Only whole numbers are accepted.
-    pub integer: bool,
-    pub description: String,
-}
-
-impl RuleThreshold {
-    pub(crate) fn of(spec: &core_rules::params::ParamSpec, value: f64) -> Self {
-        Self {
-            key: spec.key.to_owned(),
-            rule: spec.rule.to_owned(),
-            value,
-            default_value: spec.default,
-            min: spec.min,
-            max: spec.max,
-            unit: spec.unit.to_owned(),
-            integer: spec.integer,
-            description: spec.description.to_owned(),
-        }
+    /// The user has seen the alert; it stays quiet until new evidence or a higher severity.
+    pub fn acknowledge(&self, alert_id: String) -> FfiResult<Alert> {
+        Ok(self
+            .shared
+            .monitor()?
+            .alerts()
+            .acknowledge(&alert_id, now_ms())?)
     }
-}
 
-/// What recording a check-in returned: the stored check-in (its `at_ms` is its id) and the alerts it
-/// raised or escalated at once (an urgent symptom is raised in the same call).
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct CheckInOutcome {
-    pub checkin: twitchwatch_journal::CheckIn,
-    pub alerts: Vec<Alert>,
+    /// Runs the rules over the history now (the daily background tick, and after journal edits);
+    /// returns the new or escalated alerts, which the `AlertListener`s hear about too.
+    pub async fn evaluate(&self) -> FfiResult<Vec<Alert>> {
+        let monitor = self.shared.monitor()?;
+        Ok(blocking(move || monitor.evaluate_rules(now_ms())).await??)
+    }
+
+    /// The rules with their severity and the sentence of the medical text each rests on.
+    pub fn rules(&self) -> Vec<RuleInfo> {
+        twitchwatch_rules::RULES.clone()
+    }
+
+    /// Every tunable threshold with its bounds and current value.
+    pub fn thresholds(&self) -> FfiResult<Vec<Threshold>> {
+        Ok(self.shared.monitor()?.alerts().thresholds()?)
+    }
+
+    /// Sets a threshold (`null` restores its default). Values outside the safe bounds are `InvalidInput`.
+    pub fn set_threshold(&self, key: String, value: Option<f64>) -> FfiResult<()> {
+        Ok(self.shared.monitor()?.alerts().set_param(&key, value)?)
+    }
+
+    /// Registers a listener for new and escalated alerts (post a notification from it) until the
+    /// returned handle is cancelled or let go.
+    pub fn add_listener(&self, listener: Arc<dyn AlertListener>) -> FfiResult<Arc<ListenerHandle>> {
+        let monitor = self.shared.monitor()?;
+        let adapter: Arc<dyn twitchwatch_alerts::AlertListener> = Arc::new(AlertListenerAdapter {
+            listener,
+            store: monitor.store().clone(),
+        });
+        monitor.add_alert_listener(adapter.clone());
+        let (shared, adapter) = (Arc::downgrade(&self.shared), Arc::downgrade(&adapter));
+        Ok(ListenerHandle::new(move || {
+            let monitor = shared.upgrade().and_then(|s| s.monitor().ok());
+            if let (Some(monitor), Some(adapter)) = (monitor, adapter.upgrade()) {
+                monitor.remove_alert_listener(&adapter);
+            }
+        }))
+    }
 }

@@ -5,7 +5,7 @@
 use twitchwatch_device::replay::FrameSource;
 
 use crate::error::{FfiResult, TwitchWatchError};
-use crate::types::ScenarioInfo;
+use twitchwatch_model::ScenarioInfo;
 
 /// A built-in scenario as a live source whose clock ends at `now_ms` when played at `speed`.
 #[cfg(feature = "demo")]
@@ -41,12 +41,8 @@ pub(crate) fn simulated_wearable(
 pub(crate) fn scenarios() -> Vec<ScenarioInfo> {
     #[cfg(feature = "demo")]
     return twitchwatch_lab::simulator::builtin_scenarios()
-        .into_iter()
-        .map(|s| ScenarioInfo {
-            duration_s: s.duration_s(),
-            name: s.name,
-            description: s.description,
-        })
+        .iter()
+        .map(|s| s.info())
         .collect();
     #[cfg(not(feature = "demo"))]
     Vec::new()

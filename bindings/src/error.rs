@@ -63,6 +63,14 @@ impl TwitchWatchError {
     }
 }
 
+/// A malformed calendar day in a call's arguments becomes that call's `InvalidInput`, not UniFFI's
+/// internal error (see `twitchwatch_store::set_invalid_day_error` for why it is registered).
+pub(crate) fn register_argument_errors() {
+    twitchwatch_store::set_invalid_day_error(|reason| {
+        TwitchWatchError::InvalidInput { reason }.into()
+    });
+}
+
 // Without this, an exception thrown by a foreign listener would panic inside Rust.
 impl From<uniffi::UnexpectedUniFFICallbackError> for TwitchWatchError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
@@ -326,6 +334,28 @@ mod tests {
 
     fn path() -> PathBuf {
         PathBuf::from("/data/twitchwatch")
+    }
+
+    #[test]
+    fn a_malformed_day_inside_a_record_is_the_calls_invalid_input() {
+        use uniffi::{Lift, Lower};
+        register_argument_errors();
+        let mut entry = twitchwatch_journal::JournalEntry::new(jiff::civil::date(2026, 11, 25));
+        entry.notes = "fine".into();
+        let mut buf = <twitchwatch_journal::JournalEntry as Lower<crate::UniFfiTag>>::lower(entry)
+            .destroy_into_vec();
+        // The date travels first, as a length-prefixed string: make it "2026-13-25".
+        let at = buf.windows(10).position(|w| w == b"2026-11-25").unwrap();
+        buf[at + 5..at + 7].copy_from_slice(b"13");
+        let lifted = <twitchwatch_journal::JournalEntry as Lift<crate::UniFfiTag>>::try_lift(
+            uniffi::RustBuffer::from_vec(buf),
+        );
+        // UniFFI gives a failed argument to the call as its error only when it downcasts to it.
+        let error = lifted.unwrap_err().downcast::<TwitchWatchError>().unwrap();
+        assert!(
+            matches!(&error, E::InvalidInput { reason } if reason.contains("2026-13-25")),
+            "{error:?}"
+        );
     }
 
     /// The public error `e` becomes, checked borrowed and owned, with the core's sentence as its reason.

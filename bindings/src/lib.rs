@@ -1,54 +1,40 @@
-//! TwitchWatch for Kotlin, Swift and Python: thin UniFFI wrappers over `twitchwatch-core`.
-//! Newtypes around core objects and mirror records only; every behaviour lives in the core.
+//! TwitchWatch for Kotlin, Swift and Python: a thin UniFFI facade over the core crates. The records
+//! and enums are the core's own (they derive UniFFI in place, behind each crate's `uniffi` feature);
+//! this crate adds the objects a shell holds — `TwitchWatch` and its areas — and the one public error.
 
 uniffi::setup_scaffolding!();
 
+// The core's custom types, borrowed from the crates that register them.
+use twitchwatch_store::CalendarDay;
+uniffi::use_remote_type!(twitchwatch_store::CalendarDay);
+
 pub mod alerts;
-mod dates;
 mod demo;
+pub mod devices;
 pub mod error;
+pub mod history;
 pub mod journal;
 pub mod listeners;
 pub mod logging;
+pub mod monitoring;
 pub mod report;
 mod runtime;
 pub mod screens;
 pub mod twitchwatch;
-pub mod types;
 
-pub use alerts::*;
+pub use alerts::Alerts;
+pub use devices::Devices;
 pub use error::{FfiResult, TwitchWatchError};
-pub use journal::*;
+pub use history::History;
+pub use journal::Journal;
 pub use listeners::{AlertListener, ListenerHandle, MonitorListener};
 pub use logging::{LogLevel, LogSink};
-pub use report::*;
-pub use screens::*;
+pub use monitoring::Monitoring;
+pub use report::Report;
+pub use screens::Screens;
 pub use twitchwatch::TwitchWatch;
-pub use twitchwatch_alerts::AlertStatus;
-pub use twitchwatch_app::monitor::SessionSummary;
-pub use twitchwatch_app::screens::{
-    Advertisement, AlertRow, AlertsState, AndroidImportance, ChartMetric, ChartPoint, ChartSeries,
-    CheckInOutcome as CheckInScreenOutcome, CheckInRow, ChoiceOption, ConnectionView,
-    DayDetailState, Destination, DeviceCandidate, Disclaimer, DrinkChip, EventRow, EvidenceKind,
-    EvidenceLine, ExportFormat as ScreenExportFormat, ExportFormatOption, ExportOutcome, GattPlan,
-    HistoryDayRow, HistoryRange, HistoryState, HourBucket, InterruptionLevel, JournalField,
-    JournalFieldKind, JournalState, MedicationRow, NotificationChannelSpec, NotificationContent,
-    OnboardingState, OnboardingStep, OngoingNotification, PairedDeviceView, PairingPhase,
-    PairingState, PlatformPermissions, ReportState, SignalStrength, SymptomOption, TodayCounts,
-    TodayState,
-};
-pub use twitchwatch_journal::{
-    BodySite, CheckIn, Drink, DrinkServing, Hydration, JournalEntry, Medication, MedicationClass,
-    Supplement, SupplementKind, Symptom,
-};
-pub use twitchwatch_model::{
-    AlertSeverity, ConnectionState, DeviceProtocol, MinuteSummary, MotorEvent, MotorEventKind,
-    PairedDevice, StreamStats, TremorFractions, WearFractions,
-};
-pub use twitchwatch_report::{ExportFormat, ExportSection};
-pub use twitchwatch_rules::RuleId;
-pub use twitchwatch_store::DaySummary;
-pub use types::*;
+
+use twitchwatch_model::{MotorEventKind, ScenarioInfo};
 
 /// Version of the TwitchWatch library the app is running (the crate version).
 #[uniffi::export]
@@ -69,4 +55,10 @@ pub fn parse_motor_event_kind(name: String) -> FfiResult<MotorEventKind> {
 #[uniffi::export]
 pub fn motor_event_kinds() -> Vec<MotorEventKind> {
     MotorEventKind::ALL.to_vec()
+}
+
+/// The simulator's built-in scenarios, for the demo mode's picker (empty in a build without demo mode).
+#[uniffi::export]
+pub fn simulator_scenarios() -> Vec<ScenarioInfo> {
+    demo::scenarios()
 }

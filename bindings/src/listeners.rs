@@ -9,8 +9,8 @@ use twitchwatch_model as core_model;
 
 use twitchwatch_app::screens;
 
-use crate::alerts::Alert;
 use crate::error::{FfiResult, TwitchWatchError};
+use twitchwatch_alerts::Alert;
 use twitchwatch_app::monitor::SessionSummary;
 use twitchwatch_app::screens::NotificationContent;
 use twitchwatch_model::{ConnectionState, MinuteSummary, MotorEvent, StreamStats};
@@ -153,7 +153,7 @@ impl core_alerts::AlertListener for AlertListenerAdapter {
         let facts = screens::AlertFacts::from_alert(&self.store.time_zone(), alert, &params);
         let notification = screens::notification_for_alert(&facts);
         self.listener
-            .on_alert(alert.clone().into(), notification)
+            .on_alert(alert.clone(), notification)
             .map_err(|e| core_alerts::ListenerError(e.to_string()))
     }
 }

@@ -1,66 +1,82 @@
-//! Mirrors for the doctor's report and the data export (`core::report`), and the wearables' GATT
-//! identifiers a shell needs to run its own Bluetooth (constants from `core::device`).
+//! `Report`: the doctor's report and the data export, written off the calling thread; and the
+//! wearables' GATT identifiers a shell needs to run its own Bluetooth (constants from the device crate).
 
+use std::path::Path;
+use std::sync::Arc;
+
+use twitchwatch_app::monitor::now_ms;
 use twitchwatch_device::{polar, protocol};
-use twitchwatch_report::export::{self as core_export, ExportSection};
-
-use crate::dates::format_date;
 use twitchwatch_model::DeviceProtocol;
+use twitchwatch_report::{ExportFormat, ExportSection, ExportSummary, Overwrite, ReportSummary};
+use twitchwatch_store::CalendarDay;
 
-/// The written report: where, which days, and its headline sentences.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct ReportSummary {
-    pub path: String,
-    pub from_date: String,
-    pub to_date: String,
-    /// Days in the period with enough wear to count.
-    pub monitored_days: u32,
-    /// The report's summary, sentence by sentence.
-    pub summary: Vec<String>,
+use crate::error::FfiResult;
+use crate::runtime::blocking;
+use crate::twitchwatch::Shared;
+
+/// What a user can take to a doctor, or out of the app. From `TwitchWatch.report()`.
+#[derive(uniffi::Object)]
+pub struct Report {
+    shared: Arc<Shared>,
 }
 
-impl ReportSummary {
-    pub(crate) fn of(path: String, data: &twitchwatch_report::ReportData) -> Self {
-        Self {
-            path,
-            from_date: format_date(data.from),
-            to_date: format_date(data.to),
-            monitored_days: data.monitored_days().count() as u32,
-            summary: twitchwatch_report::summary_sentences(data),
-        }
+impl Report {
+    pub(crate) fn new(shared: Arc<Shared>) -> Arc<Self> {
+        Arc::new(Self { shared })
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ExportedSection {
-    pub section: ExportSection,
-    pub rows: u64,
-}
+#[uniffi::export(async_runtime = "tokio")]
+impl Report {
+    /// Writes the doctor's report (one self-contained HTML file) for `from..=to` (`null`: the last
+    /// 90 days up to today) to `path`; an existing file is refused, never overwritten.
+    pub async fn write(
+        &self,
+        path: String,
+        from: Option<CalendarDay>,
+        to: Option<CalendarDay>,
+    ) -> FfiResult<ReportSummary> {
+        let store = self.shared.monitor()?.store().clone();
+        blocking(move || {
+            let path = Path::new(&path);
+            let data = twitchwatch_report::write_html(
+                &store,
+                now_ms(),
+                from,
+                to,
+                path,
+                Overwrite::Refuse,
+            )?;
+            Ok(data.summary(path))
+        })
+        .await?
+    }
 
-/// What an export wrote.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ExportResult {
-    pub from_date: String,
-    pub to_date: String,
-    pub files: Vec<String>,
-    pub sections: Vec<ExportedSection>,
-}
-
-impl From<core_export::ExportSummary> for ExportResult {
-    fn from(s: core_export::ExportSummary) -> Self {
-        Self {
-            from_date: format_date(s.from),
-            to_date: format_date(s.to),
-            files: s.files.iter().map(|p| p.display().to_string()).collect(),
-            sections: s
-                .rows
-                .into_iter()
-                .map(|(section, rows)| ExportedSection {
-                    section,
-                    rows: rows as u64,
-                })
-                .collect(),
-        }
+    /// Exports `sections` (empty: all) as CSV or JSON to `path` (JSON: one file; CSV: a file for one
+    /// section, a folder for several). Period as for `write`; existing files are refused.
+    pub async fn export(
+        &self,
+        path: String,
+        format: ExportFormat,
+        sections: Vec<ExportSection>,
+        from: Option<CalendarDay>,
+        to: Option<CalendarDay>,
+    ) -> FfiResult<ExportSummary> {
+        let store = self.shared.monitor()?.store().clone();
+        blocking(move || {
+            let path = Path::new(&path);
+            Ok(twitchwatch_report::export(
+                &store,
+                now_ms(),
+                format,
+                &sections,
+                from,
+                to,
+                path,
+                Overwrite::Refuse,
+            )?)
+        })
+        .await?
     }
 }
 

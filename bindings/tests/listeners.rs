@@ -5,11 +5,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex};
 
+use twitchwatch_alerts::Alert;
+use twitchwatch_app::data::OpenOptions;
+use twitchwatch_app::monitor::SessionSummary;
+use twitchwatch_app::screens::NotificationContent;
 use twitchwatch_ffi::{
-    Alert, AlertListener, CheckIn, ConnectionState, FfiResult, ListenerHandle, MinuteSummary,
-    MonitorListener, MotorEvent, MotorEventKind, NotificationContent, OpenOptions, SessionSummary,
-    StreamStats, Symptom, TwitchWatch, TwitchWatchError,
+    AlertListener, FfiResult, ListenerHandle, MonitorListener, TwitchWatch, TwitchWatchError,
 };
+use twitchwatch_journal::{CheckIn, Symptom};
+use twitchwatch_model::{ConnectionState, MinuteSummary, MotorEvent, MotorEventKind, StreamStats};
 
 /// What the generated code hands Rust when a foreign listener throws.
 fn thrown() -> TwitchWatchError {
@@ -160,17 +164,28 @@ fn throwing_listeners_called_from_many_threads_at_once_break_nothing() {
     let mut registered = Vec::new();
     for app in &apps {
         let c = Arc::new(Counting::new(ended_tx.clone()));
-        registered.push(app.clone().add_monitor_listener(throwing.clone()));
-        registered.push(app.clone().add_monitor_listener(c.clone()));
+        registered.push(app.monitoring().add_listener(throwing.clone()).unwrap());
+        registered.push(app.monitoring().add_listener(c.clone()).unwrap());
         counting.push(c);
     }
     let throwing_alerts = Arc::new(Throwing::default());
     let counting_alerts = Arc::new(CountingAlerts::default());
-    registered.push(apps[0].clone().add_alert_listener(throwing_alerts.clone()));
-    registered.push(apps[0].clone().add_alert_listener(counting_alerts.clone()));
+    registered.push(
+        apps[0]
+            .alerts()
+            .add_listener(throwing_alerts.clone())
+            .unwrap(),
+    );
+    registered.push(
+        apps[0]
+            .alerts()
+            .add_listener(counting_alerts.clone())
+            .unwrap(),
+    );
 
     for app in &apps {
-        app.start_simulated("twitches".into(), Some(120.0), 0.0)
+        app.monitoring()
+            .start_simulated("twitches".into(), Some(120.0), 0.0)
             .unwrap();
     }
     // Meanwhile, check-ins (each one evaluates the rules and calls the alert listeners) from many threads.
@@ -191,7 +206,7 @@ fn throwing_listeners_called_from_many_threads_at_once_break_nothing() {
                         // A check-in must hold something; the odd ones have no symptom.
                         note: "from a test thread".into(),
                     };
-                    app.record_checkin(c).unwrap();
+                    app.journal().record_checkin(c).unwrap();
                 }
             });
         }
@@ -212,14 +227,14 @@ fn throwing_listeners_called_from_many_threads_at_once_break_nothing() {
     // Every call reached both listeners: the throwing one (registered first) never starved the other.
     assert_eq!(throwing.calls.load(Ordering::SeqCst), good_calls);
     for (app, c) in apps.iter().zip(&counting) {
-        let stored = app.events_in_range(0, now_ms() + 60_000).unwrap();
+        let stored = app.history().events(0, now_ms() + 60_000).unwrap();
         let twitches = stored
             .iter()
             .filter(|e| e.kind == MotorEventKind::Fasciculation)
             .count();
         assert_eq!(twitches as u32, c.twitches.load(Ordering::SeqCst));
     }
-    let checkins = apps[0].checkins_in_range(0, now_ms() + 60_000).unwrap();
+    let checkins = apps[0].journal().checkins(0, now_ms() + 60_000).unwrap();
     assert_eq!(checkins.len(), CHECKIN_THREADS * CHECKINS_EACH);
     let delivered = counting_alerts.alerts.load(Ordering::SeqCst);
     assert!(delivered > 0, "weakness check-ins raised no alert");
@@ -236,24 +251,25 @@ fn dropping_the_object_while_monitoring_stops_the_session_and_keeps_the_data() {
     *listener.minutes.lock().unwrap() = Some(minute_tx);
     {
         let app = TwitchWatch::open(path.clone(), OpenOptions::default()).unwrap();
-        let _registered = app.clone().add_monitor_listener(listener.clone());
+        let _registered = app.monitoring().add_listener(listener.clone()).unwrap();
         // An hour of data as fast as possible: still running when we drop it.
-        app.start_simulated("mixed".into(), Some(3600.0), 0.0)
+        app.monitoring()
+            .start_simulated("mixed".into(), Some(3600.0), 0.0)
             .unwrap();
         for _ in 0..2 {
             minute_rx
                 .recv_timeout(std::time::Duration::from_secs(600))
                 .expect("no minute arrived");
         }
-        assert!(app.is_running());
+        assert!(app.monitoring().is_running().unwrap());
         drop(app); // the last handle: must stop the session thread and release the store
     }
     let calls_after_drop = listener.calls.load(Ordering::SeqCst);
     // The store's lock is released and what was stored survived.
     let again =
         TwitchWatch::open(path, OpenOptions::default()).expect("store still locked after drop");
-    assert!(!again.is_running());
-    let minutes = again.minutes_in_range(0, now_ms() + 60_000).unwrap();
+    assert!(!again.monitoring().is_running().unwrap());
+    let minutes = again.history().minutes(0, now_ms() + 60_000).unwrap();
     assert!(minutes.len() >= 2, "minutes lost: {}", minutes.len());
     std::thread::sleep(std::time::Duration::from_millis(50));
     assert_eq!(
@@ -269,11 +285,14 @@ fn dropping_a_real_time_session_mid_sleep_returns() {
     let app = TwitchWatch::open(dir.path().display().to_string(), OpenOptions::default()).unwrap();
     let (ended_tx, _rx) = channel();
     let _registered = app
-        .clone()
-        .add_monitor_listener(Arc::new(Counting::new(ended_tx)));
+        .monitoring()
+        .add_listener(Arc::new(Counting::new(ended_tx)))
+        .unwrap();
     // Speed 1: the session thread mostly sleeps between frames; dropping must interrupt it.
-    app.start_simulated("rest".into(), None, 1.0).unwrap();
-    assert!(app.is_running());
+    app.monitoring()
+        .start_simulated("rest".into(), None, 1.0)
+        .unwrap();
+    assert!(app.monitoring().is_running().unwrap());
     drop(app);
     TwitchWatch::open(dir.path().display().to_string(), OpenOptions::default())
         .expect("store still locked after dropping a live session");
@@ -330,13 +349,14 @@ fn a_cancelled_listener_hears_nothing_more() {
     let (ended_tx, ended_rx) = channel();
     let kept = Arc::new(Counting::new(ended_tx));
     let cancelled = Arc::new(CancelsOnFirstMinute::default());
-    let _kept_handle = app.clone().add_monitor_listener(kept.clone());
-    let handle = app.clone().add_monitor_listener(cancelled.clone());
+    let _kept_handle = app.monitoring().add_listener(kept.clone()).unwrap();
+    let handle = app.monitoring().add_listener(cancelled.clone()).unwrap();
     *cancelled.handle.lock().unwrap() = Some(handle);
     let dropped_alerts = Arc::new(CountingAlerts::default());
-    drop(app.clone().add_alert_listener(dropped_alerts.clone()));
+    drop(app.alerts().add_listener(dropped_alerts.clone()).unwrap());
 
-    app.start_simulated("mixed".into(), Some(600.0), 0.0)
+    app.monitoring()
+        .start_simulated("mixed".into(), Some(600.0), 0.0)
         .unwrap();
     let (summary, error) = ended_rx
         .recv_timeout(std::time::Duration::from_secs(600))
@@ -354,6 +374,7 @@ fn a_cancelled_listener_hears_nothing_more() {
 
     // An urgent check-in raises an alert; the listener whose handle was let go is not told.
     let outcome = app
+        .journal()
         .record_checkin(CheckIn {
             at_ms: now_ms(),
             twitch_sites: Default::default(),

@@ -5,9 +5,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::sync::Arc;
 
-use twitchwatch_ffi::{
-    Alert, CheckIn, JournalEntry, OpenOptions, Symptom, TwitchWatch, TwitchWatchError, UniFfiTag,
-};
+use twitchwatch_alerts::Alert;
+use twitchwatch_app::data::OpenOptions;
+use twitchwatch_ffi::{TwitchWatch, TwitchWatchError, UniFfiTag};
+use twitchwatch_journal::{CheckIn, JournalEntry, Symptom};
 use uniffi::{Lift, Lower, RustBuffer, RustCallStatus};
 
 struct Counting;
@@ -54,7 +55,7 @@ fn now_ms() -> i64 {
 }
 
 /// One round of what an app does on a screen refresh, including the error path and the FFI layer.
-fn one_round(app: &Arc<TwitchWatch>, today: &str) {
+fn one_round(app: &Arc<TwitchWatch>, today: twitchwatch_store::CalendarDay) {
     // Through the C ABI: a success (returned buffer) and an error (error buffer), both freed as the
     // foreign side frees them.
     let mut status = RustCallStatus::default();
@@ -76,60 +77,61 @@ fn one_round(app: &Arc<TwitchWatch>, today: &str) {
     drop(back);
 
     // Reads and their records through RustBuffers, as every return value travels.
-    let entry = app.journal_entry(today.to_owned()).unwrap().expect("entry");
+    let entry = app.journal().entry(today).unwrap().expect("entry");
     let buf = <JournalEntry as Lower<UniFfiTag>>::lower(entry);
     let entry = <JournalEntry as Lift<UniFfiTag>>::try_lift(buf).unwrap();
-    assert_eq!(entry.date.to_string(), today);
-    for alert in app.alerts().unwrap() {
+    assert_eq!(entry.date, today);
+    for alert in app.alerts().list().unwrap() {
         let buf = <Alert as Lower<UniFfiTag>>::lower(alert);
         <Alert as Lift<UniFfiTag>>::try_lift(buf).unwrap();
     }
-    let _ = app
-        .daily_summaries(today.to_owned(), today.to_owned())
-        .unwrap();
-    let _ = app.counts();
-    let _ = app.events_in_range(0, now_ms()).unwrap();
+    let _ = app.history().daily_summaries(today, today).unwrap();
+    let _ = app.counts().unwrap();
+    let _ = app.history().events(0, now_ms()).unwrap();
     // Error paths of the object.
-    assert!(app.journal_entry("not a date".into()).is_err());
-    assert!(app.acknowledge_alert("no-such-alert".into()).is_err());
+    let bad_day = <String as Lower<UniFfiTag>>::lower("not a date".to_owned());
+    assert!(<twitchwatch_store::CalendarDay as Lift<UniFfiTag>>::try_lift(bad_day).is_err());
+    assert!(app.alerts().acknowledge("no-such-alert".into()).is_err());
 }
 
 #[test]
 fn ten_thousand_rapid_calls_do_not_grow_memory() {
     let dir = tempfile::tempdir().unwrap();
     let app = TwitchWatch::open(dir.path().display().to_string(), OpenOptions::default()).unwrap();
-    let today = app.today();
-    app.put_journal_entry(JournalEntry {
-        date: today.parse().unwrap(),
-        caffeine_mg: Some(200.0),
-        drinks: vec![],
-        sleep_hours: Some(7.0),
-        sleep_quality_1_5: None,
-        stress_0_10: Some(3),
-        hydration: None,
-        water_ml: None,
-        exertion_0_10: None,
-        nicotine_mg: None,
-        medications: vec![],
-        supplements: vec![],
-        notes: String::new(),
-    })
-    .unwrap();
-    app.record_checkin(CheckIn {
-        at_ms: now_ms() - 1000,
-        twitch_sites: Default::default(),
-        symptoms: [Symptom::DifficultySpeaking].into(),
-        note: String::new(),
-    })
-    .unwrap();
+    let today = app.history().today().unwrap();
+    app.journal()
+        .put(JournalEntry {
+            date: today,
+            caffeine_mg: Some(200.0),
+            drinks: vec![],
+            sleep_hours: Some(7.0),
+            sleep_quality_1_5: None,
+            stress_0_10: Some(3),
+            hydration: None,
+            water_ml: None,
+            exertion_0_10: None,
+            nicotine_mg: None,
+            medications: vec![],
+            supplements: vec![],
+            notes: String::new(),
+        })
+        .unwrap();
+    app.journal()
+        .record_checkin(CheckIn {
+            at_ms: now_ms() - 1000,
+            twitch_sites: Default::default(),
+            symptoms: [Symptom::DifficultySpeaking].into(),
+            note: String::new(),
+        })
+        .unwrap();
 
     // Warm up caches (sled pages, lazily built statics) before measuring.
     for _ in 0..1_000 {
-        one_round(&app, &today);
+        one_round(&app, today);
     }
     let before = LIVE_BYTES.load(Ordering::SeqCst);
     for _ in 0..10_000 {
-        one_round(&app, &today);
+        one_round(&app, today);
     }
     let after = LIVE_BYTES.load(Ordering::SeqCst);
     let growth = after - before;

@@ -5,7 +5,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use twitchwatch_device::link::{self, LinkConfig, ScanResult};
+use twitchwatch_device::link::{self, LinkConfig};
+use twitchwatch_model::DiscoveredDevice;
 use twitchwatch_model::{DeviceProtocol, PairedDevice};
 
 use crate::history_store::{self, Access};
@@ -49,7 +50,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the Bluetooth runtime")
 }
 
-fn scan_now(adapter: Option<String>, secs: f32) -> anyhow::Result<Vec<ScanResult>> {
+fn scan_now(adapter: Option<String>, secs: f32) -> anyhow::Result<Vec<DiscoveredDevice>> {
     let config = LinkConfig {
         adapter,
         ..LinkConfig::default()

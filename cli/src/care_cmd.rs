@@ -178,7 +178,7 @@ pub fn run_rules(data_dir: &Path, command: RulesCommand) -> anyhow::Result<()> {
         RulesCommand::List { json } => {
             let params: RuleParams = center.params(&store)?;
             if json {
-                for r in RULES {
+                for r in RULES.iter() {
                     outln!("{}", serde_json::to_string(r)?);
                 }
                 for p in PARAMETERS {
@@ -188,7 +188,7 @@ pub fn run_rules(data_dir: &Path, command: RulesCommand) -> anyhow::Result<()> {
                 }
                 return Ok(());
             }
-            for r in RULES {
+            for r in RULES.iter() {
                 outln!(
                     "{:<24} {:<13} {}",
                     r.id.as_str(),
@@ -282,8 +282,8 @@ pub fn run_export(data_dir: &Path, args: ExportArgs) -> anyhow::Result<()> {
         overwrite(args.force),
     )
     .map_err(with_force_hint)?;
-    for (section, rows) in &summary.rows {
-        outln!("{:<9} {rows} rows", section.as_str());
+    for section in &summary.rows {
+        outln!("{:<9} {} rows", section.section.as_str(), section.rows);
     }
     for f in &summary.files {
         outln!("wrote {}", f.display());

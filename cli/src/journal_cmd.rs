@@ -456,9 +456,9 @@ fn record_checkin(store: &Store, args: CheckinArgs, now: i64) -> anyhow::Result<
     let tz = store.time_zone();
     let checkin = checkin_from(args, now)?;
     let center = AlertCenter::new(store.clone());
-    let (stored, raised) = center.record_checkin(&checkin, now)?;
-    outln!("check-in {} saved", stored.at_ms);
-    for a in &raised {
+    let outcome = center.record_checkin(&checkin, now)?;
+    outln!("check-in {} saved", outcome.checkin.at_ms);
+    for a in &outcome.alerts {
         if print_alert(a, &tz, true).is_err() {
             return Ok(());
         }

@@ -19,10 +19,21 @@ use twitchwatch_rules::{
     self as rules, lookback_days, Evaluation, EventRef, Evidence, Finding, RuleId, RuleInput,
     RuleParams, RulesError,
 };
-use twitchwatch_store::{local_date, start_of_day_ms, sync, Collection, Store, StoreError};
+use twitchwatch_store::{
+    local_date, start_of_day_ms, sync, Collection, Settings, Store, StoreError,
+};
 
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!();
+
+/// The pieces of evidence an alert has told the user about; ordered so the stored record is stable.
+pub type EvidenceTokens = BTreeSet<String>;
+#[cfg(feature = "uniffi")]
+uniffi::custom_type!(EvidenceTokens, Vec<String>, {
+    remote,
+    lower: |tokens| tokens.into_iter().collect(),
+    try_lift: |tokens| Ok(tokens.into_iter().collect()),
+});
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -42,8 +53,18 @@ impl AlertStatus {
     }
 }
 
-/// An alert as the user sees it.
+/// What recording a check-in returned: the stored check-in (its `at_ms` is its id) and the alerts it
+/// raised or escalated at once (an urgent symptom is raised in the same call).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CheckInOutcome {
+    pub checkin: CheckIn,
+    pub alerts: Vec<Alert>,
+}
+
+/// An alert as the user sees it; delivered to listeners when new or escalated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Alert {
     /// Stable id: the rule id, or `lifestyle:<factor>`.
     pub id: String,
@@ -70,9 +91,9 @@ pub struct Alert {
     pub times_notified: u32,
     /// Material evidence the user has been told about in this episode, and at acknowledgement.
     #[serde(default)]
-    pub tokens: BTreeSet<String>,
+    pub tokens: EvidenceTokens,
     #[serde(default)]
-    pub acknowledged_tokens: BTreeSet<String>,
+    pub acknowledged_tokens: EvidenceTokens,
 }
 
 impl Alert {
@@ -196,6 +217,21 @@ impl AlertCenter {
         }
         self.store.set_settings(&settings)?;
         Ok(())
+    }
+
+    /// Saves every setting at once; a rule threshold outside its safe bounds is refused like
+    /// [`AlertCenter::set_param`] refuses it, and nothing is changed.
+    pub fn set_settings(&self, settings: &Settings) -> Result<(), RulesError> {
+        for (key, &value) in &settings.rule_params {
+            rules::check_value(key, value)?;
+        }
+        self.store.set_settings(settings)?;
+        Ok(())
+    }
+
+    /// Every rule threshold with the value in force.
+    pub fn thresholds(&self) -> Result<Vec<rules::Threshold>, RulesError> {
+        Ok(self.params(&self.store)?.thresholds())
     }
 
     /// Runs the rules without touching alerts (for the report and `rules` screens).
@@ -372,10 +408,10 @@ impl AlertCenter {
         &self,
         checkin: &CheckIn,
         now_ms: TimestampMs,
-    ) -> Result<(CheckIn, Vec<Alert>), RulesError> {
-        let stored = self.store.add_checkin(checkin, now_ms)?;
+    ) -> Result<CheckInOutcome, RulesError> {
+        let checkin = self.store.add_checkin(checkin, now_ms)?;
         let alerts = self.evaluate(&self.store, now_ms)?;
-        Ok((stored, alerts))
+        Ok(CheckInOutcome { checkin, alerts })
     }
 
     /// Marks an alert as seen by the user; it stays quiet until new evidence or a higher severity.

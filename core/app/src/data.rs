@@ -12,6 +12,50 @@ use twitchwatch_store::{Store, StoreError, StoreOptions};
 use crate::inbox;
 use crate::monitor::{Monitor, MonitorError, MonitorSettings};
 
+/// How a shell opens the user's data; every field has a sensible default.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct OpenOptions {
+    /// Keep raw sensor samples (large: ~2 MB per hour at 100 Hz).
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub keep_raw_samples: bool,
+    /// Default retention when the user has not chosen one.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub retention_days: Option<u32>,
+    /// The 32-byte data key the store is encrypted under, from the shell's keystore (Android:
+    /// wrapped by an Android Keystore key; iOS: the Keychain, this device only, after first unlock).
+    /// Made by [`generate_data_key`] on first start. `None` opens an unencrypted store: tests and
+    /// demo builds only, never a shipped app. A plaintext store opened with a key is encrypted once.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub data_key: Option<Vec<u8>>,
+}
+
+impl OpenOptions {
+    /// The monitor settings these options ask for, without the data key (open and rotation each
+    /// apply theirs).
+    pub fn monitor_settings(&self) -> MonitorSettings {
+        MonitorSettings {
+            store: StoreOptions {
+                keep_raw_samples: self.keep_raw_samples,
+                retention_days: self.retention_days,
+                ..StoreOptions::default()
+            },
+            ..MonitorSettings::default()
+        }
+    }
+}
+
+/// Opens (or creates) the user's data at `data_dir` as `options` say, encrypted when they carry a key.
+pub fn open(data_dir: &Path, options: &OpenOptions) -> Result<Monitor, MonitorError> {
+    let settings = options.monitor_settings();
+    match options.data_key.as_deref() {
+        Some(key) => {
+            Monitor::open_encrypted(data_dir, *DataKey::from_slice(key)?.as_bytes(), settings)
+        }
+        None => Monitor::open(data_dir, settings),
+    }
+}
+
 impl MonitorSettings {
     /// These settings with the store opened under `key` (32 bytes from the shell's keystore). A
     /// store written without encryption is encrypted on this open, once.
@@ -55,6 +99,19 @@ pub fn rotate_data_key(
         settings.store.clone(),
     )?);
     Monitor::open_encrypted(data_dir, new, settings)
+}
+
+/// [`rotate_data_key`] with the keys as a shell hands them over (each must be 32 bytes) and the
+/// store opened as `options` say.
+pub fn rotate_data_key_from_slices(
+    data_dir: &Path,
+    old: &[u8],
+    new: &[u8],
+    options: &OpenOptions,
+) -> Result<Monitor, MonitorError> {
+    let old = *DataKey::from_slice(old)?.as_bytes();
+    let new = *DataKey::from_slice(new)?.as_bytes();
+    rotate_data_key(data_dir, old, new, options.monitor_settings())
 }
 
 /// "Delete my data": removes every record and every file of the store at `data_dir` (and the

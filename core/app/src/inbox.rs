@@ -242,11 +242,14 @@ impl Monitor {
             Err(e) => return refused(0, e.to_string()),
         };
         match self.alerts().record_checkin(&checkin, now_ms) {
-            Ok((stored, raised)) => {
-                tracing::debug!(alerts = raised.len(), "check-in taken from the inbox");
+            Ok(outcome) => {
+                tracing::debug!(
+                    alerts = outcome.alerts.len(),
+                    "check-in taken from the inbox"
+                );
                 InboxReply {
-                    at_ms: stored.at_ms,
-                    alerts: raised.into_iter().map(|a| a.title).collect(),
+                    at_ms: outcome.checkin.at_ms,
+                    alerts: outcome.alerts.into_iter().map(|a| a.title).collect(),
                     error: None,
                 }
             }

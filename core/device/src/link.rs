@@ -17,7 +17,9 @@ use std::pin::Pin;
 use std::time::{Duration, Instant};
 use thiserror::Error;
 use tokio::sync::{mpsc, watch};
-use twitchwatch_model::{ConnectionState, DeviceProtocol, PairedDevice, SensorBatch, StreamStats};
+use twitchwatch_model::{
+    ConnectionState, DeviceProtocol, DiscoveredDevice, PairedDevice, SensorBatch, StreamStats,
+};
 
 pub use crate::session::DeviceInfo;
 use uuid::Uuid;
@@ -123,17 +125,6 @@ impl Default for LinkConfig {
     }
 }
 
-/// One device seen while scanning.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScanResult {
-    pub id: String,
-    pub name: String,
-    pub rssi: Option<i16>,
-    /// From advertised 0x180F service data, when the device sends it.
-    pub battery_percent: Option<u8>,
-    pub protocol: DeviceProtocol,
-}
-
 /// What a streaming session reports to its shell.
 #[derive(Debug)]
 pub enum LinkEvent {
@@ -203,7 +194,7 @@ pub async fn adapter(manager: &Manager, name: Option<&str>) -> Result<Adapter, L
     }
 }
 
-async fn classify(p: &Peripheral) -> Option<ScanResult> {
+async fn classify(p: &Peripheral) -> Option<DiscoveredDevice> {
     let props = p.properties().await.ok().flatten()?;
     let name = props.local_name.clone().unwrap_or_default();
     let protocol = if props.services.contains(&uuid(protocol::SERVICE_UUID)) {
@@ -220,7 +211,7 @@ async fn classify(p: &Peripheral) -> Option<ScanResult> {
         .get(&uuid(sig_uuid(protocol::BATTERY_SERVICE_UUID16)))
         .and_then(|v| v.first().copied())
         .filter(|b| *b <= 100);
-    Some(ScanResult {
+    Some(DiscoveredDevice {
         id: peripheral_id(p),
         name,
         rssi: props.rssi,
@@ -230,7 +221,10 @@ async fn classify(p: &Peripheral) -> Option<ScanResult> {
 }
 
 /// Scans for `duration` and returns the TwitchWatch and Polar devices seen, strongest first.
-pub async fn scan(config: &LinkConfig, duration: Duration) -> Result<Vec<ScanResult>, LinkError> {
+pub async fn scan(
+    config: &LinkConfig,
+    duration: Duration,
+) -> Result<Vec<DiscoveredDevice>, LinkError> {
     let manager = Manager::new().await?;
     let central = adapter(&manager, config.adapter.as_deref()).await?;
     central.start_scan(scan_filter()).await?;

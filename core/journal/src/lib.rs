@@ -659,6 +659,11 @@ fn today_in(store: &Store, now_ms: TimestampMs) -> Date {
     twitchwatch_store::local_date(&store.time_zone(), now_ms)
 }
 
+/// Read-modify-write edits of journal entries run one at a time, so two taps on "add espresso"
+/// from two threads both count. One store is open per process (sled locks its folder), so one lock
+/// per process is enough.
+static JOURNAL_EDITS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Journal and check-in persistence on the store. Health values are never logged above debug.
 pub trait JournalStore {
     /// Creates or replaces the entry for `entry.date` after validating it against the user's
@@ -677,6 +682,16 @@ pub trait JournalStore {
         date: Date,
         now_ms: TimestampMs,
         edit: impl FnOnce(&mut JournalEntry),
+    ) -> Result<JournalEntry, JournalError>;
+
+    /// Adds `servings` of `drink` to the day's entry, creating it when the day has none, and
+    /// returns the entry. Concurrent additions all count.
+    fn add_drink(
+        &self,
+        date: Date,
+        drink: Drink,
+        servings: u8,
+        now_ms: TimestampMs,
     ) -> Result<JournalEntry, JournalError>;
 
     /// Removes the entry. Its old bytes stay in the store's log until the files are rewritten,
@@ -734,6 +749,7 @@ impl JournalStore for Store {
         now_ms: TimestampMs,
         edit: impl FnOnce(&mut JournalEntry),
     ) -> Result<JournalEntry, JournalError> {
+        let _one_edit_at_a_time = twitchwatch_store::sync::lock(&JOURNAL_EDITS);
         let mut entry = self
             .journal_entry(date)?
             .ok_or(JournalError::NoEntry(date))?;
@@ -744,6 +760,22 @@ impl JournalStore for Store {
                 "an edit cannot move an entry to another day; delete it and add a new one",
             ));
         }
+        self.put_journal_entry(&entry, now_ms)?;
+        Ok(entry)
+    }
+
+    fn add_drink(
+        &self,
+        date: Date,
+        drink: Drink,
+        servings: u8,
+        now_ms: TimestampMs,
+    ) -> Result<JournalEntry, JournalError> {
+        let _one_edit_at_a_time = twitchwatch_store::sync::lock(&JOURNAL_EDITS);
+        let mut entry = self
+            .journal_entry(date)?
+            .unwrap_or_else(|| JournalEntry::new(date));
+        entry.add_drink(drink, servings);
         self.put_journal_entry(&entry, now_ms)?;
         Ok(entry)
     }

@@ -231,6 +231,27 @@ impl DeviceProtocol {
     }
 }
 
+/// A simulated wearable's built-in scenario, as a demo-mode picker lists it.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ScenarioInfo {
+    pub name: String,
+    pub description: String,
+    pub duration_s: f64,
+}
+
+/// A wearable seen by a Bluetooth scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct DiscoveredDevice {
+    pub id: String,
+    pub name: String,
+    pub rssi: Option<i16>,
+    /// From advertised 0x180F service data, when the device sends it.
+    pub battery_percent: Option<u8>,
+    pub protocol: DeviceProtocol,
+}
+
 /// The one wearable the user chose; the core accepts data only from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]

@@ -66,12 +66,21 @@ impl std::str::FromStr for ExportSection {
 
 /// What was written.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ExportSummary {
     pub from: Date,
     pub to: Date,
     pub files: Vec<PathBuf>,
     /// Rows per section, in the order asked.
-    pub rows: Vec<(ExportSection, usize)>,
+    pub rows: Vec<SectionRows>,
+}
+
+/// How many rows one section of an export holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SectionRows {
+    pub section: ExportSection,
+    pub rows: u64,
 }
 
 #[derive(Serialize)]
@@ -156,7 +165,7 @@ pub fn export(
             ExportSection::Checkins => c.checkins = store.checkins_in_range(from_ms, to_ms)?,
         }
     }
-    let rows: Vec<(ExportSection, usize)> = sections
+    let rows: Vec<SectionRows> = sections
         .iter()
         .map(|&s| {
             let n = match s {
@@ -166,7 +175,10 @@ pub fn export(
                 ExportSection::Journal => c.journal.len(),
                 ExportSection::Checkins => c.checkins.len(),
             };
-            (s, n)
+            SectionRows {
+                section: s,
+                rows: n as u64,
+            }
         })
         .collect();
     let files = match format {

@@ -7,6 +7,19 @@ pub mod svg;
 
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!();
+#[cfg(feature = "uniffi")]
+use twitchwatch_store::CalendarDay;
+#[cfg(feature = "uniffi")]
+uniffi::use_remote_type!(twitchwatch_store::CalendarDay);
+
+// A written file's path crosses the FFI as text; the report and export name only paths the shell
+// gave, so they are the shell's own (UTF-8) strings.
+#[cfg(feature = "uniffi")]
+uniffi::custom_type!(PathBuf, String, {
+    remote,
+    try_lift: |text| Ok(PathBuf::from(text)),
+    lower: |path| path.to_string_lossy().into_owned(),
+});
 
 use std::path::{Path, PathBuf};
 use twitchwatch_journal::JournalStore;
@@ -21,7 +34,7 @@ use twitchwatch_model::{AlertSeverity, TimestampMs};
 use twitchwatch_rules::{self as rules, links, Evaluation, Factor, RuleParams, RulesError};
 use twitchwatch_store::{local_date, start_of_day_ms, DaySummary, Store, StoreError};
 
-pub use export::{export, ExportFormat, ExportSection, ExportSummary};
+pub use export::{export, ExportFormat, ExportSection, ExportSummary, SectionRows};
 pub use files::Overwrite;
 
 pub const DISCLAIMER: &str = "TwitchWatch is informational, not a medical device. It does not diagnose any condition; its measurements and alerts can be wrong. Discuss any concern with a doctor, and seek immediate medical attention for difficulty swallowing or speaking.";
@@ -106,7 +119,31 @@ pub struct ReportData {
     pub params: RuleParams,
 }
 
+/// A written report: where, which days, and its headline sentences.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ReportSummary {
+    pub path: PathBuf,
+    pub from: Date,
+    pub to: Date,
+    /// Days in the period with enough wear to count.
+    pub monitored_days: u32,
+    /// The report's summary, sentence by sentence.
+    pub summary: Vec<String>,
+}
+
 impl ReportData {
+    /// What a shell shows once the report is written at `path`.
+    pub fn summary(&self, path: &Path) -> ReportSummary {
+        ReportSummary {
+            path: path.to_path_buf(),
+            from: self.from,
+            to: self.to,
+            monitored_days: self.monitored_days().count() as u32,
+            summary: summary_sentences(self),
+        }
+    }
+
     pub fn monitored_days(&self) -> impl Iterator<Item = &DaySummary> {
         let min = self.params.min_worn_minutes as f32;
         self.days.iter().filter(move |d| d.worn_minutes >= min)

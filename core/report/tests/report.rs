@@ -233,7 +233,8 @@ fn export_writes_csv_and_json_that_read_back() {
     )
     .unwrap();
     assert_eq!(summary.files.len(), 5);
-    let rows = |s: ExportSection| summary.rows.iter().find(|r| r.0 == s).unwrap().1;
+    let rows =
+        |s: ExportSection| summary.rows.iter().find(|r| r.section == s).unwrap().rows as usize;
     assert_eq!(rows(ExportSection::Days), 30);
     assert_eq!(rows(ExportSection::Journal), 30);
     assert_eq!(rows(ExportSection::Checkins), 1);

@@ -6,14 +6,19 @@ pub mod params;
 
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!();
+#[cfg(feature = "uniffi")]
+use twitchwatch_store::CalendarDay;
+#[cfg(feature = "uniffi")]
+uniffi::use_remote_type!(twitchwatch_store::CalendarDay);
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 pub use links::{holm_adjust, mann_whitney_greater, Factor, LifestyleLink};
-pub use params::{check_value, ParamSpec, RuleParams, PARAMETERS};
+pub use params::{check_value, ParamSpec, RuleParams, Threshold, PARAMETERS};
 
 use twitchwatch_journal::{CheckIn, JournalEntry, JournalError, Symptom};
 use twitchwatch_model::{AlertSeverity, MotorEventKind, TimestampMs};
@@ -87,83 +92,89 @@ impl RuleId {
 }
 
 /// A rule as documented: what it checks and the seed sentence it rests on.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RuleInfo {
     pub id: RuleId,
-    pub title: &'static str,
+    pub title: String,
     pub severity: AlertSeverity,
-    pub checks: &'static str,
-    pub seed_sentence: &'static str,
+    /// What the rule checks, in one sentence.
+    pub checks: String,
+    pub seed_sentence: String,
 }
 
-pub const RULES: &[RuleInfo] = &[
+/// Every rule, in the order docs/rules.md lists them.
+pub static RULES: LazyLock<Vec<RuleInfo>> = LazyLock::new(|| {
+    vec![
     RuleInfo {
         id: RuleId::SwallowingOrSpeaking,
-        title: "Difficulty swallowing or speaking",
+        title: "Difficulty swallowing or speaking".into(),
         severity: AlertSeverity::Urgent,
-        checks: "A check-in reports difficulty swallowing or speaking.",
-        seed_sentence: "If the twitching is associated with difficulty swallowing or speaking, immediate medical attention should be sought to rule out more serious neurological conditions.",
+        checks: "A check-in reports difficulty swallowing or speaking.".into(),
+        seed_sentence: "If the twitching is associated with difficulty swallowing or speaking, immediate medical attention should be sought to rule out more serious neurological conditions.".into(),
     },
     RuleInfo {
         id: RuleId::WeaknessWithTwitching,
-        title: "Weakness together with twitching",
+        title: "Weakness together with twitching".into(),
         severity: AlertSeverity::SeeADoctor,
-        checks: "A check-in reports weakness or trouble gripping while twitching is measured or reported; ranked above weakness or twitching alone.",
-        seed_sentence: "However, in these serious conditions, the twitches are always accompanied by clear muscle weakness.",
+        checks: "A check-in reports weakness or trouble gripping while twitching is measured or reported; ranked above weakness or twitching alone.".into(),
+        seed_sentence: "However, in these serious conditions, the twitches are always accompanied by clear muscle weakness.".into(),
     },
     RuleInfo {
         id: RuleId::MuscleWasting,
-        title: "Visible muscle wasting",
+        title: "Visible muscle wasting".into(),
         severity: AlertSeverity::SeeADoctor,
-        checks: "A check-in reports visible muscle wasting.",
-        seed_sentence: "Visible muscle wasting, known as atrophy, which indicates the issue is affecting the motor units significantly.",
+        checks: "A check-in reports visible muscle wasting.".into(),
+        seed_sentence: "Visible muscle wasting, known as atrophy, which indicates the issue is affecting the motor units significantly.".into(),
     },
     RuleInfo {
         id: RuleId::Weakness,
-        title: "Muscle weakness",
+        title: "Muscle weakness".into(),
         severity: AlertSeverity::SeeADoctor,
-        checks: "A check-in reports weakness or trouble gripping (without measured or reported twitching).",
-        seed_sentence: "The development of muscle weakness, such as struggling to grip objects.",
+        checks: "A check-in reports weakness or trouble gripping (without measured or reported twitching).".into(),
+        seed_sentence: "The development of muscle weakness, such as struggling to grip objects.".into(),
     },
     RuleInfo {
         id: RuleId::CoordinationLoss,
-        title: "Loss of coordination or fine-motor difficulty",
+        title: "Loss of coordination or fine-motor difficulty".into(),
         severity: AlertSeverity::SeeADoctor,
-        checks: "A check-in reports trouble with coordination or fine motor tasks.",
-        seed_sentence: "A noticeable loss of coordination or difficulty with fine motor tasks.",
+        checks: "A check-in reports trouble with coordination or fine motor tasks.".into(),
+        seed_sentence: "A noticeable loss of coordination or difficulty with fine motor tasks.".into(),
     },
     RuleInfo {
         id: RuleId::SpreadBeyondHands,
-        title: "Twitching beyond the hands",
+        title: "Twitching beyond the hands".into(),
         severity: AlertSeverity::SeeADoctor,
-        checks: "Check-ins report twitching in body regions beyond the hands.",
-        seed_sentence: "Twitches that spread beyond the hands and become widespread also warrant a medical check-up.",
+        checks: "Check-ins report twitching in body regions beyond the hands.".into(),
+        seed_sentence: "Twitches that spread beyond the hands and become widespread also warrant a medical check-up.".into(),
     },
     RuleInfo {
         id: RuleId::TremorProgression,
-        title: "Tremor growing over weeks",
+        title: "Tremor growing over weeks".into(),
         severity: AlertSeverity::SeeADoctor,
-        checks: "Tremor time per worn hour in the recent period is clearly larger than in the period before (Mann–Whitney, minimum growth and minimum amount).",
-        seed_sentence: "Conditions like Essential Tremor, a common neurological cause of rhythmic shaking, should be evaluated when a twitch progresses into a noticeable, sustained movement.",
+        checks: "Tremor time per worn hour in the recent period is clearly larger than in the period before (Mann–Whitney, minimum growth and minimum amount).".into(),
+        seed_sentence: "Conditions like Essential Tremor, a common neurological cause of rhythmic shaking, should be evaluated when a twitch progresses into a noticeable, sustained movement.".into(),
     },
     RuleInfo {
         id: RuleId::Persistence,
-        title: "Persistent twitching",
+        title: "Persistent twitching".into(),
         severity: AlertSeverity::SeeADoctor,
-        checks: "Twitching on most monitored days over several weeks, on days that no linked lifestyle factor explains.",
-        seed_sentence: "The most important indicator is persistence, meaning the twitches last for several weeks or months without a clear link to lifestyle factors.",
+        checks: "Twitching on most monitored days over several weeks, on days that no linked lifestyle factor explains.".into(),
+        seed_sentence: "The most important indicator is persistence, meaning the twitches last for several weeks or months without a clear link to lifestyle factors.".into(),
     },
     RuleInfo {
         id: RuleId::LifestyleLink,
-        title: "Twitching linked to a lifestyle factor",
+        title: "Twitching linked to a lifestyle factor".into(),
         severity: AlertSeverity::Advice,
-        checks: "Twitch rate on days with a factor is significantly and meaningfully higher than on days without it.",
-        seed_sentence: "Many instances of hand twitching are directly linked to daily habits and stressors that temporarily increase the excitability of the nervous system.",
+        checks: "Twitch rate on days with a factor is significantly and meaningfully higher than on days without it.".into(),
+        seed_sentence: "Many instances of hand twitching are directly linked to daily habits and stressors that temporarily increase the excitability of the nervous system.".into(),
     },
-];
+    ]
+});
 
 /// A motor event cited as evidence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EventRef {
     pub kind: MotorEventKind,
     pub start_ms: TimestampMs,
@@ -174,7 +185,9 @@ pub struct EventRef {
 
 /// What a rule saw: which days, which events, which check-ins, in plain statements.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Evidence {
+    /// Local days the rule looked at.
     #[serde(default)]
     pub days: Vec<Date>,
     /// Check-in ids (their times).

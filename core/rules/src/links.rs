@@ -21,6 +21,7 @@ use twitchwatch_store::DaySummary;
 #[serde(rename_all = "snake_case")]
 #[derive(strum::IntoStaticStr, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Factor {
     #[strum(to_string = "caffeine")]
     HighCaffeine,
@@ -186,6 +187,7 @@ pub fn factor_present(
 
 /// How one factor relates to twitching over the lookback.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LifestyleLink {
     pub factor: Factor,
     /// Monitored days with the factor present / absent (days where the journal is silent are left out).

@@ -105,6 +105,43 @@ rule_params! {
         "How much history the links use.";
 }
 
+/// A threshold as a settings screen shows it: its spec and the value in force.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Threshold {
+    pub key: String,
+    /// The rule it belongs to (a rule id, "lifestyle" or "monitoring").
+    pub rule: String,
+    pub value: f64,
+    pub default_value: f64,
+    pub min: f64,
+    pub max: f64,
+    pub unit: String,
+    /// Only whole numbers are accepted.
+    pub integer: bool,
+    pub description: String,
+}
+
+impl RuleParams {
+    /// Every threshold with the value these parameters hold for it.
+    pub fn thresholds(&self) -> Vec<Threshold> {
+        PARAMETERS
+            .iter()
+            .map(|spec| Threshold {
+                key: spec.key.to_owned(),
+                rule: spec.rule.to_owned(),
+                value: self.get(spec.key).unwrap_or(spec.default),
+                default_value: spec.default,
+                min: spec.min,
+                max: spec.max,
+                unit: spec.unit.to_owned(),
+                integer: spec.integer,
+                description: spec.description.to_owned(),
+            })
+            .collect()
+    }
+}
+
 pub fn spec(key: &str) -> Option<&'static ParamSpec> {
     PARAMETERS.iter().find(|p| p.key == key)
 }

@@ -21,7 +21,7 @@ pub mod sync;
 #[cfg(feature = "uniffi")]
 mod uniffi_types;
 #[cfg(feature = "uniffi")]
-pub use uniffi_types::CalendarDay;
+pub use uniffi_types::{set_invalid_day_error, CalendarDay};
 
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!();
@@ -185,17 +185,25 @@ pub enum StoreError {
 
 /// User settings, stored as one JSON record.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Settings {
-    /// Days of events/minutes to keep; `None` keeps everything.
+    /// Days of events/minutes to keep (7…3650); `None` keeps everything.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub retention_days: Option<u32>,
-    /// IANA time zone that defines the user's calendar days; `None` follows the system.
+    /// IANA time zone that defines the user's calendar days (e.g. `Europe/Berlin`); `None` follows
+    /// the system.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub time_zone: Option<String>,
     /// Rule thresholds changed from their defaults, by parameter key (see `rules::PARAMETERS`).
     #[serde(default)]
-    pub rule_params: BTreeMap<String, f64>,
+    #[cfg_attr(feature = "uniffi", uniffi(default = []))]
+    pub rule_params: RuleParamValues,
 }
+
+/// Rule thresholds by parameter key, ordered so the stored record is stable.
+pub type RuleParamValues = BTreeMap<String, f64>;
 
 /// The longest range [`Store::daily_summaries`] answers: ten years and their leap days.
 pub const DAILY_SUMMARY_DAYS_MAX: u32 = 3660;
@@ -237,14 +245,23 @@ impl Settings {
 
 /// How many records each tree holds (cheap: sled keeps no counts, so this scans keys only).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct StoreCounts {
-    pub events: usize,
-    pub minutes: usize,
-    pub days: usize,
-    pub journal_days: usize,
-    pub checkins: usize,
-    pub alerts: usize,
-    pub raw_batches: usize,
+    pub events: u64,
+    pub minutes: u64,
+    pub days: u64,
+    pub journal_days: u64,
+    pub checkins: u64,
+    pub alerts: u64,
+    pub raw_batches: u64,
+}
+
+/// The first and last local day with data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct DateSpan {
+    pub first: jiff::civil::Date,
+    pub last: jiff::civil::Date,
 }
 
 /// One record that failed to decode, found by [`Store::check_integrity`].
@@ -1349,14 +1366,16 @@ impl Store {
     }
 
     /// First and last local day with any stored minute or event, if any.
-    pub fn data_span(&self) -> Result<Option<(jiff::civil::Date, jiff::civil::Date)>, StoreError> {
+    pub fn data_span(&self) -> Result<Option<DateSpan>, StoreError> {
         let first = self
             .inner
             .days
             .first()?
             .and_then(|(k, _)| date_from_key(&k));
         let last = last_date_key(&self.inner.days)?.and_then(|k| date_from_key(&k));
-        Ok(first.zip(last))
+        Ok(first
+            .zip(last)
+            .map(|(first, last)| DateSpan { first, last }))
     }
 
     /// Recomputes the `days` rollup from every stored minute and event in the current zone.
@@ -1567,13 +1586,13 @@ impl Store {
 
     pub fn counts(&self) -> StoreCounts {
         StoreCounts {
-            events: self.inner.events.len(),
-            minutes: self.inner.minutes.len(),
-            days: self.inner.days.len(),
-            journal_days: self.inner.journal.len(),
-            checkins: self.inner.checkins.len(),
-            alerts: self.inner.alerts.len(),
-            raw_batches: self.inner.raw.len(),
+            events: self.inner.events.len() as u64,
+            minutes: self.inner.minutes.len() as u64,
+            days: self.inner.days.len() as u64,
+            journal_days: self.inner.journal.len() as u64,
+            checkins: self.inner.checkins.len() as u64,
+            alerts: self.inner.alerts.len() as u64,
+            raw_batches: self.inner.raw.len() as u64,
         }
     }
 

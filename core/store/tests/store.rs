@@ -672,7 +672,7 @@ fn retention_compacts_old_days_into_their_daily_summaries_and_keeps_recent_ones_
     assert_eq!(events[0].start_ms, T0 + 9 * 86_400_000 + 12 * 3_600_000);
     // The removed days live on as their daily summaries, also through a roll-up rebuild.
     let span = store.data_span().unwrap().unwrap();
-    assert_eq!(span.0, jiff::civil::date(2026, 1, 1));
+    assert_eq!(span.first, jiff::civil::date(2026, 1, 1));
     store.rebuild_rollup().unwrap();
     let days = store
         .daily_summaries(
@@ -704,8 +704,8 @@ fn data_span_finds_first_and_last_day_across_years() {
             .unwrap();
     }
     let span = store.data_span().unwrap().unwrap();
-    assert_eq!(span.0, jiff::civil::date(2025, 12, 31));
-    assert_eq!(span.1, jiff::civil::date(2027, 3, 7));
+    assert_eq!(span.first, jiff::civil::date(2025, 12, 31));
+    assert_eq!(span.last, jiff::civil::date(2027, 3, 7));
 }
 
 #[test]

@@ -140,6 +140,15 @@ impl Scenario {
         self.segments.iter().map(|s| f64::from(s.duration_s)).sum()
     }
 
+    /// Name, description and length, for a picker.
+    pub fn info(&self) -> twitchwatch_model::ScenarioInfo {
+        twitchwatch_model::ScenarioInfo {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            duration_s: self.duration_s(),
+        }
+    }
+
     /// The same scenario cut (or repeated from the start) to `duration_s` seconds. Spasms that no
     /// longer fit the cut segment are left out. A non-positive or non-finite duration leaves the
     /// scenario as it is (the simulator would reject it anyway).

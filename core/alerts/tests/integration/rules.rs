@@ -186,7 +186,7 @@ fn a_swallowing_checkin_fires_urgent_within_the_same_call_and_escalates() {
     let mut c = CheckIn::new(h.now_ms());
     c.symptoms.insert(Symptom::DifficultySwallowing);
     c.twitch_sites.insert(BodySite::RightHand);
-    let (_, raised) = center.record_checkin(&c, h.now_ms()).unwrap();
+    let raised = center.record_checkin(&c, h.now_ms()).unwrap().alerts;
     assert_eq!(raised[0].id, "swallowing_or_speaking");
     assert_eq!(raised[0].severity, AlertSeverity::Urgent);
     assert!(raised[0]
@@ -210,9 +210,9 @@ fn weakness_with_twitching_outranks_either_alone() {
     let mut quiet = History::new(TODAY, DAYS, 7);
     quiet.fill(|rng, _, d| plan(background(rng), Some(calm_journal(d, rng))));
     let center = AlertCenter::new(quiet.store.clone());
-    let (_, alone) = center
+    let alone = center
         .record_checkin(&now_checkin(&quiet, &[Symptom::Weakness]), quiet.now_ms())
-        .unwrap();
+        .unwrap().alerts;
     assert_eq!(ids(&alone), vec!["weakness"]);
     let weakness_rank = alone[0].rank;
 
@@ -225,12 +225,12 @@ fn weakness_with_twitching_outranks_either_alone() {
     let twitching_rank = alone[0].rank;
 
     // Both: one combined alert, ranked above each.
-    let (_, both) = center
+    let both = center
         .record_checkin(
             &now_checkin(&twitching, &[Symptom::Weakness]),
             twitching.now_ms(),
         )
-        .unwrap();
+        .unwrap().alerts;
     let combined = both
         .iter()
         .find(|a| a.id == "weakness_with_twitching")
@@ -254,7 +254,7 @@ fn spread_coordination_and_wasting_fire_from_checkins_and_hands_alone_do_not() {
     hands
         .twitch_sites
         .extend([BodySite::LeftHand, BodySite::RightHand]);
-    let (_, raised) = center.record_checkin(&hands, h.now_ms()).unwrap();
+    let raised = center.record_checkin(&hands, h.now_ms()).unwrap().alerts;
     assert!(raised.is_empty(), "{raised:#?}");
 
     let mut spread = CheckIn::new(h.now_ms() - 3_600_000);
@@ -264,7 +264,7 @@ fn spread_coordination_and_wasting_fire_from_checkins_and_hands_alone_do_not() {
     spread
         .symptoms
         .extend([Symptom::FineMotorDifficulty, Symptom::MuscleWasting]);
-    let (_, raised) = center.record_checkin(&spread, h.now_ms()).unwrap();
+    let raised = center.record_checkin(&spread, h.now_ms()).unwrap().alerts;
     let mut got = ids(&raised);
     got.sort();
     assert_eq!(
@@ -311,7 +311,7 @@ fn acknowledged_alerts_do_not_refire_until_the_evidence_changes() {
     // New evidence: a coordination problem is a new alert; persistence itself stays quiet.
     let mut coord = CheckIn::new(now + 3_600_000);
     coord.symptoms.insert(Symptom::FineMotorDifficulty);
-    let (_, raised) = center.record_checkin(&coord, now + 3_600_000).unwrap();
+    let raised = center.record_checkin(&coord, now + 3_600_000).unwrap().alerts;
     assert_eq!(ids(&raised), vec!["coordination_loss"]);
     center
         .acknowledge("coordination_loss", now + 3_700_000)
@@ -319,7 +319,7 @@ fn acknowledged_alerts_do_not_refire_until_the_evidence_changes() {
     // A second report of the same symptom inside the cool-down: quiet; after it: re-fires.
     let mut again = CheckIn::new(now + 4_000_000);
     again.symptoms.insert(Symptom::FineMotorDifficulty);
-    let (_, raised) = center.record_checkin(&again, now + 4_000_000).unwrap();
+    let raised = center.record_checkin(&again, now + 4_000_000).unwrap().alerts;
     assert!(raised.is_empty(), "{raised:#?}");
     let raised = center.evaluate(&h.store, now + 4 * 86_400_000).unwrap();
     assert_eq!(ids(&raised), vec!["coordination_loss"]);
@@ -328,9 +328,9 @@ fn acknowledged_alerts_do_not_refire_until_the_evidence_changes() {
     // Escalation always breaks through an acknowledgement.
     let mut bulbar = CheckIn::new(now + 4 * 86_400_000 + 1);
     bulbar.symptoms.insert(Symptom::DifficultySpeaking);
-    let (_, raised) = center
+    let raised = center
         .record_checkin(&bulbar, now + 4 * 86_400_000 + 1)
-        .unwrap();
+        .unwrap().alerts;
     assert!(raised
         .iter()
         .any(|a| a.id == "persistence" && a.severity == AlertSeverity::Urgent));

@@ -12,9 +12,9 @@ fn read(rel: &str) -> String {
 fn every_rule_quotes_the_seed_verbatim_and_is_documented() {
     let seed = read("../../../shared/seed/000_f61e87517fdf7432.txt");
     let docs = read("../../docs/rules.md");
-    for rule in RULES {
+    for rule in RULES.iter() {
         assert!(
-            seed.contains(rule.seed_sentence),
+            seed.contains(rule.seed_sentence.as_str()),
             "{}: not a sentence of the seed: {}",
             rule.id,
             rule.seed_sentence

@@ -4,8 +4,7 @@
 use jiff::tz::TimeZone;
 
 use super::format::{day_label, duration_label, kind_label, moment_label};
-use super::notifications::notification_for_alert;
-use super::{NotificationContent, ScreenError, ScreenModel};
+use super::{ScreenError, ScreenModel};
 use twitchwatch_alerts::{Alert, AlertStatus};
 use twitchwatch_model::{AlertSeverity, TimestampMs};
 use twitchwatch_rules::{Evidence, RuleParams, RulesError};
@@ -346,45 +345,6 @@ impl ScreenModel {
                     "alert '{alert_id}' no longer exists (it may have been removed with old data); open the Alerts list"
                 ))
             })
-    }
-
-    /// The user read an alert and tapped "Got it": it stays quiet until new evidence or a higher severity.
-    pub fn acknowledge_alert(
-        &self,
-        alert_id: &str,
-        now_ms: TimestampMs,
-    ) -> Result<AlertsState, ScreenError> {
-        self.monitor
-            .alerts()
-            .acknowledge(alert_id, now_ms)
-            .map_err(rules_error)?;
-        self.alerts()
-    }
-
-    /// Runs the rules (the shells' daily background tick, and after journal edits) and returns what to
-    /// post for every new or escalated alert. Listeners hear about them too.
-    pub fn evaluate_alerts(
-        &self,
-        now_ms: TimestampMs,
-    ) -> Result<Vec<NotificationContent>, ScreenError> {
-        let raised = self.monitor.evaluate_rules(now_ms)?;
-        self.notifications_for(&raised)
-    }
-
-    pub(crate) fn notifications_for(
-        &self,
-        alerts: &[Alert],
-    ) -> Result<Vec<NotificationContent>, ScreenError> {
-        let tz = self.store().time_zone();
-        let params = self
-            .monitor
-            .alerts()
-            .params(self.store())
-            .map_err(rules_error)?;
-        Ok(alerts
-            .iter()
-            .map(|a| notification_for_alert(&AlertFacts::from_alert(&tz, a, &params)))
-            .collect())
     }
 
     pub(crate) fn top_alert(&self) -> Result<Option<AlertRow>, ScreenError> {

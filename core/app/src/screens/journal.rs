@@ -7,9 +7,9 @@ use twitchwatch_journal::JournalStore;
 use jiff::civil::Date;
 
 use super::format::{clock_label, day_label};
-use super::{NotificationContent, ScreenError, ScreenModel};
+use super::{ScreenError, ScreenModel};
 use twitchwatch_journal::{
-    BodySite, CheckIn, Drink, Hydration, JournalEntry, Medication, MedicationClass, Supplement,
+    BodySite, Drink, Hydration, JournalEntry, Medication, MedicationClass, Supplement,
     SupplementKind, Symptom, CAFFEINE_MG_MAX, NICOTINE_MG_MAX, NOTE_CHARS_MAX, WATER_ML_MAX,
 };
 use twitchwatch_model::TimestampMs;
@@ -73,7 +73,8 @@ pub struct JournalField {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DrinkChip {
-    pub key: String,
+    /// What the chip adds (one serving, through the journal).
+    pub drink: Drink,
     pub label: String,
     pub caffeine_mg: f64,
     /// Servings recorded for the day.
@@ -93,10 +94,18 @@ pub struct MedicationRow {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SymptomOption {
-    pub key: String,
+    pub symptom: Symptom,
     pub label: String,
     /// Swallowing or speaking: the form shows the urgent line next to it.
     pub urgent: bool,
+}
+
+/// A place on the check-in's body map.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct BodySiteOption {
+    pub site: BodySite,
+    pub label: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -122,7 +131,7 @@ pub struct JournalState {
     pub medications: Vec<MedicationRow>,
     pub medication_classes: Vec<ChoiceOption>,
     /// The check-in body map and the red-flag symptoms.
-    pub body_sites: Vec<ChoiceOption>,
+    pub body_sites: Vec<BodySiteOption>,
     pub symptoms: Vec<SymptomOption>,
     /// The day's check-ins, newest first.
     pub checkins: Vec<CheckInRow>,
@@ -130,16 +139,6 @@ pub struct JournalState {
     pub caffeine_hint: Option<String>,
     /// Always shown above the check-in.
     pub urgent_note: String,
-}
-
-/// A check-in's result: the refreshed journal and what to post for alerts it raised (an urgent
-/// symptom raises its alert in this same call).
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "uniffi", uniffi(name = "CheckInScreenOutcome"))]
-pub struct CheckInOutcome {
-    pub journal: JournalState,
-    pub notifications: Vec<NotificationContent>,
 }
 
 fn drink_label(d: Drink) -> &'static str {
@@ -444,7 +443,7 @@ impl ScreenModel {
                 .iter()
                 .copied()
                 .map(|d| DrinkChip {
-                    key: d.as_str().into(),
+                    drink: d,
                     label: drink_label(d).into(),
                     caffeine_mg: f64::from(d.caffeine_mg()),
                     servings: entry
@@ -477,8 +476,8 @@ impl ScreenModel {
             body_sites: BodySite::ALL
                 .iter()
                 .copied()
-                .map(|b| ChoiceOption {
-                    key: b.as_str().into(),
+                .map(|b| BodySiteOption {
+                    site: b,
                     label: capitalised(b.label()),
                 })
                 .collect(),
@@ -486,7 +485,7 @@ impl ScreenModel {
                 .iter()
                 .copied()
                 .map(|s| SymptomOption {
-                    key: s.as_str().into(),
+                    symptom: s,
                     label: capitalised(s.label()),
                     urgent: matches!(
                         s,
@@ -562,20 +561,6 @@ impl ScreenModel {
         self.edit_entry(date, now_ms, |e| apply_value(e, key, value))
     }
 
-    /// Quick-add chip: one serving of a drink, its caffeine added to the day's total.
-    pub fn add_drink(
-        &self,
-        date: &str,
-        drink_key: &str,
-        now_ms: TimestampMs,
-    ) -> Result<JournalState, ScreenError> {
-        let drink: Drink = drink_key.parse()?;
-        self.edit_entry(date, now_ms, |e| {
-            e.add_drink(drink, 1);
-            Ok(())
-        })
-    }
-
     pub fn add_medication(
         &self,
         date: &str,
@@ -618,29 +603,6 @@ impl ScreenModel {
             }
             e.medications.remove(i);
             Ok(())
-        })
-    }
-
-    /// Saves a symptom check-in made now and evaluates the rules in the same call.
-    pub fn record_checkin(
-        &self,
-        body_site_keys: &[String],
-        symptom_keys: &[String],
-        note: &str,
-        now_ms: TimestampMs,
-    ) -> Result<CheckInOutcome, ScreenError> {
-        let mut checkin = CheckIn::new(now_ms);
-        for k in body_site_keys {
-            checkin.twitch_sites.insert(k.parse::<BodySite>()?);
-        }
-        for k in symptom_keys {
-            checkin.symptoms.insert(k.parse::<Symptom>()?);
-        }
-        checkin.note = note.to_string();
-        let (_, raised) = self.monitor.alerts().record_checkin(&checkin, now_ms)?;
-        Ok(CheckInOutcome {
-            journal: self.journal(None, now_ms)?,
-            notifications: self.notifications_for(&raised)?,
         })
     }
 }

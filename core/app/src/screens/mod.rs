@@ -26,7 +26,7 @@ pub use history::{
     HistoryState, HourBucket,
 };
 pub use journal::{
-    CheckInOutcome, CheckInRow, ChoiceOption, DrinkChip, JournalField, JournalFieldKind,
+    BodySiteOption, CheckInRow, ChoiceOption, DrinkChip, JournalField, JournalFieldKind,
     JournalState, MedicationRow, SymptomOption,
 };
 pub use notifications::{

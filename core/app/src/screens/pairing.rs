@@ -375,12 +375,6 @@ impl ScreenModel {
         self.pairing(now_ms)
     }
 
-    /// Unpairs the wearable; its history stays.
-    pub fn forget_device(&self, now_ms: TimestampMs) -> Result<PairingState, ScreenError> {
-        self.store().forget_device()?;
-        self.pairing(now_ms)
-    }
-
     /// The connection recipe for the paired wearable, for the shell's BLE code (service restarts,
     /// iOS state restoration) without going through the pairing screen.
     pub fn paired_gatt_plan(&self) -> Result<Option<GattPlan>, ScreenError> {

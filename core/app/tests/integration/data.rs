@@ -103,7 +103,7 @@ fn an_encrypted_store_holds_no_note_medication_or_amplitude_in_clear() {
         "{err}"
     );
     let again = Monitor::open_encrypted(&path, key, MonitorSettings::default()).unwrap();
-    assert_eq!(again.store().counts().events, events.len());
+    assert_eq!(again.store().counts().events, events.len() as u64);
     assert_eq!(again.store().counts().journal_days, 1);
 }
 

@@ -13,6 +13,7 @@ use twitchwatch_model::{
     AlertSeverity, ConnectionState, MinuteSummary, MotorEvent, MotorEventKind, TremorFractions,
     WearFractions,
 };
+use twitchwatch_journal::{BodySite, CheckIn, Drink, JournalStore, Symptom};
 use twitchwatch_store::Settings;
 
 const ZONE: &str = "Europe/Berlin";
@@ -290,7 +291,8 @@ fn pairing_lists_supported_wearables_and_pairs_with_a_gatt_plan() {
     );
     assert_eq!(f.screens.paired_gatt_plan().unwrap(), Some(plan));
 
-    let s = f.screens.forget_device(t0 + 600).unwrap();
+    f.screens.monitor().store().forget_device().unwrap();
+    let s = f.screens.pairing(t0 + 600).unwrap();
     assert_eq!(s.phase, PairingPhase::Idle);
     assert!(s.paired.is_none());
     assert_eq!(f.screens.paired_gatt_plan().unwrap(), None);
@@ -765,10 +767,6 @@ fn alert_actions_on_unknown_alerts_say_so() {
         f.screens.notification_for("nope"),
         Err(ScreenError::NotFound(_))
     ));
-    assert!(matches!(
-        f.screens.acknowledge_alert("nope", noon_ms()),
-        Err(ScreenError::NotFound(_))
-    ));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -803,20 +801,23 @@ fn journal_form_has_the_seed_factors_and_the_check_in_body_map() {
     assert!(s
         .drinks
         .iter()
-        .any(|d| d.key == "espresso" && d.caffeine_mg == 63.0));
+        .any(|d| d.drink == Drink::Espresso && d.caffeine_mg == 63.0));
     assert_eq!(s.medication_classes.len(), 5);
     assert_eq!(s.body_sites.len(), 11);
     assert!(s
         .body_sites
         .iter()
-        .any(|b| b.key == "tongue" && b.label == "Tongue"));
-    let urgent: Vec<&str> = s
+        .any(|b| b.site == BodySite::Tongue && b.label == "Tongue"));
+    let urgent: Vec<Symptom> = s
         .symptoms
         .iter()
         .filter(|x| x.urgent)
-        .map(|x| x.key.as_str())
+        .map(|x| x.symptom)
         .collect();
-    assert_eq!(urgent, ["difficulty_swallowing", "difficulty_speaking"]);
+    assert_eq!(
+        urgent,
+        [Symptom::DifficultySwallowing, Symptom::DifficultySpeaking]
+    );
     assert!(s.urgent_note.contains("immediate medical attention"));
     let past = f.screens.journal(Some("2026-03-01"), noon_ms()).unwrap();
     assert!(!past.is_today);
@@ -846,12 +847,17 @@ fn journal_edits_are_stored_validated_and_bad_values_change_nothing() {
     assert!(s.has_entry);
     assert_eq!(value(&s, "caffeine_mg").as_deref(), Some("190"));
     assert!(s.caffeine_hint.is_none());
-    let s = f.screens.add_drink(day, "espresso", now).unwrap();
+    f.screens
+        .monitor()
+        .store()
+        .add_drink(day.parse().unwrap(), Drink::Espresso, 1, now)
+        .unwrap();
+    let s = f.screens.journal(Some(day), now).unwrap();
     assert_eq!(value(&s, "caffeine_mg").as_deref(), Some("253"));
     assert_eq!(
         s.drinks
             .iter()
-            .find(|d| d.key == "espresso")
+            .find(|d| d.drink == Drink::Espresso)
             .unwrap()
             .servings,
         1
@@ -893,7 +899,6 @@ fn journal_edits_are_stored_validated_and_bad_values_change_nothing() {
         f.screens.set_journal_value(day, "mood", "1", now),
         Err(ScreenError::NotFound(_))
     ));
-    assert!(f.screens.add_drink(day, "mate", now).is_err());
     assert!(f
         .screens
         .set_journal_value("2026-03-11", "stress", "1", now)
@@ -936,26 +941,28 @@ fn journal_edits_are_stored_validated_and_bad_values_change_nothing() {
 fn a_swallowing_check_in_raises_the_urgent_alert_and_its_notification_in_the_same_call() {
     let f = fixture();
     let now = ScreenModel::now_ms();
-    let out = f
+    let mut checkin = CheckIn::new(now);
+    checkin.twitch_sites = [BodySite::LeftHand, BodySite::Tongue].into();
+    checkin.symptoms = [Symptom::DifficultySwallowing].into();
+    let outcome = f
         .screens
-        .record_checkin(
-            &["left_hand".into(), "tongue".into()],
-            &["difficulty_swallowing".into()],
-            "",
-            now,
-        )
+        .monitor()
+        .alerts()
+        .record_checkin(&checkin, now)
         .unwrap();
-    let urgent = out
-        .notifications
+    let raised = outcome
+        .alerts
         .iter()
-        .find(|n| n.severity == AlertSeverity::Urgent)
-        .expect("an urgent notification in the same call");
+        .find(|a| a.severity == AlertSeverity::Urgent)
+        .expect("an urgent alert in the same call");
+    let urgent = f.screens.notification_for(&raised.id).unwrap();
     assert_eq!(urgent.channel_id, "twitchwatch.alerts.urgent");
     assert_eq!(urgent.interruption_level, InterruptionLevel::TimeSensitive);
     assert!(urgent.heads_up);
-    assert_eq!(out.journal.checkins.len(), 1);
-    assert!(out.journal.checkins[0].has_red_flag);
-    assert_eq!(out.journal.checkins[0].sites_label, "Left hand, tongue");
+    let journal = f.screens.journal(None, now).unwrap();
+    assert_eq!(journal.checkins.len(), 1);
+    assert!(journal.checkins[0].has_red_flag);
+    assert_eq!(journal.checkins[0].sites_label, "Left hand, tongue");
 
     // Tapping it opens that alert, with the check-in as evidence.
     let Destination::Alert { alert_id } = Destination::from_deep_link(&urgent.deep_link) else {
@@ -988,24 +995,20 @@ fn a_swallowing_check_in_raises_the_urgent_alert_and_its_notification_in_the_sam
         Some(alert_id.as_str())
     );
 
-    let after = f.screens.acknowledge_alert(&alert_id, now + 1).unwrap();
+    f.screens
+        .monitor()
+        .alerts()
+        .acknowledge(&alert_id, now + 1)
+        .unwrap();
+    let after = f.screens.alerts().unwrap();
     assert!(after.active.iter().all(|a| a.alert_id != alert_id));
     assert!(after
         .acknowledged
         .iter()
         .any(|a| a.alert_id == alert_id && !a.can_acknowledge));
     // Acknowledged and no new evidence: the daily tick stays quiet about it.
-    let again = f.screens.evaluate_alerts(now + 2).unwrap();
-    assert!(again.iter().all(|n| n.alert_id != alert_id), "{again:?}");
-
-    assert!(f
-        .screens
-        .record_checkin(&["elbow".into()], &[], "", now)
-        .is_err());
-    assert!(f
-        .screens
-        .record_checkin(&[], &["headache".into()], "", now)
-        .is_err());
+    let again = f.screens.monitor().evaluate_rules(now + 2).unwrap();
+    assert!(again.iter().all(|a| a.id != alert_id), "{again:?}");
 }
 
 // ---------------------------------------------------------------------------------------------
