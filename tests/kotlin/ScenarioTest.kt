@@ -11,6 +11,7 @@ import org.twitchwatch.core.journal.*
 import org.twitchwatch.core.model.*
 import org.twitchwatch.core.report.*
 import org.twitchwatch.core.rules.*
+import org.twitchwatch.core.store.*
 import java.nio.file.Files
 import java.util.concurrent.ConcurrentLinkedQueue
 import java.util.concurrent.CountDownLatch
@@ -116,17 +117,17 @@ fun main() {
     check("open a store in a temp dir") {
         tw = TwitchWatch.open(dir.absolutePath, OpenOptions())
         expect(tw.dataDir().isNotEmpty()) { "no data dir" }
-        expect(tw.pairedDevice() == null) { "fresh store has a paired device" }
-        registrations += tw.addMonitorListener(broken)
-        registrations += tw.addMonitorListener(live)
-        registrations += tw.addAlertListener(alertsSeen)
+        expect(tw.devices().paired() == null) { "fresh store has a paired device" }
+        registrations += tw.monitoring().addListener(broken)
+        registrations += tw.monitoring().addListener(live)
+        registrations += tw.alerts().addListener(alertsSeen)
     }
     check("simulated session: events, minutes and connection states reach Kotlin listeners") {
         val names = simulatorScenarios().map { it.name }
         expect("twitches" in names) { "scenarios: $names" }
-        tw.startSimulated("twitches", 180f, 0f)
+        tw.monitoring().startSimulated("twitches", 180f, 0f)
         expect(live.ended.await(300, TimeUnit.SECONDS)) { "session did not end in 300 s" }
-        runBlocking { tw.waitUntilStopped() }
+        runBlocking { tw.monitoring().waitUntilStopped() }
         expect(live.sessionError == null) { "session error: ${live.sessionError}" }
         expect(live.events.isNotEmpty()) { "no events" }
         expect(live.events.any { it.kind == MotorEventKind.FASCICULATION }) { "no twitch in the twitches scenario" }
@@ -137,7 +138,7 @@ fun main() {
         expect(s.fasciculations.toInt() == live.events.count { it.kind == MotorEventKind.FASCICULATION }) {
             "summary ${s.fasciculations} vs delivered ${live.events.size}"
         }
-        expect(!tw.isRunning()) { "still running" }
+        expect(!tw.monitoring().isRunning()) { "still running" }
     }
     check("a listener that throws is survived: it was called, the others still got everything") {
         expect(broken.calls.get() > 0) { "throwing listener never called" }
@@ -145,27 +146,27 @@ fun main() {
     }
     check("history: events, minutes and today's summary read back from the store") {
         val now = System.currentTimeMillis()
-        val events = tw.eventsInRange(now - 3_600_000, now + 60_000)
+        val events = tw.history().events(now - 3_600_000, now + 60_000)
         expect(events.size == live.events.size) { "stored ${events.size}, delivered ${live.events.size}" }
-        val minutes = tw.minutesInRange(now - 3_600_000, now + 60_000)
+        val minutes = tw.history().minutes(now - 3_600_000, now + 60_000)
         expect(minutes.isNotEmpty()) { "no minutes stored" }
-        val today = tw.today()
-        val days = tw.dailySummaries(today, today)
+        val today = tw.history().today()
+        val days = tw.history().dailySummaries(today, today)
         expect(days.size == 1 && days[0].date == today) { "days: $days" }
         expect(days[0].twitchCount > 0u) { "no twitches today: ${days[0]}" }
-        expect(tw.dataSpan()?.last == today) { "span: ${tw.dataSpan()}" }
+        expect(tw.history().dataSpan()?.last == today) { "span: ${tw.history().dataSpan()}" }
     }
     check("journal: entries and drinks are stored and read back") {
-        val today = tw.today()
-        tw.putJournalEntry(JournalEntry(date = today, sleepHours = 6.5f, stress010 = 7u, hydration = Hydration.FAIR))
-        val entry = tw.addDrink(today, Drink.ESPRESSO, 2u)
+        val today = tw.history().today()
+        tw.journal().put(JournalEntry(date = today, sleepHours = 6.5f, stress010 = 7u, hydration = Hydration.FAIR))
+        val entry = tw.journal().addDrink(today, Drink.ESPRESSO, 2u)
         expect(entry.caffeineMg == 2 * drinkCaffeineMg(Drink.ESPRESSO)) { "caffeine: ${entry.caffeineMg}" }
-        val back = tw.journalEntry(today)!!
+        val back = tw.journal().entry(today)!!
         expect(back.sleepHours == 6.5f && back.stress010 == 7.toUByte() && back.drinks.size == 1) { "read back: $back" }
-        expect(tw.journalEntries(today, today).size == 1) { "entries" }
+        expect(tw.journal().entries(today, today).size == 1) { "entries" }
     }
     check("check-in with difficulty swallowing raises the urgent alert at once, through the listener") {
-        val outcome = tw.recordCheckin(
+        val outcome = tw.journal().recordCheckin(
             CheckIn(atMs = System.currentTimeMillis(), symptoms = listOf(Symptom.DIFFICULTY_SWALLOWING), note = "")
         )
         val urgent = outcome.alerts.firstOrNull { it.severity == AlertSeverity.URGENT }
@@ -179,13 +180,13 @@ fun main() {
         }
         expect(destinationFromDeepLink(n.deepLink) == Destination.Alert(urgent.id)) { "deep link ${n.deepLink}" }
         expect(notificationChannels().any { it.id == n.channelId && it.importanceValue == 4 }) { "channel ${n.channelId}" }
-        expect(tw.alerts().first().id == urgent.id) { "urgent alert is not first: ${tw.alerts().map { it.id }}" }
-        val acked = tw.acknowledgeAlert(urgent.id)
+        expect(tw.alerts().list().first().id == urgent.id) { "urgent alert is not first: ${tw.alerts().list().map { it.id }}" }
+        val acked = tw.alerts().acknowledge(urgent.id)
         expect(acked.status == AlertStatus.ACKNOWLEDGED) { "status ${acked.status}" }
-        expect(tw.checkinsInRange(0, System.currentTimeMillis() + 60_000).size == 1) { "check-in not stored" }
+        expect(tw.journal().checkins(0, System.currentTimeMillis() + 60_000).size == 1) { "check-in not stored" }
     }
     check("screen states: today, alerts, history and the monitoring notification come from the core") {
-        Screens(tw).use { screens ->
+        tw.screens().let { screens ->
             val today = screens.today()
             expect(today.counts.twitches > 0u && today.counts.twitchesLabel.isNotBlank()) { "today: ${today.counts}" }
             val alerts = screens.alerts()
@@ -202,8 +203,8 @@ fun main() {
         }
     }
     check("rules and thresholds are listed with their basis") {
-        expect(tw.rules().any { it.id == RuleId.SWALLOWING_OR_SPEAKING && it.severity == AlertSeverity.URGENT }) { "rules" }
-        val t = tw.ruleThresholds()
+        expect(tw.alerts().rules().any { it.id == RuleId.SWALLOWING_OR_SPEAKING && it.severity == AlertSeverity.URGENT }) { "rules" }
+        val t = tw.alerts().thresholds()
         expect(t.isNotEmpty() && t.all { it.min <= it.value && it.value <= it.max }) { "thresholds: $t" }
     }
     check("log lines were forwarded to Kotlin, only from our crates") {
@@ -215,71 +216,71 @@ fun main() {
     // ---- bad input: a Kotlin exception with a clear message, never a crash ----
     check("NaN sleep hours -> InvalidInput naming the field") {
         val e = expectThrows<TwitchWatchException.InvalidInput> {
-            tw.putJournalEntry(JournalEntry(date = tw.today(), sleepHours = Float.NaN))
+            tw.journal().put(JournalEntry(date = tw.history().today(), sleepHours = Float.NaN))
         }
         expect(e.reason.contains("sleep")) { e.reason }
     }
     check("negative caffeine -> InvalidInput naming the field") {
         val e = expectThrows<TwitchWatchException.InvalidInput> {
-            tw.putJournalEntry(JournalEntry(date = tw.today(), caffeineMg = -5f))
+            tw.journal().put(JournalEntry(date = tw.history().today(), caffeineMg = -5f))
         }
         expect(e.reason.contains("caffeine")) { e.reason }
     }
     check("a future journal day and a malformed date -> InvalidInput") {
-        expectThrows<TwitchWatchException.InvalidInput> { tw.putJournalEntry(JournalEntry(date = "2999-01-01")) }
-        val e = expectThrows<TwitchWatchException.InvalidInput> { tw.journalEntry("25/11/2026") }
+        expectThrows<TwitchWatchException.InvalidInput> { tw.journal().put(JournalEntry(date = "2999-01-01")) }
+        val e = expectThrows<TwitchWatchException.InvalidInput> { tw.journal().entry("25/11/2026") }
         expect(e.reason.contains("YYYY-MM-DD")) { e.reason }
     }
     check("shell-managed BLE: battery pushed by the app reaches the listener; unknown device refused") {
         val gatt = gattProfile(DeviceProtocol.TWITCH_WATCH_V1)
         val none = expectThrows<TwitchWatchException.InvalidState> {
-            tw.pushNotification("AA:BB:CC:DD:EE:FF", gatt.dataUuid, byteArrayOf(1, 2, 3), 0)
+            tw.monitoring().pushNotification("AA:BB:CC:DD:EE:FF", gatt.dataUuid, byteArrayOf(1, 2, 3), 0)
         }
         expect(none.reason.contains("pair")) { none.reason }
-        tw.pairDevice(PairedDevice("11:22:33:44:55:66", "TW-1", DeviceProtocol.TWITCH_WATCH_V1, 100u, true, System.currentTimeMillis()))
-        expect(tw.pairedDevice()?.name == "TW-1") { "paired: ${tw.pairedDevice()}" }
+        tw.devices().pair(PairedDevice("11:22:33:44:55:66", "TW-1", DeviceProtocol.TWITCH_WATCH_V1, 100u, true, System.currentTimeMillis()))
+        expect(tw.devices().paired()?.name == "TW-1") { "paired: ${tw.devices().paired()}" }
         val battery = RecordingMonitorListener()
         val levels = ConcurrentLinkedQueue<Int>()
-        val batteryHandle = tw.addMonitorListener(object : MonitorListener by battery {
+        val batteryHandle = tw.monitoring().addListener(object : MonitorListener by battery {
             override fun onBattery(percent: UByte) { levels.add(percent.toInt()) }
         })
-        tw.pushNotification("11:22:33:44:55:66", gatt.batteryLevelUuid, byteArrayOf(87), System.currentTimeMillis() * 1000)
+        tw.monitoring().pushNotification("11:22:33:44:55:66", gatt.batteryLevelUuid, byteArrayOf(87), System.currentTimeMillis() * 1000)
         expect(levels.toList() == listOf(87)) { "battery: $levels" }
         batteryHandle.cancel()
-        tw.pushNotification("11:22:33:44:55:66", gatt.batteryLevelUuid, byteArrayOf(86), System.currentTimeMillis() * 1000)
+        tw.monitoring().pushNotification("11:22:33:44:55:66", gatt.batteryLevelUuid, byteArrayOf(86), System.currentTimeMillis() * 1000)
         expect(levels.toList() == listOf(87)) { "a cancelled listener was called: $levels" }
         val stranger = expectThrows<TwitchWatchException.NotFound> {
-            tw.pushNotification("AA:BB:CC:DD:EE:FF", gatt.dataUuid, byteArrayOf(1, 2, 3), 0)
+            tw.monitoring().pushNotification("AA:BB:CC:DD:EE:FF", gatt.dataUuid, byteArrayOf(1, 2, 3), 0)
         }
         expect(stranger.reason.contains("AA:BB:CC:DD:EE:FF")) { stranger.reason }
         val frame = expectThrows<TwitchWatchException.InvalidInput> {
-            tw.pushNotification("11:22:33:44:55:66", gatt.dataUuid, byteArrayOf(1, 2, 3), 0)
+            tw.monitoring().pushNotification("11:22:33:44:55:66", gatt.dataUuid, byteArrayOf(1, 2, 3), 0)
         }
         expect(frame.reason.contains("frame")) { frame.reason }
         expectThrows<TwitchWatchException.InvalidInput> {
-            tw.pushNotification("11:22:33:44:55:66", "not-a-uuid", byteArrayOf(1), 0)
+            tw.monitoring().pushNotification("11:22:33:44:55:66", "not-a-uuid", byteArrayOf(1), 0)
         }
-        expectThrows<TwitchWatchException.NotFound> { tw.removeKnownDevice("AA:BB:CC:DD:EE:FF") }
-        expect(tw.forgetDevice()?.id == "11:22:33:44:55:66") { "forget" }
+        expectThrows<TwitchWatchException.NotFound> { tw.devices().removeKnown("AA:BB:CC:DD:EE:FF") }
+        expect(tw.devices().forget()?.id == "11:22:33:44:55:66") { "forget" }
     }
     check("report and export are written to files") {
         val out = Files.createTempDirectory("twitchwatch-report-").toFile()
-        val report = runBlocking { tw.writeReport(out.resolve("report.html").path, null, null) }
+        val report = runBlocking { tw.report().write(out.resolve("report.html").path, null, null) }
         val html = out.resolve("report.html").readText()
         expect(html.contains("<svg") && html.contains("not a medical device")) { "report html (${html.length} chars)" }
-        expect(report.toDate == tw.today() && report.summary.isNotEmpty()) { "report: $report" }
-        val json = runBlocking { tw.exportData(out.resolve("export.json").path, ExportFormat.JSON, emptyList(), null, null) }
-        expect(json.files.size == 1 && json.sections.first { it.section == ExportSection.EVENTS }.rows > 0u) { "export: $json" }
+        expect(report.to == tw.history().today() && report.summary.isNotEmpty()) { "report: $report" }
+        val json = runBlocking { tw.report().export(out.resolve("export.json").path, ExportFormat.JSON, emptyList(), null, null) }
+        expect(json.files.size == 1 && json.rows.first { it.section == ExportSection.EVENTS }.rows > 0u) { "export: $json" }
         val csv = runBlocking {
-            tw.exportData(out.resolve("csv").path, ExportFormat.CSV, listOf(ExportSection.DAYS, ExportSection.JOURNAL), null, null)
+            tw.report().export(out.resolve("csv").path, ExportFormat.CSV, listOf(ExportSection.DAYS, ExportSection.JOURNAL), null, null)
         }
         expect(csv.files.size == 2) { "csv files: ${csv.files}" }
         val bad = expectThrows<TwitchWatchException> {
-            runBlocking { tw.writeReport("/proc/no-such-dir/report.html", null, null) }
+            runBlocking { tw.report().write("/proc/no-such-dir/report.html", null, null) }
         }
         expect(bad is TwitchWatchException.Io && bad.message!!.contains("/proc/no-such-dir")) { "bad report path: $bad" }
         expectThrows<TwitchWatchException.InvalidInput> {
-            runBlocking { tw.writeReport(out.resolve("r2.html").path, "2999-01-01", null) }
+            runBlocking { tw.report().write(out.resolve("r2.html").path, "2999-01-01", null) }
         }
         out.deleteRecursively()
     }
@@ -291,29 +292,50 @@ fun main() {
         expectThrows<TwitchWatchException.InvalidInput> { TwitchWatch.open("  ", OpenOptions()) }
     }
     check("unknown scenario, NaN speed, unknown threshold, out-of-bounds threshold, bad alert id") {
-        val sc = expectThrows<TwitchWatchException.NotFound> { tw.startSimulated("moonwalk", null, 1f) }
+        val sc = expectThrows<TwitchWatchException.NotFound> { tw.monitoring().startSimulated("moonwalk", null, 1f) }
         expect(sc.reason.contains("twitches")) { sc.reason }
-        expectThrows<TwitchWatchException.InvalidInput> { tw.startSimulated("rest", null, Float.NaN) }
-        expectThrows<TwitchWatchException.NotFound> { tw.setRuleThreshold("no_such_key", 1.0) }
-        val key = tw.ruleThresholds().first()
-        expectThrows<TwitchWatchException.InvalidInput> { tw.setRuleThreshold(key.key, key.max + 1e6) }
-        expectThrows<TwitchWatchException.NotFound> { tw.acknowledgeAlert("nope") }
-        expectThrows<TwitchWatchException.InvalidInput> { tw.eventsInRange(10, 0) }
+        expectThrows<TwitchWatchException.InvalidInput> { tw.monitoring().startSimulated("rest", null, Float.NaN) }
+        expectThrows<TwitchWatchException.NotFound> { tw.alerts().setThreshold("no_such_key", 1.0) }
+        val key = tw.alerts().thresholds().first()
+        expectThrows<TwitchWatchException.InvalidInput> { tw.alerts().setThreshold(key.key, key.max + 1e6) }
+        expectThrows<TwitchWatchException.NotFound> { tw.alerts().acknowledge("nope") }
+        expectThrows<TwitchWatchException.InvalidInput> { tw.history().events(10, 0) }
     }
     check("stop while running returns and ends the session") {
         val l = RecordingMonitorListener()
-        registrations += tw.addMonitorListener(l)
-        tw.startSimulated("mixed", null, 1f)
-        val again = expectThrows<TwitchWatchException.InvalidState> { tw.startSimulated("mixed", null, 1f) }
+        registrations += tw.monitoring().addListener(l)
+        tw.monitoring().startSimulated("mixed", null, 1f)
+        val again = expectThrows<TwitchWatchException.InvalidState> { tw.monitoring().startSimulated("mixed", null, 1f) }
         expect(again.reason.contains("already running")) { again.reason }
-        runBlocking { tw.stop() }
+        runBlocking { tw.monitoring().stop() }
         expect(l.ended.await(30, TimeUnit.SECONDS)) { "no session end after stop" }
-        expect(!tw.isRunning()) { "still running after stop" }
+        expect(!tw.monitoring().isRunning()) { "still running after stop" }
     }
-    check("close releases the store; it can be reopened") {
+    check("sixteen threads adding a drink at once lose no serving") {
+        val today = tw.history().today()
+        val before = tw.journal().entry(today)?.drinks?.firstOrNull { it.drink == Drink.GREEN_TEA }?.servings?.toInt() ?: 0
+        val threads = (1..16).map {
+            Thread { repeat(10) { tw.journal().addDrink(today, Drink.GREEN_TEA, 1u) } }.also { it.start() }
+        }
+        threads.forEach { it.join() }
+        val after = tw.journal().entry(today)!!.drinks.first { it.drink == Drink.GREEN_TEA }.servings.toInt()
+        expect(after - before == 160) { "160 servings added, ${after - before} stored" }
+    }
+    check("a malformed day inside a record is InvalidInput, not an internal error") {
+        val e = expectThrows<TwitchWatchException.InvalidInput> { tw.journal().put(JournalEntry(date = "2026-13-45")) }
+        expect(e.reason.contains("2026-13-45")) { e.reason }
+    }
+    check("closeStore releases the store at once; later calls are InvalidState; it can be reopened") {
+        val journal = tw.journal()
+        tw.closeStore()
+        expect(tw.isClosed()) { "not closed" }
+        val e = expectThrows<TwitchWatchException.InvalidState> { journal.entry(tw.history().today()) }
+        expect(e.reason.contains("closed")) { e.reason }
+        expectThrows<TwitchWatchException.InvalidState> { tw.monitoring().startSimulated("rest", null, 0f) }
+        tw.closeStore()
         tw.close()
         TwitchWatch.open(dir.absolutePath, OpenOptions()).use { again ->
-            expect(again.journalEntry(again.today()) != null) { "journal lost after reopen" }
+            expect(again.journal().entry(again.history().today()) != null) { "journal lost after reopen" }
         }
     }
     check("an encrypted store opens with its key, refuses another, and delete-all-data leaves nothing") {
@@ -322,7 +344,8 @@ fun main() {
         expect(key.size == 32) { "key of ${key.size} bytes" }
         val note = "kotlin-secret-note-7f3a"
         TwitchWatch.open(secretDir.absolutePath, OpenOptions(dataKey = key)).use { s ->
-            s.putJournalEntry(JournalEntry(date = s.today(), notes = note))
+            s.journal().put(JournalEntry(date = s.history().today(), notes = note))
+            s.closeStore()
         }
         val leaked = secretDir.walkTopDown().filter { it.isFile }
             .any { String(it.readBytes(), Charsets.ISO_8859_1).contains(note) }
@@ -336,12 +359,13 @@ fun main() {
             TwitchWatch.open(secretDir.absolutePath, OpenOptions(dataKey = ByteArray(31)))
         }
         TwitchWatch.open(secretDir.absolutePath, OpenOptions(dataKey = key)).use { s ->
-            expect(s.journalEntry(s.today())?.notes == note) { "note not read back with the right key" }
+            expect(s.journal().entry(s.history().today())?.notes == note) { "note not read back with the right key" }
+            s.closeStore()
         }
         deleteAllData(secretDir.absolutePath)
         expect(!secretDir.exists() || secretDir.listFiles()!!.isEmpty()) { "files left: ${secretDir.list()?.toList()}" }
         TwitchWatch.open(secretDir.absolutePath, OpenOptions(dataKey = key)).use { s ->
-            expect(s.journalEntry(s.today()) == null) { "a journal entry survived deletion" }
+            expect(s.journal().entry(s.history().today()) == null) { "a journal entry survived deletion" }
         }
         secretDir.deleteRecursively()
     }

@@ -67,20 +67,20 @@ class Alerts(tw.AlertListener):
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
     store_dir = tmp_path_factory.mktemp("twitchwatch-py")
-    app = tw.TwitchWatch.open(str(store_dir), tw.OpenOptions())
+    app = tw.TwitchWatch.open(str(store_dir), tw_app.OpenOptions())
     live, broken, alerts = Recorder(), Throwing(), Alerts()
     # A listener stays registered while its handle is held.
     handles = [
-        app.add_monitor_listener(broken),
-        app.add_monitor_listener(live),
-        app.add_alert_listener(alerts),
+        app.monitoring().add_listener(broken),
+        app.monitoring().add_listener(live),
+        app.alerts().add_listener(alerts),
     ]
-    app.start_simulated("twitches", 180.0, 0.0)
+    app.monitoring().start_simulated("twitches", 180.0, 0.0)
     assert live.ended.wait(300), "the simulated session did not end within 300 s"
-    asyncio.run(app.wait_until_stopped())
+    asyncio.run(app.monitoring().wait_until_stopped())
     yield app, live, broken, alerts, store_dir
     del handles
-    del app  # frees the Rust object (no explicit close in Python bindings)
+    app.close_store()
 
 
 def now_ms():
@@ -96,7 +96,7 @@ def test_simulated_session_reaches_python_listeners(session):
     assert live.summary.fasciculations == sum(
         1 for e in live.events if e.kind == tw_model.MotorEventKind.FASCICULATION
     )
-    assert not app.is_running()
+    assert not app.monitoring().is_running()
 
 
 def test_throwing_listener_is_survived(session):
@@ -107,27 +107,27 @@ def test_throwing_listener_is_survived(session):
 
 def test_history_reads_back(session):
     app, live, _, _, _ = session
-    events = app.events_in_range(now_ms() - 3_600_000, now_ms() + 60_000)
+    events = app.history().events(now_ms() - 3_600_000, now_ms() + 60_000)
     assert len(events) == len(live.events)
-    assert app.minutes_in_range(now_ms() - 3_600_000, now_ms() + 60_000)
-    today = app.today()
-    (day,) = app.daily_summaries(today, today)
+    assert app.history().minutes(now_ms() - 3_600_000, now_ms() + 60_000)
+    today = app.history().today()
+    (day,) = app.history().daily_summaries(today, today)
     assert day.date == today and day.twitch_count > 0
 
 
 def test_journal_round_trip(session):
     app = session[0]
-    today = app.today()
-    app.put_journal_entry(tw_journal.JournalEntry(date=today, sleep_hours=6.5, stress_0_10=7))
-    entry = app.add_drink(today, tw_journal.Drink.ESPRESSO, 2)
+    today = app.history().today()
+    app.journal().put(tw_journal.JournalEntry(date=today, sleep_hours=6.5, stress_0_10=7))
+    entry = app.journal().add_drink(today, tw_journal.Drink.ESPRESSO, 2)
     assert entry.caffeine_mg == pytest.approx(2 * tw.drink_caffeine_mg(tw_journal.Drink.ESPRESSO))
-    back = app.journal_entry(today)
+    back = app.journal().entry(today)
     assert back.sleep_hours == 6.5 and back.stress_0_10 == 7 and len(back.drinks) == 1
 
 
 def test_swallowing_checkin_raises_urgent_alert(session):
     app, _, _, alerts, _ = session
-    outcome = app.record_checkin(
+    outcome = app.journal().record_checkin(
         tw_journal.CheckIn(at_ms=now_ms(), symptoms=[tw_journal.Symptom.DIFFICULTY_SWALLOWING])
     )
     urgent = [a for a in outcome.alerts if a.severity == tw_model.AlertSeverity.URGENT]
@@ -137,8 +137,8 @@ def test_swallowing_checkin_raises_urgent_alert(session):
     (note,) = [n for n in alerts.notifications if n.alert_id == urgent[0].id]
     assert note.heads_up and note.interruption_level == tw_app.InterruptionLevel.TIME_SENSITIVE
     assert tw.destination_from_deep_link(note.deep_link) == tw_app.Destination.ALERT(alert_id=urgent[0].id)
-    assert app.alerts()[0].id == urgent[0].id
-    assert app.acknowledge_alert(urgent[0].id).status == tw_alerts.AlertStatus.ACKNOWLEDGED
+    assert app.alerts().list()[0].id == urgent[0].id
+    assert app.alerts().acknowledge(urgent[0].id).status == tw_alerts.AlertStatus.ACKNOWLEDGED
 
 
 @pytest.mark.parametrize(
@@ -152,7 +152,7 @@ def test_swallowing_checkin_raises_urgent_alert(session):
 def test_bad_journal_values_are_clear_errors(session, entry, field):
     app = session[0]
     with pytest.raises(tw.TwitchWatchError.InvalidInput) as err:
-        app.put_journal_entry(tw_journal.JournalEntry(date=app.today(), **entry))
+        app.journal().put(tw_journal.JournalEntry(date=app.history().today(), **entry))
     assert field in str(err.value)
 
 
@@ -160,8 +160,8 @@ def test_shell_ble_push_and_unknown_device(session):
     app, live = session[0], session[1]
     gatt = tw.gatt_profile(tw_model.DeviceProtocol.TWITCH_WATCH_V1)
     with pytest.raises(tw.TwitchWatchError.InvalidState):
-        app.push_notification("AA:BB:CC:DD:EE:FF", gatt.data_uuid, b"\x01\x02", 0)
-    app.pair_device(
+        app.monitoring().push_notification("AA:BB:CC:DD:EE:FF", gatt.data_uuid, b"\x01\x02", 0)
+    app.devices().pair(
         tw_model.PairedDevice(
             id="11:22", name="TW-1", protocol=tw_model.DeviceProtocol.TWITCH_WATCH_V1,
             sample_rate_hz=100, with_gyro=True, paired_at_ms=now_ms(),
@@ -173,57 +173,57 @@ def test_shell_ble_push_and_unknown_device(session):
         def on_battery(self, percent):
             levels.append(percent)
 
-    handle = app.add_monitor_listener(Battery())
-    app.push_notification("11:22", gatt.battery_level_uuid, bytes([64]), now_ms() * 1000)
+    handle = app.monitoring().add_listener(Battery())
+    app.monitoring().push_notification("11:22", gatt.battery_level_uuid, bytes([64]), now_ms() * 1000)
     assert levels == [64]
     handle.cancel()
-    app.push_notification("11:22", gatt.battery_level_uuid, bytes([63]), now_ms() * 1000)
+    app.monitoring().push_notification("11:22", gatt.battery_level_uuid, bytes([63]), now_ms() * 1000)
     assert levels == [64], "a cancelled listener was called"
     with pytest.raises(tw.TwitchWatchError.NotFound) as err:
-        app.push_notification("AA:BB:CC:DD:EE:FF", gatt.data_uuid, b"\x01\x02", 0)
+        app.monitoring().push_notification("AA:BB:CC:DD:EE:FF", gatt.data_uuid, b"\x01\x02", 0)
     assert "AA:BB:CC:DD:EE:FF" in str(err.value)
     with pytest.raises(tw.TwitchWatchError.InvalidInput):
-        app.push_notification("11:22", gatt.data_uuid, b"\x01\x02", 0)
-    assert app.forget_device().id == "11:22"
+        app.monitoring().push_notification("11:22", gatt.data_uuid, b"\x01\x02", 0)
+    assert app.devices().forget().id == "11:22"
 
 
 def test_report_and_export(session, tmp_path):
     app = session[0]
-    report = asyncio.run(app.write_report(str(tmp_path / "report.html"), None, None))
+    report = asyncio.run(app.report().write(str(tmp_path / "report.html"), None, None))
     html = (tmp_path / "report.html").read_text()
-    assert "<svg" in html and report.to_date == app.today() and report.summary
+    assert "<svg" in html and report.to == app.history().today() and report.summary
     result = asyncio.run(
-        app.export_data(str(tmp_path / "export.json"), tw_report.ExportFormat.JSON, [], None, None)
+        app.report().export(str(tmp_path / "export.json"), tw_report.ExportFormat.JSON, [], None, None)
     )
-    rows = {s.section: s.rows for s in result.sections}
+    rows = {s.section: s.rows for s in result.rows}
     assert rows[tw_report.ExportSection.EVENTS] > 0
     with pytest.raises(tw.TwitchWatchError.Io):
-        asyncio.run(app.write_report("/proc/no-such-dir/report.html", None, None))
+        asyncio.run(app.report().write("/proc/no-such-dir/report.html", None, None))
 
 
 def test_bad_path_is_a_clear_error(tmp_path):
     not_a_dir = tmp_path / "file.txt"
     not_a_dir.write_text("x")
     with pytest.raises((tw.TwitchWatchError.Io, tw.TwitchWatchError.Storage)) as err:
-        tw.TwitchWatch.open(str(not_a_dir / "store"), tw.OpenOptions())
+        tw.TwitchWatch.open(str(not_a_dir / "store"), tw_app.OpenOptions())
     assert "file.txt" in str(err.value)
 
 
 def test_bad_arguments(session):
     app = session[0]
     with pytest.raises(tw.TwitchWatchError.NotFound):
-        app.start_simulated("moonwalk", None, 1.0)
+        app.monitoring().start_simulated("moonwalk", None, 1.0)
     with pytest.raises(tw.TwitchWatchError.InvalidInput):
-        app.start_simulated("rest", None, -1.0)
+        app.monitoring().start_simulated("rest", None, -1.0)
     with pytest.raises(tw.TwitchWatchError.InvalidInput):
-        app.daily_summaries("2026-02-30", "2026-03-01")
+        app.history().daily_summaries("2026-02-30", "2026-03-01")
     with pytest.raises(tw.TwitchWatchError.NotFound):
-        app.acknowledge_alert("nope")
+        app.alerts().acknowledge("nope")
 
 
 def test_screen_states(session):
     app = session[0]
-    screens = tw.Screens(app)
+    screens = app.screens()
     today = screens.today()
     assert today.counts.twitches > 0 and today.counts.twitches_label
     assert screens.history(tw_app.HistoryRange.WEEK).days_with_data >= 1
@@ -237,23 +237,70 @@ def test_encrypted_store_key_wrong_key_and_delete_all(tmp_path):
     key = tw.generate_data_key()
     assert len(key) == 32
     note = "python-secret-note-91c2"
-    app = tw.TwitchWatch.open(str(data_dir), tw.OpenOptions(data_key=key))
-    day = app.today()
-    app.put_journal_entry(tw_journal.JournalEntry(date=day, notes=note))
-    del app
+    app = tw.TwitchWatch.open(str(data_dir), tw_app.OpenOptions(data_key=key))
+    day = app.history().today()
+    app.journal().put(tw_journal.JournalEntry(date=day, notes=note))
+    app.close_store()
     files = [p for p in data_dir.rglob("*") if p.is_file()]
     assert files, "the store wrote no files"
     assert not any(note.encode() in p.read_bytes() for p in files), "the note is in clear on disk"
     with pytest.raises(tw.TwitchWatchError.WrongKey):
-        tw.TwitchWatch.open(str(data_dir), tw.OpenOptions(data_key=tw.generate_data_key()))
+        tw.TwitchWatch.open(str(data_dir), tw_app.OpenOptions(data_key=tw.generate_data_key()))
     with pytest.raises(tw.TwitchWatchError.WrongKey):
-        tw.TwitchWatch.open(str(data_dir), tw.OpenOptions())
+        tw.TwitchWatch.open(str(data_dir), tw_app.OpenOptions())
     with pytest.raises(tw.TwitchWatchError.InvalidInput):
-        tw.TwitchWatch.open(str(data_dir), tw.OpenOptions(data_key=b"\x00" * 31))
-    again = tw.TwitchWatch.open(str(data_dir), tw.OpenOptions(data_key=key))
-    assert again.journal_entry(day).notes == note
-    del again
+        tw.TwitchWatch.open(str(data_dir), tw_app.OpenOptions(data_key=b"\x00" * 31))
+    again = tw.TwitchWatch.open(str(data_dir), tw_app.OpenOptions(data_key=key))
+    assert again.journal().entry(day).notes == note
+    again.close_store()
     tw.delete_all_data(str(data_dir))
     assert not data_dir.exists() or not any(data_dir.iterdir())
-    reopened = tw.TwitchWatch.open(str(data_dir), tw.OpenOptions(data_key=key))
-    assert reopened.journal_entry(day) is None
+    reopened = tw.TwitchWatch.open(str(data_dir), tw_app.OpenOptions(data_key=key))
+    assert reopened.journal().entry(day) is None
+
+
+def test_a_malformed_day_inside_a_record_is_invalid_input(session):
+    app = session[0]
+    with pytest.raises(tw.TwitchWatchError.InvalidInput) as err:
+        app.journal().put(tw_journal.JournalEntry(date="2026-13-45"))
+    assert "2026-13-45" in str(err.value)
+    with pytest.raises(tw.TwitchWatchError.InvalidInput):
+        app.journal().entry("25/11/2026")
+
+
+def test_sixteen_threads_adding_drinks_lose_no_serving(session):
+    app = session[0]
+    today = app.history().today()
+
+    def servings():
+        entry = app.journal().entry(today)
+        return sum(d.servings for d in (entry.drinks if entry else []) if d.drink == tw_journal.Drink.BLACK_TEA)
+
+    before = servings()
+    threads = [
+        threading.Thread(target=lambda: [app.journal().add_drink(today, tw_journal.Drink.BLACK_TEA, 1) for _ in range(10)])
+        for _ in range(16)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert servings() - before == 160
+
+
+def test_close_store_then_every_area_is_invalid_state(tmp_path):
+    app = tw.TwitchWatch.open(str(tmp_path / "closing"), tw_app.OpenOptions())
+    journal, monitoring = app.journal(), app.monitoring()
+    app.close_store()
+    assert app.is_closed()
+    with pytest.raises(tw.TwitchWatchError.InvalidState):
+        journal.entry("2026-01-01")
+    with pytest.raises(tw.TwitchWatchError.InvalidState):
+        monitoring.start_simulated("rest", None, 0.0)
+    with pytest.raises(tw.TwitchWatchError.InvalidState):
+        app.counts()
+    app.close_store()  # twice is fine
+    # The folder is free again while the old objects are still alive.
+    again = tw.TwitchWatch.open(str(tmp_path / "closing"), tw_app.OpenOptions())
+    again.close_store()
+    tw.delete_all_data(str(tmp_path / "closing"))

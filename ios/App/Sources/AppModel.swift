@@ -33,10 +33,10 @@ final class AppModel: ObservableObject {
             // The store is the app: without it nothing works. The message says what to do.
             fatalError("TwitchWatch cannot open its data: \(error.localizedDescription)")
         }
-        screens = Screens(twitchwatch: core)
+        screens = core.screens()
         notifications = NotificationPoster()
         bluetooth = BluetoothCentral(core: core, screens: screens)
-        alertRegistration = core.addAlertListener(listener: AlertForwarder(poster: notifications))
+        alertRegistration = try? core.alerts().addListener(listener: AlertForwarder(poster: notifications))
         showOnboarding = (try? screens.startDestination(permissions: permissions)) == .onboarding
     }
 

@@ -100,7 +100,7 @@ final class BluetoothCentral: NSObject, CBCentralManagerDelegate, CBPeripheralDe
 
     private func connectIfPossible() {
         guard wantsMonitoring, central.state == .poweredOn,
-              let paired = try? core.pairedDevice(),
+              let paired = try? core.devices().paired(),
               let plan = try? screens.pairedGattPlan(),
               let uuid = UUID(uuidString: paired.id) else { return }
         self.plan = plan
@@ -200,7 +200,7 @@ final class BluetoothCentral: NSObject, CBCentralManagerDelegate, CBPeripheralDe
     func peripheral(_ p: CBPeripheral, didUpdateValueFor ch: CBCharacteristic, error: Error?) {
         guard error == nil, let value = ch.value else { return }
         do {
-            try core.pushNotification(
+            try core.monitoring().pushNotification(
                 deviceId: p.identifier.uuidString,
                 characteristicUuid: ch.uuid.uuidString,
                 bytes: value,

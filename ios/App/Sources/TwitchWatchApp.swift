@@ -137,7 +137,10 @@ struct PairingView: View {
                         Text(p.name).bold()
                         Text(p.pairedSinceLabel).font(.caption)
                         Button("Forget", role: .destructive) {
-                            state = model.attempt { try model.screens.forgetDevice(nowMs: nowMs()) }
+                            state = model.attempt {
+                                _ = try model.core.devices().forget()
+                                return try model.screens.pairing(nowMs: nowMs())
+                            }
                         }
                     }
                 }
@@ -215,9 +218,9 @@ struct TodayView: View {
             let screens = model.screens
             // Stopping stores the session's last minute: keep it off the main thread.
             Task.detached { _ = try? screens.stopSession(nowMs: nowMs()) }
-        } else if s.demoMode && s.connection.state == .disconnected && (try? model.core.pairedDevice()) == nil {
+        } else if s.demoMode && s.connection.state == .disconnected && (try? model.core.devices().paired()) == nil {
             state = model.attempt { try model.screens.startDemoSession(scenario: nil, speed: 1, nowMs: nowMs()) }
-        } else if (try? model.core.pairedDevice()) != nil {
+        } else if (try? model.core.devices().paired()) != nil {
             model.bluetooth.startMonitoring()
         } else {
             model.showOnboarding = true
@@ -231,8 +234,8 @@ struct JournalView: View {
     @EnvironmentObject var model: AppModel
     @State private var state: JournalState?
     @State private var text: [String: String] = [:]
-    @State private var sites: Set<String> = []
-    @State private var symptoms: Set<String> = []
+    @State private var sites: Set<BodySite> = []
+    @State private var symptoms: Set<Symptom> = []
 
     var body: some View {
         Form {
@@ -240,9 +243,12 @@ struct JournalView: View {
                 Section("Caffeine") {
                     ScrollView(.horizontal) {
                         HStack {
-                            ForEach(s.drinks, id: \.key) { d in
+                            ForEach(s.drinks, id: \.drink) { d in
                                 Button("\(d.label) +\(Int(d.caffeineMg))") {
-                                    apply { try model.screens.addDrink(date: s.date, drinkKey: d.key, nowMs: nowMs()) }
+                                    apply {
+                                        _ = try model.core.journal().addDrink(date: s.date, drink: d.drink, servings: 1)
+                                        return try model.screens.journal(date: s.date, nowMs: nowMs())
+                                    }
                                 }
                                 .buttonStyle(.bordered)
                             }
@@ -255,11 +261,11 @@ struct JournalView: View {
                 }
                 Section("Check-in") {
                     Text(s.urgentNote).foregroundStyle(.red)
-                    ForEach(s.bodySites, id: \.key) { b in
-                        Toggle(b.label, isOn: member(b.key, of: $sites))
+                    ForEach(s.bodySites, id: \.site) { b in
+                        Toggle(b.label, isOn: member(b.site, of: $sites))
                     }
-                    ForEach(s.symptoms, id: \.key) { x in
-                        Toggle(isOn: member(x.key, of: $symptoms)) {
+                    ForEach(s.symptoms, id: \.symptom) { x in
+                        Toggle(isOn: member(x.symptom, of: $symptoms)) {
                             Text(x.label).foregroundStyle(x.urgent ? .red : .primary)
                         }
                     }
@@ -273,7 +279,7 @@ struct JournalView: View {
         .onAppear { state = model.attempt { try model.screens.journal(date: nil, nowMs: nowMs()) } }
     }
 
-    private func member(_ key: String, of set: Binding<Set<String>>) -> Binding<Bool> {
+    private func member<Key: Hashable>(_ key: Key, of set: Binding<Set<Key>>) -> Binding<Bool> {
         Binding(get: { set.wrappedValue.contains(key) },
                 set: { on in if on { set.wrappedValue.insert(key) } else { set.wrappedValue.remove(key) } })
     }
@@ -327,11 +333,14 @@ struct JournalView: View {
     }
 
     private func checkIn() {
-        guard let outcome = model.attempt({
-            try model.screens.recordCheckin(bodySites: Array(sites), symptoms: Array(symptoms), note: "", nowMs: nowMs())
+        // An alert it raises (an urgent symptom raises one at once) reaches the AlertListener, which
+        // posts the notification: nothing to post here.
+        guard let next = model.attempt({ () throws -> JournalState in
+            let checkin = CheckIn(atMs: nowMs(), twitchSites: Array(sites), symptoms: Array(symptoms), note: "")
+            _ = try model.core.journal().recordCheckin(checkin: checkin)
+            return try model.screens.journal(date: state?.date, nowMs: nowMs())
         }) else { return }
-        state = outcome.journal
-        outcome.notifications.forEach(model.notifications.post)
+        state = next
         sites = []
         symptoms = []
     }
@@ -412,7 +421,10 @@ struct AlertsView: View {
                         .swipeActions {
                             if a.canAcknowledge {
                                 Button("Got it") {
-                                    state = model.attempt { try model.screens.acknowledgeAlert(alertId: a.alertId, nowMs: nowMs()) }
+                                    state = model.attempt {
+                                        _ = try model.core.alerts().acknowledge(alertId: a.alertId)
+                                        return try model.screens.alerts()
+                                    }
                                 }
                             }
                         }
@@ -437,7 +449,7 @@ struct AlertDetailView: View {
                 AlertCard(row: r, showEvidence: true)
                 if r.canAcknowledge {
                     Button("Got it") {
-                        _ = model.attempt { try model.screens.acknowledgeAlert(alertId: alertId, nowMs: nowMs()) }
+                        _ = model.attempt { try model.core.alerts().acknowledge(alertId: alertId) }
                         row = model.attempt { try model.screens.alertDetail(alertId: alertId) }
                     }
                 }

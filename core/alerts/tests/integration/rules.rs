@@ -212,7 +212,8 @@ fn weakness_with_twitching_outranks_either_alone() {
     let center = AlertCenter::new(quiet.store.clone());
     let alone = center
         .record_checkin(&now_checkin(&quiet, &[Symptom::Weakness]), quiet.now_ms())
-        .unwrap().alerts;
+        .unwrap()
+        .alerts;
     assert_eq!(ids(&alone), vec!["weakness"]);
     let weakness_rank = alone[0].rank;
 
@@ -230,7 +231,8 @@ fn weakness_with_twitching_outranks_either_alone() {
             &now_checkin(&twitching, &[Symptom::Weakness]),
             twitching.now_ms(),
         )
-        .unwrap().alerts;
+        .unwrap()
+        .alerts;
     let combined = both
         .iter()
         .find(|a| a.id == "weakness_with_twitching")
@@ -311,7 +313,10 @@ fn acknowledged_alerts_do_not_refire_until_the_evidence_changes() {
     // New evidence: a coordination problem is a new alert; persistence itself stays quiet.
     let mut coord = CheckIn::new(now + 3_600_000);
     coord.symptoms.insert(Symptom::FineMotorDifficulty);
-    let raised = center.record_checkin(&coord, now + 3_600_000).unwrap().alerts;
+    let raised = center
+        .record_checkin(&coord, now + 3_600_000)
+        .unwrap()
+        .alerts;
     assert_eq!(ids(&raised), vec!["coordination_loss"]);
     center
         .acknowledge("coordination_loss", now + 3_700_000)
@@ -319,7 +324,10 @@ fn acknowledged_alerts_do_not_refire_until_the_evidence_changes() {
     // A second report of the same symptom inside the cool-down: quiet; after it: re-fires.
     let mut again = CheckIn::new(now + 4_000_000);
     again.symptoms.insert(Symptom::FineMotorDifficulty);
-    let raised = center.record_checkin(&again, now + 4_000_000).unwrap().alerts;
+    let raised = center
+        .record_checkin(&again, now + 4_000_000)
+        .unwrap()
+        .alerts;
     assert!(raised.is_empty(), "{raised:#?}");
     let raised = center.evaluate(&h.store, now + 4 * 86_400_000).unwrap();
     assert_eq!(ids(&raised), vec!["coordination_loss"]);
@@ -330,7 +338,8 @@ fn acknowledged_alerts_do_not_refire_until_the_evidence_changes() {
     bulbar.symptoms.insert(Symptom::DifficultySpeaking);
     let raised = center
         .record_checkin(&bulbar, now + 4 * 86_400_000 + 1)
-        .unwrap().alerts;
+        .unwrap()
+        .alerts;
     assert!(raised
         .iter()
         .any(|a| a.id == "persistence" && a.severity == AlertSeverity::Urgent));

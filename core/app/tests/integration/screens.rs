@@ -8,12 +8,12 @@ use twitchwatch_app::screens::*;
 use twitchwatch_device::protocol::{
     parse_uuid, uuid_string, ChannelSet, ControlCommand, SERVICE_UUID,
 };
+use twitchwatch_journal::{BodySite, CheckIn, Drink, JournalStore, Symptom};
 use twitchwatch_lab::simulator::{SimulatedSession, SimulatedWearable};
 use twitchwatch_model::{
     AlertSeverity, ConnectionState, MinuteSummary, MotorEvent, MotorEventKind, TremorFractions,
     WearFractions,
 };
-use twitchwatch_journal::{BodySite, CheckIn, Drink, JournalStore, Symptom};
 use twitchwatch_store::Settings;
 
 const ZONE: &str = "Europe/Berlin";

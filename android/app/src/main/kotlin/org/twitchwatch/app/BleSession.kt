@@ -113,7 +113,7 @@ class BleSession(
 
     private fun push(uuid: UUID, value: ByteArray) {
         try {
-            core.pushNotification(deviceId, uuid.toString(), value, System.currentTimeMillis() * 1000)
+            core.monitoring().pushNotification(deviceId, uuid.toString(), value, System.currentTimeMillis() * 1000)
         } catch (e: TwitchWatchException) {
             // Malformed frames are counted by the core and the stream goes on; never crash the service.
             Log.d(TwitchWatchApp.TAG, "notification refused: ${e.message}")

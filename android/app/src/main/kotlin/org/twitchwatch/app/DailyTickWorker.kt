@@ -15,7 +15,7 @@ class DailyTickWorker(context: Context, params: WorkerParameters) : CoroutineWor
     override suspend fun doWork(): Result {
         val app = applicationContext as TwitchWatchApp
         return try {
-            app.screens.evaluateAlerts(System.currentTimeMillis())
+            app.core.alerts().evaluate()
             Result.success()
         } catch (e: TwitchWatchException) {
             Result.retry()

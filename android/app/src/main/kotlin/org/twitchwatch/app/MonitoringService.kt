@@ -47,7 +47,7 @@ class MonitoringService : Service() {
         val now = System.currentTimeMillis()
         try {
             val plan = app.screens.pairedGattPlan()
-            val paired = app.core.pairedDevice()
+            val paired = app.core.devices().paired()
             if (plan != null && paired != null) {
                 ble = BleSession(this, app.core, app.screens, paired.id, plan).also { it.start() }
             } else if (app.screens.onboarding(currentPermissions(this)).demoMode) {

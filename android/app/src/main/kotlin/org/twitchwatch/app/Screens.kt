@@ -66,6 +66,9 @@ import org.twitchwatch.core.app.JournalField
 import org.twitchwatch.core.app.JournalFieldKind
 import org.twitchwatch.core.app.OnboardingStep
 import org.twitchwatch.core.destinationDeepLink
+import org.twitchwatch.core.journal.BodySite
+import org.twitchwatch.core.journal.CheckIn
+import org.twitchwatch.core.journal.Symptom
 import org.twitchwatch.shell.AlertCardUi
 import org.twitchwatch.shell.Bar
 import org.twitchwatch.shell.UiResult
@@ -253,7 +256,7 @@ fun PairingScreen(app: TwitchWatchApp, nav: NavHostController) {
                 Card { Column(Modifier.padding(12.dp)) {
                     Text(p.name, fontWeight = FontWeight.Bold)
                     Text(p.pairedSinceLabel)
-                    TextButton(onClick = { state = attempt { app.screens.forgetDevice(now()) } }) { Text("Forget") }
+                    TextButton(onClick = { state = attempt { app.core.devices().forget(); app.screens.pairing(now()) } }) { Text("Forget") }
                 } }
             }
         }
@@ -375,9 +378,8 @@ private fun JournalFieldEditor(field: JournalField, onValue: (String) -> Unit) {
 fun JournalScreen(app: TwitchWatchApp) {
     var state by remember { mutableStateOf(attempt { app.screens.journal(null, now()) }) }
     var error by remember { mutableStateOf<String?>(null) }
-    var sites by remember { mutableStateOf(setOf<String>()) }
-    var symptoms by remember { mutableStateOf(setOf<String>()) }
-    val context = LocalContext.current
+    var sites by remember { mutableStateOf(setOf<BodySite>()) }
+    var symptoms by remember { mutableStateOf(setOf<Symptom>()) }
     val s = (state as? UiResult.Ok)?.value ?: return ErrorText((state as UiResult.Failed).message)
     fun apply(r: UiResult<org.twitchwatch.core.app.JournalState>) {
         when (r) {
@@ -391,7 +393,7 @@ fun JournalScreen(app: TwitchWatchApp) {
         item {
             Row(horizontalArrangement = Arrangement.spacedBy(4.dp)) {
                 s.drinks.take(4).forEach { d ->
-                    AssistChip(onClick = { apply(attempt { app.screens.addDrink(s.date, d.key, now()) }) },
+                    AssistChip(onClick = { apply(attempt { app.core.journal().addDrink(s.date, d.drink, 1u); app.screens.journal(s.date, now()) }) },
                         label = { Text("${d.label} +${d.caffeineMg.toInt()}") })
                 }
             }
@@ -403,20 +405,25 @@ fun JournalScreen(app: TwitchWatchApp) {
         item { Text("Check-in", style = MaterialTheme.typography.titleLarge) }
         item { Text(s.urgentNote, color = MaterialTheme.colorScheme.error) }
         items(s.bodySites) { b ->
-            Row { Checkbox(b.key in sites, { on -> sites = if (on) sites + b.key else sites - b.key }); Text(b.label, Modifier.padding(top = 12.dp)) }
+            Row { Checkbox(b.site in sites, { on -> sites = if (on) sites + b.site else sites - b.site }); Text(b.label, Modifier.padding(top = 12.dp)) }
         }
         items(s.symptoms) { x ->
             Row {
-                Checkbox(x.key in symptoms, { on -> symptoms = if (on) symptoms + x.key else symptoms - x.key })
+                Checkbox(x.symptom in symptoms, { on -> symptoms = if (on) symptoms + x.symptom else symptoms - x.symptom })
                 Text(x.label, Modifier.padding(top = 12.dp), color = if (x.urgent) MaterialTheme.colorScheme.error else MaterialTheme.colorScheme.onSurface)
             }
         }
         item {
             Button(onClick = {
-                when (val r = attempt { app.screens.recordCheckin(sites.toList(), symptoms.toList(), "", now()) }) {
+                // An alert it raises (an urgent symptom raises one at once) reaches the app's
+                // AlertListener, which posts the notification: nothing to post here.
+                val saved = attempt {
+                    app.core.journal().recordCheckin(CheckIn(now(), sites.toList(), symptoms.toList(), ""))
+                    app.screens.journal(s.date, now())
+                }
+                when (val r = saved) {
                     is UiResult.Ok -> {
-                        state = UiResult.Ok(r.value.journal)
-                        r.value.notifications.forEach { Notifier.post(context, app.router.plan(it)) }
+                        state = r
                         sites = emptySet(); symptoms = emptySet()
                     }
                     is UiResult.Failed -> error = r.message
@@ -477,7 +484,7 @@ fun AlertsScreen(app: TwitchWatchApp, nav: NavHostController) {
         s.emptyMessage?.let { item { Text(it) } }
         items(s.active + s.acknowledged + s.past) { a ->
             AlertCard(a.card(), onOpen = { nav.navigate(route(Destination.Alert(a.alertId))) }, onAcknowledge = {
-                state = attempt { app.screens.acknowledgeAlert(a.alertId, now()) }
+                state = attempt { app.core.alerts().acknowledge(a.alertId); app.screens.alerts() }
             })
         }
         item { Text(s.disclaimerLine, style = MaterialTheme.typography.bodySmall) }
@@ -490,7 +497,7 @@ fun AlertDetailScreen(app: TwitchWatchApp, alertId: String) {
     val a = (state as? UiResult.Ok)?.value ?: return ErrorText((state as UiResult.Failed).message)
     Column(Modifier.padding(16.dp)) {
         AlertCard(a.card(), onOpen = null, onAcknowledge = {
-            attempt { app.screens.acknowledgeAlert(alertId, now()) }
+            attempt { app.core.alerts().acknowledge(alertId) }
             state = attempt { app.screens.alertDetail(alertId) }
         })
     }

@@ -5,11 +5,14 @@ package org.twitchwatch.shell
 
 import java.nio.file.Files
 import kotlinx.coroutines.runBlocking
-import org.twitchwatch.core.OpenOptions
 import org.twitchwatch.core.Screens
 import org.twitchwatch.core.TwitchWatch
 import org.twitchwatch.core.TwitchWatchException
 import org.twitchwatch.core.app.Advertisement
+import org.twitchwatch.core.app.OpenOptions
+import org.twitchwatch.core.journal.BodySite
+import org.twitchwatch.core.journal.CheckIn
+import org.twitchwatch.core.journal.Symptom
 import org.twitchwatch.core.app.Destination
 import org.twitchwatch.core.app.HistoryRange
 import org.twitchwatch.core.app.OnboardingStep
@@ -35,11 +38,12 @@ private fun now() = System.currentTimeMillis()
 private fun <T> withCore(body: (TwitchWatch, Screens) -> T): T {
     val dir = Files.createTempDirectory("twitchwatch-shell-test")
     val core = TwitchWatch.open(dir.resolve("store").toString(), OpenOptions())
-    val screens = Screens(core)
+    val screens = core.screens()
     try {
         return body(core, screens)
     } finally {
         screens.close()
+        core.closeStore()
         core.close()
         dir.toFile().deleteRecursively()
     }
@@ -106,11 +110,14 @@ fun registerTests() {
     }
 
     test("a swallowing check-in becomes an urgent heads-up notification that opens its alert") {
-        withCore { _, screens ->
+        withCore { core, screens ->
             val router = NotificationRouter()
-            val out = screens.recordCheckin(listOf("right_hand"), listOf("difficulty_swallowing"), "", now())
-            val n = out.notifications.firstOrNull { it.severity == AlertSeverity.URGENT }
-                ?: throw Failure("no urgent notification in ${out.notifications}")
+            val out = core.journal().recordCheckin(
+                CheckIn(now(), listOf(BodySite.RIGHT_HAND), listOf(Symptom.DIFFICULTY_SWALLOWING), "")
+            )
+            val urgent = out.alerts.firstOrNull { it.severity == AlertSeverity.URGENT }
+                ?: throw Failure("no urgent alert in ${out.alerts}")
+            val n = screens.notificationFor(urgent.id)
             val plan = router.plan(n)
             eq(plan.channelId, "twitchwatch.alerts.urgent", "channel")
             check(plan.headsUp && plan.priority == 1 && !plan.onlyAlertOnce) { "urgent must alert: $plan" }
@@ -122,7 +129,8 @@ fun registerTests() {
             eq(card.tone, Tone.CRITICAL, "tone")
             check(card.evidence.any { it.startsWith("Check-in") }) { "evidence: ${card.evidence}" }
             eq(router.route(null), Destination.Today, "plain launch")
-            val after = screens.acknowledgeAlert(id, now())
+            core.alerts().acknowledge(id)
+            val after = screens.alerts()
             check(after.active.none { it.alertId == id }) { "acknowledged alert still active" }
         }
     }
@@ -159,7 +167,7 @@ fun registerTests() {
         withCore { core, screens ->
             screens.acceptDisclaimer(PermissionFlow.platformPermissions(PermissionSnapshot(34, emptySet())), now())
             screens.startDemoSession("twitches", 0f, now())
-            runBlocking { core.waitUntilStopped() }
+            runBlocking { core.monitoring().waitUntilStopped() }
             val today = screens.today(now())
             eq(todayTiles(today).map { it.label }, listOf("Twitches", "Tremor", "Spasm", "Wear"), "tiles")
             eq(today.hourly.size, 24, "hours")
