@@ -197,8 +197,8 @@ pub struct Settings {
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub time_zone: Option<String>,
     /// Rule thresholds changed from their defaults, by parameter key (see `rules::PARAMETERS`).
+    /// A shell changes settings by reading them, editing and saving them whole.
     #[serde(default)]
-    #[cfg_attr(feature = "uniffi", uniffi(default = []))]
     pub rule_params: RuleParamValues,
 }
 
