@@ -72,6 +72,12 @@ impl Monitoring {
     /// Safe to await from inside a listener.
     pub async fn stop(&self) -> FfiResult<()> {
         let monitor = self.shared.monitor()?;
+        // Awaited inside a listener, this runs on the session thread: waiting for the session to end
+        // there would wait for the listener itself. Ask it to stop; it ends when the listener returns.
+        if monitor.is_session_thread() {
+            monitor.stop();
+            return Ok(());
+        }
         blocking(move || monitor.stop()).await
     }
 

@@ -73,15 +73,10 @@ impl Shared {
 impl Drop for Shared {
     fn drop(&mut self) {
         // The app let go of the object and all its areas (Kotlin `close()`, Swift deinit, GC): end the
-        // session here, so the store is released and no listener runs after this returns. A listener
-        // that drops the last reference runs on the session thread itself, where joining would wait on
-        // ourselves; there the core ends the session when the thread lets go.
-        let on_session_thread = std::thread::current()
-            .name()
-            .is_some_and(|n| n == "twitchwatch-sim" || n == "twitchwatch-ble");
-        if !on_session_thread {
-            self.close();
-        }
+        // session here, so the store is released and no listener runs after this returns. (When a
+        // listener drops the last reference, this runs on the session thread; the core's stop then
+        // only asks the session to end, which it does when the listener returns.)
+        self.close();
     }
 }
 

@@ -304,3 +304,29 @@ def test_close_store_then_every_area_is_invalid_state(tmp_path):
     again = tw.TwitchWatch.open(str(tmp_path / "closing"), tw_app.OpenOptions())
     again.close_store()
     tw.delete_all_data(str(tmp_path / "closing"))
+
+
+def test_stop_awaited_inside_a_listener_ends_the_session(tmp_path):
+    app = tw.TwitchWatch.open(str(tmp_path / "stop-inside"), tw_app.OpenOptions())
+    monitoring = app.monitoring()
+
+    class StopOnFirstMinute(Recorder):
+        stopped = False
+
+        def on_minute(self, minute):
+            super().on_minute(minute)
+            if not self.stopped:
+                self.stopped = True
+                asyncio.run(monitoring.stop())  # on the session thread itself
+
+    listener = StopOnFirstMinute()
+    handle = monitoring.add_listener(listener)
+    monitoring.start_simulated("mixed", 3600.0, 0.0)
+    assert listener.ended.wait(120), "the session did not end after stop() inside a listener"
+    assert listener.stopped and len(listener.minutes) < 60
+    deadline = time.time() + 10
+    while monitoring.is_running() and time.time() < deadline:
+        time.sleep(0.05)
+    assert not monitoring.is_running()
+    handle.cancel()
+    app.close_store()

@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
+use rustfft::algorithm::butterflies::{Butterfly16, Butterfly8};
+use rustfft::algorithm::Radix4;
 use rustfft::num_complex::Complex;
-use rustfft::{Fft, FftPlanner};
+use rustfft::{Fft, FftDirection};
 
 /// Lower edge of the voluntary-movement band; below it is gravity and orientation drift.
 const VOLUNTARY_LOW_HZ: f32 = 0.3;
@@ -68,14 +70,32 @@ pub struct SpectralAnalyzer {
     tremor_band_hz: (f32, f32),
 }
 
+/// The FFT `rustfft::FftPlanner` chooses for a power of two above 32 (radix 4 over a base of 8 or 16
+/// points), built directly: the planner would link every other algorithm it can choose (Bluestein,
+/// Rader, mixed radix, dozens of butterflies) into the phone library, about 0.2 MB that the classifier's
+/// power-of-two windows never use. Same algorithm, same base, so the same numbers.
+fn power_of_two_fft(len: usize, direction: FftDirection) -> Arc<dyn Fft<f32>> {
+    let bits = len.trailing_zeros();
+    debug_assert!(len.is_power_of_two());
+    if bits <= 5 {
+        // Windows this short (< 64 samples) are not used by any configuration; still correct.
+        return Arc::new(Radix4::new(len, direction));
+    }
+    let (base, base_bits): (Arc<dyn Fft<f32>>, u32) = if bits % 2 == 1 {
+        (Arc::new(Butterfly8::new(direction)), 3)
+    } else {
+        (Arc::new(Butterfly16::new(direction)), 4)
+    };
+    Arc::new(Radix4::new_with_base((bits - base_bits) / 2, base))
+}
+
 impl SpectralAnalyzer {
     pub fn new(fs_hz: f32, win_len: usize, tremor_band_hz: (f32, f32)) -> Self {
         // The next power of two: parabolic interpolation on log power of a Hann peak is already
         // within ~0.02 bin (0.005 Hz at 50 Hz / 256), and the FFTs dominate the cost at 50–100 Hz.
         let nfft = win_len.next_power_of_two();
-        let mut planner = FftPlanner::<f32>::new();
-        let fft = planner.plan_fft_forward(nfft);
-        let ifft = planner.plan_fft_inverse(nfft);
+        let fft = power_of_two_fft(nfft, FftDirection::Forward);
+        let ifft = power_of_two_fft(nfft, FftDirection::Inverse);
         let scratch_len = fft
             .get_inplace_scratch_len()
             .max(ifft.get_inplace_scratch_len());
@@ -376,6 +396,29 @@ impl SpectralAnalyzer {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_direct_fft_gives_the_planners_numbers_bit_for_bit() {
+        let mut planner = rustfft::FftPlanner::<f32>::new();
+        for bits in 6..=13 {
+            let len = 1usize << bits;
+            for direction in [FftDirection::Forward, FftDirection::Inverse] {
+                let input: Vec<Complex<f32>> = (0..len)
+                    .map(|i| Complex::new((i as f32 * 0.37).sin(), (i as f32 * 0.11).cos()))
+                    .collect();
+                let (mut ours, mut theirs) = (input.clone(), input);
+                power_of_two_fft(len, direction).process(&mut ours);
+                planner.plan_fft(len, direction).process(&mut theirs);
+                assert!(
+                    ours.iter()
+                        .zip(&theirs)
+                        .all(|(a, b)| a.re.to_bits() == b.re.to_bits()
+                            && a.im.to_bits() == b.im.to_bits()),
+                    "{len} {direction:?}"
+                );
+            }
+        }
+    }
+
     use super::*;
     use std::f32::consts::TAU;
 

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::params::RuleParams;
 use twitchwatch_journal::{Hydration, JournalEntry, MedicationClass};
@@ -258,10 +257,13 @@ pub fn mann_whitney_greater(with: &[f64], without: &[f64]) -> f64 {
         return 1.0;
     }
     let z = (u - mean - 0.5) / var.sqrt();
-    match Normal::new(0.0, 1.0) {
-        Ok(normal) => (1.0 - normal.cdf(z)).clamp(0.0, 1.0),
-        Err(_) => 1.0,
-    }
+    upper_normal_tail(z)
+}
+
+/// The standard normal's upper tail, 1 − Φ(z) = erfc(z/√2)/2 (libm's erfc; statrs computes its CDF
+/// the same way but would bring nalgebra into the phone library for this one function).
+fn upper_normal_tail(z: f64) -> f64 {
+    (0.5 * libm::erfc(z / std::f64::consts::SQRT_2)).clamp(0.0, 1.0)
 }
 
 /// Holm step-down adjustment; returns adjusted p-values in the input order.
@@ -347,6 +349,19 @@ pub fn lifestyle_links(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_normal_tail_matches_the_tables() {
+        for (z, tail) in [
+            (0.0, 0.5),
+            (1.959_964, 0.025),
+            (-1.644_854, 0.95),
+            (3.090_232, 0.001),
+        ] {
+            let got = upper_normal_tail(z);
+            assert!((got - tail).abs() < 1e-6, "{z}: {got}");
+        }
+    }
 
     #[test]
     fn mann_whitney_separates_clear_groups_and_not_equal_ones() {
