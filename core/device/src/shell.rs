@@ -2,6 +2,7 @@
 //! the device and characteristic ids; this router picks our decoder or Polar's and applies the same
 //! validation and accounting as the btleplug path (which uses it too). Works without the `ble` feature.
 
+use crate::guard::{TimeGuard, TimeGuardConfig};
 use crate::polar::{self, PmdSettings, PolarDecoder, PolarError};
 use crate::protocol::{self, parse_uuid, sig_uuid, FrameError, StreamDecoder, StreamDecoderConfig};
 use thiserror::Error;
@@ -50,6 +51,10 @@ pub struct ShellRouter {
     control_uuid: u128,
     data_uuid: u128,
     decoder: Decoder,
+    /// Every batch passes it before it leaves: real time and the paired rate bound what a peer sends.
+    guard: TimeGuard,
+    /// Arrival time of the last data notification (for batches released at the end of a stream).
+    last_rx_us: Option<i64>,
 }
 
 /// Polar sensors stream ACC at 52 Hz in normal mode; other rates need SDK mode.
@@ -84,6 +89,11 @@ impl ShellRouter {
             control_uuid,
             data_uuid,
             decoder,
+            guard: TimeGuard::new(
+                TimeGuardConfig::default(),
+                Some(f32::from(device.sample_rate_hz)),
+            ),
+            last_rx_us: None,
         }
     }
 
@@ -91,11 +101,14 @@ impl ShellRouter {
         self.protocol
     }
 
+    /// The decoder's counters, and the samples the time guard dropped.
     pub fn stats(&self) -> StreamStats {
-        match &self.decoder {
+        let mut stats = match &self.decoder {
             Decoder::TwitchWatch(d) => d.stats(),
             Decoder::Polar(d) => d.stats(),
-        }
+        };
+        self.guard.counts().add_to(&mut stats);
+        stats
     }
 
     /// The link came back: the next frame re-anchors sequence and time, the gap counts as lost.
@@ -119,7 +132,17 @@ impl ShellRouter {
         if let Decoder::TwitchWatch(d) = &mut self.decoder {
             d.flush(&mut out);
         }
-        out
+        match self.last_rx_us {
+            Some(rx) => self.guarded(out, rx),
+            None => out,
+        }
+    }
+
+    fn guarded(&mut self, batches: Vec<SensorBatch>, rx: i64) -> Vec<SensorBatch> {
+        batches
+            .into_iter()
+            .filter_map(|b| self.guard.admit(b, rx))
+            .collect()
     }
 
     /// Feeds one notification from `device_id`'s characteristic `characteristic_uuid`, received at
@@ -164,19 +187,21 @@ impl ShellRouter {
                 protocol: self.protocol.as_str(),
             });
         }
-        match &mut self.decoder {
+        let batches = match &mut self.decoder {
             Decoder::TwitchWatch(d) => {
                 let mut out = Vec::new();
                 d.push(bytes, receive_time_us, &mut out)?;
-                Ok(Routed::Batches(out))
+                out
             }
-            Decoder::Polar(d) => match d.push(bytes) {
-                Ok(batch) => Ok(Routed::Batches(batch.into_iter().collect())),
+            Decoder::Polar(d) => match d.push_received(bytes, receive_time_us) {
+                Ok(batch) => batch.into_iter().collect(),
                 // A duplicate is accounted for in the stats, like our protocol's duplicates.
-                Err(PolarError::StaleFrame) => Ok(Routed::Batches(Vec::new())),
-                Err(e) => Err(e.into()),
+                Err(PolarError::StaleFrame) => Vec::new(),
+                Err(e) => return Err(e.into()),
             },
-        }
+        };
+        self.last_rx_us = Some(receive_time_us);
+        Ok(Routed::Batches(self.guarded(batches, receive_time_us)))
     }
 }
 
