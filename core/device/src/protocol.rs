@@ -682,7 +682,10 @@ impl StreamDecoder {
             if frame.device_time_us > expected_t {
                 let gap_us = frame.device_time_us - expected_t;
                 // Under half a sample of difference is clock rounding, not loss.
-                lost_samples = (gap_us.saturating_mul(u64::from(rate)) + 500_000) / 1_000_000;
+                lost_samples = gap_us
+                    .saturating_mul(u64::from(rate))
+                    .saturating_add(500_000)
+                    / 1_000_000;
                 // A device clock that jumps ahead is not hours of loss in a second of real time.
                 if let Some(prev_rx) = self.last_rx_us {
                     lost_samples = crate::guard::plausible_loss(
@@ -978,6 +981,22 @@ mod tests {
         }
         assert_eq!(out.len(), 4);
         assert_eq!(d.stats().frames_missing, 0);
+    }
+
+    /// Found by replaying the fuzz corpus with overflow checks on: a device time near the end of
+    /// `u64` overflowed the loss arithmetic (the fuzz runs are optimised builds, which wrap).
+    #[test]
+    fn a_device_clock_that_jumps_ahead_reports_only_the_loss_real_time_allows() {
+        let mut d = StreamDecoder::default();
+        let mut out = Vec::new();
+        d.push(&stream_frame(0), 1_000_000, &mut out).unwrap();
+        let far = encode_frame(&frame(1, u64::MAX - 10, 10, true));
+        d.push(&far, 1_050_000, &mut out).unwrap();
+        let hour = encode_frame(&frame(2, 3_600_000_000, 10, true));
+        d.push(&hour, 1_100_000, &mut out).unwrap();
+        // 50 ms between notifications and 2 s of allowed skew: at most 410 samples at 200 Hz each.
+        assert!(d.stats().samples_lost <= 2 * 410, "{:?}", d.stats());
+        assert_eq!(out.len(), 3);
     }
 
     #[test]

@@ -279,6 +279,62 @@ mod tests {
     }
 
     #[test]
+    fn a_polar_clock_that_jumps_ahead_and_back_neither_stops_the_stream_nor_moves_its_times() {
+        let mut dev = device(DeviceProtocol::PolarPmd);
+        dev.sample_rate_hz = 52;
+        let mut r = ShellRouter::new(&dev);
+        let data = uuid_string(polar::PMD_DATA_UUID);
+        let t0 = 1_780_000_000_000_000i64;
+        let period_ns = 1e9 / 52.0;
+        // A never-set clock (2001), one frame stamped in 2090, then the 2001 clock again.
+        let sensor = [1_000_000_000, 3_800_000_000, 1_000_000_002];
+        let mut times = Vec::new();
+        for (k, s) in sensor.iter().enumerate() {
+            let last_ns = polar::unix_us_to_pmd_ns(s * 1_000_000) + (25.0 * period_ns) as u64;
+            let f = polar::encode_delta(polar::MeasurementType::Acc, last_ns, &[[0, 0, 4096]; 26]);
+            let rx = t0 + (k as i64 + 1) * 500_000;
+            let Routed::Batches(b) = r.push(&dev.id, &data, &f, rx).unwrap() else {
+                panic!("expected batches")
+            };
+            assert_eq!(b.len(), 1, "frame {k} delivered");
+            assert!(
+                (rx - 1_000_000..=rx).contains(&b[0].first_sample_us),
+                "frame {k}"
+            );
+            times.push(b[0].first_sample_us);
+        }
+        assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
+        assert_eq!(r.stats().frames_duplicate, 0);
+    }
+
+    #[test]
+    fn a_flood_through_the_router_is_cut_to_the_paired_rate_and_counted() {
+        let mut r = ShellRouter::new(&device(DeviceProtocol::TwitchWatchV1));
+        let data = uuid_string(protocol::DATA_UUID);
+        let t0 = 1_780_000_000_000_000i64;
+        let mut delivered = 0;
+        // 10-sample frames at 100 Hz, sent every 10 ms instead of every 100 ms, for 30 s.
+        for seq in 0..3000u16 {
+            let rx = t0 + i64::from(seq + 1) * 10_000;
+            if let Routed::Batches(b) = r.push(&dev_id(), &data, &frame(seq), rx).unwrap() {
+                delivered += b.iter().map(SensorBatch::len).sum::<usize>();
+            }
+        }
+        let stats = r.stats();
+        assert_eq!(stats.samples_ok, 30_000);
+        // 30 s of real time at 100 Hz, the 3 s lead and the 5 s burst at most.
+        assert!(delivered <= 100 * 38 * 5 / 4, "{delivered}");
+        assert_eq!(
+            (stats.samples_dropped_time + stats.samples_dropped_rate) as usize,
+            30_000 - delivered
+        );
+    }
+
+    fn dev_id() -> String {
+        "C0:FF:EE:00:00:01".into()
+    }
+
+    #[test]
     fn polar_frames_route_to_the_polar_decoder() {
         let mut dev = device(DeviceProtocol::PolarPmd);
         dev.sample_rate_hz = 52;
