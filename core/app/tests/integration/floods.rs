@@ -147,6 +147,10 @@ fn ten_times_the_rate_is_held_to_real_time_and_the_excess_counted() {
         (stored as f64) <= f64::from(rate) * (real_s * 1.25 + 5.0 + 3.0),
         "{stored} samples stored from {real_s:.0} s of real time at {rate} Hz"
     );
+    eprintln!(
+        "10x flood, consistent device clock: {sent} samples sent in {real_s:.0} s at {rate} Hz, {stored} stored, {} dropped ({} for their times, {} over the rate)",
+        dropped(&stats), stats.samples_dropped_time, stats.samples_dropped_rate
+    );
     assert_eq!(stats.samples_ok, sent, "every frame was decoded");
     assert!(
         dropped(&stats) >= sent * 8 / 10,
@@ -184,6 +188,10 @@ fn frames_claiming_ten_times_the_configured_rate_are_cut_to_it() {
     let (monitor, stats) = finish_and_reopen(monitor, dir.path());
     let minutes = assert_history_fits(&monitor, &[(t0, rx)], 100);
     let stored: u64 = minutes.iter().map(|m| u64::from(m.samples_received)).sum();
+    eprintln!(
+        "frames claiming 1000 Hz on a 100 Hz pairing: 60000 samples sent in 60 s, {stored} stored, {} dropped ({} over the rate)",
+        dropped(&stats), stats.samples_dropped_rate
+    );
     assert!(stored <= 100 * (60 * 5 / 4 + 5), "{stored}");
     assert!(stats.samples_dropped_rate >= 50_000, "{stats:?}");
     assert_eq!(dropped(&stats) + stored, 60_000);
@@ -222,6 +230,10 @@ fn polar_frames_stamped_in_the_far_past_or_the_future_land_at_their_arrival() {
     let (monitor, stats) = finish_and_reopen(monitor, dir.path());
     let minutes = assert_history_fits(&monitor, &[(t0, rx)], 52);
     let stored: u64 = minutes.iter().map(|m| u64::from(m.samples_received)).sum();
+    eprintln!(
+        "Polar clock in 2001, 2090, 2001: {sent} samples sent, {stored} stored at their arrival, {} dropped",
+        dropped(&stats)
+    );
     // Each clock change costs at most a frame or two; the stream goes on after each.
     assert!(
         stored >= sent - 26 * 6,
@@ -282,6 +294,10 @@ fn clocks_that_jump_leave_no_history_outside_real_time_and_no_minute_twice() {
         .iter()
         .map(|f| decode_frame(&f.bytes).unwrap().sample_count() as u64)
         .sum();
+    eprintln!(
+        "clock jumps: {sent} samples sent, {stored} stored, {} dropped ({sent_behind} sent behind stored time)",
+        dropped(&stats)
+    );
     assert_eq!(dropped(&stats) + stored, sent);
     // The forward jumps of either clock are not reported as an hour of lost samples.
     let lost: u64 = minutes.iter().map(|m| u64::from(m.samples_lost)).sum();

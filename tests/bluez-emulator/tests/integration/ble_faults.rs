@@ -281,3 +281,93 @@ async fn polar_left_streaming_is_restarted_then_survives_a_link_loss() {
     assert!(seen_loss && is_streaming(&back), "{:?}", back.states);
     assert_no_overlap(&back.batches);
 }
+
+/// A peripheral sending ten times its configured rate, its frame times consistent with each other
+/// (its clock runs fast), through btleplug and the monitor into a store on disk: what is delivered
+/// is held to the rate over the time that really passed, the excess is counted in the stream's
+/// statistics, and the stream goes on normally once the flood ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wearable_flooding_at_ten_times_its_rate_is_held_to_it_and_counted() {
+    let ctl = control().await;
+    for (device, address) in [
+        (wearable(100, true), WEARABLE_ADDRESS),
+        (polar_sensor(52), POLAR_ADDRESS),
+    ] {
+        let rate = f64::from(device.sample_rate_hz);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let monitor = Monitor::open(dir.path(), MonitorSettings::default()).expect("monitor");
+        monitor.store().pair_device(&device).expect("pair");
+        let mut session = start(device);
+        let warm = collect_until(&mut session, Duration::from_secs(20), |c| {
+            is_streaming(c) && c.samples >= 100
+        })
+        .await;
+        assert!(warm.failed.is_none(), "{address}: {:?}", warm.failed);
+        ctl.set_fault(address, "flood", 10).await.expect("flood");
+        let flood_s = 8.0;
+        let flood = collect_until(&mut session, Duration::from_secs_f64(flood_s), |_| false).await;
+        ctl.set_fault(address, "flood", 0)
+            .await
+            .expect("flood ends");
+        let after = collect_until(&mut session, Duration::from_secs(15), |c| {
+            c.stats.is_some() && c.samples as f64 >= rate * 3.0
+        })
+        .await;
+        session.stop().await;
+        assert!(
+            flood.failed.is_none() && after.failed.is_none(),
+            "{address}"
+        );
+        let stats = after.stats.or(flood.stats).expect("stats reported");
+        let dropped = stats.samples_dropped_time + stats.samples_dropped_rate;
+        // The guard's allowance: 1.25 × the rate, a 5 s burst and 3 s of lead.
+        let allowed = rate * (flood_s * 1.25 + 8.0);
+        assert!(
+            flood.samples as f64 <= allowed,
+            "{address}: {} samples delivered in {flood_s} s at {rate} Hz",
+            flood.samples
+        );
+        assert!(
+            dropped as f64 >= rate * flood_s * 5.0,
+            "{address}: the flood's excess is counted: {stats:?}"
+        );
+        assert!(
+            after.samples as f64 >= rate * 3.0,
+            "{address}: streaming goes on"
+        );
+        eprintln!(
+            "{address}: {flood_s} s of a 10x flood at {rate} Hz: {} samples delivered, {dropped} dropped ({} for their times, {} over the rate)",
+            flood.samples, stats.samples_dropped_time, stats.samples_dropped_rate
+        );
+        let mut batches = warm.batches;
+        batches.extend(flood.batches);
+        batches.extend(after.batches);
+        assert_no_overlap(&batches);
+        for b in &batches {
+            monitor.ingest(b).expect("ingest");
+        }
+        monitor.finish_pipeline().expect("finish");
+        let minutes = monitor
+            .store()
+            .minutes_in_range(0, i64::MAX)
+            .expect("minutes");
+        for m in &minutes {
+            assert!(
+                f64::from(m.samples_received) <= rate * 60.0 * 1.3,
+                "{address}: minute {} holds {} samples",
+                m.minute_start_ms,
+                m.samples_received
+            );
+        }
+        let now_ms = twitchwatch_app::monitor::now_ms();
+        let events = monitor
+            .store()
+            .events_in_range(0, i64::MAX)
+            .expect("events");
+        assert!(
+            events.iter().all(|e| e.end_ms <= now_ms + 3_000),
+            "{address}: no event in the future"
+        );
+        ctl.reset().await.expect("reset");
+    }
+}
