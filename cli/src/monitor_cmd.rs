@@ -130,6 +130,7 @@ impl MonitorListener for Printer {
             stats
                 .samples_dropped_time
                 .saturating_add(stats.samples_dropped_rate)
+                .saturating_add(stats.samples_dropped_backlog)
         ));
     }
 
@@ -260,8 +261,8 @@ fn print_summary(s: &SessionSummary, data_dir: &Path) {
         s.stream.samples_lost
     );
     eprintln!(
-        "  samples dropped      {} at impossible times, {} beyond the sensor's rate",
-        s.stream.samples_dropped_time, s.stream.samples_dropped_rate
+        "  samples dropped      {} at impossible times, {} beyond the sensor's rate, {} while behind",
+        s.stream.samples_dropped_time, s.stream.samples_dropped_rate, s.stream.samples_dropped_backlog
     );
     eprintln!("  alerts raised        {}", s.alerts);
     eprintln!("  wall time            {minutes:.1} min");

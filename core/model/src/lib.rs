@@ -218,6 +218,10 @@ pub struct StreamStats {
     /// peripheral sending faster than it was asked to).
     #[serde(default)]
     pub samples_dropped_rate: u64,
+    /// Samples dropped because the app fell behind the stream and its queue of batches was full
+    /// (they are also counted as lost before the next batch delivered).
+    #[serde(default)]
+    pub samples_dropped_backlog: u64,
 }
 
 /// Which wire protocol a wearable speaks.

@@ -4,7 +4,7 @@
 use crate::common::*;
 use std::time::{Duration, Instant};
 use twitchwatch_app::monitor::{Monitor, MonitorSettings};
-use twitchwatch_device::link::LinkError;
+use twitchwatch_device::link::{LinkConfig, LinkError, LinkSession};
 use twitchwatch_model::{ConnectionState, MotorEvent};
 
 fn is_streaming(c: &Collected) -> bool {
@@ -370,4 +370,54 @@ async fn a_wearable_flooding_at_ten_times_its_rate_is_held_to_it_and_counted() {
         );
         ctl.reset().await.expect("reset");
     }
+}
+
+/// An app that stops reading for a while (a stalled listener, a slow phone): the link's queue holds at
+/// most its configured length, what finds no room is dropped, counted and reported as lost before the
+/// next batch, and the stream goes on when the app reads again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_that_falls_behind_costs_counted_batches_not_unbounded_memory() {
+    let _ctl = control().await;
+    let queue = 16;
+    let mut session = LinkSession::start(
+        wearable(400, true),
+        LinkConfig {
+            event_queue_len: queue,
+            ..fast_config()
+        },
+    );
+    let warm = collect_until(&mut session, Duration::from_secs(20), |c| {
+        is_streaming(c) && c.samples >= 100
+    })
+    .await;
+    assert!(warm.failed.is_none(), "{:?}", warm.failed);
+    // 400 Hz in frames of 18 samples: 22 batches a second, so the queue is full within a second.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let got = collect_until(&mut session, Duration::from_secs(10), |c| {
+        c.stats.is_some_and(|s| s.samples_dropped_backlog > 0) && c.samples >= 800
+    })
+    .await;
+    session.stop().await;
+    assert!(got.failed.is_none(), "{:?}", got.failed);
+    let stats = got.stats.expect("stats reported");
+    assert!(stats.samples_dropped_backlog >= 18 * 30, "{stats:?}");
+    // Everything queued during the stall fits the queue; the rest is reported as a gap.
+    let after_stall = got
+        .batches
+        .iter()
+        .position(|b| b.samples_lost_before > 0)
+        .expect("the dropped batches are reported as lost before the next one");
+    assert!(after_stall <= queue, "{after_stall} batches were waiting");
+    let lost = u64::from(got.batches[after_stall].samples_lost_before);
+    assert!(
+        lost >= stats.samples_dropped_backlog.min(18 * 30),
+        "{lost} {stats:?}"
+    );
+    let mut all = warm.batches;
+    all.extend(got.batches);
+    assert_no_overlap(&all);
+    eprintln!(
+        "a 3 s stall at 400 Hz with a {queue}-event queue: {} samples dropped and counted, {lost} reported lost before the next batch",
+        stats.samples_dropped_backlog
+    );
 }
