@@ -156,10 +156,10 @@ impl Pipeline {
         batch: &SensorBatch,
         reference_us: i64,
     ) -> Result<Produced, MonitorError> {
-        let Some(batch) = self.guard.admit(batch.clone(), reference_us) else {
+        let Some(batch) = self.guard.admit_ref(batch, reference_us) else {
             return Ok(Produced::default());
         };
-        let batch = &batch;
+        let batch = batch.as_ref();
         self.classifier.push_batch(batch, &mut self.out)?;
         self.session
             .get_or_insert_with(|| SessionId::from_first_sample(batch.first_sample_us));

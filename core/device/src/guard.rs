@@ -6,6 +6,8 @@
 //! future or the far past ends in dropped samples that are counted, never in history outside the span
 //! of time the recording really took, and never in two copies of the same stretch of time.
 
+use std::borrow::Cow;
+
 use twitchwatch_model::{SensorBatch, StreamStats};
 
 /// Limits a `TimeGuard` applies. The defaults suit a live BLE stream.
@@ -113,11 +115,46 @@ impl TimeGuard {
     /// `arrival_us` (µs since the Unix epoch, the clock the batch's times are on). `None` when
     /// nothing is left. What is cut is counted; the order of samples is never changed.
     pub fn admit(&mut self, mut batch: SensorBatch, arrival_us: i64) -> Option<SensorBatch> {
+        match self.assess(&batch, arrival_us) {
+            Verdict::Nothing => None,
+            Verdict::Whole { lost } => {
+                batch.samples_lost_before = lost;
+                Some(batch)
+            }
+            Verdict::Part { start, len, lost } => Some(part(&batch, start, len, lost)),
+        }
+    }
+
+    /// `admit` for a borrowed batch: the batch itself when all of it passes unchanged (the usual
+    /// case, without a copy), a trimmed copy otherwise.
+    pub fn admit_ref<'a>(
+        &mut self,
+        batch: &'a SensorBatch,
+        arrival_us: i64,
+    ) -> Option<Cow<'a, SensorBatch>> {
+        match self.assess(batch, arrival_us) {
+            Verdict::Nothing => None,
+            Verdict::Whole { lost } if lost == batch.samples_lost_before => {
+                Some(Cow::Borrowed(batch))
+            }
+            Verdict::Whole { lost } => {
+                let mut copy = batch.clone();
+                copy.samples_lost_before = lost;
+                Some(Cow::Owned(copy))
+            }
+            Verdict::Part { start, len, lost } => Some(Cow::Owned(part(batch, start, len, lost))),
+        }
+    }
+
+    /// Decides what of `batch` passes, and counts the rest.
+    fn assess(&mut self, batch: &SensorBatch, arrival_us: i64) -> Verdict {
         let n = batch.len();
         let rate = batch.sample_rate_hz;
         if n == 0 || !(rate.is_finite() && rate > 0.0) {
             // Nothing to place in time; the classifier refuses a bad rate with a typed error.
-            return Some(batch);
+            return Verdict::Whole {
+                lost: batch.samples_lost_before,
+            };
         }
         let dt_us = 1e6 / f64::from(rate);
         let latest = arrival_us.saturating_add(self.config.max_lead_us);
@@ -164,35 +201,51 @@ impl TimeGuard {
         );
         self.counts.over_rate += (in_time - keep) as u64;
         if keep == 0 {
-            return None;
+            return Verdict::Nothing;
         }
         let first_us = batch.sample_time_us(first_ok);
-        let last_us = batch.sample_time_us(first_ok + keep - 1);
+        let mut lost = batch.samples_lost_before;
         // A batch can only report as lost the samples that fit in the time since the last one.
         if let Some(prev) = self.last_sample_us {
-            let room = ((first_us - prev) as f64 / dt_us - 1.0).round().max(0.0);
-            batch.samples_lost_before = batch
-                .samples_lost_before
-                .min(room.min(f64::from(u32::MAX)) as u32);
+            let room = (first_us.saturating_sub(prev) as f64 / dt_us - 1.0)
+                .round()
+                .max(0.0);
+            lost = lost.min(room.min(f64::from(u32::MAX)) as u32);
         }
-        if first_ok > 0 || keep < n {
-            let range = first_ok..first_ok + keep;
-            batch.accel_g = batch
-                .accel_g
-                .get(range.clone())
-                .map(<[_]>::to_vec)
-                .unwrap_or_default();
-            if !batch.gyro_dps.is_empty() {
-                batch.gyro_dps = batch
-                    .gyro_dps
-                    .get(range)
-                    .map(<[_]>::to_vec)
-                    .unwrap_or_default();
+        self.last_sample_us = Some(batch.sample_time_us(first_ok + keep - 1));
+        if first_ok == 0 && keep == n {
+            Verdict::Whole { lost }
+        } else {
+            Verdict::Part {
+                start: first_ok,
+                len: keep,
+                lost,
             }
-            batch.first_sample_us = first_us;
         }
-        self.last_sample_us = Some(last_us);
-        Some(batch)
+    }
+}
+
+/// What of a batch passes a guard.
+enum Verdict {
+    Nothing,
+    Whole { lost: u32 },
+    Part { start: usize, len: usize, lost: u32 },
+}
+
+/// Samples `start..start + len` of `batch` as a batch of their own.
+fn part(batch: &SensorBatch, start: usize, len: usize, lost: u32) -> SensorBatch {
+    let range = start..start.saturating_add(len);
+    let slice = |v: &[[f32; 3]]| v.get(range.clone()).map(<[_]>::to_vec).unwrap_or_default();
+    SensorBatch {
+        first_sample_us: batch.sample_time_us(start),
+        sample_rate_hz: batch.sample_rate_hz,
+        accel_g: slice(&batch.accel_g),
+        gyro_dps: if batch.gyro_dps.is_empty() {
+            Vec::new()
+        } else {
+            slice(&batch.gyro_dps)
+        },
+        samples_lost_before: lost,
     }
 }
 
@@ -233,6 +286,12 @@ mod tests {
             assert_eq!(g.admit(b.clone(), arrival), Some(b));
         }
         assert_eq!(g.counts(), GuardCounts::default());
+        // Borrowed, the same: no copy of a batch that passes whole.
+        let mut g = TimeGuard::new(TimeGuardConfig::ordering_only(), None);
+        let b = batch(T0, 10, 100.0);
+        assert!(matches!(g.admit_ref(&b, T0), Some(Cow::Borrowed(_))));
+        let again = g.admit_ref(&b, T0);
+        assert!(again.is_none(), "nor twice");
     }
 
     #[test]
