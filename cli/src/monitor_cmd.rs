@@ -122,8 +122,15 @@ impl MonitorListener for Printer {
             self.bar.set_position((f * 1000.0) as u64);
         }
         self.bar.set_message(format!(
-            "{} frames, {} samples, {} lost, {} rejected",
-            stats.frames_ok, stats.samples_ok, stats.samples_lost, stats.frames_rejected
+            "{} frames, {} samples, {} lost, {} rejected, {} dropped",
+            stats.frames_ok,
+            stats.samples_ok,
+            stats.samples_lost,
+            stats.frames_rejected,
+            stats
+                .samples_dropped_time
+                .saturating_add(stats.samples_dropped_rate)
+                .saturating_add(stats.samples_dropped_backlog)
         ));
     }
 
@@ -252,6 +259,10 @@ fn print_summary(s: &SessionSummary, data_dir: &Path) {
         s.stream.frames_duplicate,
         s.stream.frames_missing,
         s.stream.samples_lost
+    );
+    eprintln!(
+        "  samples dropped      {} at impossible times, {} beyond the sensor's rate, {} while behind",
+        s.stream.samples_dropped_time, s.stream.samples_dropped_rate, s.stream.samples_dropped_backlog
     );
     eprintln!("  alerts raised        {}", s.alerts);
     eprintln!("  wall time            {minutes:.1} min");

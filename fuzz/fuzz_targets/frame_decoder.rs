@@ -1,60 +1,6 @@
 //! Our wearable's frame decoder and stream accounting must never panic, whatever the bytes.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use twitchwatch_device::protocol::{
-    decode_control_response, decode_frame, encode_frame, ControlCommand, FrameError, StreamDecoder,
-    StreamDecoderConfig,
-};
-use twitchwatch_device::shell::ShellRouter;
-use twitchwatch_model::{DeviceProtocol, PairedDevice};
+include!("../checks/frame_decoder.rs");
 
-/// Random bytes almost never carry a valid checksum; patching it in lets the fuzzer reach the
-/// checks behind it (lengths, rates, scales, channel counts).
-fn with_valid_crc(data: &[u8]) -> Vec<u8> {
-    let mut fixed = data.to_vec();
-    if let Err(FrameError::ChecksumMismatch { computed, .. }) = decode_frame(data) {
-        let n = fixed.len();
-        fixed[n - 2..].copy_from_slice(&computed.to_le_bytes());
-    }
-    fixed
-}
-
-fuzz_target!(|data: &[u8]| {
-    // A frame that decodes must re-encode to the same bytes.
-    for bytes in [data.to_vec(), with_valid_crc(data)] {
-        if let Ok(frame) = decode_frame(&bytes) {
-            assert_eq!(encode_frame(&frame), bytes);
-        }
-    }
-    let _ = ControlCommand::decode(data);
-    let _ = decode_control_response(data);
-    // The input as a sequence of notifications: a length byte, then that many bytes.
-    let mut decoder = StreamDecoder::new(StreamDecoderConfig::default());
-    let mut router = ShellRouter::new(&PairedDevice {
-        id: "dev".into(),
-        name: "fuzz".into(),
-        protocol: DeviceProtocol::TwitchWatchV1,
-        sample_rate_hz: 100,
-        with_gyro: true,
-        paired_at_ms: 0,
-    });
-    let data_uuid = twitchwatch_device::protocol::DATA_UUID;
-    let mut out = Vec::new();
-    let mut rest = data;
-    let mut t = 1_700_000_000_000_000i64;
-    while let Some((&len, tail)) = rest.split_first() {
-        let n = usize::from(len).min(tail.len());
-        let (chunk, next) = tail.split_at(n);
-        let chunk = with_valid_crc(chunk);
-        let _ = decoder.push(&chunk, t, &mut out);
-        let _ = router.push_uuid(data_uuid, &chunk, t);
-        t += i64::from(len) * 997;
-        rest = next;
-    }
-    decoder.flush(&mut out);
-    let _ = router.flush();
-    for b in &out {
-        assert!(b.gyro_dps.is_empty() || b.gyro_dps.len() == b.accel_g.len());
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check(data));

@@ -3,25 +3,6 @@
 //! a value whose validation answers.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use twitchwatch_journal::{
-    BodySite, CheckIn, Drink, Hydration, JournalEntry, MedicationClass, SupplementKind, Symptom,
-};
+include!("../checks/journal_input.rs");
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(text) = std::str::from_utf8(data) {
-        let _ = text.parse::<Drink>();
-        let _ = text.parse::<MedicationClass>();
-        let _ = text.parse::<SupplementKind>();
-        let _ = text.parse::<Hydration>();
-        let _ = text.parse::<BodySite>();
-        let _ = text.parse::<Symptom>();
-    }
-    let today = jiff::civil::date(2026, 6, 1);
-    if let Ok(entry) = serde_json::from_slice::<JournalEntry>(data) {
-        let _ = entry.validate(today);
-    }
-    if let Ok(checkin) = serde_json::from_slice::<CheckIn>(data) {
-        let _ = checkin.validate(1_780_000_000_000);
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check(data));

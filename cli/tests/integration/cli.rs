@@ -159,6 +159,8 @@ fn monitor_ends_cleanly_with_a_summary_on_ctrl_c() {
             .arg(dir.path())
             .args(["monitor", "--simulate", "--duration", "1h", "--speed", "60"])
             .env_remove("RUST_LOG")
+            // Without it the key file would go beside the temporary folder, into /tmp, and outlive it.
+            .env("TWITCHWATCH_KEY_FILE", dir.path().join("test.key"))
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()

@@ -10,6 +10,8 @@ fn tw(data_dir: &Path, args: &[&str]) -> Output {
         .arg(data_dir)
         .args(args)
         .env_remove("RUST_LOG")
+        // The key file then goes beside the data folder, inside the test's temporary folder.
+        .env_remove("TWITCHWATCH_KEY_FILE")
         .output()
         .expect("the twitchwatch binary runs")
 }

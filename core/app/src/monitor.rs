@@ -14,6 +14,7 @@ use twitchwatch_alerts::{Alert, AlertCenter, AlertListener};
 use twitchwatch_classify::{
     ClassifierConfig, ClassifierOutput, ClassifyError, StreamingClassifier,
 };
+use twitchwatch_device::guard::{TimeGuard, TimeGuardConfig};
 use twitchwatch_device::protocol::{FrameError, StreamDecoder};
 use twitchwatch_device::replay::FrameSource;
 use twitchwatch_device::shell::{Routed, ShellError, ShellRouter};
@@ -127,6 +128,9 @@ struct Pipeline {
     /// Set by the first batch: the minutes of this pipeline are this session's part of each minute,
     /// so a session started in the same wall-clock minute as the last one adds to it.
     session: Option<SessionId>,
+    /// The last check on every batch, whatever its source: nothing ahead of the reference time,
+    /// nothing at a time this monitor already classified (also across its sessions).
+    guard: TimeGuard,
 }
 
 impl Pipeline {
@@ -136,6 +140,7 @@ impl Pipeline {
             out: ClassifierOutput::default(),
             stream: StreamStats::default(),
             session: None,
+            guard: TimeGuard::new(TimeGuardConfig::ordering_only(), None),
             summary: SessionSummary {
                 started_ms: now_ms,
                 ..Default::default()
@@ -143,12 +148,30 @@ impl Pipeline {
         }
     }
 
-    fn ingest(&mut self, store: &Store, batch: &SensorBatch) -> Result<Produced, MonitorError> {
+    /// Classifies and stores `batch`, whose samples may not lie ahead of `reference_us` (the wall
+    /// clock for a live source, the arrival time for a replayed one) by more than the guard allows.
+    fn ingest(
+        &mut self,
+        store: &Store,
+        batch: &SensorBatch,
+        reference_us: i64,
+    ) -> Result<Produced, MonitorError> {
+        let Some(batch) = self.guard.admit_ref(batch, reference_us) else {
+            return Ok(Produced::default());
+        };
+        let batch = batch.as_ref();
         self.classifier.push_batch(batch, &mut self.out)?;
         self.session
             .get_or_insert_with(|| SessionId::from_first_sample(batch.first_sample_us));
         self.summary.samples += batch.len() as u64;
         self.persist(store)
+    }
+
+    /// The source's counters and what this pipeline's own guard dropped.
+    fn stream_stats(&self) -> StreamStats {
+        let mut stats = self.stream;
+        self.guard.counts().add_to(&mut stats);
+        stats
     }
 
     fn finish(&mut self, store: &Store) -> Result<Produced, MonitorError> {
@@ -300,9 +323,17 @@ impl Monitor {
         Ok(alerts)
     }
 
-    /// Feeds decoded samples from any source. Returns what they produced (already stored and delivered).
+    /// Feeds decoded samples from any live source. Returns what they produced (already stored and
+    /// delivered). Samples ahead of the wall clock, or at times this monitor already classified, are
+    /// dropped and counted in `stream_stats`.
     pub fn ingest(&self, batch: &SensorBatch) -> Result<Produced, MonitorError> {
-        let mut produced = lock(&self.shared.pipeline).ingest(&self.shared.store, batch)?;
+        self.ingest_at(batch, now_ms().saturating_mul(1000))
+    }
+
+    /// `ingest` for a batch whose time reference is `reference_us` rather than the wall clock.
+    fn ingest_at(&self, batch: &SensorBatch, reference_us: i64) -> Result<Produced, MonitorError> {
+        let mut produced =
+            lock(&self.shared.pipeline).ingest(&self.shared.store, batch, reference_us)?;
         self.after_ingest(&mut produced)?;
         Ok(produced)
     }
@@ -411,7 +442,11 @@ impl Monitor {
                 Out::State(s) => self.notify(|l| l.on_connection(&s)),
                 Out::Battery(level) => self.notify(|l| l.on_battery(level)),
                 Out::Stats(st) => {
-                    lock(&self.shared.pipeline).stream = st;
+                    let st = {
+                        let mut p = lock(&self.shared.pipeline);
+                        p.stream = st;
+                        p.stream_stats()
+                    };
                     self.notify(|l| l.on_progress(&st, None));
                 }
                 Out::DeviceInfo(info) => tracing::debug!(?info, "device information"),
@@ -435,9 +470,9 @@ impl Monitor {
         self.push_notification(device_id, &data, bytes, receive_time_us)
     }
 
-    /// Stream counters of the current pipeline (frames, gaps, duplicates…).
+    /// Stream counters of the current pipeline (frames, gaps, duplicates, samples dropped…).
     pub fn stream_stats(&self) -> StreamStats {
-        lock(&self.shared.pipeline).stream
+        lock(&self.shared.pipeline).stream_stats()
     }
 
     pub fn is_running(&self) -> bool {
@@ -454,8 +489,10 @@ impl Monitor {
             let mut p = lock(&self.shared.pipeline);
             let produced = p.finish(&self.shared.store)?;
             let mut summary = p.summary.clone();
-            summary.stream = p.stream;
+            summary.stream = p.stream_stats();
+            let last_sample_us = p.guard.last_sample_us();
             *p = Pipeline::new(&self.shared.settings.classifier, now_ms());
+            p.guard.resume_after(last_sample_us);
             (produced, summary)
         };
         self.after_ingest(&mut produced)?;
@@ -629,6 +666,14 @@ fn run_replay(
     let mut error: Option<MonitorError> = None;
     let mut batches = Vec::new();
     let mut decoder = StreamDecoder::default();
+    // The same limits as a paired wearable's stream, on the source's clock.
+    let mut guard = TimeGuard::new(TimeGuardConfig::default(), None);
+    let mut last_rx_us = start_ms.saturating_mul(1000);
+    let replay_stats = |decoder: &StreamDecoder, guard: &TimeGuard| {
+        let mut stats = decoder.stats();
+        guard.counts().add_to(&mut stats);
+        stats
+    };
     while !stop.load(Ordering::Relaxed) {
         let Some(frame) = frames.next_frame() else {
             break;
@@ -650,13 +695,18 @@ fn run_replay(
             // Counted by the decoder; the stream goes on.
             tracing::debug!(error = %e, "replayed frame rejected");
         }
-        lock(&monitor.shared.pipeline).stream = decoder.stats();
-        for b in &batches {
-            if let Err(e) = monitor.ingest(b) {
+        last_rx_us = rx_us;
+        lock(&monitor.shared.pipeline).stream = replay_stats(&decoder, &guard);
+        for b in batches.drain(..) {
+            let Some(b) = guard.admit(b, rx_us) else {
+                continue;
+            };
+            if let Err(e) = monitor.ingest_at(&b, rx_us) {
                 error = Some(e);
                 break;
             }
         }
+        lock(&monitor.shared.pipeline).stream = replay_stats(&decoder, &guard);
         if error.is_some() {
             break;
         }
@@ -671,12 +721,15 @@ fn run_replay(
     let Some(monitor) = upgrade() else { return };
     batches.clear();
     decoder.flush(&mut batches);
-    for b in &batches {
-        if let Err(e) = monitor.ingest(b) {
+    for b in batches.drain(..) {
+        let Some(b) = guard.admit(b, last_rx_us) else {
+            continue;
+        };
+        if let Err(e) = monitor.ingest_at(&b, last_rx_us) {
             error.get_or_insert(e);
         }
     }
-    lock(&monitor.shared.pipeline).stream = decoder.stats();
+    lock(&monitor.shared.pipeline).stream = replay_stats(&decoder, &guard);
     end_session(&monitor, error);
 }
 
@@ -730,7 +783,11 @@ fn run_paired(
                 LinkEvent::State(s) => monitor.notify(|l| l.on_connection(&s)),
                 LinkEvent::Battery(p) => monitor.notify(|l| l.on_battery(p)),
                 LinkEvent::Stats(st) => {
-                    lock(&monitor.shared.pipeline).stream = st;
+                    let st = {
+                        let mut p = lock(&monitor.shared.pipeline);
+                        p.stream = st;
+                        p.stream_stats()
+                    };
                     monitor.notify(|l| l.on_progress(&st, None));
                 }
                 LinkEvent::DeviceInfo(info) => tracing::debug!(?info, "device information"),

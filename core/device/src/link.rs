@@ -88,6 +88,10 @@ pub struct LinkConfig {
     pub backoff_max: Duration,
     /// `None`: keep trying for ever.
     pub max_reconnect_attempts: Option<u32>,
+    /// Events waiting for the app. When the app falls this far behind, further batches are dropped
+    /// and counted (`StreamStats::samples_dropped_backlog`) rather than the link ceasing to read,
+    /// which would only move the pile of notifications into the Bluetooth stack, without a bound.
+    pub event_queue_len: usize,
 }
 
 impl LinkConfig {
@@ -121,6 +125,7 @@ impl Default for LinkConfig {
             backoff_initial: Duration::from_millis(200),
             backoff_max: Duration::from_secs(2),
             max_reconnect_attempts: None,
+            event_queue_len: 1024,
         }
     }
 }
@@ -297,7 +302,7 @@ pub struct LinkSession {
 impl LinkSession {
     /// Starts streaming `device` on the current tokio runtime. Events arrive through `next_event`.
     pub fn start(device: PairedDevice, config: LinkConfig) -> Self {
-        let (tx, events) = mpsc::channel(1024);
+        let (tx, events) = mpsc::channel(config.event_queue_len.max(2));
         let (stop, stop_rx) = watch::channel(false);
         let task = tokio::spawn(async move {
             let result = run_session(&device, &config, &tx, stop_rx).await;
@@ -488,6 +493,48 @@ impl Radio<'_> {
     }
 }
 
+/// Batches on their way to the app: the queue may fill with them only up to a reserve kept for the
+/// rarer events (state, battery), and what finds no room is dropped and counted.
+struct Backlog {
+    reserve: usize,
+    dropped_samples: u64,
+    /// Samples dropped since the last batch delivered, reported as lost before the next one.
+    lost_since_delivered: u64,
+}
+
+impl Backlog {
+    fn new(capacity: usize) -> Self {
+        Self {
+            reserve: (capacity / 16).max(1),
+            dropped_samples: 0,
+            lost_since_delivered: 0,
+        }
+    }
+
+    fn offer(&mut self, tx: &mpsc::Sender<LinkEvent>, mut batch: SensorBatch) {
+        let lost = u64::from(batch.samples_lost_before).saturating_add(self.lost_since_delivered);
+        batch.samples_lost_before = lost.min(u64::from(u32::MAX)) as u32;
+        if tx.capacity() > self.reserve {
+            match tx.try_send(LinkEvent::Batch(batch)) {
+                Ok(()) => {
+                    self.lost_since_delivered = 0;
+                    return;
+                }
+                Err(mpsc::error::TrySendError::Full(LinkEvent::Batch(b)))
+                | Err(mpsc::error::TrySendError::Closed(LinkEvent::Batch(b))) => batch = b,
+                Err(_) => return,
+            }
+        }
+        let n = batch.len() as u64;
+        self.dropped_samples = self.dropped_samples.saturating_add(n);
+        self.lost_since_delivered = u64::from(batch.samples_lost_before).saturating_add(n);
+        tracing::debug!(
+            samples = n,
+            "the app fell behind the stream; a batch was dropped"
+        );
+    }
+}
+
 /// Drives one `GattSession` over btleplug until it stops or fails.
 async fn run_session(
     device: &PairedDevice,
@@ -512,6 +559,7 @@ async fn run_session(
     let mut deadline: Option<tokio::time::Instant> = None;
     let mut failure: Option<LinkError> = None;
     let mut central_ended = false;
+    let mut backlog = Backlog::new(tx.max_capacity());
     loop {
         for o in out.drain(..) {
             let event = match o {
@@ -533,11 +581,19 @@ async fn run_session(
                     continue
                 }
                 SessionOutput::State(s) => LinkEvent::State(s),
-                SessionOutput::Batch(b) => LinkEvent::Batch(b),
+                SessionOutput::Batch(b) => {
+                    backlog.offer(tx, b);
+                    continue;
+                }
+                SessionOutput::Stats(mut s) => {
+                    s.samples_dropped_backlog = backlog.dropped_samples;
+                    // A newer count follows; one that finds no room is not worth waiting for.
+                    let _ = tx.try_send(LinkEvent::Stats(s));
+                    continue;
+                }
                 SessionOutput::Battery(level) => LinkEvent::Battery(level),
                 SessionOutput::DeviceInfo(info) => LinkEvent::DeviceInfo(info),
                 SessionOutput::Rejected(e) => LinkEvent::Rejected(e.to_string()),
-                SessionOutput::Stats(s) => LinkEvent::Stats(s),
             };
             let _ = tx.send(event).await;
         }

@@ -728,8 +728,20 @@ pub struct PolarDecoder {
     last_acc_ns: Option<u64>,
     last_gyro_ns: Option<u64>,
     pending_gyro: std::collections::VecDeque<[f32; 3]>,
+    /// Wall-clock µs minus the sensor's clock in µs, fixed by the first ACC frame that arrived
+    /// with a receive time.
+    clock_offset_us: Option<i64>,
+    /// Arrival time of the last ACC frame.
+    last_rx_us: Option<i64>,
     stats: StreamStats,
 }
+
+/// The sensor's clock and the phone's may drift this far apart before the mapping between them is
+/// set again (the same allowance as our protocol's decoder).
+const MAX_CLOCK_SKEW_US: i64 = 2_000_000;
+/// A frame stamped this much before the last one is not a late duplicate: the sensor's clock was
+/// set back (a reboot, or the time set by another app).
+const CLOCK_RESET_NS: u64 = 1_000_000_000;
 
 impl PolarDecoder {
     pub fn new(acc: PmdSettings, gyro: Option<PmdSettings>) -> Self {
@@ -743,6 +755,8 @@ impl PolarDecoder {
             last_acc_ns: None,
             last_gyro_ns: None,
             pending_gyro: Default::default(),
+            clock_offset_us: None,
+            last_rx_us: None,
             stats: StreamStats::default(),
         }
     }
@@ -768,9 +782,29 @@ impl PolarDecoder {
         self.stats.reconnects += 1;
     }
 
-    /// Decodes one notification. ACC frames yield a batch (with the gyro samples that arrived for
-    /// the same span, when there are enough); GYRO frames are held until the matching ACC frame.
+    /// Decodes one notification, its samples on the sensor's own clock. ACC frames yield a batch
+    /// (with the gyro samples that arrived for the same span, when there are enough); GYRO frames are
+    /// held until the matching ACC frame.
     pub fn push(&mut self, bytes: &[u8]) -> Result<Option<SensorBatch>, PolarError> {
+        self.push_inner(bytes, None)
+    }
+
+    /// As `push`, for a notification received at `receive_time_us` (wall clock, µs since the Unix
+    /// epoch): sample times are moved onto the wall clock. A Polar sensor's clock is whatever was last
+    /// set on it (often nothing since its battery ran out), so its own times can be years off.
+    pub fn push_received(
+        &mut self,
+        bytes: &[u8],
+        receive_time_us: i64,
+    ) -> Result<Option<SensorBatch>, PolarError> {
+        self.push_inner(bytes, Some(receive_time_us))
+    }
+
+    fn push_inner(
+        &mut self,
+        bytes: &[u8],
+        rx: Option<i64>,
+    ) -> Result<Option<SensorBatch>, PolarError> {
         let resolution = match bytes.first() {
             Some(5) => self.gyro_resolution_bits,
             _ => self.acc.resolution_bits,
@@ -789,13 +823,21 @@ impl PolarDecoder {
             _ => &mut self.last_acc_ns,
         };
         let mut lost = 0u64;
+        let mut clock_reset = false;
         if let Some(prev) = *last {
             if frame.last_sample_ns <= prev {
-                self.stats.frames_duplicate += 1;
-                return Err(PolarError::StaleFrame);
+                if rx.is_some() && prev - frame.last_sample_ns > CLOCK_RESET_NS {
+                    // Stale forever otherwise: every later frame would be "older" than one
+                    // stamped in the future. The wall clock decides where its samples go.
+                    clock_reset = true;
+                } else {
+                    self.stats.frames_duplicate += 1;
+                    return Err(PolarError::StaleFrame);
+                }
+            } else {
+                let span = (frame.last_sample_ns - prev) as f64 / period_ns;
+                lost = (span.round() as u64).saturating_sub(n);
             }
-            let span = (frame.last_sample_ns - prev) as f64 / period_ns;
-            lost = (span.round() as u64).saturating_sub(n);
         }
         *last = Some(frame.last_sample_ns);
         if frame.measurement == MeasurementType::Gyro {
@@ -818,6 +860,39 @@ impl PolarDecoder {
             }
             return Ok(None);
         }
+        let sensor_last_us = pmd_ns_to_unix_us(frame.last_sample_ns);
+        let last_us = match rx {
+            Some(rx) => {
+                if clock_reset {
+                    self.clock_offset_us = None;
+                }
+                if let Some(prev_rx) = self.last_rx_us {
+                    // A sensor clock that jumps ahead is not hours of loss in a second.
+                    lost = crate::guard::plausible_loss(
+                        lost,
+                        rx.saturating_sub(prev_rx),
+                        f64::from(self.acc.sample_rate_hz),
+                        MAX_CLOCK_SKEW_US,
+                    );
+                }
+                self.last_rx_us = Some(self.last_rx_us.map_or(rx, |p| p.max(rx)));
+                // The frame is sent just after its last sample.
+                let observed = rx.saturating_sub(sensor_last_us);
+                let offset = match self.clock_offset_us {
+                    Some(off)
+                        if observed.saturating_sub(off).saturating_abs() <= MAX_CLOCK_SKEW_US =>
+                    {
+                        off
+                    }
+                    _ => {
+                        self.clock_offset_us = Some(observed);
+                        observed
+                    }
+                };
+                sensor_last_us.saturating_add(offset)
+            }
+            None => sensor_last_us,
+        };
         self.stats.frames_ok += 1;
         self.stats.samples_ok += n;
         self.stats.samples_lost += lost;
@@ -831,10 +906,9 @@ impl PolarDecoder {
         } else {
             Vec::new()
         };
-        let last_us = pmd_ns_to_unix_us(frame.last_sample_ns);
         let span_us = (n.saturating_sub(1) as f64 * period_ns / 1000.0).round() as i64;
         Ok(Some(SensorBatch {
-            first_sample_us: last_us - span_us,
+            first_sample_us: last_us.saturating_sub(span_us),
             sample_rate_hz: f32::from(self.acc.sample_rate_hz),
             accel_g,
             gyro_dps,

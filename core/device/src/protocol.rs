@@ -110,7 +110,10 @@ impl DataFrame {
 
     /// Device time just after the last sample of this frame: where the next frame should start.
     pub fn next_device_time_us(&self) -> u64 {
-        self.device_time_us + samples_to_us(self.sample_count() as u64, self.sample_rate_hz)
+        self.device_time_us.saturating_add(samples_to_us(
+            self.sample_count() as u64,
+            self.sample_rate_hz,
+        ))
     }
 
     /// How many samples fit one frame of at most `MAX_FRAME_LEN` bytes.
@@ -544,6 +547,8 @@ pub struct StreamDecoder {
     expected_device_time_us: Option<u64>,
     /// Wall-clock microseconds minus device microseconds.
     clock_offset_us: Option<i64>,
+    /// Arrival time of the last frame delivered.
+    last_rx_us: Option<i64>,
     /// Frames that arrived ahead of a missing one, ordered by seq distance.
     pending: VecDeque<(DataFrame, i64)>,
     last_error: Option<FrameError>,
@@ -562,6 +567,7 @@ impl StreamDecoder {
             expected_seq: None,
             expected_device_time_us: None,
             clock_offset_us: None,
+            last_rx_us: None,
             pending: VecDeque::new(),
             last_error: None,
         }
@@ -676,8 +682,20 @@ impl StreamDecoder {
             if frame.device_time_us > expected_t {
                 let gap_us = frame.device_time_us - expected_t;
                 // Under half a sample of difference is clock rounding, not loss.
-                lost_samples = (gap_us * u64::from(rate) + 500_000) / 1_000_000;
-            } else if frame.device_time_us + 1_000_000 < expected_t {
+                lost_samples = gap_us
+                    .saturating_mul(u64::from(rate))
+                    .saturating_add(500_000)
+                    / 1_000_000;
+                // A device clock that jumps ahead is not hours of loss in a second of real time.
+                if let Some(prev_rx) = self.last_rx_us {
+                    lost_samples = crate::guard::plausible_loss(
+                        lost_samples,
+                        rx.saturating_sub(prev_rx),
+                        f64::from(rate),
+                        self.config.max_clock_skew_us,
+                    );
+                }
+            } else if frame.device_time_us.saturating_add(1_000_000) < expected_t {
                 // The device clock went backwards by more than a second: it rebooted.
                 self.clock_offset_us = None;
             }
@@ -689,6 +707,7 @@ impl StreamDecoder {
         self.stats.samples_lost += lost_samples;
         self.expected_seq = Some(frame.seq.wrapping_add(1));
         self.expected_device_time_us = Some(frame.next_device_time_us());
+        self.last_rx_us = Some(self.last_rx_us.map_or(rx, |prev| prev.max(rx)));
         out.push(frame_to_batch(
             &frame,
             first_sample_us,
@@ -703,7 +722,12 @@ impl StreamDecoder {
         let frame_end_device = frame.next_device_time_us() as i64;
         let observed = rx.saturating_sub(frame_end_device);
         match self.clock_offset_us {
-            Some(off) if (observed - off).abs() <= self.config.max_clock_skew_us => off,
+            Some(off)
+                if observed.saturating_sub(off).saturating_abs()
+                    <= self.config.max_clock_skew_us =>
+            {
+                off
+            }
             _ => {
                 self.clock_offset_us = Some(observed);
                 observed
@@ -957,6 +981,22 @@ mod tests {
         }
         assert_eq!(out.len(), 4);
         assert_eq!(d.stats().frames_missing, 0);
+    }
+
+    /// Found by replaying the fuzz corpus with overflow checks on: a device time near the end of
+    /// `u64` overflowed the loss arithmetic (the fuzz runs are optimised builds, which wrap).
+    #[test]
+    fn a_device_clock_that_jumps_ahead_reports_only_the_loss_real_time_allows() {
+        let mut d = StreamDecoder::default();
+        let mut out = Vec::new();
+        d.push(&stream_frame(0), 1_000_000, &mut out).unwrap();
+        let far = encode_frame(&frame(1, u64::MAX - 10, 10, true));
+        d.push(&far, 1_050_000, &mut out).unwrap();
+        let hour = encode_frame(&frame(2, 3_600_000_000, 10, true));
+        d.push(&hour, 1_100_000, &mut out).unwrap();
+        // 50 ms between notifications and 2 s of allowed skew: at most 410 samples at 200 Hz each.
+        assert!(d.stats().samples_lost <= 2 * 410, "{:?}", d.stats());
+        assert_eq!(out.len(), 3);
     }
 
     #[test]

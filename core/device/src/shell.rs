@@ -2,6 +2,7 @@
 //! the device and characteristic ids; this router picks our decoder or Polar's and applies the same
 //! validation and accounting as the btleplug path (which uses it too). Works without the `ble` feature.
 
+use crate::guard::{TimeGuard, TimeGuardConfig};
 use crate::polar::{self, PmdSettings, PolarDecoder, PolarError};
 use crate::protocol::{self, parse_uuid, sig_uuid, FrameError, StreamDecoder, StreamDecoderConfig};
 use thiserror::Error;
@@ -50,6 +51,10 @@ pub struct ShellRouter {
     control_uuid: u128,
     data_uuid: u128,
     decoder: Decoder,
+    /// Every batch passes it before it leaves: real time and the paired rate bound what a peer sends.
+    guard: TimeGuard,
+    /// Arrival time of the last data notification (for batches released at the end of a stream).
+    last_rx_us: Option<i64>,
 }
 
 /// Polar sensors stream ACC at 52 Hz in normal mode; other rates need SDK mode.
@@ -84,6 +89,11 @@ impl ShellRouter {
             control_uuid,
             data_uuid,
             decoder,
+            guard: TimeGuard::new(
+                TimeGuardConfig::default(),
+                Some(f32::from(device.sample_rate_hz)),
+            ),
+            last_rx_us: None,
         }
     }
 
@@ -91,11 +101,14 @@ impl ShellRouter {
         self.protocol
     }
 
+    /// The decoder's counters, and the samples the time guard dropped.
     pub fn stats(&self) -> StreamStats {
-        match &self.decoder {
+        let mut stats = match &self.decoder {
             Decoder::TwitchWatch(d) => d.stats(),
             Decoder::Polar(d) => d.stats(),
-        }
+        };
+        self.guard.counts().add_to(&mut stats);
+        stats
     }
 
     /// The link came back: the next frame re-anchors sequence and time, the gap counts as lost.
@@ -119,7 +132,17 @@ impl ShellRouter {
         if let Decoder::TwitchWatch(d) = &mut self.decoder {
             d.flush(&mut out);
         }
-        out
+        match self.last_rx_us {
+            Some(rx) => self.guarded(out, rx),
+            None => out,
+        }
+    }
+
+    fn guarded(&mut self, batches: Vec<SensorBatch>, rx: i64) -> Vec<SensorBatch> {
+        batches
+            .into_iter()
+            .filter_map(|b| self.guard.admit(b, rx))
+            .collect()
     }
 
     /// Feeds one notification from `device_id`'s characteristic `characteristic_uuid`, received at
@@ -164,19 +187,21 @@ impl ShellRouter {
                 protocol: self.protocol.as_str(),
             });
         }
-        match &mut self.decoder {
+        let batches = match &mut self.decoder {
             Decoder::TwitchWatch(d) => {
                 let mut out = Vec::new();
                 d.push(bytes, receive_time_us, &mut out)?;
-                Ok(Routed::Batches(out))
+                out
             }
-            Decoder::Polar(d) => match d.push(bytes) {
-                Ok(batch) => Ok(Routed::Batches(batch.into_iter().collect())),
+            Decoder::Polar(d) => match d.push_received(bytes, receive_time_us) {
+                Ok(batch) => batch.into_iter().collect(),
                 // A duplicate is accounted for in the stats, like our protocol's duplicates.
-                Err(PolarError::StaleFrame) => Ok(Routed::Batches(Vec::new())),
-                Err(e) => Err(e.into()),
+                Err(PolarError::StaleFrame) => Vec::new(),
+                Err(e) => return Err(e.into()),
             },
-        }
+        };
+        self.last_rx_us = Some(receive_time_us);
+        Ok(Routed::Batches(self.guarded(batches, receive_time_us)))
     }
 }
 
@@ -251,6 +276,62 @@ mod tests {
             r.push("C0:FF:EE:00:00:01", &polar_data, &frame(0), 0),
             Err(ShellError::UnknownCharacteristic { .. })
         ));
+    }
+
+    #[test]
+    fn a_polar_clock_that_jumps_ahead_and_back_neither_stops_the_stream_nor_moves_its_times() {
+        let mut dev = device(DeviceProtocol::PolarPmd);
+        dev.sample_rate_hz = 52;
+        let mut r = ShellRouter::new(&dev);
+        let data = uuid_string(polar::PMD_DATA_UUID);
+        let t0 = 1_780_000_000_000_000i64;
+        let period_ns = 1e9 / 52.0;
+        // A never-set clock (2001), one frame stamped in 2090, then the 2001 clock again.
+        let sensor = [1_000_000_000, 3_800_000_000, 1_000_000_002];
+        let mut times = Vec::new();
+        for (k, s) in sensor.iter().enumerate() {
+            let last_ns = polar::unix_us_to_pmd_ns(s * 1_000_000) + (25.0 * period_ns) as u64;
+            let f = polar::encode_delta(polar::MeasurementType::Acc, last_ns, &[[0, 0, 4096]; 26]);
+            let rx = t0 + (k as i64 + 1) * 500_000;
+            let Routed::Batches(b) = r.push(&dev.id, &data, &f, rx).unwrap() else {
+                panic!("expected batches")
+            };
+            assert_eq!(b.len(), 1, "frame {k} delivered");
+            assert!(
+                (rx - 1_000_000..=rx).contains(&b[0].first_sample_us),
+                "frame {k}"
+            );
+            times.push(b[0].first_sample_us);
+        }
+        assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
+        assert_eq!(r.stats().frames_duplicate, 0);
+    }
+
+    #[test]
+    fn a_flood_through_the_router_is_cut_to_the_paired_rate_and_counted() {
+        let mut r = ShellRouter::new(&device(DeviceProtocol::TwitchWatchV1));
+        let data = uuid_string(protocol::DATA_UUID);
+        let t0 = 1_780_000_000_000_000i64;
+        let mut delivered = 0;
+        // 10-sample frames at 100 Hz, sent every 10 ms instead of every 100 ms, for 30 s.
+        for seq in 0..3000u16 {
+            let rx = t0 + i64::from(seq + 1) * 10_000;
+            if let Routed::Batches(b) = r.push(&dev_id(), &data, &frame(seq), rx).unwrap() {
+                delivered += b.iter().map(SensorBatch::len).sum::<usize>();
+            }
+        }
+        let stats = r.stats();
+        assert_eq!(stats.samples_ok, 30_000);
+        // 30 s of real time at 100 Hz, the 3 s lead and the 5 s burst at most.
+        assert!(delivered <= 100 * 38 * 5 / 4, "{delivered}");
+        assert_eq!(
+            (stats.samples_dropped_time + stats.samples_dropped_rate) as usize,
+            30_000 - delivered
+        );
+    }
+
+    fn dev_id() -> String {
+        "C0:FF:EE:00:00:01".into()
     }
 
     #[test]

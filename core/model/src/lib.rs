@@ -209,6 +209,19 @@ pub struct StreamStats {
     pub samples_ok: u64,
     pub samples_lost: u64,
     pub reconnects: u64,
+    /// Samples dropped because their times were impossible: later than their notification arrived,
+    /// far earlier, or at times the stream had already delivered (a clock that jumped, a peer that
+    /// stamps its frames wrongly). None of them reached the history.
+    #[serde(default)]
+    pub samples_dropped_time: u64,
+    /// Samples dropped beyond what the configured rate allows over the time that really passed (a
+    /// peripheral sending faster than it was asked to).
+    #[serde(default)]
+    pub samples_dropped_rate: u64,
+    /// Samples dropped because the app fell behind the stream and its queue of batches was full
+    /// (they are also counted as lost before the next batch delivered).
+    #[serde(default)]
+    pub samples_dropped_backlog: u64,
 }
 
 /// Which wire protocol a wearable speaks.

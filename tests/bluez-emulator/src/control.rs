@@ -40,7 +40,8 @@ impl Control {
     }
 
     /// `kind`: drop | duplicate | reorder | malformed (next `value` frames), silent (0/1),
-    /// slow (delay in ms), control-error (status code for the next start), scenario is separate.
+    /// slow (delay in ms), control-error (status code for the next start), flood (the device's
+    /// clock runs `value` times fast; 0 or 1 ends it), scenario is separate.
     async fn set_fault(&self, address: &str, kind: &str, value: u32) -> fdo::Result<()> {
         let device = self.device(address)?;
         let mut unknown = false;
@@ -49,6 +50,7 @@ impl Control {
             "duplicate" => f.duplicate = value,
             "reorder" => f.reorder = value,
             "malformed" => f.malformed = value,
+            "flood" => f.flood = value,
             "silent" => f.silent = value != 0,
             "slow" => f.slow_ms = value,
             "control-error" => f.control_error = u8::try_from(value).ok().filter(|c| *c != 0),

@@ -40,6 +40,9 @@ pub struct Faults {
     pub slow_ms: u32,
     /// Status code for the next start command.
     pub control_error: Option<u8>,
+    /// The device's clock runs this many times fast while streaming (0 and 1: normal), so it
+    /// sends that many times the configured rate with frame times that agree with each other.
+    pub flood: u32,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -688,9 +691,16 @@ impl DeviceCtl {
         let period = Duration::from_micros(samples_per_frame * 1_000_000 / u64::from(rate));
         let mut ticker = tokio::time::interval(period.min(Duration::from_millis(50)));
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The stream's own clock: the device's, except that a flood makes it run fast.
+        let mut clock_us = self.device_time_us();
+        let mut last_tick = std::time::Instant::now();
         loop {
             ticker.tick().await;
-            let now_index = self.device_time_us() * u64::from(rate) / 1_000_000;
+            let speed = u64::from(self.state().faults.flood.max(1));
+            let elapsed_us = last_tick.elapsed().as_micros() as u64;
+            last_tick = std::time::Instant::now();
+            clock_us += elapsed_us * speed;
+            let now_index = clock_us * u64::from(rate) / 1_000_000;
             while next_index + samples_per_frame <= now_index {
                 if self.state().generation != generation {
                     return;

@@ -2,6 +2,7 @@
 
 mod crash;
 mod data;
+mod floods;
 mod gatt_session;
 mod monitor;
 mod screens;

@@ -4,7 +4,7 @@
 use crate::common::*;
 use std::time::{Duration, Instant};
 use twitchwatch_app::monitor::{Monitor, MonitorSettings};
-use twitchwatch_device::link::LinkError;
+use twitchwatch_device::link::{LinkConfig, LinkError, LinkSession};
 use twitchwatch_model::{ConnectionState, MotorEvent};
 
 fn is_streaming(c: &Collected) -> bool {
@@ -280,4 +280,144 @@ async fn polar_left_streaming_is_restarted_then_survives_a_link_loss() {
     assert!(back.failed.is_none(), "{:?}", back.failed);
     assert!(seen_loss && is_streaming(&back), "{:?}", back.states);
     assert_no_overlap(&back.batches);
+}
+
+/// A peripheral sending ten times its configured rate, its frame times consistent with each other
+/// (its clock runs fast), through btleplug and the monitor into a store on disk: what is delivered
+/// is held to the rate over the time that really passed, the excess is counted in the stream's
+/// statistics, and the stream goes on normally once the flood ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wearable_flooding_at_ten_times_its_rate_is_held_to_it_and_counted() {
+    let ctl = control().await;
+    for (device, address) in [
+        (wearable(100, true), WEARABLE_ADDRESS),
+        (polar_sensor(52), POLAR_ADDRESS),
+    ] {
+        let rate = f64::from(device.sample_rate_hz);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let monitor = Monitor::open(dir.path(), MonitorSettings::default()).expect("monitor");
+        monitor.store().pair_device(&device).expect("pair");
+        let mut session = start(device);
+        let warm = collect_until(&mut session, Duration::from_secs(20), |c| {
+            is_streaming(c) && c.samples >= 100
+        })
+        .await;
+        assert!(warm.failed.is_none(), "{address}: {:?}", warm.failed);
+        ctl.set_fault(address, "flood", 10).await.expect("flood");
+        let flood_s = 8.0;
+        let flood = collect_until(&mut session, Duration::from_secs_f64(flood_s), |_| false).await;
+        ctl.set_fault(address, "flood", 0)
+            .await
+            .expect("flood ends");
+        let after = collect_until(&mut session, Duration::from_secs(15), |c| {
+            c.stats.is_some() && c.samples as f64 >= rate * 3.0
+        })
+        .await;
+        session.stop().await;
+        assert!(
+            flood.failed.is_none() && after.failed.is_none(),
+            "{address}"
+        );
+        let stats = after.stats.or(flood.stats).expect("stats reported");
+        let dropped = stats.samples_dropped_time + stats.samples_dropped_rate;
+        // The guard's allowance: 1.25 × the rate, a 5 s burst and 3 s of lead.
+        let allowed = rate * (flood_s * 1.25 + 8.0);
+        assert!(
+            flood.samples as f64 <= allowed,
+            "{address}: {} samples delivered in {flood_s} s at {rate} Hz",
+            flood.samples
+        );
+        assert!(
+            dropped as f64 >= rate * flood_s * 5.0,
+            "{address}: the flood's excess is counted: {stats:?}"
+        );
+        assert!(
+            after.samples as f64 >= rate * 3.0,
+            "{address}: streaming goes on"
+        );
+        eprintln!(
+            "{address}: {flood_s} s of a 10x flood at {rate} Hz: {} samples delivered, {dropped} dropped ({} for their times, {} over the rate)",
+            flood.samples, stats.samples_dropped_time, stats.samples_dropped_rate
+        );
+        let mut batches = warm.batches;
+        batches.extend(flood.batches);
+        batches.extend(after.batches);
+        assert_no_overlap(&batches);
+        for b in &batches {
+            monitor.ingest(b).expect("ingest");
+        }
+        monitor.finish_pipeline().expect("finish");
+        let minutes = monitor
+            .store()
+            .minutes_in_range(0, i64::MAX)
+            .expect("minutes");
+        for m in &minutes {
+            assert!(
+                f64::from(m.samples_received) <= rate * 60.0 * 1.3,
+                "{address}: minute {} holds {} samples",
+                m.minute_start_ms,
+                m.samples_received
+            );
+        }
+        let now_ms = twitchwatch_app::monitor::now_ms();
+        let events = monitor
+            .store()
+            .events_in_range(0, i64::MAX)
+            .expect("events");
+        assert!(
+            events.iter().all(|e| e.end_ms <= now_ms + 3_000),
+            "{address}: no event in the future"
+        );
+        ctl.reset().await.expect("reset");
+    }
+}
+
+/// An app that stops reading for a while (a stalled listener, a slow phone): the link's queue holds at
+/// most its configured length, what finds no room is dropped, counted and reported as lost before the
+/// next batch, and the stream goes on when the app reads again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_that_falls_behind_costs_counted_batches_not_unbounded_memory() {
+    let _ctl = control().await;
+    let queue = 16;
+    let mut session = LinkSession::start(
+        wearable(400, true),
+        LinkConfig {
+            event_queue_len: queue,
+            ..fast_config()
+        },
+    );
+    let warm = collect_until(&mut session, Duration::from_secs(20), |c| {
+        is_streaming(c) && c.samples >= 100
+    })
+    .await;
+    assert!(warm.failed.is_none(), "{:?}", warm.failed);
+    // 400 Hz in frames of 18 samples: 22 batches a second, so the queue is full within a second.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let got = collect_until(&mut session, Duration::from_secs(10), |c| {
+        c.stats.is_some_and(|s| s.samples_dropped_backlog > 0) && c.samples >= 800
+    })
+    .await;
+    session.stop().await;
+    assert!(got.failed.is_none(), "{:?}", got.failed);
+    let stats = got.stats.expect("stats reported");
+    assert!(stats.samples_dropped_backlog >= 18 * 30, "{stats:?}");
+    // Everything queued during the stall fits the queue; the rest is reported as a gap.
+    let after_stall = got
+        .batches
+        .iter()
+        .position(|b| b.samples_lost_before > 0)
+        .expect("the dropped batches are reported as lost before the next one");
+    assert!(after_stall <= queue, "{after_stall} batches were waiting");
+    let lost = u64::from(got.batches[after_stall].samples_lost_before);
+    assert!(
+        lost >= stats.samples_dropped_backlog.min(18 * 30),
+        "{lost} {stats:?}"
+    );
+    let mut all = warm.batches;
+    all.extend(got.batches);
+    assert_no_overlap(&all);
+    eprintln!(
+        "a 3 s stall at 400 Hz with a {queue}-event queue: {} samples dropped and counted, {lost} reported lost before the next batch",
+        stats.samples_dropped_backlog
+    );
 }
