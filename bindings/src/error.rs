@@ -275,6 +275,7 @@ impl From<&MonitorError> for TwitchWatchError {
             #[cfg(target_os = "linux")]
             MonitorError::Device(e) => return e.into(),
             MonitorError::AlreadyRunning | MonitorError::NoPairedDevice => state,
+            MonitorError::Session(_) => device,
             MonitorError::InvalidSpeed(_) => invalid,
             // The OS refused a thread or runtime: nothing the caller passed is wrong.
             MonitorError::Spawn { .. } => internal,

@@ -7,6 +7,7 @@ pub mod alerts;
 mod dates;
 mod demo;
 pub mod error;
+pub mod gatt_session;
 pub mod journal;
 pub mod listeners;
 pub mod logging;
@@ -18,6 +19,7 @@ pub mod types;
 
 pub use alerts::*;
 pub use error::{FfiResult, TwitchWatchError};
+pub use gatt_session::PhoneGattSession;
 pub use journal::*;
 pub use listeners::{AlertListener, ListenerHandle, MonitorListener};
 pub use logging::{LogLevel, LogSink};
@@ -30,13 +32,14 @@ pub use twitchwatch_app::screens::{
     Advertisement, AlertRow, AlertsState, AndroidImportance, ChartMetric, ChartPoint, ChartSeries,
     CheckInOutcome as CheckInScreenOutcome, CheckInRow, ChoiceOption, ConnectionView,
     DayDetailState, Destination, DeviceCandidate, Disclaimer, DrinkChip, EventRow, EvidenceKind,
-    EvidenceLine, ExportFormat as ScreenExportFormat, ExportFormatOption, ExportOutcome, GattPlan,
+    EvidenceLine, ExportFormat as ScreenExportFormat, ExportFormatOption, ExportOutcome,
     HistoryDayRow, HistoryRange, HistoryState, HourBucket, InterruptionLevel, JournalField,
     JournalFieldKind, JournalState, MedicationRow, NotificationChannelSpec, NotificationContent,
     OnboardingState, OnboardingStep, OngoingNotification, PairedDeviceView, PairingPhase,
     PairingState, PlatformPermissions, ReportState, SignalStrength, SymptomOption, TodayCounts,
     TodayState,
 };
+pub use twitchwatch_device::session::{GattAction, GattEvent, ReconnectPolicy, SessionConfig};
 pub use twitchwatch_journal::{
     BodySite, CheckIn, Drink, DrinkServing, Hydration, JournalEntry, Medication, MedicationClass,
     Supplement, SupplementKind, Symptom,

@@ -1,11 +1,8 @@
-//! Mirrors for the doctor's report and the data export (`core::report`), and the wearables' GATT
-//! identifiers a shell needs to run its own Bluetooth (constants from `core::device`).
+//! Mirrors for the doctor's report and the data export (`core::report`).
 
-use twitchwatch_device::{polar, protocol};
 use twitchwatch_report::export::{self as core_export, ExportSection};
 
 use crate::dates::format_date;
-use twitchwatch_model::DeviceProtocol;
 
 /// The written report: where, which days, and its headline sentences.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -61,35 +58,5 @@ impl From<core_export::ExportSummary> for ExportResult {
                 })
                 .collect(),
         }
-    }
-}
-
-/// The GATT identifiers of a wearable: subscribe to `data_uuid` (and `battery_level_uuid`), send
-/// commands to `control_point_uuid`, and push every notification to `TwitchWatch.pushNotification`.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct GattProfile {
-    pub service_uuid: String,
-    pub data_uuid: String,
-    pub control_point_uuid: String,
-    pub battery_level_uuid: String,
-}
-
-/// GATT identifiers for `protocol` (lower-case, hyphenated 128-bit UUIDs).
-#[uniffi::export]
-pub fn gatt_profile(protocol: DeviceProtocol) -> GattProfile {
-    let battery = protocol::uuid_string(protocol::sig_uuid(protocol::BATTERY_LEVEL_UUID16));
-    match protocol {
-        DeviceProtocol::TwitchWatchV1 => GattProfile {
-            service_uuid: protocol::uuid_string(protocol::SERVICE_UUID),
-            data_uuid: protocol::uuid_string(protocol::DATA_UUID),
-            control_point_uuid: protocol::uuid_string(protocol::CONTROL_POINT_UUID),
-            battery_level_uuid: battery,
-        },
-        DeviceProtocol::PolarPmd => GattProfile {
-            service_uuid: protocol::uuid_string(polar::PMD_SERVICE_UUID),
-            data_uuid: protocol::uuid_string(polar::PMD_DATA_UUID),
-            control_point_uuid: protocol::uuid_string(polar::PMD_CONTROL_POINT_UUID),
-            battery_level_uuid: battery,
-        },
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use twitchwatch_app::screens::Advertisement;
 use twitchwatch_app::screens::{
     self as core, AlertRow, AlertsState, CheckInOutcome, DayDetailState, Destination, EventRow,
-    ExportFormat, GattPlan, HistoryRange, HistoryState, JournalState, NotificationChannelSpec,
+    ExportFormat, HistoryRange, HistoryState, JournalState, NotificationChannelSpec,
     NotificationContent, OnboardingState, OngoingNotification, PairingState, PlatformPermissions,
     ReportState, TodayState,
 };
@@ -101,9 +101,6 @@ impl Screens {
     #[uniffi::method(default(now_ms = None))]
     pub fn forget_device(&self, now_ms: Option<i64>) -> FfiResult<PairingState> {
         Ok(self.0.forget_device(at(now_ms))?)
-    }
-    pub fn paired_gatt_plan(&self) -> FfiResult<Option<GattPlan>> {
-        Ok(self.0.paired_gatt_plan()?)
     }
 
     // today

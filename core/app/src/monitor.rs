@@ -59,6 +59,9 @@ pub enum MonitorError {
     AlreadyRunning,
     #[error("no wearable is paired")]
     NoPairedDevice,
+    /// A shell-driven GATT session ended for good (a typed refusal, a timeout, or given up).
+    #[error(transparent)]
+    Session(#[from] twitchwatch_device::session::SessionError),
     #[error("speed must be a finite number ≥ 0 (0 = as fast as possible), got {0}")]
     InvalidSpeed(f32),
     /// The paired wearable's Bluetooth link ended for good (after its reconnection attempts).
@@ -390,8 +393,9 @@ impl Monitor {
 
     /// What a shell does with a `GattSession`'s outputs, besides performing its actions: batches are
     /// classified and stored, link state, battery and stream counters reach the listeners. Returns the
-    /// actions to perform, in order, and what the batches produced. A `Failed` output is left to the
-    /// shell (it is also in `SessionOutput`s the shell already holds).
+    /// actions to perform, in order, and what the batches produced. `Stopped` or `Failed` ends the
+    /// pipeline as any session's end does: open events and the partial minute are stored, the rules
+    /// run, and the listeners hear `on_session_end` (with the session's error after `Failed`).
     pub fn apply_session_outputs(
         &self,
         outputs: Vec<twitchwatch_device::session::SessionOutput>,
@@ -399,6 +403,7 @@ impl Monitor {
         use twitchwatch_device::session::SessionOutput as Out;
         let mut actions = Vec::new();
         let mut all = Produced::default();
+        let mut ended = None;
         for o in outputs {
             match o {
                 Out::Do(a) => actions.push(a),
@@ -416,9 +421,15 @@ impl Monitor {
                 }
                 Out::DeviceInfo(info) => tracing::debug!(?info, "device information"),
                 Out::Rejected(e) => tracing::debug!(%e, "notification rejected"),
-                Out::Failed(e) => tracing::info!(%e, "GATT session ended"),
-                Out::Stopped => {}
+                Out::Failed(e) => {
+                    tracing::info!(%e, "GATT session ended");
+                    ended = Some(Some(MonitorError::Session(e)));
+                }
+                Out::Stopped => ended = Some(None),
             }
+        }
+        if let Some(error) = ended {
+            end_session(self, error);
         }
         Ok((actions, all))
     }

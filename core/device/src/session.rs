@@ -23,6 +23,7 @@ const STATS_EVERY_US: i64 = 1_000_000;
 
 /// What the driver is asked to do. UUIDs are hyphenated lowercase strings, bytes exact.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum GattAction {
     /// Find and connect to the paired device; answer `Connected` or `ConnectFailed`.
     Connect,
@@ -52,6 +53,7 @@ pub enum GattAction {
 
 /// What happened on the transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum GattEvent {
     Connected,
     ConnectFailed {
@@ -141,6 +143,7 @@ pub enum SessionOutput {
 
 /// Exponential back-off with jitter and an optional give-up, as pure arithmetic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReconnectPolicy {
     pub initial_delay_ms: u64,
     pub max_delay_ms: u64,
@@ -244,6 +247,7 @@ impl Reconnector {
 
 /// Timing of a session. Times are µs since the Unix epoch on the driver's wall clock.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SessionConfig {
     /// From `Connect` to `Connected` (includes the driver's scan for the device).
     pub connect_timeout_ms: u64,
