@@ -404,6 +404,10 @@ impl Monitor {
         let mut actions = Vec::new();
         let mut all = Produced::default();
         let mut ended = None;
+        // The end of a session says `Disconnected` once, with its summary, as every session's end does.
+        let ends = outputs
+            .iter()
+            .any(|o| matches!(o, Out::Stopped | Out::Failed(_)));
         for o in outputs {
             match o {
                 Out::Do(a) => actions.push(a),
@@ -413,6 +417,7 @@ impl Monitor {
                     all.minutes.extend(p.minutes);
                     all.alerts.extend(p.alerts);
                 }
+                Out::State(ConnectionState::Disconnected) if ends => {}
                 Out::State(s) => self.notify(|l| l.on_connection(&s)),
                 Out::Battery(level) => self.notify(|l| l.on_battery(level)),
                 Out::Stats(st) => {
