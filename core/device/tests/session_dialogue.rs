@@ -475,6 +475,55 @@ fn pmd_data(measurement: MeasurementType, frame: u64, rate: u16, n: usize) -> Ve
     encode_delta(measurement, unix_us_to_pmd_ns(last_us), &samples)
 }
 
+/// A few mg of deterministic sensor noise for sample `k` on `axis`, in counts (±`counts`).
+fn noise(k: usize, axis: usize, counts: i32) -> i32 {
+    let mut z = (k as u64 * 3 + axis as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z ^= z >> 29;
+    (z % (2 * counts as u64 + 1)) as i32 - counts
+}
+
+/// Seconds into the recorded stream at which the hand twitches, and the twitch's width (s).
+const TWITCHES_AT_S: [f64; 3] = [5.0, 11.0, 17.0];
+const TWITCH_SIGMA_S: f64 = 0.012;
+
+/// The skin's acceleration under one twitch, peak 1 at `dt` = 0: a single smooth push-and-return
+/// (the second derivative of a Gaussian bump), most of its energy at 10–20 Hz.
+fn twitch_pulse(dt: f64) -> f64 {
+    let u = dt / TWITCH_SIGMA_S;
+    (1.0 - u * u) * (-0.5 * u * u).exp()
+}
+
+/// A resting hand with three twitches, as the sensor's counts (ACC ≈ 0.244 mg, GYRO ≈ 0.061 dps per
+/// count in the recorded start answers): gravity on z, noise, a slow sway, and each twitch's push.
+fn resting_hand(measurement: MeasurementType, frame: u64, rate: u16, n: usize) -> Vec<u8> {
+    let period_us = 1e6 / f64::from(rate);
+    let last_us = T0_US + ((frame as f64 + 1.0) * n as f64 * period_us) as i64;
+    let samples: Vec<[i16; 3]> = (0..n)
+        .map(|i| {
+            let k = frame as usize * n + i;
+            let t = k as f64 / f64::from(rate);
+            let push: f64 = TWITCHES_AT_S.iter().map(|at| twitch_pulse(t - at)).sum();
+            let sway = (t * 0.3 * std::f64::consts::TAU).sin();
+            let v = |axis: usize, base: f64, noise_counts: i32| {
+                (base + f64::from(noise(k, axis, noise_counts))).round() as i16
+            };
+            match measurement {
+                MeasurementType::Gyro => [v(0, 8.0 * push, 4), v(1, -5.0 * push, 4), v(2, 0.0, 4)],
+                _ => [
+                    v(0, 100.0 * push + 8.0 * sway, 3),
+                    v(1, -60.0 * push, 3),
+                    v(2, 4096.0 + 40.0 * push, 3),
+                ],
+            }
+        })
+        .collect();
+    encode_delta(measurement, unix_us_to_pmd_ns(last_us), &samples)
+}
+
+/// Frames of each measurement in the recorded stream (20 s at 208 Hz, 36 samples a frame).
+const RECORDED_FRAMES: u64 = 116;
+
 fn data_event(bytes: Vec<u8>) -> GattEvent {
     GattEvent::Notification {
         characteristic_uuid: uuid_string(polar::PMD_DATA_UUID),
@@ -483,27 +532,27 @@ fn data_event(bytes: Vec<u8>) -> GattEvent {
 }
 
 /// The recorded dialogue: a Verity Sense at 208 Hz with the gyroscope, whose ACC stream was left
-/// running (the first ACC start answers "already in state"), four frames of each, a battery
-/// notification, then stop.
+/// running (the first ACC start answers "already in state"), 20 s of a resting hand with three
+/// twitches, a battery notification, then stop.
 fn record_polar_dialogue() -> (Run, PairedDevice) {
     let device = polar_device(208, true);
     let mut sensor = Sensor::polar();
     sensor.answer_with(2, MeasurementType::Acc as u8, 6);
     let (mut session, mut run) = connect(&device, &mut sensor);
     let frame_us = (36.0 * 1e6 / 208.0) as i64;
-    for k in 0..4u64 {
+    for k in 0..RECORDED_FRAMES {
         let at = T0_US + 1_000_000 + k as i64 * frame_us;
         for m in [MeasurementType::Gyro, MeasurementType::Acc] {
             feed(
                 &mut session,
                 &mut sensor,
-                data_event(pmd_data(m, k, 208, 36)),
+                data_event(resting_hand(m, k, 208, 36)),
                 at,
                 &mut run,
             );
         }
     }
-    let at = T0_US + 2_000_000;
+    let at = T0_US + 1_000_000 + RECORDED_FRAMES as i64 * frame_us;
     feed(
         &mut session,
         &mut sensor,
@@ -539,7 +588,7 @@ fn fixture_json(run: &Run, device: &PairedDevice) -> Value {
     json!({
         "format": "twitchwatch-gatt-dialogue",
         "version": 1,
-        "description": "Polar Verity Sense, ACC and GYRO at 208 Hz in SDK mode; the ACC stream was left running, so its first start answers 'already in state' and the core stops and starts it again; four frames of each; one battery notification; then the user stops.",
+        "description": "Polar Verity Sense, ACC and GYRO at 208 Hz in SDK mode; the ACC stream was left running, so its first start answers 'already in state' and the core stops and starts it again; 20 s of a resting hand with three twitches (116 delta-compressed frames of each); one battery notification; then the user stops.",
         "device": {
             "id": device.id, "name": device.name, "protocol": device.protocol.as_str(),
             "sample_rate_hz": device.sample_rate_hz, "with_gyro": device.with_gyro,
@@ -557,6 +606,8 @@ fn fixture_json(run: &Run, device: &PairedDevice) -> Value {
             "battery": run.outputs.iter().filter_map(|o| match o {
                 SessionOutput::Battery(b) => Some(*b), _ => None }).collect::<Vec<_>>(),
             "stopped": run.outputs.contains(&SessionOutput::Stopped),
+            // What the scripted hand did; the classifier's side is checked where it runs.
+            "fasciculations": TWITCHES_AT_S.len(),
         },
     })
 }
@@ -608,8 +659,8 @@ fn the_recorded_polar_dialogue_replays_exactly() {
     assert!(actions.is_empty(), "{actions:?}");
     assert!(session.is_finished());
     let expect = &fixture["expect"];
-    assert_eq!(expect["samples"], 4 * 36);
-    assert_eq!(expect["gyro_samples"], 4 * 36);
+    assert_eq!(expect["samples"], RECORDED_FRAMES * 36);
+    assert_eq!(expect["gyro_samples"], RECORDED_FRAMES * 36);
     assert_eq!(expect["battery"], json!([87, 86]));
     assert_eq!(
         expect["states"],

@@ -149,6 +149,12 @@ fn a_shell_moves_the_recorded_polar_dialogue_into_the_store() {
     let stats = ended.0.stream;
     let samples = fixture["expect"]["samples"].as_u64().unwrap();
     assert_eq!(stats.samples_ok, samples, "{stats:?}");
-    assert_eq!(stats.frames_ok, 4, "{stats:?}");
+    assert_eq!(stats.frames_ok, samples / 36, "{stats:?}");
+    // The scripted hand's twitches are found, stored, and nothing else is.
+    let twitches = fixture["expect"]["fasciculations"].as_u64().unwrap();
+    assert_eq!(u64::from(ended.0.fasciculations), twitches, "{:?}", ended.0);
+    let counts = monitor.store().counts();
+    assert_eq!(counts.events as u64, twitches, "{counts:?}");
+    assert!(counts.minutes >= 1, "{counts:?}");
     assert_eq!(session.stats().samples_ok, samples);
 }
