@@ -1,6 +1,6 @@
 """The phone path in Python: the recorded Polar dialogue (tests/fixtures/polar-dialogue.json, shared
 with the Rust and Kotlin tests) fed to the real library's PhoneGattSession, as a shell would, until
-its frames are stored; and the typed refusals a shell gets for a malformed callback."""
+its twitches are stored; and the typed refusals a shell gets for a malformed callback."""
 import json
 import pathlib
 import threading
@@ -142,10 +142,16 @@ def test_the_recorded_polar_dialogue_streams_into_the_store(paired):
     assert heard.battery == expect["battery"]
     assert heard.ended.is_set() and heard.error is None
     assert heard.summary.stream.samples_ok == expect["samples"]
-    assert heard.summary.stream.frames_ok == 4
+    assert heard.summary.stream.frames_ok == expect["samples"] // 36
     assert session.stream_stats().samples_ok == expect["samples"]
-    # The stream's part of its minute is stored with the history.
-    assert app.counts().minutes >= 1
+    # The scripted hand's twitches are found and stored, and nothing else is.
+    twitches = expect["fasciculations"]
+    assert [e.kind for e in heard.events] == [tw_model.MotorEventKind.FASCICULATION] * twitches
+    assert heard.summary.fasciculations == twitches
+    assert app.counts().events == twitches and app.counts().minutes >= 1
+    start_ms = start // 1000
+    stored = app.events_in_range(start_ms, start_ms + 60_000)
+    assert [e.kind for e in stored] == [e.kind for e in heard.events]
     handle.cancel()
 
 

@@ -5,18 +5,24 @@ package org.twitchwatch.shell
 
 import java.io.File
 import java.nio.file.Files
+import org.twitchwatch.core.Alert
+import org.twitchwatch.core.AlertListener
 import org.twitchwatch.core.MonitorListener
 import org.twitchwatch.core.OpenOptions
 import org.twitchwatch.core.PhoneGattSession
+import org.twitchwatch.core.Screens
 import org.twitchwatch.core.TwitchWatch
 import org.twitchwatch.core.TwitchWatchException
+import org.twitchwatch.core.app.NotificationContent
 import org.twitchwatch.core.app.SessionSummary
 import org.twitchwatch.core.device.ReconnectPolicy
 import org.twitchwatch.core.device.SessionConfig
 import org.twitchwatch.core.model.ConnectionState
 import org.twitchwatch.core.model.DeviceProtocol
+import org.twitchwatch.core.model.AlertSeverity
 import org.twitchwatch.core.model.MinuteSummary
 import org.twitchwatch.core.model.MotorEvent
+import org.twitchwatch.core.model.MotorEventKind
 import org.twitchwatch.core.model.PairedDevice
 import org.twitchwatch.core.model.StreamStats
 
@@ -155,14 +161,20 @@ private class ScriptedLink : GattLink {
     override fun armTimer(deadlineUs: Long) { timer = deadlineUs }
 }
 
+/** The app's alert listener: every alert becomes the NotificationRouter's post plan, as on a phone. */
+private class Posted(val router: NotificationRouter) : AlertListener {
+    val plans = mutableListOf<PostPlan>()
+    override fun onAlert(alert: Alert, notification: NotificationContent) { plans += router.plan(notification) }
+}
+
 /** What the app's listeners hear from the core. */
 private class Heard : MonitorListener {
     val states = mutableListOf<ConnectionState>()
     val battery = mutableListOf<Int>()
-    var events = 0
+    val events = mutableListOf<MotorEventKind>()
     var ended: SessionSummary? = null
     var endError: TwitchWatchException? = null
-    override fun onEvent(event: MotorEvent) { events++ }
+    override fun onEvent(event: MotorEvent) { events += event.kind }
     override fun onMinute(minute: MinuteSummary) {}
     override fun onConnection(state: ConnectionState) { states += state }
     override fun onBattery(percent: UByte) { battery += percent.toInt() }
@@ -209,11 +221,14 @@ private fun <T> withPairedPolar(fx: Map<String, Any?>, body: (TwitchWatch, Phone
 }
 
 fun registerGattTests(test: (String, () -> Unit) -> Unit) {
-    test("the recorded Polar dialogue runs through the GATT driver into the store") {
+    test("the recorded Polar dialogue runs through the GATT driver to twitches in the store and an alert") {
         val fx = fixture()
         withPairedPolar(fx) { core, session ->
             val heard = Heard()
             val handle = core.addMonitorListener(heard)
+            val posted = Posted(NotificationRouter())
+            val alertHandle = core.addAlertListener(posted)
+            val screens = Screens(core)
             val link = ScriptedLink()
             val start = fx["start_us"] as Long
             var now = start
@@ -242,7 +257,12 @@ fun registerGattTests(test: (String, () -> Unit) -> Unit) {
                     "read_result" -> driver.onRead(uuid!!, bytes())
                     "indication" -> driver.onIndication(uuid!!, bytes())
                     "notification" -> driver.onNotification(uuid!!, bytes())
-                    "stop_requested" -> driver.stop()
+                    "stop_requested" -> {
+                        // While the sensor streams, the user reports trouble swallowing: the urgent
+                        // alert reaches the router at once and the stream goes on to its stop.
+                        screens.recordCheckin(listOf("right_hand"), listOf("difficulty_swallowing"), "", now / 1000)
+                        driver.stop()
+                    }
                     else -> throw GattFailure("the fixture has an event this test does not know: $name")
                 }
             }
@@ -257,9 +277,19 @@ fun registerGattTests(test: (String, () -> Unit) -> Unit) {
             need(heard.endError == null) { "session error: ${heard.endError}" }
             eq(ended.stream.samplesOk.toLong(), expect["samples"] as Long, "samples stored")
             eq(session.streamStats().samplesOk.toLong(), expect["samples"] as Long, "session samples")
-            // The partial minute of the stream is in the history.
+            // The scripted hand's twitches are found and stored, and nothing else is.
+            val twitches = (expect["fasciculations"] as Long).toInt()
+            eq(heard.events, List(twitches) { MotorEventKind.FASCICULATION }, "events heard")
+            eq(ended.fasciculations.toInt(), twitches, "session's twitches")
+            eq(core.counts().events, twitches.toULong(), "events stored")
             need(core.counts().minutes >= 1uL) { "counts: ${core.counts()}" }
+            val plan = posted.plans.singleOrNull() ?: throw GattFailure("alerts posted: ${posted.plans}")
+            eq(plan.channelId, "twitchwatch.alerts.urgent", "channel")
+            need(plan.headsUp && plan.priority == 1 && !plan.onlyAlertOnce) { "urgent must alert: $plan" }
+            eq(core.alerts().first().severity, AlertSeverity.URGENT, "stored alert")
             handle.cancel()
+            alertHandle.cancel()
+            screens.close()
         }
     }
 
