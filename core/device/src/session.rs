@@ -446,6 +446,8 @@ enum Pending {
         command: Command,
         acked: bool,
         answer: Option<Vec<u8>>,
+        /// The answer so far said more frames follow (Polar's "more" flag, byte 4).
+        more: bool,
     },
     /// A stop write while stopping.
     StopWrite,
@@ -666,12 +668,27 @@ impl GattSession {
                 if let Pending::Command {
                     command,
                     answer: slot,
+                    more,
                     ..
                 } = &mut self.pending
                 {
                     // An answer to another request (late, or duplicated) is not this one's.
                     if answer.get(1) == command.encode(&self.device).first() {
-                        *slot = Some(answer);
+                        let follows = self.device.protocol == DeviceProtocol::PolarPmd
+                            && answer.get(4).is_some_and(|m| *m != 0);
+                        match slot {
+                            // A Polar answer longer than one indication: each further frame repeats
+                            // the 5-byte header, and its parameters continue the first one's.
+                            Some(first) if *more => {
+                                first.extend_from_slice(answer.get(5..).unwrap_or_default());
+                                *more = follows;
+                            }
+                            Some(_) => {}
+                            None => {
+                                *slot = Some(answer);
+                                *more = follows;
+                            }
+                        }
                         self.try_finish_command(now_us, out);
                     }
                 }
@@ -808,6 +825,7 @@ impl GattSession {
                         command,
                         acked: false,
                         answer: None,
+                        more: false,
                     };
                     out.push(SessionOutput::Do(GattAction::Write {
                         characteristic_uuid: uuid_string(self.control_uuid),
@@ -942,6 +960,7 @@ impl GattSession {
             command,
             acked: true,
             answer: Some(answer),
+            more: false,
         } = &self.pending
         else {
             return;

@@ -82,6 +82,8 @@ struct Sensor {
     settings_rates: Vec<u16>,
     silent_control: bool,
     connect_fails: u32,
+    /// Send each settings answer as two indications, the first flagged "more".
+    split_settings: bool,
 }
 
 impl Sensor {
@@ -109,6 +111,7 @@ impl Sensor {
             settings_rates: vec![26, 52, 104, 208, 416],
             silent_control: false,
             connect_fails: 0,
+            split_settings: false,
         }
     }
 
@@ -125,6 +128,7 @@ impl Sensor {
             settings_rates: Vec::new(),
             silent_control: false,
             connect_fails: 0,
+            split_settings: false,
         }
     }
 
@@ -247,6 +251,21 @@ impl Sensor {
                         encode_control_response(op, mtype, status, factor)
                     }
                 };
+                if self.split_settings && op == 1 && answer.len() > 8 {
+                    // Cut inside the rate list: only the joined parameters parse.
+                    let (first, rest) = answer.split_at(8);
+                    let mut head = first.to_vec();
+                    head[4] = 1;
+                    let mut tail = answer[..5].to_vec();
+                    tail.extend_from_slice(rest);
+                    for bytes in [head, tail] {
+                        events.push(GattEvent::Indication {
+                            characteristic_uuid: uuid_string(self.control_uuid()),
+                            bytes,
+                        });
+                    }
+                    return events;
+                }
                 events.push(GattEvent::Indication {
                     characteristic_uuid: uuid_string(self.control_uuid()),
                     bytes: answer,
@@ -716,6 +735,30 @@ fn every_pmd_status_code_ends_the_session_with_its_own_error() {
     }
     let charger = polar_failure_at_start(13);
     assert!(charger.failed().unwrap().to_string().contains("charger"));
+}
+
+#[test]
+fn a_settings_answer_over_several_indications_is_joined_before_it_is_read() {
+    let device = polar_device(208, true);
+    let mut sensor = Sensor::polar();
+    sensor.split_settings = true;
+    let (_, run) = connect(&device, &mut sensor);
+    assert!(run.failed().is_none(), "{:?}", run.failed());
+    assert_eq!(run.states().last(), Some(&ConnectionState::Streaming));
+    // Both measurements were asked for their settings and started after the joined answer.
+    let writes: Vec<String> = run.writes().iter().map(|w| hex(w)).collect();
+    assert_eq!(writes.iter().filter(|w| w.starts_with("01")).count(), 2);
+    assert!(writes.iter().any(|w| w.starts_with("0202")));
+
+    // The joined list is the one checked: a rate in neither part is still refused.
+    let mut sensor = Sensor::polar();
+    sensor.split_settings = true;
+    sensor.settings_rates = vec![25, 50, 100, 200];
+    let (_, run) = connect(&device, &mut sensor);
+    assert_eq!(
+        run.failed(),
+        Some(&SessionError::Polar(PolarError::InvalidSampleRate))
+    );
 }
 
 #[test]
