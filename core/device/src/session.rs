@@ -951,7 +951,11 @@ impl GattSession {
             }
             Pending::StopWrite => self.next_stop_write(now_us, out),
             Pending::Nothing => {}
-            _ => self.lost(&reason, now_us, out),
+            // The link is still up: drop it, so the retry starts from a clean connection.
+            _ => {
+                out.push(SessionOutput::Do(GattAction::Disconnect));
+                self.lost(&reason, now_us, out)
+            }
         }
     }
 

@@ -1221,6 +1221,7 @@ fn a_failed_required_subscription_reconnects() {
     let mut outs = session.start(T0_US);
     let mut events = VecDeque::from([GattEvent::Connected]);
     let mut states = Vec::new();
+    let mut disconnected = false;
     let mut sensor = Sensor::twitchwatch();
     for _ in 0..40 {
         for o in outs.drain(..) {
@@ -1234,6 +1235,7 @@ fn a_failed_required_subscription_reconnects() {
                         reason: "Not connected".into(),
                     })
                 }
+                SessionOutput::Do(GattAction::Disconnect) => disconnected = true,
                 SessionOutput::Do(a) => events.extend(
                     sensor
                         .answer(&a)
@@ -1252,6 +1254,8 @@ fn a_failed_required_subscription_reconnects() {
         Some(ConnectionState::Reconnecting { .. })
     ));
     assert!(!session.is_finished());
+    // The link was still up: it is dropped before the retry.
+    assert!(disconnected);
 }
 
 fn any_event() -> impl proptest::strategy::Strategy<Value = GattEvent> {
