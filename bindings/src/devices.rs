@@ -58,13 +58,13 @@ impl Devices {
     /// Desktop Linux only (BlueZ): scans for TwitchWatch and Polar wearables for `timeout_ms`,
     /// strongest first. On phones the app scans with its own Bluetooth stack (`InvalidState` here).
     pub async fn scan(&self, timeout_ms: u32) -> FfiResult<Vec<DiscoveredDevice>> {
-        #[cfg(feature = "desktop-ble")]
+        #[cfg(target_os = "linux")]
         {
             let duration = std::time::Duration::from_millis(u64::from(timeout_ms));
             let config = twitchwatch_device::link::LinkConfig::default();
             Ok(twitchwatch_device::link::scan(&config, duration).await?)
         }
-        #[cfg(not(feature = "desktop-ble"))]
+        #[cfg(not(target_os = "linux"))]
         {
             let _ = timeout_ms;
             Err(crate::monitoring::no_builtin_ble())

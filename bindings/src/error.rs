@@ -97,7 +97,7 @@ impl From<std::io::Error> for TwitchWatchError {
 use twitchwatch_app::monitor::MonitorError;
 use twitchwatch_app::screens::ScreenError;
 use twitchwatch_classify::ClassifyError;
-#[cfg(feature = "desktop-ble")]
+#[cfg(target_os = "linux")]
 use twitchwatch_device::link::LinkError;
 use twitchwatch_device::protocol::FrameError;
 use twitchwatch_device::shell::ShellError;
@@ -155,7 +155,7 @@ by_value!(
     MonitorError,
     ScreenError,
 );
-#[cfg(feature = "desktop-ble")]
+#[cfg(target_os = "linux")]
 by_value!(LinkError);
 
 impl From<&StoreError> for TwitchWatchError {
@@ -280,9 +280,10 @@ impl From<&MonitorError> for TwitchWatchError {
             MonitorError::Notification(e) => return e.into(),
             MonitorError::Rules(e) => return e.into(),
             // Only desktop Linux links btleplug; phones push bytes and have no link of ours.
-            #[cfg(feature = "desktop-ble")]
+            #[cfg(target_os = "linux")]
             MonitorError::Device(e) => return e.into(),
             MonitorError::AlreadyRunning | MonitorError::NoPairedDevice => state,
+            MonitorError::Session(_) => device,
             MonitorError::InvalidSpeed(_) => invalid,
             // The OS refused a thread or runtime: nothing the caller passed is wrong.
             MonitorError::Spawn { .. } => internal,
@@ -307,7 +308,7 @@ impl From<&ScreenError> for TwitchWatchError {
     }
 }
 
-#[cfg(feature = "desktop-ble")]
+#[cfg(target_os = "linux")]
 impl From<&LinkError> for TwitchWatchError {
     fn from(e: &LinkError) -> Self {
         let make: Make = match e {
@@ -508,7 +509,7 @@ mod tests {
         assert!(matches!(mapped(not_paired), E::NotFound { .. }));
     }
 
-    #[cfg(feature = "desktop-ble")]
+    #[cfg(target_os = "linux")]
     #[test]
     fn a_failed_link_reaches_the_ffi_as_a_device_error() {
         let e = mapped(MonitorError::Device(LinkError::LinkLost));

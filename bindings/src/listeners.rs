@@ -208,7 +208,7 @@ mod tests {
             path: "/nowhere".into(),
         });
         adapter.on_session_end(&summary, Some(&store));
-        #[cfg(feature = "desktop-ble")]
+        #[cfg(target_os = "linux")]
         adapter.on_session_end(
             &summary,
             Some(&MonitorError::Device(
@@ -227,7 +227,7 @@ mod tests {
             matches!(got[2], Some(TwitchWatchError::NotFound { .. })),
             "{got:?}"
         );
-        #[cfg(feature = "desktop-ble")]
+        #[cfg(target_os = "linux")]
         assert_eq!(
             got[3],
             Some(TwitchWatchError::Device {

@@ -7,7 +7,7 @@ use twitchwatch_app::monitor::{self as core_monitor};
 use twitchwatch_model::StreamStats;
 
 use crate::error::FfiResult;
-#[cfg(not(feature = "desktop-ble"))]
+#[cfg(not(target_os = "linux"))]
 use crate::error::TwitchWatchError;
 use crate::listeners::{ListenerHandle, MonitorListener, MonitorListenerAdapter};
 use crate::runtime::blocking;
@@ -25,7 +25,7 @@ impl Monitoring {
     }
 }
 
-#[cfg(not(feature = "desktop-ble"))]
+#[cfg(not(target_os = "linux"))]
 pub(crate) fn no_builtin_ble() -> TwitchWatchError {
     TwitchWatchError::state(
         "this build has no built-in Bluetooth: scan and connect with the platform's Bluetooth and hand \
@@ -38,7 +38,7 @@ impl Monitoring {
     /// Desktop Linux only: streams from the paired wearable over BlueZ in the background, reconnecting
     /// as needed; data arrives through `MonitorListener`. On phones use `pushNotification`.
     pub fn start_paired(&self) -> FfiResult<()> {
-        #[cfg(feature = "desktop-ble")]
+        #[cfg(target_os = "linux")]
         {
             let config = twitchwatch_device::link::LinkConfig::default();
             Ok(self
@@ -46,7 +46,7 @@ impl Monitoring {
                 .monitor()?
                 .start_paired_on(config, crate::runtime::shared())?)
         }
-        #[cfg(not(feature = "desktop-ble"))]
+        #[cfg(not(target_os = "linux"))]
         {
             Err(no_builtin_ble())
         }

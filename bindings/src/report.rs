@@ -1,12 +1,9 @@
-//! `Report`: the doctor's report and the data export, written off the calling thread; and the
-//! wearables' GATT identifiers a shell needs to run its own Bluetooth (constants from the device crate).
+//! `Report`: the doctor's report and the data export, written off the calling thread.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use twitchwatch_app::monitor::now_ms;
-use twitchwatch_device::{polar, protocol};
-use twitchwatch_model::DeviceProtocol;
 use twitchwatch_report::{ExportFormat, ExportSection, ExportSummary, Overwrite, ReportSummary};
 use twitchwatch_store::CalendarDay;
 
@@ -77,35 +74,5 @@ impl Report {
             )?)
         })
         .await?
-    }
-}
-
-/// The GATT identifiers of a wearable: subscribe to `data_uuid` (and `battery_level_uuid`), send
-/// commands to `control_point_uuid`, and push every notification to `TwitchWatch.pushNotification`.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct GattProfile {
-    pub service_uuid: String,
-    pub data_uuid: String,
-    pub control_point_uuid: String,
-    pub battery_level_uuid: String,
-}
-
-/// GATT identifiers for `protocol` (lower-case, hyphenated 128-bit UUIDs).
-#[uniffi::export]
-pub fn gatt_profile(protocol: DeviceProtocol) -> GattProfile {
-    let battery = protocol::uuid_string(protocol::sig_uuid(protocol::BATTERY_LEVEL_UUID16));
-    match protocol {
-        DeviceProtocol::TwitchWatchV1 => GattProfile {
-            service_uuid: protocol::uuid_string(protocol::SERVICE_UUID),
-            data_uuid: protocol::uuid_string(protocol::DATA_UUID),
-            control_point_uuid: protocol::uuid_string(protocol::CONTROL_POINT_UUID),
-            battery_level_uuid: battery,
-        },
-        DeviceProtocol::PolarPmd => GattProfile {
-            service_uuid: protocol::uuid_string(polar::PMD_SERVICE_UUID),
-            data_uuid: protocol::uuid_string(polar::PMD_DATA_UUID),
-            control_point_uuid: protocol::uuid_string(polar::PMD_CONTROL_POINT_UUID),
-            battery_level_uuid: battery,
-        },
     }
 }

@@ -10,7 +10,7 @@ use uniffi::deps::async_compat::Compat;
 use crate::error::{FfiResult, TwitchWatchError};
 
 /// A handle to the shared runtime, for code that is not itself an async export (a Bluetooth session).
-#[cfg_attr(not(feature = "desktop-ble"), allow(dead_code))]
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) fn shared() -> tokio::runtime::Handle {
     // `Compat` enters the runtime UniFFI uses while it polls; the inner future is ready at once.
     let mut current = pin!(Compat::new(async { tokio::runtime::Handle::current() }));

@@ -13,9 +13,9 @@ use std::sync::Arc;
 use twitchwatch_app::screens::Advertisement;
 use twitchwatch_app::screens::{
     self as core, AlertRow, AlertsState, DayDetailState, Destination, EventRow, ExportFormat,
-    GattPlan, HistoryRange, HistoryState, JournalState, NotificationChannelSpec,
-    NotificationContent, OnboardingState, OngoingNotification, PairingState, PlatformPermissions,
-    ReportState, TodayState,
+    HistoryRange, HistoryState, JournalState, NotificationChannelSpec, NotificationContent,
+    OnboardingState, OngoingNotification, PairingState, PlatformPermissions, ReportState,
+    TodayState,
 };
 use twitchwatch_model::ConnectionState;
 
@@ -107,9 +107,6 @@ impl Screens {
     #[uniffi::method(default(now_ms = None))]
     pub fn pair(&self, device_id: String, now_ms: Option<i64>) -> FfiResult<PairingState> {
         Ok(self.model()?.pair(&device_id, at(now_ms))?)
-    }
-    pub fn paired_gatt_plan(&self) -> FfiResult<Option<GattPlan>> {
-        Ok(self.model()?.paired_gatt_plan()?)
     }
 
     // today

@@ -96,6 +96,11 @@ pub struct TwitchWatch {
 }
 
 impl TwitchWatch {
+    /// The open data, for an object made from this one (a phone's GATT session).
+    pub(crate) fn shared(&self) -> Arc<Shared> {
+        self.shared.clone()
+    }
+
     fn wrap(monitor: Monitor) -> Arc<Self> {
         crate::error::register_argument_errors();
         let screens = Arc::new(ScreenModel::new(monitor.clone()));

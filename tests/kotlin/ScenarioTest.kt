@@ -232,9 +232,11 @@ fun main() {
         expect(e.reason.contains("YYYY-MM-DD")) { e.reason }
     }
     check("shell-managed BLE: battery pushed by the app reaches the listener; unknown device refused") {
-        val gatt = gattProfile(DeviceProtocol.TWITCH_WATCH_V1)
+        // The characteristics as a platform names them (docs/protocol.md); a phone's session asks for them.
+        val dataUuid = "54570003-8f3c-4b1e-9a6d-2c5e0f7a1b00"
+        val batteryLevelUuid = "2A19"
         val none = expectThrows<TwitchWatchException.InvalidState> {
-            tw.monitoring().pushNotification("AA:BB:CC:DD:EE:FF", gatt.dataUuid, byteArrayOf(1, 2, 3), 0)
+            tw.monitoring().pushNotification("AA:BB:CC:DD:EE:FF", dataUuid, byteArrayOf(1, 2, 3), 0)
         }
         expect(none.reason.contains("pair")) { none.reason }
         tw.devices().pair(PairedDevice("11:22:33:44:55:66", "TW-1", DeviceProtocol.TWITCH_WATCH_V1, 100u, true, System.currentTimeMillis()))
@@ -244,17 +246,17 @@ fun main() {
         val batteryHandle = tw.monitoring().addListener(object : MonitorListener by battery {
             override fun onBattery(percent: UByte) { levels.add(percent.toInt()) }
         })
-        tw.monitoring().pushNotification("11:22:33:44:55:66", gatt.batteryLevelUuid, byteArrayOf(87), System.currentTimeMillis() * 1000)
+        tw.monitoring().pushNotification("11:22:33:44:55:66", batteryLevelUuid, byteArrayOf(87), System.currentTimeMillis() * 1000)
         expect(levels.toList() == listOf(87)) { "battery: $levels" }
         batteryHandle.cancel()
-        tw.monitoring().pushNotification("11:22:33:44:55:66", gatt.batteryLevelUuid, byteArrayOf(86), System.currentTimeMillis() * 1000)
+        tw.monitoring().pushNotification("11:22:33:44:55:66", batteryLevelUuid, byteArrayOf(86), System.currentTimeMillis() * 1000)
         expect(levels.toList() == listOf(87)) { "a cancelled listener was called: $levels" }
         val stranger = expectThrows<TwitchWatchException.NotFound> {
-            tw.monitoring().pushNotification("AA:BB:CC:DD:EE:FF", gatt.dataUuid, byteArrayOf(1, 2, 3), 0)
+            tw.monitoring().pushNotification("AA:BB:CC:DD:EE:FF", dataUuid, byteArrayOf(1, 2, 3), 0)
         }
         expect(stranger.reason.contains("AA:BB:CC:DD:EE:FF")) { stranger.reason }
         val frame = expectThrows<TwitchWatchException.InvalidInput> {
-            tw.monitoring().pushNotification("11:22:33:44:55:66", gatt.dataUuid, byteArrayOf(1, 2, 3), 0)
+            tw.monitoring().pushNotification("11:22:33:44:55:66", dataUuid, byteArrayOf(1, 2, 3), 0)
         }
         expect(frame.reason.contains("frame")) { frame.reason }
         expectThrows<TwitchWatchException.InvalidInput> {

@@ -158,9 +158,10 @@ def test_bad_journal_values_are_clear_errors(session, entry, field):
 
 def test_shell_ble_push_and_unknown_device(session):
     app, live = session[0], session[1]
-    gatt = tw.gatt_profile(tw_model.DeviceProtocol.TWITCH_WATCH_V1)
+    # The characteristics as a platform names them (docs/protocol.md); a phone's session asks for them.
+    data_uuid, battery_level_uuid = "54570003-8f3c-4b1e-9a6d-2c5e0f7a1b00", "2A19"
     with pytest.raises(tw.TwitchWatchError.InvalidState):
-        app.monitoring().push_notification("AA:BB:CC:DD:EE:FF", gatt.data_uuid, b"\x01\x02", 0)
+        app.monitoring().push_notification("AA:BB:CC:DD:EE:FF", data_uuid, b"\x01\x02", 0)
     app.devices().pair(
         tw_model.PairedDevice(
             id="11:22", name="TW-1", protocol=tw_model.DeviceProtocol.TWITCH_WATCH_V1,
@@ -174,16 +175,16 @@ def test_shell_ble_push_and_unknown_device(session):
             levels.append(percent)
 
     handle = app.monitoring().add_listener(Battery())
-    app.monitoring().push_notification("11:22", gatt.battery_level_uuid, bytes([64]), now_ms() * 1000)
+    app.monitoring().push_notification("11:22", battery_level_uuid, bytes([64]), now_ms() * 1000)
     assert levels == [64]
     handle.cancel()
-    app.monitoring().push_notification("11:22", gatt.battery_level_uuid, bytes([63]), now_ms() * 1000)
+    app.monitoring().push_notification("11:22", battery_level_uuid, bytes([63]), now_ms() * 1000)
     assert levels == [64], "a cancelled listener was called"
     with pytest.raises(tw.TwitchWatchError.NotFound) as err:
-        app.monitoring().push_notification("AA:BB:CC:DD:EE:FF", gatt.data_uuid, b"\x01\x02", 0)
+        app.monitoring().push_notification("AA:BB:CC:DD:EE:FF", data_uuid, b"\x01\x02", 0)
     assert "AA:BB:CC:DD:EE:FF" in str(err.value)
     with pytest.raises(tw.TwitchWatchError.InvalidInput):
-        app.monitoring().push_notification("11:22", gatt.data_uuid, b"\x01\x02", 0)
+        app.monitoring().push_notification("11:22", data_uuid, b"\x01\x02", 0)
     assert app.devices().forget().id == "11:22"
 
 

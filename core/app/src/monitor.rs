@@ -60,6 +60,9 @@ pub enum MonitorError {
     AlreadyRunning,
     #[error("no wearable is paired")]
     NoPairedDevice,
+    /// A shell-driven GATT session ended for good (a typed refusal, a timeout, or given up).
+    #[error(transparent)]
+    Session(#[from] twitchwatch_device::session::SessionError),
     #[error("speed must be a finite number ≥ 0 (0 = as fast as possible), got {0}")]
     InvalidSpeed(f32),
     /// The paired wearable's Bluetooth link ended for good (after its reconnection attempts).
@@ -421,8 +424,9 @@ impl Monitor {
 
     /// What a shell does with a `GattSession`'s outputs, besides performing its actions: batches are
     /// classified and stored, link state, battery and stream counters reach the listeners. Returns the
-    /// actions to perform, in order, and what the batches produced. A `Failed` output is left to the
-    /// shell (it is also in `SessionOutput`s the shell already holds).
+    /// actions to perform, in order, and what the batches produced. `Stopped` or `Failed` ends the
+    /// pipeline as any session's end does: open events and the partial minute are stored, the rules
+    /// run, and the listeners hear `on_session_end` (with the session's error after `Failed`).
     pub fn apply_session_outputs(
         &self,
         outputs: Vec<twitchwatch_device::session::SessionOutput>,
@@ -430,6 +434,11 @@ impl Monitor {
         use twitchwatch_device::session::SessionOutput as Out;
         let mut actions = Vec::new();
         let mut all = Produced::default();
+        let mut ended = None;
+        // The end of a session says `Disconnected` once, with its summary, as every session's end does.
+        let ends = outputs
+            .iter()
+            .any(|o| matches!(o, Out::Stopped | Out::Failed(_)));
         for o in outputs {
             match o {
                 Out::Do(a) => actions.push(a),
@@ -439,6 +448,7 @@ impl Monitor {
                     all.minutes.extend(p.minutes);
                     all.alerts.extend(p.alerts);
                 }
+                Out::State(ConnectionState::Disconnected) if ends => {}
                 Out::State(s) => self.notify(|l| l.on_connection(&s)),
                 Out::Battery(level) => self.notify(|l| l.on_battery(level)),
                 Out::Stats(st) => {
@@ -451,9 +461,15 @@ impl Monitor {
                 }
                 Out::DeviceInfo(info) => tracing::debug!(?info, "device information"),
                 Out::Rejected(e) => tracing::debug!(%e, "notification rejected"),
-                Out::Failed(e) => tracing::info!(%e, "GATT session ended"),
-                Out::Stopped => {}
+                Out::Failed(e) => {
+                    tracing::info!(%e, "GATT session ended");
+                    ended = Some(Some(MonitorError::Session(e)));
+                }
+                Out::Stopped => ended = Some(None),
             }
+        }
+        if let Some(error) = ended {
+            end_session(self, error);
         }
         Ok((actions, all))
     }

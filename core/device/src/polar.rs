@@ -383,6 +383,8 @@ pub struct PmdFrame {
     pub last_sample_ns: u64,
     pub samples: Vec<[i32; 3]>,
     pub encoding: SampleEncoding,
+    /// Byte 9 as sent: bit 7 compressed, the low bits the type (it decides ACC's unit).
+    pub frame_type: u8,
 }
 
 impl PmdFrame {
@@ -515,6 +517,7 @@ pub fn decode_data_frame(bytes: &[u8], resolution_bits: u16) -> Result<PmdFrame,
             last_sample_ns,
             samples,
             encoding,
+            frame_type,
         };
         let finite = (0..frame.samples.len())
             .filter_map(|i| frame.value(i))
@@ -531,6 +534,7 @@ pub fn decode_data_frame(bytes: &[u8], resolution_bits: u16) -> Result<PmdFrame,
         last_sample_ns,
         samples,
         encoding,
+        frame_type,
     })
 }
 
@@ -646,13 +650,18 @@ fn header(measurement: MeasurementType, last_sample_ns: u64, frame_type: u8) -> 
     out
 }
 
-/// Encodes a delta-compressed 16-bit frame with one block whose width fits the largest delta.
+/// Encodes a delta-compressed 16-bit frame with one block whose width fits the largest delta: ACC as
+/// compressed type 1 (counts × factor in mg), GYRO as compressed type 0 (integer counts × factor in dps).
 pub fn encode_delta(
     measurement: MeasurementType,
     last_sample_ns: u64,
     samples: &[[i16; 3]],
 ) -> Vec<u8> {
-    let mut out = header(measurement, last_sample_ns, 0x80);
+    let frame_type = match measurement {
+        MeasurementType::Acc => 0x81,
+        _ => 0x80,
+    };
+    let mut out = header(measurement, last_sample_ns, frame_type);
     let Some((first, rest)) = samples.split_first() else {
         return out;
     };
@@ -720,6 +729,8 @@ fn pmd_ns_to_unix_us(pmd_ns: u64) -> i64 {
 pub struct PolarDecoder {
     acc: PmdSettings,
     acc_factor: f32,
+    /// The factor the sensor sent for ACC; compressed type 0 frames read it in g, not mg.
+    acc_factor_reported: Option<f32>,
     gyro_factor: f32,
     /// The factor the sensor sent for GYRO; float frames are already in dps, so without one they
     /// are taken as they are.
@@ -749,6 +760,7 @@ impl PolarDecoder {
         Self {
             acc,
             acc_factor: acc.default_factor(MeasurementType::Acc),
+            acc_factor_reported: None,
             gyro_factor: gyro_settings.default_factor(MeasurementType::Gyro),
             gyro_factor_reported: None,
             gyro_resolution_bits: gyro_settings.resolution_bits,
@@ -764,7 +776,10 @@ impl PolarDecoder {
     /// Uses the conversion factor the sensor sent in its start response.
     pub fn set_factor(&mut self, measurement: MeasurementType, factor: f32) {
         match measurement {
-            MeasurementType::Acc => self.acc_factor = factor,
+            MeasurementType::Acc => {
+                self.acc_factor = factor;
+                self.acc_factor_reported = Some(factor);
+            }
             MeasurementType::Gyro => {
                 self.gyro_factor = factor;
                 self.gyro_factor_reported = Some(factor);
@@ -899,8 +914,14 @@ impl PolarDecoder {
         if lost > 0 {
             self.stats.frames_missing += 1;
         }
-        let mg_to_g = self.acc_factor / 1000.0;
-        let accel_g: Vec<[f32; 3]> = frame.samples.iter().map(|s| scale(s, mg_to_g)).collect();
+        // Compressed type 0 ACC is in g once multiplied by the sensor's factor (Polar's SDK multiplies
+        // it by 1000 for mg); every other ACC type is in mg. Without a reported factor the default,
+        // full range over the integer span, is in mg for all of them.
+        let to_g = match (frame.frame_type, self.acc_factor_reported) {
+            (0x80, Some(factor)) => factor,
+            _ => self.acc_factor / 1000.0,
+        };
+        let accel_g: Vec<[f32; 3]> = frame.samples.iter().map(|s| scale(s, to_g)).collect();
         let gyro_dps = if self.pending_gyro.len() >= accel_g.len() {
             self.pending_gyro.drain(..accel_g.len()).collect()
         } else {
@@ -1173,6 +1194,33 @@ mod tests {
         let acc = encode_delta(MeasurementType::Acc, 1_000, &[[0, 0, 4096]; 2]);
         let batch = dec.push(&acc).unwrap().unwrap();
         assert_eq!(batch.gyro_dps, vec![reference, next]);
+    }
+
+    #[test]
+    fn compressed_acc_type_0_is_in_g_and_type_1_in_mg() {
+        let samples = [[0i16, -2048, 4096]; 3];
+        let type1 = encode_delta(MeasurementType::Acc, 1_000_000, &samples);
+        assert_eq!(type1[9], 0x81);
+        let mut type0 = type1.clone();
+        type0[9] = 0x80;
+        type0[1..9].copy_from_slice(&2_000_000u64.to_le_bytes());
+
+        // The same counts: type 1 with a factor in mg, type 0 with the same scale in g.
+        let mut dec = PolarDecoder::new(PmdSettings::acc(52), None);
+        dec.set_factor(MeasurementType::Acc, 0.244);
+        let mg = dec.push(&type1).unwrap().unwrap();
+        let mut dec = PolarDecoder::new(PmdSettings::acc(52), None);
+        dec.set_factor(MeasurementType::Acc, 0.000_244);
+        let g = dec.push(&type0).unwrap().unwrap();
+        for batch in [&mg, &g] {
+            let [x, y, z] = batch.accel_g[0];
+            assert!(x.abs() < 1e-6 && (y + 0.4997).abs() < 1e-3 && (z - 0.9994).abs() < 1e-3);
+        }
+
+        // Without a reported factor both take the default in mg (±8 g over 16 bits).
+        let mut dec = PolarDecoder::new(PmdSettings::acc(52), None);
+        let z = dec.push(&type0).unwrap().unwrap().accel_g[0][2];
+        assert!((z - 4096.0 * 8.0 / 32768.0).abs() < 1e-4, "{z}");
     }
 
     #[test]

@@ -23,6 +23,7 @@ const STATS_EVERY_US: i64 = 1_000_000;
 
 /// What the driver is asked to do. UUIDs are hyphenated lowercase strings, bytes exact.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum GattAction {
     /// Find and connect to the paired device; answer `Connected` or `ConnectFailed`.
     Connect,
@@ -52,6 +53,7 @@ pub enum GattAction {
 
 /// What happened on the transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum GattEvent {
     Connected,
     ConnectFailed {
@@ -141,6 +143,7 @@ pub enum SessionOutput {
 
 /// Exponential back-off with jitter and an optional give-up, as pure arithmetic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReconnectPolicy {
     pub initial_delay_ms: u64,
     pub max_delay_ms: u64,
@@ -244,6 +247,7 @@ impl Reconnector {
 
 /// Timing of a session. Times are µs since the Unix epoch on the driver's wall clock.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SessionConfig {
     /// From `Connect` to `Connected` (includes the driver's scan for the device).
     pub connect_timeout_ms: u64,
@@ -442,6 +446,8 @@ enum Pending {
         command: Command,
         acked: bool,
         answer: Option<Vec<u8>>,
+        /// The answer so far said more frames follow (Polar's "more" flag, byte 4).
+        more: bool,
     },
     /// A stop write while stopping.
     StopWrite,
@@ -662,12 +668,27 @@ impl GattSession {
                 if let Pending::Command {
                     command,
                     answer: slot,
+                    more,
                     ..
                 } = &mut self.pending
                 {
                     // An answer to another request (late, or duplicated) is not this one's.
                     if answer.get(1) == command.encode(&self.device).first() {
-                        *slot = Some(answer);
+                        let follows = self.device.protocol == DeviceProtocol::PolarPmd
+                            && answer.get(4).is_some_and(|m| *m != 0);
+                        match slot {
+                            // A Polar answer longer than one indication: each further frame repeats
+                            // the 5-byte header, and its parameters continue the first one's.
+                            Some(first) if *more => {
+                                first.extend_from_slice(answer.get(5..).unwrap_or_default());
+                                *more = follows;
+                            }
+                            Some(_) => {}
+                            None => {
+                                *slot = Some(answer);
+                                *more = follows;
+                            }
+                        }
                         self.try_finish_command(now_us, out);
                     }
                 }
@@ -804,6 +825,7 @@ impl GattSession {
                         command,
                         acked: false,
                         answer: None,
+                        more: false,
                     };
                     out.push(SessionOutput::Do(GattAction::Write {
                         characteristic_uuid: uuid_string(self.control_uuid),
@@ -929,7 +951,11 @@ impl GattSession {
             }
             Pending::StopWrite => self.next_stop_write(now_us, out),
             Pending::Nothing => {}
-            _ => self.lost(&reason, now_us, out),
+            // The link is still up: drop it, so the retry starts from a clean connection.
+            _ => {
+                out.push(SessionOutput::Do(GattAction::Disconnect));
+                self.lost(&reason, now_us, out)
+            }
         }
     }
 
@@ -938,6 +964,7 @@ impl GattSession {
             command,
             acked: true,
             answer: Some(answer),
+            more: false,
         } = &self.pending
         else {
             return;

@@ -82,6 +82,8 @@ struct Sensor {
     settings_rates: Vec<u16>,
     silent_control: bool,
     connect_fails: u32,
+    /// Send each settings answer as two indications, the first flagged "more".
+    split_settings: bool,
 }
 
 impl Sensor {
@@ -109,6 +111,7 @@ impl Sensor {
             settings_rates: vec![26, 52, 104, 208, 416],
             silent_control: false,
             connect_fails: 0,
+            split_settings: false,
         }
     }
 
@@ -125,6 +128,7 @@ impl Sensor {
             settings_rates: Vec::new(),
             silent_control: false,
             connect_fails: 0,
+            split_settings: false,
         }
     }
 
@@ -247,6 +251,21 @@ impl Sensor {
                         encode_control_response(op, mtype, status, factor)
                     }
                 };
+                if self.split_settings && op == 1 && answer.len() > 8 {
+                    // Cut inside the rate list: only the joined parameters parse.
+                    let (first, rest) = answer.split_at(8);
+                    let mut head = first.to_vec();
+                    head[4] = 1;
+                    let mut tail = answer[..5].to_vec();
+                    tail.extend_from_slice(rest);
+                    for bytes in [head, tail] {
+                        events.push(GattEvent::Indication {
+                            characteristic_uuid: uuid_string(self.control_uuid()),
+                            bytes,
+                        });
+                    }
+                    return events;
+                }
                 events.push(GattEvent::Indication {
                     characteristic_uuid: uuid_string(self.control_uuid()),
                     bytes: answer,
@@ -475,6 +494,55 @@ fn pmd_data(measurement: MeasurementType, frame: u64, rate: u16, n: usize) -> Ve
     encode_delta(measurement, unix_us_to_pmd_ns(last_us), &samples)
 }
 
+/// A few mg of deterministic sensor noise for sample `k` on `axis`, in counts (±`counts`).
+fn noise(k: usize, axis: usize, counts: i32) -> i32 {
+    let mut z = (k as u64 * 3 + axis as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z ^= z >> 29;
+    (z % (2 * counts as u64 + 1)) as i32 - counts
+}
+
+/// Seconds into the recorded stream at which the hand twitches, and the twitch's width (s).
+const TWITCHES_AT_S: [f64; 3] = [5.0, 11.0, 17.0];
+const TWITCH_SIGMA_S: f64 = 0.012;
+
+/// The skin's acceleration under one twitch, peak 1 at `dt` = 0: a single smooth push-and-return
+/// (the second derivative of a Gaussian bump), most of its energy at 10–20 Hz.
+fn twitch_pulse(dt: f64) -> f64 {
+    let u = dt / TWITCH_SIGMA_S;
+    (1.0 - u * u) * (-0.5 * u * u).exp()
+}
+
+/// A resting hand with three twitches, as the sensor's counts (ACC ≈ 0.244 mg, GYRO ≈ 0.061 dps per
+/// count in the recorded start answers): gravity on z, noise, a slow sway, and each twitch's push.
+fn resting_hand(measurement: MeasurementType, frame: u64, rate: u16, n: usize) -> Vec<u8> {
+    let period_us = 1e6 / f64::from(rate);
+    let last_us = T0_US + ((frame as f64 + 1.0) * n as f64 * period_us) as i64;
+    let samples: Vec<[i16; 3]> = (0..n)
+        .map(|i| {
+            let k = frame as usize * n + i;
+            let t = k as f64 / f64::from(rate);
+            let push: f64 = TWITCHES_AT_S.iter().map(|at| twitch_pulse(t - at)).sum();
+            let sway = (t * 0.3 * std::f64::consts::TAU).sin();
+            let v = |axis: usize, base: f64, noise_counts: i32| {
+                (base + f64::from(noise(k, axis, noise_counts))).round() as i16
+            };
+            match measurement {
+                MeasurementType::Gyro => [v(0, 8.0 * push, 4), v(1, -5.0 * push, 4), v(2, 0.0, 4)],
+                _ => [
+                    v(0, 100.0 * push + 8.0 * sway, 3),
+                    v(1, -60.0 * push, 3),
+                    v(2, 4096.0 + 40.0 * push, 3),
+                ],
+            }
+        })
+        .collect();
+    encode_delta(measurement, unix_us_to_pmd_ns(last_us), &samples)
+}
+
+/// Frames of each measurement in the recorded stream (20 s at 208 Hz, 36 samples a frame).
+const RECORDED_FRAMES: u64 = 116;
+
 fn data_event(bytes: Vec<u8>) -> GattEvent {
     GattEvent::Notification {
         characteristic_uuid: uuid_string(polar::PMD_DATA_UUID),
@@ -483,27 +551,27 @@ fn data_event(bytes: Vec<u8>) -> GattEvent {
 }
 
 /// The recorded dialogue: a Verity Sense at 208 Hz with the gyroscope, whose ACC stream was left
-/// running (the first ACC start answers "already in state"), four frames of each, a battery
-/// notification, then stop.
+/// running (the first ACC start answers "already in state"), 20 s of a resting hand with three
+/// twitches, a battery notification, then stop.
 fn record_polar_dialogue() -> (Run, PairedDevice) {
     let device = polar_device(208, true);
     let mut sensor = Sensor::polar();
     sensor.answer_with(2, MeasurementType::Acc as u8, 6);
     let (mut session, mut run) = connect(&device, &mut sensor);
     let frame_us = (36.0 * 1e6 / 208.0) as i64;
-    for k in 0..4u64 {
+    for k in 0..RECORDED_FRAMES {
         let at = T0_US + 1_000_000 + k as i64 * frame_us;
         for m in [MeasurementType::Gyro, MeasurementType::Acc] {
             feed(
                 &mut session,
                 &mut sensor,
-                data_event(pmd_data(m, k, 208, 36)),
+                data_event(resting_hand(m, k, 208, 36)),
                 at,
                 &mut run,
             );
         }
     }
-    let at = T0_US + 2_000_000;
+    let at = T0_US + 1_000_000 + RECORDED_FRAMES as i64 * frame_us;
     feed(
         &mut session,
         &mut sensor,
@@ -539,7 +607,7 @@ fn fixture_json(run: &Run, device: &PairedDevice) -> Value {
     json!({
         "format": "twitchwatch-gatt-dialogue",
         "version": 1,
-        "description": "Polar Verity Sense, ACC and GYRO at 208 Hz in SDK mode; the ACC stream was left running, so its first start answers 'already in state' and the core stops and starts it again; four frames of each; one battery notification; then the user stops.",
+        "description": "Polar Verity Sense, ACC and GYRO at 208 Hz in SDK mode; the ACC stream was left running, so its first start answers 'already in state' and the core stops and starts it again; 20 s of a resting hand with three twitches (116 delta-compressed frames of each); one battery notification; then the user stops.",
         "device": {
             "id": device.id, "name": device.name, "protocol": device.protocol.as_str(),
             "sample_rate_hz": device.sample_rate_hz, "with_gyro": device.with_gyro,
@@ -557,6 +625,8 @@ fn fixture_json(run: &Run, device: &PairedDevice) -> Value {
             "battery": run.outputs.iter().filter_map(|o| match o {
                 SessionOutput::Battery(b) => Some(*b), _ => None }).collect::<Vec<_>>(),
             "stopped": run.outputs.contains(&SessionOutput::Stopped),
+            // What the scripted hand did; the classifier's side is checked where it runs.
+            "fasciculations": TWITCHES_AT_S.len(),
         },
     })
 }
@@ -608,8 +678,8 @@ fn the_recorded_polar_dialogue_replays_exactly() {
     assert!(actions.is_empty(), "{actions:?}");
     assert!(session.is_finished());
     let expect = &fixture["expect"];
-    assert_eq!(expect["samples"], 4 * 36);
-    assert_eq!(expect["gyro_samples"], 4 * 36);
+    assert_eq!(expect["samples"], RECORDED_FRAMES * 36);
+    assert_eq!(expect["gyro_samples"], RECORDED_FRAMES * 36);
     assert_eq!(expect["battery"], json!([87, 86]));
     assert_eq!(
         expect["states"],
@@ -665,6 +735,30 @@ fn every_pmd_status_code_ends_the_session_with_its_own_error() {
     }
     let charger = polar_failure_at_start(13);
     assert!(charger.failed().unwrap().to_string().contains("charger"));
+}
+
+#[test]
+fn a_settings_answer_over_several_indications_is_joined_before_it_is_read() {
+    let device = polar_device(208, true);
+    let mut sensor = Sensor::polar();
+    sensor.split_settings = true;
+    let (_, run) = connect(&device, &mut sensor);
+    assert!(run.failed().is_none(), "{:?}", run.failed());
+    assert_eq!(run.states().last(), Some(&ConnectionState::Streaming));
+    // Both measurements were asked for their settings and started after the joined answer.
+    let writes: Vec<String> = run.writes().iter().map(|w| hex(w)).collect();
+    assert_eq!(writes.iter().filter(|w| w.starts_with("01")).count(), 2);
+    assert!(writes.iter().any(|w| w.starts_with("0202")));
+
+    // The joined list is the one checked: a rate in neither part is still refused.
+    let mut sensor = Sensor::polar();
+    sensor.split_settings = true;
+    sensor.settings_rates = vec![25, 50, 100, 200];
+    let (_, run) = connect(&device, &mut sensor);
+    assert_eq!(
+        run.failed(),
+        Some(&SessionError::Polar(PolarError::InvalidSampleRate))
+    );
 }
 
 #[test]
@@ -1127,6 +1221,7 @@ fn a_failed_required_subscription_reconnects() {
     let mut outs = session.start(T0_US);
     let mut events = VecDeque::from([GattEvent::Connected]);
     let mut states = Vec::new();
+    let mut disconnected = false;
     let mut sensor = Sensor::twitchwatch();
     for _ in 0..40 {
         for o in outs.drain(..) {
@@ -1140,6 +1235,7 @@ fn a_failed_required_subscription_reconnects() {
                         reason: "Not connected".into(),
                     })
                 }
+                SessionOutput::Do(GattAction::Disconnect) => disconnected = true,
                 SessionOutput::Do(a) => events.extend(
                     sensor
                         .answer(&a)
@@ -1158,6 +1254,8 @@ fn a_failed_required_subscription_reconnects() {
         Some(ConnectionState::Reconnecting { .. })
     ));
     assert!(!session.is_finished());
+    // The link was still up: it is dropped before the retry.
+    assert!(disconnected);
 }
 
 fn any_event() -> impl proptest::strategy::Strategy<Value = GattEvent> {

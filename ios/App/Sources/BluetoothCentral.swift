@@ -1,13 +1,12 @@
 // Shell-managed BLE on iOS: a CoreBluetooth central with state restoration (btleplug has none), so
-// monitoring survives the app being suspended or killed by the system. It follows the core's GattPlan and
-// pushes every notification's bytes into the core; the core decodes, classifies and stores.
+// monitoring survives the app being suspended or killed by the system. It performs what the core's
+// GATT session asks (connect, discover, read, subscribe, write, timer) and hands every delegate callback
+// back as bytes and UUIDs; the dialogue with the sensor, either protocol, is the core's.
 import CoreBluetooth
 import Foundation
 import TwitchWatchCore
 
 final class BluetoothCentral: NSObject, CBCentralManagerDelegate, CBPeripheralDelegate, @unchecked Sendable {
-    static let defaultRestoreIdentifier = "org.twitchwatch.central"
-
     static var isAuthorized: Bool { CBCentralManager.authorization == .allowedAlways }
 
     private let core: TwitchWatch
@@ -15,26 +14,33 @@ final class BluetoothCentral: NSObject, CBCentralManagerDelegate, CBPeripheralDe
     private let queue = DispatchQueue(label: "org.twitchwatch.ble")
     private var central: CBCentralManager!
     private var peripheral: CBPeripheral?
-    private var plan: GattPlan?
-    private var wantsMonitoring = false
-    private var attempt: UInt32 = 0
+    private var session: PhoneGattSession?
+    /// Events that came while the session handled another; fed in order, one at a time.
+    private var events: [GattEvent] = []
+    private var handling = false
+    /// Characteristics whose read is outstanding: CoreBluetooth answers reads and notifications alike.
+    private var pendingReads = Set<CBUUID>()
+    /// Services whose characteristics are still being discovered.
+    private var servicesLeft = 0
+    /// Bumped by every new timer, so a replaced timer that fires is ignored.
+    private var timerGeneration = 0
 
     init(core: TwitchWatch, screens: Screens) {
         self.core = core
         self.screens = screens
         super.init()
-        let identifier = (try? screens.pairedGattPlan())?.iosRestoreIdentifier ?? Self.defaultRestoreIdentifier
         central = CBCentralManager(
             delegate: self,
             queue: queue,
             options: [
-                CBCentralManagerOptionRestoreIdentifierKey: identifier,
+                CBCentralManagerOptionRestoreIdentifierKey: iosRestoreIdentifier(),
                 CBCentralManagerOptionShowPowerAlertKey: true,
             ]
         )
     }
 
     private static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    private static func nowUs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
 
     // MARK: scanning for the pairing screen
 
@@ -43,9 +49,10 @@ final class BluetoothCentral: NSObject, CBCentralManagerDelegate, CBPeripheralDe
             _ = try? self.screens.startScan(nowMs: Self.nowMs())
             guard self.central.state == .poweredOn,
                   let uuids = try? self.screens.pairing(nowMs: Self.nowMs()).scanServiceUuids else { return }
-            // A service filter is required for scanning in the background; the core names our service.
+            // The core names our service and heart rate (which Polar sensors advertise instead of PMD);
+            // a service filter is also what lets iOS scan in the background.
             self.central.scanForPeripherals(
-                withServices: uuids.map { CBUUID(string: $0) },
+                withServices: uuids.isEmpty ? nil : uuids.map { CBUUID(string: $0) },
                 options: [CBCentralManagerScanOptionAllowDuplicatesKey: true]
             )
         }
@@ -77,137 +84,180 @@ final class BluetoothCentral: NSObject, CBCentralManagerDelegate, CBPeripheralDe
 
     // MARK: monitoring the paired wearable
 
-    /// Connects to the paired wearable and keeps reconnecting until `stop()`.
+    /// Starts the core's session with the paired wearable; it reconnects by its own policy until `stop()`.
     func startMonitoring() {
         queue.async {
-            self.wantsMonitoring = true
-            self.connectIfPossible()
+            guard self.session == nil || self.session?.isFinished() == true else { return }
+            guard let session = try? PhoneGattSession(twitchwatch: self.core, config: nil) else { return }
+            self.session = session
+            self.perform((try? session.start(nowUs: Self.nowUs())) ?? [])
+            self.drain()
         }
     }
 
+    /// The session leaves the sensor idle, then asks to disconnect.
     func stop() {
-        queue.async {
-            self.wantsMonitoring = false
-            if let p = self.peripheral {
-                if let plan = self.plan, let cp = self.characteristic(p, plan.controlPointUuid) {
-                    p.writeValue(plan.stopCommand, for: cp, type: .withResponse)
-                }
-                self.central.cancelPeripheralConnection(p)
+        queue.async { self.feed(.stopRequested) }
+    }
+
+    private func feed(_ event: GattEvent) {
+        events.append(event)
+        drain()
+    }
+
+    private func drain() {
+        guard !handling, let session else { return }
+        handling = true
+        while !events.isEmpty {
+            let event = events.removeFirst()
+            do {
+                perform(try session.handle(event: event, nowUs: Self.nowUs()))
+            } catch {
+                // A callback the core refused (typed error); the session is unchanged.
             }
-            self.screens.reportConnection(state: .disconnected)
+        }
+        handling = false
+    }
+
+    private func characteristic(_ uuid: String) -> CBCharacteristic? {
+        let wanted = CBUUID(string: uuid)
+        return peripheral?.services?.lazy.compactMap { $0.characteristics?.first { $0.uuid == wanted } }.first
+    }
+
+    /// Performs the actions in order; a refused one is answered after the rest of the batch.
+    private func perform(_ actions: [GattAction]) {
+        for action in actions {
+            switch action {
+            case .connect:
+                if !connect() { events.append(.connectFailed(reason: "the paired peripheral is not available")) }
+            case .discoverServices:
+                guard let p = peripheral else { refuse(nil); continue }
+                p.discoverServices(nil)
+            case .requestMtu:
+                // iOS negotiates the MTU by itself; report what it settled on.
+                let mtu = peripheral.map { $0.maximumWriteValueLength(for: .withoutResponse) + 3 }
+                events.append(.mtuChanged(mtu: mtu.map { UInt16(clamping: $0) }))
+            case let .read(uuid):
+                guard let p = peripheral, let ch = characteristic(uuid) else { refuse(uuid); continue }
+                pendingReads.insert(ch.uuid)
+                p.readValue(for: ch)
+            case let .subscribe(uuid, _):
+                // CoreBluetooth chooses indications or notifications from the characteristic itself.
+                guard let p = peripheral, let ch = characteristic(uuid) else { refuse(uuid); continue }
+                p.setNotifyValue(true, for: ch)
+            case let .write(uuid, bytes, withResponse):
+                guard let p = peripheral, let ch = characteristic(uuid) else { refuse(uuid); continue }
+                p.writeValue(bytes, for: ch, type: withResponse ? .withResponse : .withoutResponse)
+                if !withResponse { events.append(.writeAcknowledged(characteristicUuid: uuid)) }
+            case let .waitUntil(deadlineUs):
+                arm(deadlineUs)
+            case .disconnect:
+                if let p = peripheral { central.cancelPeripheralConnection(p) }
+            }
         }
     }
 
-    private func connectIfPossible() {
-        guard wantsMonitoring, central.state == .poweredOn,
+    private func refuse(_ uuid: String?) {
+        events.append(.operationFailed(characteristicUuid: uuid, reason: "the characteristic is not available"))
+    }
+
+    private func arm(_ deadlineUs: Int64) {
+        timerGeneration += 1
+        let generation = timerGeneration
+        let delay = Double(max(0, deadlineUs - Self.nowUs())) / 1_000_000
+        queue.asyncAfter(deadline: .now() + delay) {
+            guard generation == self.timerGeneration else { return }
+            self.feed(.timedOut)
+        }
+    }
+
+    private func connect() -> Bool {
+        guard central.state == .poweredOn,
               let paired = try? core.devices().paired(),
-              let plan = try? screens.pairedGattPlan(),
-              let uuid = UUID(uuidString: paired.id) else { return }
-        self.plan = plan
+              let uuid = UUID(uuidString: paired.id) else { return false }
         let target = peripheral ?? central.retrievePeripherals(withIdentifiers: [uuid]).first
-        guard let target else { return }
+        guard let target else { return false }
         peripheral = target
         target.delegate = self
-        screens.reportConnection(state: .connecting)
-        // A pending connect never times out: iOS completes it whenever the wearable is back in range,
-        // even while the app is suspended.
+        pendingReads.removeAll()
+        // A sensor that wants bonding gets the system's pairing dialog from iOS itself.
         central.connect(target, options: nil)
+        return true
     }
 
     func centralManagerDidUpdateState(_ central: CBCentralManager) {
-        if central.state == .poweredOn {
-            connectIfPossible()
-        } else {
-            screens.reportConnection(state: .disconnected)
+        if central.state != .poweredOn, session != nil {
+            feed(.disconnected)
         }
     }
 
     func centralManager(_ central: CBCentralManager, willRestoreState dict: [String: Any]) {
-        // Relaunched by iOS for a Bluetooth event: take the restored peripheral back and keep monitoring.
+        // Relaunched by iOS for a Bluetooth event: take the restored peripheral back and start the
+        // session again; its dialogue subscribes anew, as after any reconnect.
         guard let restored = (dict[CBCentralManagerRestoredStatePeripheralsKey] as? [CBPeripheral])?.first else { return }
         peripheral = restored
         restored.delegate = self
-        wantsMonitoring = true
-        plan = try? screens.pairedGattPlan()
-        if restored.state == .connected {
-            screens.reportConnection(state: .streaming)
-            discover(restored)
-        }
+        startMonitoring()
     }
 
     func centralManager(_ central: CBCentralManager, didConnect peripheral: CBPeripheral) {
-        attempt = 0
-        screens.reportConnection(state: .connected)
-        discover(peripheral)
+        feed(.connected)
     }
 
     func centralManager(_ central: CBCentralManager, didDisconnectPeripheral peripheral: CBPeripheral, error: Error?) {
-        guard wantsMonitoring else { return }
-        attempt += 1
-        screens.reportConnection(state: .reconnecting(attempt: attempt, retryInMs: 0))
-        central.connect(peripheral, options: nil)
+        feed(.disconnected)
     }
 
     func centralManager(_ central: CBCentralManager, didFailToConnect peripheral: CBPeripheral, error: Error?) {
-        centralManager(central, didDisconnectPeripheral: peripheral, error: error)
-    }
-
-    private func discover(_ p: CBPeripheral) {
-        guard let plan else { return }
-        p.discoverServices([CBUUID(string: plan.serviceUuid), CBUUID(string: plan.batteryServiceUuid)])
-    }
-
-    private func characteristic(_ p: CBPeripheral, _ uuid: String) -> CBCharacteristic? {
-        let wanted = CBUUID(string: uuid)
-        return p.services?.lazy.compactMap { $0.characteristics?.first { $0.uuid == wanted } }.first
+        feed(.connectFailed(reason: error?.localizedDescription ?? "the connection failed"))
     }
 
     func peripheral(_ p: CBPeripheral, didDiscoverServices error: Error?) {
-        guard let plan else { return }
-        for service in p.services ?? [] {
-            let wanted = [plan.dataCharacteristicUuid, plan.controlPointUuid, plan.batteryLevelUuid].map { CBUUID(string: $0) }
-            p.discoverCharacteristics(wanted, for: service)
+        if let error {
+            feed(.operationFailed(characteristicUuid: nil, reason: error.localizedDescription))
+            return
         }
+        let services = p.services ?? []
+        servicesLeft = services.count
+        if services.isEmpty { feed(.servicesDiscovered(characteristicUuids: [])) }
+        for service in services { p.discoverCharacteristics(nil, for: service) }
     }
 
     func peripheral(_ p: CBPeripheral, didDiscoverCharacteristicsFor service: CBService, error: Error?) {
-        guard let plan else { return }
-        for ch in service.characteristics ?? [] {
-            switch ch.uuid {
-            case CBUUID(string: plan.dataCharacteristicUuid), CBUUID(string: plan.controlPointUuid):
-                p.setNotifyValue(true, for: ch)
-            case CBUUID(string: plan.batteryLevelUuid):
-                p.setNotifyValue(true, for: ch)
-                p.readValue(for: ch)
-            default:
-                break
-            }
-        }
+        servicesLeft -= 1
+        guard servicesLeft <= 0 else { return }
+        let all = (p.services ?? []).flatMap { $0.characteristics ?? [] }.map { $0.uuid.uuidString }
+        feed(.servicesDiscovered(characteristicUuids: all))
     }
 
     func peripheral(_ p: CBPeripheral, didUpdateNotificationStateFor ch: CBCharacteristic, error: Error?) {
-        // Start streaming once the control point's indications are on (its answer must reach us).
-        guard error == nil, let plan, ch.uuid == CBUUID(string: plan.controlPointUuid), ch.isNotifying else { return }
-        p.writeValue(plan.startCommand, for: ch, type: .withResponse)
+        if let error {
+            feed(.operationFailed(characteristicUuid: ch.uuid.uuidString, reason: error.localizedDescription))
+        } else {
+            feed(.subscribed(characteristicUuid: ch.uuid.uuidString))
+        }
     }
 
     func peripheral(_ p: CBPeripheral, didWriteValueFor ch: CBCharacteristic, error: Error?) {
-        if error == nil, let plan, ch.uuid == CBUUID(string: plan.controlPointUuid), wantsMonitoring {
-            screens.reportConnection(state: .streaming)
+        if let error {
+            feed(.operationFailed(characteristicUuid: ch.uuid.uuidString, reason: error.localizedDescription))
+        } else {
+            feed(.writeAcknowledged(characteristicUuid: ch.uuid.uuidString))
         }
     }
 
     func peripheral(_ p: CBPeripheral, didUpdateValueFor ch: CBCharacteristic, error: Error?) {
-        guard error == nil, let value = ch.value else { return }
-        do {
-            try core.monitoring().pushNotification(
-                deviceId: p.identifier.uuidString,
-                characteristicUuid: ch.uuid.uuidString,
-                bytes: value,
-                receiveTimeUs: Int64(Date().timeIntervalSince1970 * 1_000_000)
-            )
-        } catch {
-            // A malformed frame is counted by the core and the stream goes on.
+        let uuid = ch.uuid.uuidString
+        if pendingReads.remove(ch.uuid) != nil {
+            if let error {
+                feed(.operationFailed(characteristicUuid: uuid, reason: error.localizedDescription))
+            } else {
+                feed(.readResult(characteristicUuid: uuid, bytes: ch.value ?? Data()))
+            }
+            return
         }
+        guard error == nil, let value = ch.value else { return }
+        // CoreBluetooth reports indications and notifications alike; the session treats them alike too.
+        feed(.notification(characteristicUuid: uuid, bytes: value))
     }
 }

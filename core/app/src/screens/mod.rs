@@ -37,8 +37,8 @@ pub use onboarding::{
     Disclaimer, OnboardingState, OnboardingStep, PlatformPermissions, DISCLAIMER_VERSION,
 };
 pub use pairing::{
-    Advertisement, DeviceCandidate, GattPlan, PairedDeviceView, PairingPhase, PairingState,
-    SignalStrength,
+    Advertisement, DeviceCandidate, PairedDeviceView, PairingPhase, PairingState, SignalStrength,
+    IOS_RESTORE_IDENTIFIER, POLAR_SAMPLE_RATE_HZ, V1_SAMPLE_RATE_HZ,
 };
 pub use report::{ExportFormat, ExportFormatOption, ExportOutcome, ReportState};
 pub use today::{ConnectionView, EventRow, LiveStatus, TodayCounts, TodayState};

@@ -1,15 +1,14 @@
 //! Pairing: the shell scans with its own Bluetooth stack and hands every advertisement to the core,
-//! which decides what is a supported wearable, how to list it, and what to write once connected.
+//! which decides what is a supported wearable, how to list it, and at which rate to pair it. Once paired,
+//! the shell drives the device's GATT session (`paired_gatt_session`), which knows the dialogue.
 
 use std::collections::BTreeMap;
 
 use super::format::moment_label;
 use super::{lock, ScreenError, ScreenModel};
-use twitchwatch_device::polar::{PMD_SERVICE_UUID, POLAR_NAME_PREFIX};
-use twitchwatch_device::protocol::{
-    parse_uuid, sig_uuid, uuid_string, BATTERY_SERVICE_UUID16, SERVICE_UUID,
-};
-use twitchwatch_device::session::{gatt_profile, GattSession, SessionConfig};
+use twitchwatch_device::polar::{HEART_RATE_SERVICE_UUID16, PMD_SERVICE_UUID, POLAR_NAME_PREFIX};
+use twitchwatch_device::protocol::{parse_uuid, sig_uuid, uuid_string, SERVICE_UUID};
+use twitchwatch_device::session::{GattSession, SessionConfig};
 use twitchwatch_model::{DeviceProtocol, PairedDevice, TimestampMs};
 
 /// A scan stops by itself after this long (saves battery; the user can search again).
@@ -18,6 +17,9 @@ pub const SCAN_TIMEOUT_MS: i64 = 30_000;
 pub const CANDIDATE_STALE_MS: i64 = 15_000;
 /// What we ask our wearable for: the classifier is tuned for 200 Hz with the gyroscope.
 pub const V1_SAMPLE_RATE_HZ: u16 = 200;
+/// What we ask a Polar sensor for: the Verity Sense rate nearest the classifier's 200 Hz. It is an SDK
+/// mode rate (normal mode streams 52 Hz only), so the session starts SDK mode before the measurements.
+pub const POLAR_SAMPLE_RATE_HZ: u16 = 208;
 /// CoreBluetooth state restoration identifier (the iOS shell passes it to CBCentralManager).
 pub const IOS_RESTORE_IDENTIFIER: &str = "org.twitchwatch.central";
 
@@ -73,29 +75,11 @@ pub struct DeviceCandidate {
     pub signal: SignalStrength,
     pub signal_label: String,
     pub rssi_dbm: Option<i16>,
-    /// Whether the phone apps can stream from it (shell-managed BLE speaks our protocol only).
+    /// Whether the phone apps can stream from it.
     pub can_pair: bool,
     /// Why not, when `can_pair` is false.
     pub note: Option<String>,
     pub is_paired: bool,
-}
-
-/// What a shell does with the paired wearable once connected: the services to discover, the
-/// characteristics to subscribe to and the exact bytes to write. No protocol knowledge in the shell.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct GattPlan {
-    pub service_uuid: String,
-    /// Subscribe (notifications); push every value into the core with the device id.
-    pub data_characteristic_uuid: String,
-    /// Subscribe (indications), then write `start_command` with response.
-    pub control_point_uuid: String,
-    pub start_command: Vec<u8>,
-    pub stop_command: Vec<u8>,
-    pub battery_service_uuid: String,
-    pub battery_level_uuid: String,
-    /// iOS: CBCentralManagerOptionRestoreIdentifierKey.
-    pub ios_restore_identifier: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,8 +89,8 @@ pub struct PairedDeviceView {
     pub name: String,
     pub protocol_label: String,
     pub paired_since_label: String,
-    /// `None` when the phone cannot stream from this device (see `DeviceCandidate::note`).
-    pub gatt: Option<GattPlan>,
+    /// The rate the session asks the sensor for.
+    pub sample_rate_hz: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,8 +113,8 @@ pub struct PairingState {
     /// Bluetooth devices heard that are not wearables we know (shown as a count, not a list).
     pub other_devices_nearby: u32,
     pub message: String,
-    /// Scan filter for the shell (Android ScanFilter / iOS scanForPeripherals(withServices:)).
-    /// Polar sensors advertise no PMD service, so the shell scans unfiltered when this is empty.
+    /// Scan filter for the shell (Android ScanFilter / iOS scanForPeripherals(withServices:)): any
+    /// one of these services lists a device. Empty: scan unfiltered.
     pub scan_service_uuids: Vec<String>,
     pub scan_timeout_ms: i64,
 }
@@ -183,37 +167,12 @@ fn protocol_label(p: DeviceProtocol) -> &'static str {
     }
 }
 
-fn phone_note(p: DeviceProtocol) -> Option<String> {
-    match p {
-        DeviceProtocol::TwitchWatchV1 => None,
-        DeviceProtocol::PolarPmd => Some(
-            "Polar sensors stream through the desktop app for now; the phone app needs a TwitchWatch sensor"
-                .into(),
-        ),
+/// The rate a new pairing asks `protocol`'s sensors for.
+fn pairing_rate_hz(protocol: DeviceProtocol) -> u16 {
+    match protocol {
+        DeviceProtocol::TwitchWatchV1 => V1_SAMPLE_RATE_HZ,
+        DeviceProtocol::PolarPmd => POLAR_SAMPLE_RATE_HZ,
     }
-}
-
-/// The one-write connection recipe for a paired device, read off the same session profile every
-/// transport follows; `None` when a single start write cannot express the dialogue (Polar: features,
-/// SDK mode, settings, a start per measurement and the restart on "already in state"), where a shell
-/// drives a `GattSession` instead (`ScreenModel::paired_gatt_session`).
-pub(crate) fn gatt_plan(device: &PairedDevice) -> Option<GattPlan> {
-    if device.protocol != DeviceProtocol::TwitchWatchV1 {
-        return None;
-    }
-    let profile = gatt_profile(device);
-    let [start] = <[Vec<u8>; 1]>::try_from(profile.start_commands).ok()?;
-    let [stop] = <[Vec<u8>; 1]>::try_from(profile.stop_commands).ok()?;
-    Some(GattPlan {
-        service_uuid: profile.service_uuid,
-        data_characteristic_uuid: profile.data_uuid,
-        control_point_uuid: profile.control_point_uuid,
-        start_command: start,
-        stop_command: stop,
-        battery_service_uuid: uuid_string(sig_uuid(BATTERY_SERVICE_UUID16)),
-        battery_level_uuid: profile.battery_level_uuid,
-        ios_restore_identifier: IOS_RESTORE_IDENTIFIER.into(),
-    })
 }
 
 impl ScreenModel {
@@ -228,7 +187,6 @@ impl ScreenModel {
             .filter(|s| now_ms.saturating_sub(s.adv.seen_at_ms) < CANDIDATE_STALE_MS)
             .map(|s| {
                 let signal = SignalStrength::from_rssi(s.adv.rssi_dbm);
-                let note = phone_note(s.protocol);
                 DeviceCandidate {
                     id: s.adv.id.clone(),
                     name: s
@@ -242,8 +200,8 @@ impl ScreenModel {
                     signal,
                     signal_label: signal.label().into(),
                     rssi_dbm: s.adv.rssi_dbm,
-                    can_pair: note.is_none(),
-                    note,
+                    can_pair: true,
+                    note: None,
                     is_paired: paired.as_ref().is_some_and(|p| p.id == s.adv.id),
                 }
             })
@@ -289,7 +247,7 @@ impl ScreenModel {
             phase,
             candidates,
             paired: paired.map(|p| PairedDeviceView {
-                gatt: gatt_plan(&p),
+                sample_rate_hz: p.sample_rate_hz,
                 id: p.id,
                 name: p.name,
                 protocol_label: protocol_label(p.protocol).into(),
@@ -297,9 +255,12 @@ impl ScreenModel {
             }),
             other_devices_nearby: others,
             message,
-            // Polar sensors do not advertise PMD, so a filtered scan would hide them; filter only on
-            // our own service, which our wearable always advertises.
-            scan_service_uuids: vec![uuid_string(SERVICE_UUID)],
+            // Polar sensors advertise heart rate, not PMD: a scan filtered on PMD would hide them.
+            // Our wearable always advertises its own service.
+            scan_service_uuids: vec![
+                uuid_string(SERVICE_UUID),
+                uuid_string(sig_uuid(HEART_RATE_SERVICE_UUID16)),
+            ],
             scan_timeout_ms: SCAN_TIMEOUT_MS,
         })
     }
@@ -356,9 +317,6 @@ impl ScreenModel {
                 }
             }
         };
-        if let Some(note) = phone_note(protocol) {
-            return Err(ScreenError::InvalidInput(note));
-        }
         let device = PairedDevice {
             id: adv.id.clone(),
             name: adv
@@ -366,19 +324,13 @@ impl ScreenModel {
                 .filter(|n| !n.trim().is_empty())
                 .unwrap_or_else(|| protocol_label(protocol).to_string()),
             protocol,
-            sample_rate_hz: V1_SAMPLE_RATE_HZ,
+            sample_rate_hz: pairing_rate_hz(protocol),
             with_gyro: true,
             paired_at_ms: now_ms,
         };
         self.store().pair_device(&device)?;
         lock(&self.scan).stopped = true;
         self.pairing(now_ms)
-    }
-
-    /// The connection recipe for the paired wearable, for the shell's BLE code (service restarts,
-    /// iOS state restoration) without going through the pairing screen.
-    pub fn paired_gatt_plan(&self) -> Result<Option<GattPlan>, ScreenError> {
-        Ok(self.store().paired_device()?.as_ref().and_then(gatt_plan))
     }
 
     /// A GATT session for the paired wearable, of either protocol: the shell connects when told to,

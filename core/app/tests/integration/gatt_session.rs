@@ -3,9 +3,12 @@
 //! output applied to the monitor, so the batches end in the store.
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
-use twitchwatch_app::monitor::{Monitor, MonitorSettings};
+use twitchwatch_app::monitor::{
+    Monitor, MonitorError, MonitorListener, MonitorSettings, SessionSummary,
+};
 use twitchwatch_app::screens::ScreenModel;
 use twitchwatch_device::session::{GattAction, GattEvent, SessionConfig};
 use twitchwatch_model::{DeviceProtocol, PairedDevice};
@@ -66,6 +69,23 @@ fn event(v: &Value) -> GattEvent {
     }
 }
 
+/// The session's end as the listeners heard it: its totals, and the error's text if any.
+#[derive(Default)]
+struct Ended(Mutex<Option<(SessionSummary, Option<String>)>>);
+
+impl std::ops::Deref for Ended {
+    type Target = Mutex<Option<(SessionSummary, Option<String>)>>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl MonitorListener for Ended {
+    fn on_session_end(&self, summary: &SessionSummary, error: Option<&MonitorError>) {
+        *self.0.lock().unwrap() = Some((summary.clone(), error.map(|e| e.to_string())));
+    }
+}
+
 fn kind(a: &GattAction) -> &'static str {
     match a {
         GattAction::Connect => "connect",
@@ -99,8 +119,6 @@ fn a_shell_moves_the_recorded_polar_dialogue_into_the_store() {
         paired_at_ms: 0,
     };
     screens.monitor().store().pair_device(&device).unwrap();
-    // One start write cannot say the Polar dialogue: the shell drives the session instead.
-    assert_eq!(screens.paired_gatt_plan().unwrap(), None);
     let mut session = screens
         .paired_gatt_session(SessionConfig::default())
         .unwrap()
@@ -108,6 +126,8 @@ fn a_shell_moves_the_recorded_polar_dialogue_into_the_store() {
 
     let start = fixture["start_us"].as_i64().unwrap();
     let monitor = screens.monitor();
+    let ended = Arc::new(Ended::default());
+    monitor.add_listener(ended.clone());
     let mut pending: VecDeque<GattAction> = VecDeque::new();
     let (actions, _) = monitor.apply_session_outputs(session.start(start)).unwrap();
     pending.extend(actions.into_iter().filter(|a| kind(a) != "wait_until"));
@@ -123,10 +143,18 @@ fn a_shell_moves_the_recorded_polar_dialogue_into_the_store() {
         }
     }
     assert!(session.is_finished());
-    let stats = monitor.stream_stats();
+    // The stop ended the pipeline: the session's totals came to the listeners with no error.
+    let ended = ended.lock().unwrap().take().expect("on_session_end");
+    assert!(ended.1.is_none(), "{:?}", ended.1);
+    let stats = ended.0.stream;
     let samples = fixture["expect"]["samples"].as_u64().unwrap();
     assert_eq!(stats.samples_ok, samples, "{stats:?}");
-    assert_eq!(stats.frames_ok, 4, "{stats:?}");
-    let summary = monitor.finish_pipeline().unwrap();
-    assert!(summary.stream.samples_ok >= samples, "{summary:?}");
+    assert_eq!(stats.frames_ok, samples / 36, "{stats:?}");
+    // The scripted hand's twitches are found, stored, and nothing else is.
+    let twitches = fixture["expect"]["fasciculations"].as_u64().unwrap();
+    assert_eq!(u64::from(ended.0.fasciculations), twitches, "{:?}", ended.0);
+    let counts = monitor.store().counts();
+    assert_eq!(counts.events as u64, twitches, "{counts:?}");
+    assert!(counts.minutes >= 1, "{counts:?}");
+    assert_eq!(session.stats().samples_ok, samples);
 }

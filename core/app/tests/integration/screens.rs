@@ -8,11 +8,12 @@ use twitchwatch_app::screens::*;
 use twitchwatch_device::protocol::{
     parse_uuid, uuid_string, ChannelSet, ControlCommand, SERVICE_UUID,
 };
+use twitchwatch_device::session::SessionConfig;
 use twitchwatch_journal::{BodySite, CheckIn, Drink, JournalStore, Symptom};
 use twitchwatch_lab::simulator::{SimulatedSession, SimulatedWearable};
 use twitchwatch_model::{
-    AlertSeverity, ConnectionState, MinuteSummary, MotorEvent, MotorEventKind, TremorFractions,
-    WearFractions,
+    AlertSeverity, ConnectionState, DeviceProtocol, MinuteSummary, MotorEvent, MotorEventKind,
+    TremorFractions, WearFractions,
 };
 use twitchwatch_store::Settings;
 
@@ -201,13 +202,15 @@ fn ad(id: &str, name: &str, rssi: i16, services: &[&str], at: i64) -> Advertisem
 }
 
 #[test]
-fn pairing_lists_supported_wearables_and_pairs_with_a_gatt_plan() {
+fn pairing_lists_our_wearable_and_polar_sensors_and_pairs_either() {
     let f = fixture();
     let t0 = noon_ms();
     let ours = uuid_string(SERVICE_UUID);
+    let heart_rate = "0000180d-0000-1000-8000-00805f9b34fb".to_string();
     let s = f.screens.pairing(t0).unwrap();
     assert_eq!(s.phase, PairingPhase::Idle);
-    assert_eq!(s.scan_service_uuids, vec![ours.clone()]);
+    // Polar sensors advertise heart rate, not PMD: the filter must let them through.
+    assert_eq!(s.scan_service_uuids, vec![ours.clone(), heart_rate]);
 
     let s = f.screens.start_scan(t0).unwrap();
     assert_eq!(s.phase, PairingPhase::Scanning);
@@ -232,22 +235,19 @@ fn pairing_lists_supported_wearables_and_pairs_with_a_gatt_plan() {
         .screens
         .on_advertisement(ad("CC:01", "Headphones", -30, &["110b"], t0 + 400))
         .unwrap();
-    // Pairable first, strongest first; Polar is listed with the reason it cannot stream on a phone.
+    // Strongest first: the device in the user's hand is on top, Polar or ours.
     let ids: Vec<&str> = s.candidates.iter().map(|c| c.id.as_str()).collect();
-    assert_eq!(ids, ["AA:02", "AA:01", "BB:01"]);
-    assert_eq!(s.candidates[0].signal, SignalStrength::Strong);
-    assert_eq!(s.candidates[1].signal, SignalStrength::Weak);
-    assert!(!s.candidates[2].can_pair && s.candidates[2].note.is_some());
+    assert_eq!(ids, ["BB:01", "AA:02", "AA:01"]);
+    assert_eq!(s.candidates[0].protocol, DeviceProtocol::PolarPmd);
+    assert!(s.candidates.iter().all(|c| c.can_pair && c.note.is_none()));
+    assert_eq!(s.candidates[1].signal, SignalStrength::Strong);
+    assert_eq!(s.candidates[2].signal, SignalStrength::Weak);
     assert_eq!(s.other_devices_nearby, 1);
     assert_eq!(s.message, "Tap your wearable to pair it.");
 
     assert!(matches!(
         f.screens.pair("CC:01", t0 + 500),
         Err(ScreenError::NotFound(_))
-    ));
-    assert!(matches!(
-        f.screens.pair("BB:01", t0 + 500),
-        Err(ScreenError::InvalidInput(_))
     ));
     assert!(matches!(
         f.screens.on_advertisement(ad(" ", "x", -50, &[], t0)),
@@ -258,8 +258,12 @@ fn pairing_lists_supported_wearables_and_pairs_with_a_gatt_plan() {
     assert_eq!(s.phase, PairingPhase::Paired);
     let paired = s.paired.expect("paired device shown");
     assert_eq!(
-        (paired.id.as_str(), paired.name.as_str()),
-        ("AA:02", "TW near")
+        (
+            paired.id.as_str(),
+            paired.name.as_str(),
+            paired.sample_rate_hz
+        ),
+        ("AA:02", "TW near", 200)
     );
     assert!(s.candidates.iter().any(|c| c.id == "AA:02" && c.is_paired));
     let stored = f
@@ -270,32 +274,56 @@ fn pairing_lists_supported_wearables_and_pairs_with_a_gatt_plan() {
         .unwrap()
         .unwrap();
     assert_eq!(stored.id, "AA:02");
-
-    // The GATT plan holds the exact bytes the wearable accepts.
-    let plan = paired.gatt.expect("TwitchWatch sensors stream on phones");
-    assert_eq!(parse_uuid(&plan.service_uuid), Some(SERVICE_UUID));
+    // The session holds the exact bytes the wearable accepts.
+    let session = f
+        .screens
+        .paired_gatt_session(SessionConfig::default())
+        .unwrap()
+        .expect("a session for our wearable");
+    let profile = session.profile();
+    assert_eq!(parse_uuid(&profile.service_uuid), Some(SERVICE_UUID));
     assert_eq!(
-        ControlCommand::decode(&plan.start_command).unwrap(),
+        ControlCommand::decode(&profile.start_commands[0]).unwrap(),
         ControlCommand::Start {
             sample_rate_hz: 200,
             channels: ChannelSet::ACCEL_GYRO
         }
     );
+
+    // A Polar sensor pairs at 208 Hz with the gyroscope; its session starts SDK mode first.
+    f.screens.start_scan(t0 + 600).unwrap();
+    f.screens
+        .on_advertisement(ad("BB:01", "Polar Sense 1234", -40, &["180d"], t0 + 700))
+        .unwrap();
+    let s = f.screens.pair("BB:01", t0 + 800).unwrap();
+    assert_eq!(s.paired.as_ref().map(|p| p.sample_rate_hz), Some(208));
+    let polar = f
+        .screens
+        .monitor()
+        .store()
+        .paired_device()
+        .unwrap()
+        .unwrap();
     assert_eq!(
-        ControlCommand::decode(&plan.stop_command).unwrap(),
-        ControlCommand::Stop
+        (polar.protocol, polar.sample_rate_hz, polar.with_gyro),
+        (DeviceProtocol::PolarPmd, 208, true)
     );
-    assert_eq!(
-        plan.battery_level_uuid,
-        "00002a19-0000-1000-8000-00805f9b34fb"
-    );
-    assert_eq!(f.screens.paired_gatt_plan().unwrap(), Some(plan));
+    let session = f
+        .screens
+        .paired_gatt_session(SessionConfig::default())
+        .unwrap()
+        .expect("a session for the Polar sensor");
+    assert_eq!(session.profile().start_commands[0], vec![0x02, 0x09]);
 
     f.screens.monitor().store().forget_device().unwrap();
-    let s = f.screens.pairing(t0 + 600).unwrap();
+    let s = f.screens.pairing(t0 + 900).unwrap();
     assert_eq!(s.phase, PairingPhase::Idle);
     assert!(s.paired.is_none());
-    assert_eq!(f.screens.paired_gatt_plan().unwrap(), None);
+    assert!(f
+        .screens
+        .paired_gatt_session(SessionConfig::default())
+        .unwrap()
+        .is_none());
 }
 
 #[test]

@@ -30,7 +30,8 @@ class BleScanner(context: Context, private val onAdvertisement: (Advertisement) 
         }
     }
 
-    /** Unfiltered when the core asks for no filter (Polar sensors advertise no PMD service). */
+    /** Filtered on the services the core names (ours, and heart rate, which Polar sensors advertise
+     *  instead of PMD); unfiltered when it names none. The core decides what is listed. */
     fun start(serviceUuids: List<String>): Boolean {
         val s = scanner ?: return false
         val filters = serviceUuids.map { ScanFilter.Builder().setServiceUuid(ParcelUuid.fromString(it)).build() }

@@ -1,5 +1,6 @@
-// Shell-managed BLE: Android's own GATT client connects to the paired wearable, follows the core's
-// GattPlan (subscribe, write the start command) and pushes every notification's bytes into the core.
+// Shell-managed BLE: Android's own GATT client is the GattLink of the core's session. It performs what
+// the session asks (connect, discover, MTU, read, subscribe, write, timer) and hands every callback back
+// as bytes and UUIDs through GattDriver (android/shell); the dialogue itself is the core's.
 package org.twitchwatch.app
 
 import android.annotation.SuppressLint
@@ -15,13 +16,10 @@ import android.os.Build
 import android.os.Handler
 import android.os.Looper
 import android.util.Log
-import java.util.ArrayDeque
 import java.util.UUID
-import org.twitchwatch.core.Screens
-import org.twitchwatch.core.TwitchWatch
-import org.twitchwatch.core.TwitchWatchException
-import org.twitchwatch.core.app.GattPlan
-import org.twitchwatch.core.model.ConnectionState
+import org.twitchwatch.core.PhoneGattSession
+import org.twitchwatch.shell.GattDriver
+import org.twitchwatch.shell.GattLink
 
 private val CCCD: UUID = UUID.fromString("00002902-0000-1000-8000-00805f9b34fb")
 
@@ -29,65 +27,67 @@ private val CCCD: UUID = UUID.fromString("00002902-0000-1000-8000-00805f9b34fb")
 @SuppressLint("MissingPermission")
 class BleSession(
     private val context: Context,
-    private val core: TwitchWatch,
-    private val screens: Screens,
-    private val deviceId: String,
-    private val plan: GattPlan,
-) {
+    private val session: PhoneGattSession,
+) : GattLink {
     private val main = Handler(Looper.getMainLooper())
     private var gatt: BluetoothGatt? = null
-    private var attempt = 0u
-    private var closed = false
+    private var connected = false
+    private val timer = Runnable { driver.onTimer() }
 
-    /** GATT allows one outstanding operation; the rest wait here. */
-    private val queue = ArrayDeque<(BluetoothGatt) -> Boolean>()
-    private var busy = false
+    // Every callback is posted to the main looper, so the driver sees one event at a time, in order.
+    private val driver = GattDriver(
+        session,
+        this,
+        onProblem = { Log.d(TwitchWatchApp.TAG, "GATT session: $it") },
+        onFinished = { failure -> if (failure != null) Log.w(TwitchWatchApp.TAG, "monitoring ended: $failure") },
+    )
 
-    fun start() {
-        val adapter = context.getSystemService(BluetoothManager::class.java).adapter ?: return
-        val device = adapter.getRemoteDevice(deviceId)
-        screens.reportConnection(ConnectionState.Connecting)
-        // autoConnect = true: Android reconnects by itself when the wearable comes back in range.
-        gatt = device.connectGatt(context, true, callback, BluetoothDevice.TRANSPORT_LE)
+    fun start() = main.post { driver.start() }.let {}
+
+    /** The user stopped: the session leaves the sensor idle, then asks to disconnect. */
+    fun close() = main.post { driver.stop() }.let {}
+
+    private fun nowUs() = System.currentTimeMillis() * 1000
+
+    private fun characteristic(uuid: String): BluetoothGattCharacteristic? {
+        val wanted = UUID.fromString(uuid)
+        return gatt?.services?.firstNotNullOfOrNull { it.getCharacteristic(wanted) }
     }
 
-    fun close() {
-        closed = true
-        main.removeCallbacksAndMessages(null)
-        gatt?.let { g ->
-            service(g)?.getCharacteristic(UUID.fromString(plan.controlPointUuid))?.let { cp ->
-                write(g, cp, plan.stopCommand)
-            }
-            g.disconnect()
-            g.close()
-        }
-        gatt = null
-        screens.reportConnection(ConnectionState.Disconnected)
+    // ---- GattLink: what the session asks for ----
+
+    override fun connect(): Boolean {
+        gatt?.close()
+        connected = false
+        val adapter = context.getSystemService(BluetoothManager::class.java).adapter ?: return false
+        val device = adapter.getRemoteDevice(session.device().id)
+        // autoConnect = false: the session owns the connect timeout and the reconnect policy. A sensor
+        // that wants bonding triggers the system's pairing dialog by itself.
+        gatt = device.connectGatt(context, false, callback, BluetoothDevice.TRANSPORT_LE)
+        return gatt != null
     }
 
-    private fun service(g: BluetoothGatt) = g.getService(UUID.fromString(plan.serviceUuid))
+    override fun discoverServices(serviceUuid: String): Boolean = gatt?.discoverServices() == true
 
-    private fun enqueue(op: (BluetoothGatt) -> Boolean) {
-        queue.add(op)
-        drain()
+    override fun requestMtu(mtu: Int): Boolean {
+        val g = gatt ?: return false
+        // A 200 Hz stream needs the short connection interval; Android asks the peripheral for it.
+        g.requestConnectionPriority(BluetoothGatt.CONNECTION_PRIORITY_HIGH)
+        return g.requestMtu(mtu)
     }
 
-    private fun drain() {
-        val g = gatt ?: return
-        while (!busy && queue.isNotEmpty()) {
-            busy = queue.poll()?.invoke(g) == true
-        }
+    override fun read(characteristicUuid: String): Boolean {
+        val g = gatt ?: return false
+        val ch = characteristic(characteristicUuid) ?: return false
+        return g.readCharacteristic(ch)
     }
 
-    private fun operationDone() {
-        busy = false
-        drain()
-    }
-
-    private fun subscribe(g: BluetoothGatt, ch: BluetoothGattCharacteristic, indicate: Boolean): Boolean {
-        g.setCharacteristicNotification(ch, true)
+    override fun subscribe(characteristicUuid: String, indications: Boolean): Boolean {
+        val g = gatt ?: return false
+        val ch = characteristic(characteristicUuid) ?: return false
+        if (!g.setCharacteristicNotification(ch, true)) return false
         val d = ch.getDescriptor(CCCD) ?: return false
-        val value = if (indicate) BluetoothGattDescriptor.ENABLE_INDICATION_VALUE
+        val value = if (indications) BluetoothGattDescriptor.ENABLE_INDICATION_VALUE
         else BluetoothGattDescriptor.ENABLE_NOTIFICATION_VALUE
         return if (Build.VERSION.SDK_INT >= 33) {
             g.writeDescriptor(d, value) == BluetoothGatt.GATT_SUCCESS
@@ -99,112 +99,104 @@ class BleSession(
         }
     }
 
-    private fun write(g: BluetoothGatt, ch: BluetoothGattCharacteristic, bytes: ByteArray): Boolean =
-        if (Build.VERSION.SDK_INT >= 33) {
-            g.writeCharacteristic(ch, bytes, BluetoothGattCharacteristic.WRITE_TYPE_DEFAULT) ==
-                BluetoothGatt.GATT_SUCCESS
+    override fun write(characteristicUuid: String, bytes: ByteArray, withResponse: Boolean): Boolean {
+        val g = gatt ?: return false
+        val ch = characteristic(characteristicUuid) ?: return false
+        val type = if (withResponse) BluetoothGattCharacteristic.WRITE_TYPE_DEFAULT
+        else BluetoothGattCharacteristic.WRITE_TYPE_NO_RESPONSE
+        return if (Build.VERSION.SDK_INT >= 33) {
+            g.writeCharacteristic(ch, bytes, type) == BluetoothGatt.GATT_SUCCESS
         } else {
             @Suppress("DEPRECATION")
             ch.value = bytes
-            ch.writeType = BluetoothGattCharacteristic.WRITE_TYPE_DEFAULT
+            ch.writeType = type
             @Suppress("DEPRECATION")
             g.writeCharacteristic(ch)
         }
-
-    private fun push(uuid: UUID, value: ByteArray) {
-        try {
-            core.monitoring().pushNotification(deviceId, uuid.toString(), value, System.currentTimeMillis() * 1000)
-        } catch (e: TwitchWatchException) {
-            // Malformed frames are counted by the core and the stream goes on; never crash the service.
-            Log.d(TwitchWatchApp.TAG, "notification refused: ${e.message}")
-        }
     }
+
+    override fun disconnect() {
+        gatt?.let {
+            it.disconnect()
+            it.close()
+        }
+        gatt = null
+        connected = false
+    }
+
+    override fun armTimer(deadlineUs: Long) {
+        main.removeCallbacks(timer)
+        main.postDelayed(timer, ((deadlineUs - nowUs()) / 1000).coerceAtLeast(0))
+    }
+
+    // ---- BluetoothGattCallback: what happened, handed back to the session ----
+
+    private fun ok(status: Int) = status == BluetoothGatt.GATT_SUCCESS
 
     private val callback = object : BluetoothGattCallback() {
         override fun onConnectionStateChange(g: BluetoothGatt, status: Int, newState: Int) = main.post {
-            if (closed) return@post
-            when (newState) {
-                BluetoothProfile.STATE_CONNECTED -> {
-                    attempt = 0u
-                    screens.reportConnection(ConnectionState.Connected)
-                    // 247 fits one frame per notification (docs/protocol.md).
-                    if (!g.requestMtu(247)) g.discoverServices()
+            if (g != gatt) return@post
+            when {
+                newState == BluetoothProfile.STATE_CONNECTED && ok(status) -> {
+                    connected = true
+                    driver.onConnected()
                 }
-                BluetoothProfile.STATE_DISCONNECTED -> {
-                    queue.clear()
-                    busy = false
-                    attempt += 1u
-                    // autoConnect keeps trying; the UI shows it as reconnecting.
-                    screens.reportConnection(ConnectionState.Reconnecting(attempt, 0uL))
+                newState == BluetoothProfile.STATE_DISCONNECTED -> {
+                    g.close()
+                    gatt = null
+                    if (connected) driver.onDisconnected() else driver.onConnectFailed("GATT status $status")
+                    connected = false
                 }
             }
-        }.let {}
-
-        override fun onMtuChanged(g: BluetoothGatt, mtu: Int, status: Int) = main.post {
-            g.discoverServices()
         }.let {}
 
         override fun onServicesDiscovered(g: BluetoothGatt, status: Int) = main.post {
-            val s = service(g)
-            if (status != BluetoothGatt.GATT_SUCCESS || s == null) {
-                Log.w(TwitchWatchApp.TAG, "TwitchWatch service not found on the paired device")
-                g.disconnect()
+            if (!ok(status)) {
+                driver.onOperationFailed(null, "service discovery failed (GATT status $status)")
                 return@post
             }
-            val data = s.getCharacteristic(UUID.fromString(plan.dataCharacteristicUuid))
-            val control = s.getCharacteristic(UUID.fromString(plan.controlPointUuid))
-            val battery = g.getService(UUID.fromString(plan.batteryServiceUuid))
-                ?.getCharacteristic(UUID.fromString(plan.batteryLevelUuid))
-            if (data != null) enqueue { subscribe(it, data, indicate = false) }
-            if (control != null) {
-                enqueue { subscribe(it, control, indicate = true) }
-                enqueue { write(it, control, plan.startCommand) }
-            }
-            if (battery != null) {
-                enqueue { subscribe(it, battery, indicate = false) }
-                enqueue { it.readCharacteristic(battery) }
-            }
+            driver.onServicesDiscovered(g.services.flatMap { s -> s.characteristics.map { it.uuid.toString() } })
         }.let {}
 
-        override fun onDescriptorWrite(g: BluetoothGatt, d: BluetoothGattDescriptor, status: Int) =
-            main.post { operationDone() }.let {}
+        override fun onMtuChanged(g: BluetoothGatt, mtu: Int, status: Int) = main.post {
+            driver.onMtuChanged(if (ok(status)) mtu else null)
+        }.let {}
 
-        override fun onCharacteristicWrite(g: BluetoothGatt, ch: BluetoothGattCharacteristic, status: Int) =
-            main.post {
-                if (ch.uuid == UUID.fromString(plan.controlPointUuid) && status == BluetoothGatt.GATT_SUCCESS) {
-                    screens.reportConnection(ConnectionState.Streaming)
-                }
-                operationDone()
-            }.let {}
+        override fun onDescriptorWrite(g: BluetoothGatt, d: BluetoothGattDescriptor, status: Int) = main.post {
+            val uuid = d.characteristic.uuid.toString()
+            if (ok(status)) driver.onSubscribed(uuid) else driver.onOperationFailed(uuid, "GATT status $status")
+        }.let {}
 
-        override fun onCharacteristicRead(
-            g: BluetoothGatt,
-            ch: BluetoothGattCharacteristic,
-            value: ByteArray,
-            status: Int,
-        ) {
-            if (status == BluetoothGatt.GATT_SUCCESS) push(ch.uuid, value)
-            main.post { operationDone() }
+        override fun onCharacteristicWrite(g: BluetoothGatt, ch: BluetoothGattCharacteristic, status: Int) = main.post {
+            val uuid = ch.uuid.toString()
+            if (ok(status)) driver.onWriteAcknowledged(uuid) else driver.onOperationFailed(uuid, "GATT status $status")
+        }.let {}
+
+        override fun onCharacteristicRead(g: BluetoothGatt, ch: BluetoothGattCharacteristic, value: ByteArray, status: Int) {
+            read(ch.uuid.toString(), value.copyOf(), status)
         }
 
         @Deprecated("Android 12 and older")
         override fun onCharacteristicRead(g: BluetoothGatt, ch: BluetoothGattCharacteristic, status: Int) {
             @Suppress("DEPRECATION")
-            val value = ch.value
-            if (Build.VERSION.SDK_INT < 33 && status == BluetoothGatt.GATT_SUCCESS && value != null) push(ch.uuid, value)
-            if (Build.VERSION.SDK_INT < 33) main.post { operationDone() }
+            if (Build.VERSION.SDK_INT < 33) read(ch.uuid.toString(), ch.value?.copyOf() ?: ByteArray(0), status)
         }
 
-        // Android 13+: the value comes as a parameter (thread-safe).
+        // Android reports indications and notifications alike; the session treats them alike too.
         override fun onCharacteristicChanged(g: BluetoothGatt, ch: BluetoothGattCharacteristic, value: ByteArray) {
-            push(ch.uuid, value)
+            changed(ch.uuid.toString(), value.copyOf())
         }
 
         @Deprecated("Android 12 and older")
         override fun onCharacteristicChanged(g: BluetoothGatt, ch: BluetoothGattCharacteristic) {
             @Suppress("DEPRECATION")
-            if (Build.VERSION.SDK_INT < 33) push(ch.uuid, ch.value ?: return)
+            if (Build.VERSION.SDK_INT < 33) changed(ch.uuid.toString(), ch.value?.copyOf() ?: return)
         }
     }
-}
 
+    private fun read(uuid: String, value: ByteArray, status: Int) = main.post {
+        if (ok(status)) driver.onRead(uuid, value) else driver.onOperationFailed(uuid, "GATT status $status")
+    }.let {}
+
+    private fun changed(uuid: String, value: ByteArray) = main.post { driver.onNotification(uuid, value) }.let {}
+}

@@ -15,6 +15,7 @@ import androidx.core.app.NotificationManagerCompat
 import androidx.core.app.ServiceCompat
 import androidx.core.content.ContextCompat
 import java.util.concurrent.Executors
+import org.twitchwatch.core.PhoneGattSession
 import org.twitchwatch.core.TwitchWatchException
 import org.twitchwatch.shell.NotificationRouter
 
@@ -46,10 +47,9 @@ class MonitoringService : Service() {
     private fun startSession() {
         val now = System.currentTimeMillis()
         try {
-            val plan = app.screens.pairedGattPlan()
-            val paired = app.core.devices().paired()
-            if (plan != null && paired != null) {
-                ble = BleSession(this, app.core, app.screens, paired.id, plan).also { it.start() }
+            if (app.core.devices().paired() != null) {
+                // The core's session for the paired wearable, of either protocol, at its paired rate.
+                ble = BleSession(this, PhoneGattSession(app.core)).also { it.start() }
             } else if (app.screens.onboarding(currentPermissions(this)).demoMode) {
                 app.screens.startDemoSession(null, 1.0f, now)
             } else {
