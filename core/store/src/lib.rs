@@ -244,6 +244,7 @@ pub struct StoreCounts {
     pub journal_days: usize,
     pub checkins: usize,
     pub alerts: usize,
+    pub task_results: usize,
     pub raw_batches: usize,
 }
 
@@ -315,6 +316,7 @@ struct Inner {
     journal: sled::Tree,
     checkins: sled::Tree,
     alerts: sled::Tree,
+    task_results: sled::Tree,
     meta: sled::Tree,
     raw: sled::Tree,
     zone: RwLock<Zone>,
@@ -350,6 +352,9 @@ pub enum Collection {
     Journal,
     Checkins,
     Alerts,
+    /// Results of the active tasks (finger tapping, tremor tasks, the grip proxy), keyed by
+    /// `time_key` of their completion; the task and hand stay inside the sealed value.
+    TaskResults,
 }
 
 impl Collection {
@@ -458,6 +463,7 @@ struct Engine {
     journal: sled::Tree,
     checkins: sled::Tree,
     alerts: sled::Tree,
+    task_results: sled::Tree,
     meta: sled::Tree,
     raw: sled::Tree,
 }
@@ -546,8 +552,17 @@ fn split_alert_id<'a>(key: &[u8], plain: &'a [u8]) -> Result<(&'a [u8], &'a [u8]
 }
 
 /// The trees whose values are health data or personal, each sealed in an encrypted store.
-const SEALED_TREES: [&str; 9] = [
-    "events", "minutes", "days", "devices", "settings", "journal", "checkins", "alerts", "raw",
+const SEALED_TREES: [&str; 10] = [
+    "events",
+    "minutes",
+    "days",
+    "devices",
+    "settings",
+    "journal",
+    "checkins",
+    "alerts",
+    "task_results",
+    "raw",
 ];
 
 impl Engine {
@@ -605,6 +620,7 @@ impl Engine {
             journal: open_tree("journal")?,
             checkins: open_tree("checkins")?,
             alerts: open_tree("alerts")?,
+            task_results: open_tree("task_results")?,
             meta: open_tree("meta")?,
             raw: open_tree("raw")?,
             db,
@@ -678,6 +694,7 @@ impl Engine {
             "journal" => &self.journal,
             "checkins" => &self.checkins,
             "alerts" => &self.alerts,
+            "task_results" => &self.task_results,
             "raw" => &self.raw,
             _ => &self.meta,
         }
@@ -894,6 +911,7 @@ impl Store {
             journal: engine.journal,
             checkins: engine.checkins,
             alerts: engine.alerts,
+            task_results: engine.task_results,
             meta: engine.meta,
             raw: engine.raw,
             db: engine.db,
@@ -1573,6 +1591,7 @@ impl Store {
             journal_days: self.inner.journal.len(),
             checkins: self.inner.checkins.len(),
             alerts: self.inner.alerts.len(),
+            task_results: self.inner.task_results.len(),
             raw_batches: self.inner.raw.len(),
         }
     }
@@ -1580,7 +1599,7 @@ impl Store {
     /// Decodes every stored value and lists the ones that fail; the store is not modified.
     pub fn check_integrity(&self) -> Result<Vec<CorruptRecordInfo>, StoreError> {
         let mut bad = Vec::new();
-        let trees: [(&sled::Tree, &'static str); 9] = [
+        let trees: [(&sled::Tree, &'static str); 10] = [
             (&self.inner.events, "events"),
             (&self.inner.minutes, "minutes"),
             (&self.inner.days, "days"),
@@ -1589,6 +1608,7 @@ impl Store {
             (&self.inner.journal, "journal"),
             (&self.inner.checkins, "checkins"),
             (&self.inner.alerts, "alerts"),
+            (&self.inner.task_results, "task_results"),
             (&self.inner.raw, "raw"),
         ];
         for (tree, name) in trees {
@@ -1650,6 +1670,7 @@ impl Store {
             Collection::Journal => &self.inner.journal,
             Collection::Checkins => &self.inner.checkins,
             Collection::Alerts => &self.inner.alerts,
+            Collection::TaskResults => &self.inner.task_results,
         }
     }
 
