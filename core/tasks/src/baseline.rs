@@ -213,12 +213,15 @@ pub fn trend(
         return out;
     }
     let baseline = baseline_of(metric, &series[..BASELINE_SESSIONS], c);
-    out.points
-        .extend(series[BASELINE_SESSIONS..].iter().map(|&(at_ms, value)| TrendPoint {
-            at_ms,
-            value,
-            status: status_of(metric, &baseline, value),
-        }));
+    out.points.extend(
+        series[BASELINE_SESSIONS..]
+            .iter()
+            .map(|&(at_ms, value)| TrendPoint {
+                at_ms,
+                value,
+                status: status_of(metric, &baseline, value),
+            }),
+    );
     out.decline = sustained(&out.points, SessionStatus::Worse, &baseline, c, tz);
     out.improvement = sustained(&out.points, SessionStatus::Better, &baseline, c, tz);
     out.baseline = Some(baseline);

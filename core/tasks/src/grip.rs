@@ -70,7 +70,9 @@ pub struct GripMeasures {
 impl GripInput {
     pub fn validate(&self, now_ms: TimestampMs) -> Result<(), TaskError> {
         check_time("grip session", self.started_at_ms, now_ms)?;
-        if self.samples.is_empty() && self.self_rated_grip_0_10.is_none() && self.dynamometer_kg.is_none()
+        if self.samples.is_empty()
+            && self.self_rated_grip_0_10.is_none()
+            && self.dynamometer_kg.is_none()
         {
             return Err(TaskError::EmptySession {
                 what: "grip",
@@ -155,9 +157,9 @@ impl GripInput {
 
 fn mean_vector(samples: &[PhoneMotionSample]) -> [f64; 3] {
     let n = samples.len().max(1) as f64;
-    let sum = samples.iter().fold([0.0; 3], |a, s| {
-        [a[0] + s.x_g, a[1] + s.y_g, a[2] + s.z_g]
-    });
+    let sum = samples
+        .iter()
+        .fold([0.0; 3], |a, s| [a[0] + s.x_g, a[1] + s.y_g, a[2] + s.z_g]);
     [sum[0] / n, sum[1] / n, sum[2] / n]
 }
 

@@ -18,8 +18,7 @@ use twitchwatch_model::TimestampMs;
 use twitchwatch_store::StoreError;
 
 pub use baseline::{
-    trend, trends, Baseline, ChangeCriterion, SessionStatus, SustainedChange, TaskTrend,
-    TrendPoint,
+    trend, trends, Baseline, ChangeCriterion, SessionStatus, SustainedChange, TaskTrend, TrendPoint,
 };
 pub use grip::{GripInput, GripMeasures, PhoneMotionSample, SteadinessMetrics};
 pub use persist::TaskStore;

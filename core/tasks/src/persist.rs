@@ -27,7 +27,10 @@ impl TaskStore for Store {
     fn put_task_result(&self, result: &TaskResult) -> Result<TaskResult, TaskError> {
         let mut stored = result.clone();
         while self
-            .get_json::<serde_json::Value>(Collection::TaskResults, &time_key(stored.completed_at_ms))?
+            .get_json::<serde_json::Value>(
+                Collection::TaskResults,
+                &time_key(stored.completed_at_ms),
+            )?
             .is_some()
         {
             stored.completed_at_ms += 1;
@@ -38,7 +41,11 @@ impl TaskStore for Store {
             &stored,
         )?;
         self.flush()?;
-        tracing::debug!(id = stored.completed_at_ms, task = stored.kind().as_str(), "task result stored");
+        tracing::debug!(
+            id = stored.completed_at_ms,
+            task = stored.kind().as_str(),
+            "task result stored"
+        );
         Ok(stored)
     }
 

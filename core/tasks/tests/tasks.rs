@@ -33,9 +33,12 @@ fn tapping(hand: Hand, taps: Vec<Tap>) -> TappingInput {
 
 #[test]
 fn a_steady_five_per_second_stream_has_rate_interval_and_no_variability_or_fatigue() {
-    let m = tapping(Hand::Left, taps_at((0..100).map(|i| 100.0 + i as f64 * 200.0)))
-        .measure(NOW)
-        .unwrap();
+    let m = tapping(
+        Hand::Left,
+        taps_at((0..100).map(|i| 100.0 + i as f64 * 200.0)),
+    )
+    .measure(NOW)
+    .unwrap();
     assert_eq!(m.tap_count, 100);
     assert!((m.taps_per_s - 5.0).abs() < 1e-9);
     assert!((m.interval_mean_ms.unwrap() - 200.0).abs() < 1e-9);
@@ -138,7 +141,10 @@ fn bad_tapping_input_is_a_typed_error_naming_what_to_fix() {
         }
     ));
     assert!(matches!(
-        with(&|i| i.targets = vec![TapTarget { x_pt: 1.0, y_pt: 1.0 }]),
+        with(&|i| i.targets = vec![TapTarget {
+            x_pt: 1.0,
+            y_pt: 1.0
+        }]),
         TaskError::Invalid {
             field: "targets",
             ..
@@ -150,7 +156,13 @@ fn bad_tapping_input_is_a_typed_error_naming_what_to_fix() {
 }
 
 /// 100 Hz wearable batches of one second: a rhythm of `freq_hz` at `amp_g` / `amp_dps` on a still hand.
-fn wearable(seconds: usize, freq_hz: f32, amp_g: f32, amp_dps: f32, skip: &[usize]) -> Vec<SensorBatch> {
+fn wearable(
+    seconds: usize,
+    freq_hz: f32,
+    amp_g: f32,
+    amp_dps: f32,
+    skip: &[usize],
+) -> Vec<SensorBatch> {
     let rate = 100.0f32;
     let start_us = (NOW - 120_000) * 1000;
     let mut seed = 12345u32;
@@ -166,7 +178,11 @@ fn wearable(seconds: usize, freq_hz: f32, amp_g: f32, amp_dps: f32, skip: &[usiz
             for i in 0..100 {
                 let t = (s * 100 + i) as f32 / rate;
                 let w = (2.0 * std::f32::consts::PI * freq_hz * t).sin();
-                accel.push([amp_g * w + 0.0005 * noise(), 0.0005 * noise(), 1.0 + 0.0005 * noise()]);
+                accel.push([
+                    amp_g * w + 0.0005 * noise(),
+                    0.0005 * noise(),
+                    1.0 + 0.0005 * noise(),
+                ]);
                 gyro.push([amp_dps * w + 0.05 * noise(), 0.05 * noise(), 0.05 * noise()]);
             }
             SensorBatch {
@@ -219,7 +235,9 @@ fn gaps_in_the_recording_are_counted_and_empty_or_short_ones_refused() {
         tremor_task(vec![]).measure(NOW).unwrap_err(),
         TaskError::EmptySession { .. }
     ));
-    let short = tremor_task(wearable(5, 5.0, 0.02, 6.0, &[])).measure(NOW).unwrap_err();
+    let short = tremor_task(wearable(5, 5.0, 0.02, 6.0, &[]))
+        .measure(NOW)
+        .unwrap_err();
     assert!(short.to_string().contains("at least 15 s"), "{short}");
     let mut nan = wearable(30, 5.0, 0.02, 6.0, &[]);
     nan[3].accel_g[7][0] = f32::NAN;
@@ -274,7 +292,10 @@ fn the_hold_measures_shake_and_sag_and_the_record_takes_a_dynamometer_value() {
     assert_eq!(r.value(Metric::HoldShakeMg), None);
     let mut bad = input.clone();
     bad.dynamometer_kg = Some(f64::NAN);
-    assert!(matches!(bad.measure(NOW).unwrap_err(), TaskError::NotFinite { .. }));
+    assert!(matches!(
+        bad.measure(NOW).unwrap_err(),
+        TaskError::NotFinite { .. }
+    ));
     bad.dynamometer_kg = Some(400.0);
     assert!(bad.measure(NOW).is_err());
     let empty = GripInput {
@@ -283,10 +304,17 @@ fn the_hold_measures_shake_and_sag_and_the_record_takes_a_dynamometer_value() {
         dynamometer_kg: None,
         ..input.clone()
     };
-    assert!(matches!(empty.measure(NOW).unwrap_err(), TaskError::EmptySession { .. }));
+    assert!(matches!(
+        empty.measure(NOW).unwrap_err(),
+        TaskError::EmptySession { .. }
+    ));
     let mut shuffled = input.clone();
     shuffled.samples.swap(3, 4);
-    assert!(shuffled.measure(NOW).unwrap_err().to_string().contains("time order"));
+    assert!(shuffled
+        .measure(NOW)
+        .unwrap_err()
+        .to_string()
+        .contains("time order"));
 }
 
 // ---- baseline and change criterion over 120-day histories ----
@@ -319,7 +347,11 @@ fn history(every: i64, count: impl Fn(i64, &mut u32) -> Vec<u32>) -> Vec<TaskRes
     let mut out = Vec::new();
     for d in (0..120).step_by(every as usize) {
         for (i, c) in count(d, &mut noise).into_iter().enumerate() {
-            out.push(tapping_result(first + d * DAY + i as i64 * 3_600_000, Hand::Left, c));
+            out.push(tapping_result(
+                first + d * DAY + i as i64 * 3_600_000,
+                Hand::Left,
+                c,
+            ));
         }
     }
     out
@@ -331,7 +363,14 @@ fn jitter(n: &mut u32) -> u32 {
 }
 
 fn tap_trend(results: &[TaskResult]) -> TaskTrend {
-    trend(results, TaskKind::Tapping, Metric::TapCount, Hand::Left, &criterion(), &utc())
+    trend(
+        results,
+        TaskKind::Tapping,
+        Metric::TapCount,
+        Hand::Left,
+        &criterion(),
+        &utc(),
+    )
 }
 
 #[test]
@@ -357,7 +396,11 @@ fn one_bad_day_even_with_several_bad_sessions_is_not_a_sustained_change() {
         }
     });
     let t = tap_trend(&h);
-    let worse = t.points.iter().filter(|p| p.status == SessionStatus::Worse).count();
+    let worse = t
+        .points
+        .iter()
+        .filter(|p| p.status == SessionStatus::Worse)
+        .count();
     assert_eq!(worse, 3, "the bad sessions are seen as worse");
     assert_eq!(t.decline, None, "but one day is not sustained");
     // The same three sessions spread over three days are.
@@ -376,16 +419,27 @@ fn one_bad_day_even_with_several_bad_sessions_is_not_a_sustained_change() {
 fn a_sustained_decline_is_found_with_its_size_and_a_recovery_ends_it() {
     // The last 14 days the person taps ~30 % slower.
     let h = history(1, |d, n| {
-        vec![if d >= 106 { 66 + jitter(n) } else { 96 + jitter(n) }]
+        vec![if d >= 106 {
+            66 + jitter(n)
+        } else {
+            96 + jitter(n)
+        }]
     });
     let t = tap_trend(&h);
     let d = t.decline.clone().expect("sustained decline");
     assert_eq!(d.sessions, 14);
-    assert!(d.change_percent < -20.0 && d.change_percent > -40.0, "{d:?}");
+    assert!(
+        d.change_percent < -20.0 && d.change_percent > -40.0,
+        "{d:?}"
+    );
     assert_eq!(t.improvement, None);
     // Sessions every third day: fewer sessions, the same finding.
     let sparse = history(3, |d, n| {
-        vec![if d >= 100 { 66 + jitter(n) } else { 96 + jitter(n) }]
+        vec![if d >= 100 {
+            66 + jitter(n)
+        } else {
+            96 + jitter(n)
+        }]
     });
     assert!(tap_trend(&sparse).decline.is_some());
     // One good session at the end ends the run.
@@ -393,15 +447,26 @@ fn a_sustained_decline_is_found_with_its_size_and_a_recovery_ends_it() {
     recovered.push(tapping_result(NOW - 3_600_000, Hand::Left, 97));
     assert_eq!(tap_trend(&recovered).decline, None);
     // The other hand is its own series.
-    assert!(trend(&h, TaskKind::Tapping, Metric::TapCount, Hand::Right, &criterion(), &utc())
-        .baseline
-        .is_none());
+    assert!(trend(
+        &h,
+        TaskKind::Tapping,
+        Metric::TapCount,
+        Hand::Right,
+        &criterion(),
+        &utc()
+    )
+    .baseline
+    .is_none());
 }
 
 #[test]
 fn an_improvement_is_not_a_decline_and_the_direction_follows_the_measure() {
     let h = history(1, |d, n| {
-        vec![if d >= 100 { 130 + jitter(n) } else { 90 + jitter(n) }]
+        vec![if d >= 100 {
+            130 + jitter(n)
+        } else {
+            90 + jitter(n)
+        }]
     });
     let t = tap_trend(&h);
     assert!(t.decline.is_none());
@@ -512,11 +577,17 @@ fn results_round_trip_through_an_encrypted_store_and_no_file_holds_them_in_clear
     let read = store.all_task_results().unwrap();
     assert_eq!(read.len(), expected.len());
     for (r, e) in read.iter().zip(&expected) {
-        assert_eq!((r.completed_at_ms, r.kind(), r.hand), (e.completed_at_ms, e.kind(), e.hand));
+        assert_eq!(
+            (r.completed_at_ms, r.kind(), r.hand),
+            (e.completed_at_ms, e.kind(), e.hand)
+        );
         // JSON keeps every value to the last bit or one unit in the last place.
         for ((m1, v1), (m2, v2)) in r.metric_values().into_iter().zip(e.metric_values()) {
             assert_eq!(m1, m2);
-            assert!((v1 - v2).abs() <= 1e-12 * v2.abs().max(1.0), "{m1:?}: {v1} vs {v2}");
+            assert!(
+                (v1 - v2).abs() <= 1e-12 * v2.abs().max(1.0),
+                "{m1:?}: {v1} vs {v2}"
+            );
         }
     }
     assert_eq!(store.counts().task_results, 4);
@@ -526,5 +597,8 @@ fn results_round_trip_through_an_encrypted_store_and_no_file_holds_them_in_clear
     assert_eq!(last_day.len(), 3);
     drop(store);
     Store::delete_all(&sealed).unwrap();
-    assert!(!sealed.exists(), "delete-all leaves no file of the task results");
+    assert!(
+        !sealed.exists(),
+        "delete-all leaves no file of the task results"
+    );
 }

@@ -92,7 +92,10 @@ fn a_sustained_tapping_decline_fires_coordination_loss_citing_the_measurements()
         .iter()
         .find(|f| f.starts_with("Measured: Finger tapping (left hand), taps in 20 s"))
         .unwrap_or_else(|| panic!("{:#?}", a.evidence.facts));
-    assert!(fact.contains("10 consecutive sessions on 10 days"), "{fact}");
+    assert!(
+        fact.contains("10 consecutive sessions on 10 days"),
+        "{fact}"
+    );
     assert_eq!(a.evidence.task_declines.len(), 1);
     assert!(a.evidence.task_declines[0].change_percent < -20.0);
     assert!(a.evidence.checkins.is_empty());
@@ -132,9 +135,22 @@ fn an_improvement_does_not_fire_and_an_old_decline_stops_counting() {
 fn a_sustained_grip_decline_with_measured_twitching_is_weakness_with_twitching() {
     let mut h = History::new(TODAY, DAYS, 26);
     // Twitching every day of the last two weeks.
-    h.fill(|rng, i, _| plan(if i >= DAYS - 14 { twitchy(rng) } else { background(rng) }, None));
+    h.fill(|rng, i, _| {
+        plan(
+            if i >= DAYS - 14 {
+                twitchy(rng)
+            } else {
+                background(rng)
+            },
+            None,
+        )
+    });
     for (i, day) in h.dates().into_iter().enumerate().step_by(2) {
-        let kg = if i as i64 >= DAYS - 12 { 20.0 } else { 32.0 + h.rng.gen_range(-1.0..1.0) };
+        let kg = if i as i64 >= DAYS - 12 {
+            20.0
+        } else {
+            32.0 + h.rng.gen_range(-1.0..1.0)
+        };
         let result = GripInput {
             hand: Hand::Right,
             started_at_ms: h.at(day, 10),
@@ -153,7 +169,11 @@ fn a_sustained_grip_decline_with_measured_twitching_is_weakness_with_twitching()
         .iter()
         .find(|a| a.id == "weakness_with_twitching")
         .unwrap_or_else(|| panic!("{raised:#?}"));
-    assert!(a.message.starts_with("Your grip task has declined"), "{}", a.message);
+    assert!(
+        a.message.starts_with("Your grip task has declined"),
+        "{}",
+        a.message
+    );
     assert!(a
         .evidence
         .facts
