@@ -5,3 +5,4 @@ mod data;
 mod gatt_session;
 mod monitor;
 mod screens;
+mod tasks;
