@@ -53,7 +53,12 @@ fn normal(rng: &mut ChaCha8Rng) -> f64 {
 }
 
 /// One 20 s session of `hand` started at `started_at_ms`.
-pub fn simulate(tapper: &Tapper, hand: Hand, started_at_ms: TimestampMs, seed: u64) -> TappingInput {
+pub fn simulate(
+    tapper: &Tapper,
+    hand: Hand,
+    started_at_ms: TimestampMs,
+    seed: u64,
+) -> TappingInput {
     let duration_ms = 20_000.0;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut taps = Vec::new();
@@ -67,7 +72,8 @@ pub fn simulate(tapper: &Tapper, hand: Hand, started_at_ms: TimestampMs, seed: u
             y_pt: g.y_pt + tapper.scatter_pt * normal(&mut rng),
         });
         target = 1 - target;
-        let pace = tapper.rate_hz.max(0.1) * (1.0 - tapper.slowdown.clamp(0.0, 0.95) * t / duration_ms);
+        let pace =
+            tapper.rate_hz.max(0.1) * (1.0 - tapper.slowdown.clamp(0.0, 0.95) * t / duration_ms);
         let mean_ms = 1000.0 / pace;
         // A finger cannot tap again within 40 ms; the interval's spread is clipped there.
         t += (mean_ms * (1.0 + tapper.interval_cv * normal(&mut rng))).max(40.0);
@@ -94,7 +100,9 @@ mod tests {
             slowdown: 0.0,
             scatter_pt: 0.0,
         };
-        let m = simulate(&steady, Hand::Left, now - 60_000, 1).measure(now).unwrap();
+        let m = simulate(&steady, Hand::Left, now - 60_000, 1)
+            .measure(now)
+            .unwrap();
         assert_eq!(m.tap_count, 100);
         assert!(m.interval_cv.unwrap() < 1e-9);
         assert!(m.accuracy_mean_pt.unwrap() < 1e-9);
@@ -103,9 +111,14 @@ mod tests {
             interval_cv: 0.15,
             ..steady
         };
-        let m = simulate(&tired, Hand::Left, now - 60_000, 2).measure(now).unwrap();
+        let m = simulate(&tired, Hand::Left, now - 60_000, 2)
+            .measure(now)
+            .unwrap();
         assert!(m.fatigue_ratio.unwrap() < 0.8, "{m:?}");
         assert!((0.08..0.25).contains(&m.interval_cv.unwrap()), "{m:?}");
-        assert_eq!(simulate(&tired, Hand::Left, 0, 2), simulate(&tired, Hand::Left, 0, 2));
+        assert_eq!(
+            simulate(&tired, Hand::Left, 0, 2),
+            simulate(&tired, Hand::Left, 0, 2)
+        );
     }
 }
