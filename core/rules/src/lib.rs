@@ -378,7 +378,7 @@ impl Context<'_> {
             .filter(|t| measures.contains(&(t.kind, t.metric)))
             .filter_map(|t| {
                 let (d, b) = (t.decline.as_ref()?, t.baseline.as_ref()?);
-                (local_date(tz, d.last_ms) > since).then(|| TaskDeclineRef {
+                (local_date(tz, d.last_ms) > since).then_some(TaskDeclineRef {
                     kind: t.kind,
                     metric: t.metric,
                     hand: t.hand,
