@@ -72,7 +72,7 @@ enum Command {
     Task(task_cmd::TaskCommand),
     /// Write a self-contained HTML report for a doctor.
     Report(care_cmd::ReportArgs),
-    /// Export events, minutes, day summaries, the journal and check-ins as CSV or JSON.
+    /// Export events, minutes, day summaries, the journal, check-ins and task results as CSV or JSON.
     Export(care_cmd::ExportArgs),
     /// Delete every record and the history's files and key file (needs --yes), then check that nothing is left.
     DeleteAllData(data_cmd::DeleteArgs),
