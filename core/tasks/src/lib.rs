@@ -65,7 +65,7 @@ pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> TaskErr
     }
 }
 
-fn utc(ms: TimestampMs) -> String {
+pub(crate) fn utc(ms: TimestampMs) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.to_string())
         .unwrap_or_else(|_| ms.to_string())

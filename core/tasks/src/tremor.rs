@@ -81,8 +81,8 @@ impl TremorInput {
         if last_us / 1000 > now_ms.saturating_add(FUTURE_SLACK_MS) {
             return Err(TaskError::FutureDate {
                 what: "tremor recording",
-                at: last_us.to_string(),
-                now: now_ms.to_string(),
+                at: super::utc(last_us / 1000),
+                now: super::utc(now_ms),
             });
         }
         Ok(())
