@@ -229,8 +229,10 @@ impl Metric {
 
     pub fn worse_when(self) -> WorseWhen {
         match self {
-            Metric::TapCount | Metric::HeldPercent | Metric::SelfRatedGrip => WorseWhen::Lower,
-            Metric::DynamometerKg => WorseWhen::Lower,
+            Metric::TapCount
+            | Metric::HeldPercent
+            | Metric::SelfRatedGrip
+            | Metric::DynamometerKg => WorseWhen::Lower,
             _ => WorseWhen::Higher,
         }
     }
