@@ -77,7 +77,7 @@ pub struct ExportArgs {
     /// JSON: a file. CSV: a file for one section, a folder for several.
     #[arg(long)]
     out: PathBuf,
-    /// Sections: events, minutes, days, journal, checkins (comma-separated; default all).
+    /// Sections: events, minutes, days, journal, checkins, tasks (comma-separated; default all).
     #[arg(long, value_delimiter = ',')]
     section: Vec<ExportSection>,
     #[arg(long)]

@@ -12,6 +12,7 @@ mod history_store;
 mod journal_cmd;
 mod monitor_cmd;
 mod output;
+mod task_cmd;
 
 use std::path::PathBuf;
 
@@ -66,9 +67,12 @@ enum Command {
     /// The rules, the medical text each rests on, and their adjustable thresholds.
     #[command(subcommand)]
     Rules(care_cmd::RulesCommand),
+    /// The active tasks: finger tapping (simulated or imported from a CSV of taps), their results and trends.
+    #[command(subcommand)]
+    Task(task_cmd::TaskCommand),
     /// Write a self-contained HTML report for a doctor.
     Report(care_cmd::ReportArgs),
-    /// Export events, minutes, day summaries, the journal and check-ins as CSV or JSON.
+    /// Export events, minutes, day summaries, the journal, check-ins and task results as CSV or JSON.
     Export(care_cmd::ExportArgs),
     /// Delete every record and the history's files and key file (needs --yes), then check that nothing is left.
     DeleteAllData(data_cmd::DeleteArgs),
@@ -136,6 +140,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Checkin(args) => journal_cmd::run_checkin(&data_dir(cli.data_dir)?, args),
         Command::Alerts(c) => care_cmd::run_alerts(&data_dir(cli.data_dir)?, c),
         Command::Rules(c) => care_cmd::run_rules(&data_dir(cli.data_dir)?, c),
+        Command::Task(c) => task_cmd::run(&data_dir(cli.data_dir)?, c),
         Command::Report(args) => care_cmd::run_report(&data_dir(cli.data_dir)?, args),
         Command::Export(args) => care_cmd::run_export(&data_dir(cli.data_dir)?, args),
         Command::DeleteAllData(args) => data_cmd::run_delete(&data_dir(cli.data_dir)?, args),

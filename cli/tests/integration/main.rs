@@ -4,3 +4,4 @@ mod care_cli;
 mod cli;
 mod data_cli;
 mod hostile_cli;
+mod task_cli;

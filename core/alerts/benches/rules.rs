@@ -60,6 +60,7 @@ fn bench(c: &mut Criterion) {
                 days: &days,
                 journal: &journal,
                 checkins: &checkins,
+                task_results: &[],
             };
             rules::evaluate(&input, &p)
         })

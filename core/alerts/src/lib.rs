@@ -10,6 +10,7 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use twitchwatch_journal::JournalStore;
+use twitchwatch_tasks::TaskStore;
 
 use serde::{Deserialize, Serialize};
 
@@ -244,12 +245,14 @@ impl AlertCenter {
         let journal = store.journal_entries(from, today)?;
         let checkins =
             store.checkins_in_range(start_of_day_ms(&tz, from), now_ms.saturating_add(60_001))?;
+        let task_results = store.all_task_results()?;
         let input = RuleInput {
             today,
             tz: &tz,
             days: &days,
             journal: &journal,
             checkins: &checkins,
+            task_results: &task_results,
         };
         let mut evaluation = rules::evaluate(&input, &p);
         attach_tremor_events(store, &tz, today, &p, &mut evaluation)?;

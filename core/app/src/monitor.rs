@@ -78,6 +78,16 @@ pub enum MonitorError {
     },
 }
 
+/// Why a task result was not recorded: refused by the task's validation (nothing stored), or stored
+/// and then the rules could not run.
+#[derive(Debug, Error)]
+pub enum TaskRecordError {
+    #[error(transparent)]
+    Task(#[from] twitchwatch_tasks::TaskError),
+    #[error(transparent)]
+    Monitor(#[from] MonitorError),
+}
+
 /// Totals of one session, shown at its end.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -316,6 +326,19 @@ impl Monitor {
             .alerts
             .evaluate(&self.shared.store, now_ms)
             .map_err(MonitorError::from)
+    }
+
+    /// Stores one completed task (from a task's `into_result`) and runs the rules at once, as a
+    /// check-in does, so a sustained decline it completes is raised in the same call.
+    pub fn record_task_result(
+        &self,
+        result: &twitchwatch_tasks::TaskResult,
+        now_ms: TimestampMs,
+    ) -> Result<(twitchwatch_tasks::TaskResult, Vec<Alert>), TaskRecordError> {
+        use twitchwatch_tasks::TaskStore;
+        let stored = self.shared.store.put_task_result(result)?;
+        let alerts = self.evaluate_rules(now_ms)?;
+        Ok((stored, alerts))
     }
 
     /// The once-a-day housekeeping (retention, then the rules) for shells to schedule (WorkManager,

@@ -1,5 +1,5 @@
-//! CSV and JSON export of events, minute summaries, day summaries, the journal and check-ins.
-//! JSON is one document; CSV is one file per section (a folder when several are asked for).
+//! CSV and JSON export of events, minute summaries, day summaries, the journal, check-ins and task
+//! results. JSON is one document; CSV is one file per section (a folder when several are asked for).
 
 use std::path::{Path, PathBuf};
 use twitchwatch_journal::JournalStore;
@@ -12,6 +12,7 @@ use super::{resolve_period, ReportError};
 use twitchwatch_journal::{CheckIn, Hydration, JournalEntry};
 use twitchwatch_model::{names, MinuteSummary, MotorEvent, TimestampMs};
 use twitchwatch_store::{start_of_day_ms, DaySummary, Store};
+use twitchwatch_tasks::{TaskMeasures, TaskResult, TaskStore};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -42,6 +43,8 @@ pub enum ExportSection {
     Days,
     Journal,
     Checkins,
+    /// Active-task results (finger tapping, tremor tasks, grip), one row per session.
+    Tasks,
 }
 
 impl ExportSection {
@@ -100,6 +103,8 @@ struct JsonExport<'a> {
     journal: Option<&'a [JournalEntry]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     checkins: Option<&'a [CheckIn]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tasks: Option<&'a [TaskResult]>,
 }
 
 #[derive(Default)]
@@ -109,6 +114,7 @@ struct Collected {
     days: Vec<DaySummary>,
     journal: Vec<JournalEntry>,
     checkins: Vec<CheckIn>,
+    tasks: Vec<TaskResult>,
 }
 
 /// Writes the chosen sections over `from..=to` (defaults as for the report) to `out`.
@@ -163,6 +169,7 @@ pub fn export(
             ExportSection::Days => c.days = store.daily_summaries(from, to, &tz)?,
             ExportSection::Journal => c.journal = store.journal_entries(from, to)?,
             ExportSection::Checkins => c.checkins = store.checkins_in_range(from_ms, to_ms)?,
+            ExportSection::Tasks => c.tasks = store.task_results_in_range(from_ms, to_ms)?,
         }
     }
     let rows: Vec<SectionRows> = sections
@@ -174,6 +181,7 @@ pub fn export(
                 ExportSection::Days => c.days.len(),
                 ExportSection::Journal => c.journal.len(),
                 ExportSection::Checkins => c.checkins.len(),
+                ExportSection::Tasks => c.tasks.len(),
             };
             SectionRows {
                 section: s,
@@ -195,6 +203,7 @@ pub fn export(
                 days: has(ExportSection::Days).then_some(&c.days[..]),
                 journal: has(ExportSection::Journal).then_some(&c.journal[..]),
                 checkins: has(ExportSection::Checkins).then_some(&c.checkins[..]),
+                tasks: has(ExportSection::Tasks).then_some(&c.tasks[..]),
             };
             files::write_file(out, overwrite, |w| {
                 serde_json::to_writer_pretty(w, &doc).map_err(|e| ReportError::Io {
@@ -454,6 +463,74 @@ impl CheckInRow {
     }
 }
 
+/// One task session: the columns its task does not measure stay empty.
+#[derive(Serialize, Default)]
+struct TaskRow {
+    completed_at_ms: TimestampMs,
+    completed_at_utc: String,
+    task: &'static str,
+    hand: &'static str,
+    tap_count: Option<u32>,
+    taps_per_s: Option<Num<f64>>,
+    interval_mean_ms: Option<Num<f64>>,
+    interval_cv: Option<Num<f64>>,
+    accuracy_mean_pt: Option<Num<f64>>,
+    fatigue_ratio: Option<Num<f64>>,
+    tremor_fraction: Option<Num<f64>>,
+    dominant_freq_hz: Option<Num<f64>>,
+    amplitude_g: Option<Num<f64>>,
+    judged_fraction: Option<Num<f64>>,
+    effective_rate_hz: Option<Num<f64>>,
+    samples_lost: Option<u64>,
+    gaps: Option<u32>,
+    held_ms: Option<Num<f64>>,
+    shake_rms_mg: Option<Num<f64>>,
+    sag_deg: Option<Num<f64>>,
+    self_rated_grip_0_10: Option<u8>,
+    dynamometer_kg: Option<Num<f64>>,
+}
+
+impl From<&TaskResult> for TaskRow {
+    fn from(r: &TaskResult) -> Self {
+        let mut row = TaskRow {
+            completed_at_ms: r.completed_at_ms,
+            completed_at_utc: utc(r.completed_at_ms),
+            task: r.kind().as_str(),
+            hand: r.hand.as_str(),
+            ..TaskRow::default()
+        };
+        match &r.measures {
+            TaskMeasures::Tapping { metrics: m } => {
+                row.tap_count = Some(m.tap_count);
+                row.taps_per_s = Some(Num(m.taps_per_s));
+                row.interval_mean_ms = num(m.interval_mean_ms);
+                row.interval_cv = num(m.interval_cv);
+                row.accuracy_mean_pt = num(m.accuracy_mean_pt);
+                row.fatigue_ratio = num(m.fatigue_ratio);
+            }
+            TaskMeasures::Tremor { metrics: m, .. } => {
+                row.tremor_fraction = Some(Num(m.tremor_fraction));
+                row.dominant_freq_hz = num(m.dominant_freq_hz);
+                row.amplitude_g = num(m.amplitude_g);
+                row.judged_fraction = Some(Num(m.judged_fraction));
+                row.effective_rate_hz = Some(Num(m.quality.effective_rate_hz));
+                row.samples_lost = Some(m.quality.samples_lost);
+                row.gaps = Some(m.quality.gaps);
+            }
+            TaskMeasures::Grip { measures: g } => {
+                if let Some(s) = &g.steadiness {
+                    row.held_ms = Some(Num(s.held_ms));
+                    row.shake_rms_mg = Some(Num(s.shake_rms_mg));
+                    row.sag_deg = Some(Num(s.sag_deg));
+                }
+                row.self_rated_grip_0_10 = g.self_rated_grip_0_10;
+                row.dynamometer_kg = num(g.dynamometer_kg);
+            }
+        }
+        row
+    }
+}
+
 /// Writes one row per item, or only the header line when there are none (the csv crate writes the
 /// header with the first row, so an empty section would otherwise be an empty file).
 fn write_rows<R: Serialize + Default, W: std::io::Write>(
@@ -494,6 +571,7 @@ fn write_csv(
             ExportSection::Checkins => {
                 write_rows(&mut w, c.checkins.iter().map(|ch| CheckInRow::new(ch, tz)))
             }
+            ExportSection::Tasks => write_rows(&mut w, c.tasks.iter().map(TaskRow::from)),
         }
         .map_err(csv_err)?;
         w.flush().map_err(|e| ReportError::Io {
@@ -640,6 +718,35 @@ mod tests {
                 &empty,
             )
             .unwrap();
+        // A tapping session (irregular taps) and a grip session with a dynamometer value only.
+        let tapping = twitchwatch_tasks::TappingInput {
+            hand: twitchwatch_tasks::Hand::Left,
+            started_at_ms: day1 + 3_600_000,
+            duration_ms: 20_000.0,
+            targets: vec![],
+            taps: [0.0, 250.0, 500.0, 800.0, 19_500.0]
+                .into_iter()
+                .map(|t_ms| twitchwatch_tasks::Tap {
+                    t_ms,
+                    x_pt: 0.0,
+                    y_pt: 0.0,
+                })
+                .collect(),
+        }
+        .into_result(now_ms)
+        .unwrap();
+        store.put_task_result(&tapping).unwrap();
+        let grip = twitchwatch_tasks::GripInput {
+            hand: twitchwatch_tasks::Hand::Right,
+            started_at_ms: day1 + 3_700_000,
+            held_ms: 0.0,
+            samples: vec![],
+            self_rated_grip_0_10: Some(6),
+            dynamometer_kg: Some(28.5),
+        }
+        .into_result(now_ms)
+        .unwrap();
+        store.put_task_result(&grip).unwrap();
         (store, now_ms)
     }
 

@@ -1,5 +1,5 @@
-//! The doctor's report (one self-contained HTML page with inline SVG charts) and the CSV/JSON
-//! export of events, minutes, day summaries, the journal and check-ins.
+//! The doctor's report (one self-contained HTML page with inline SVG charts, the active tasks' trends
+//! among them) and the CSV/JSON export of events, minutes, day summaries, the journal, check-ins and tasks.
 
 pub mod export;
 mod files;
@@ -33,6 +33,7 @@ use twitchwatch_journal::{CheckIn, JournalEntry, JournalError};
 use twitchwatch_model::{AlertSeverity, TimestampMs};
 use twitchwatch_rules::{self as rules, links, Evaluation, Factor, RuleParams, RulesError};
 use twitchwatch_store::{local_date, start_of_day_ms, DaySummary, Store, StoreError};
+use twitchwatch_tasks::{Hand, Metric, SessionStatus, TaskKind, TaskTrend};
 
 pub use export::{export, ExportFormat, ExportSection, ExportSummary, SectionRows};
 pub use files::Overwrite;
@@ -117,6 +118,8 @@ pub struct ReportData {
     pub alerts: Vec<Alert>,
     pub evaluation: Evaluation,
     pub params: RuleParams,
+    /// Active-task sessions completed within the period (their trends are in `evaluation`).
+    pub task_results: Vec<twitchwatch_tasks::TaskResult>,
 }
 
 /// A written report: where, which days, and its headline sentences.
@@ -170,6 +173,7 @@ pub fn build(
         .unwrap_or(i64::MAX);
     let checkins = store.checkins_in_range(start_of_day_ms(&tz, from), end_ms)?;
     let from_ms = start_of_day_ms(&tz, from);
+    let task_results = twitchwatch_tasks::TaskStore::task_results_in_range(store, from_ms, end_ms)?;
     let alerts = center
         .alerts()?
         .into_iter()
@@ -186,6 +190,7 @@ pub fn build(
         alerts,
         evaluation,
         params,
+        task_results,
     })
 }
 
@@ -349,6 +354,7 @@ th{background:#fafafa}.sev{display:inline-block;padding:1px 8px;border-radius:10
 .sev.urgent{background:#b00020}.sev.see_a_doctor{background:#d35400}.sev.advice{background:#2471a3}.sev.info{background:#7f8c8d}
 .alert{border:1px solid #ddd;border-left:6px solid #999;border-radius:6px;padding:8px 12px;margin:10px 0}
 .alert.urgent{border-left-color:#b00020;background:#fff5f5}.alert.see_a_doctor{border-left-color:#d35400}.alert.advice{border-left-color:#2471a3}
+.proxy{background:#f4f7fb;border:1px solid #cfdcec;padding:8px 12px;border-radius:6px}
 .alert h3{margin:0 0 4px;font-size:16px}.alert ul{margin:4px 0 0 18px;padding:0}.muted{color:#666}
 svg.chart{display:block;margin:6px 0 14px}svg .ct{font-size:14px;font-weight:600}svg .ax{font-size:11px;fill:#555}
 .legend span{display:inline-block;margin-right:14px;font-size:12.5px}.legend i{display:inline-block;width:11px;height:11px;margin-right:4px;vertical-align:-1px}
@@ -493,6 +499,136 @@ fn alert_html(a: &Alert, tz: &jiff::tz::TimeZone) -> Markup {
             }
         }
     }
+}
+
+/// The task measures the report draws, in this order (each per hand that has sessions): the ones
+/// the rules read, and one headline measure per tremor task.
+const CHARTED: &[(TaskKind, Metric)] = &[
+    (TaskKind::Tapping, Metric::TapCount),
+    (TaskKind::Tapping, Metric::TapIntervalCv),
+    (TaskKind::TremorRest, Metric::TremorPercent),
+    (TaskKind::TremorOutstretched, Metric::TremorPercent),
+    (TaskKind::TremorFingerToNose, Metric::TremorPercent),
+    (TaskKind::Grip, Metric::DynamometerKg),
+    (TaskKind::Grip, Metric::HeldPercent),
+    (TaskKind::Grip, Metric::HoldSagDeg),
+    (TaskKind::Grip, Metric::SelfRatedGrip),
+];
+
+fn fmt_number(v: f64) -> String {
+    if v.abs() >= 10.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// One trend chart with the sentence under it.
+fn task_chart(t: &TaskTrend, data: &ReportData, tz: &jiff::tz::TimeZone) -> Markup {
+    let from_ms = start_of_day_ms(tz, data.from);
+    let to_ms = data
+        .to
+        .tomorrow()
+        .map(|d| start_of_day_ms(tz, d))
+        .unwrap_or(i64::MAX);
+    let dots: Vec<svg::TrendDot> = t
+        .points
+        .iter()
+        .filter(|p| p.at_ms >= from_ms && p.at_ms < to_ms)
+        .map(|p| svg::TrendDot {
+            at_ms: p.at_ms,
+            value: p.value,
+            status: p.status.as_str(),
+            label: format!(
+                "{}: {} ({})",
+                fmt_time(tz, p.at_ms),
+                fmt_number(p.value),
+                match p.status {
+                    SessionStatus::Baseline => "baseline session",
+                    SessionStatus::Within => "within the baseline",
+                    SessionStatus::Worse => "worse than the baseline",
+                    SessionStatus::Better => "better than the baseline",
+                }
+            ),
+        })
+        .collect();
+    let title = format!("{} — {} hand", t.kind.label(), t.hand.as_str());
+    let from_label = data.from.strftime("%b %-d").to_string();
+    let to_label = data.to.strftime("%b %-d").to_string();
+    let caption = match (&t.baseline, &t.decline, &t.improvement) {
+        (None, _, _) => format!(
+            "The baseline forms from the first three sessions ({} so far).",
+            t.points.len()
+        ),
+        (Some(b), Some(d), _) => format!(
+            "Sustained decline: {} consecutive sessions on {} days since {}, median {} against the baseline's {} ({:+.0} %; usual range {}–{}).",
+            d.sessions,
+            d.days,
+            local_date(tz, d.first_ms),
+            fmt_number(d.median_value),
+            fmt_number(b.median),
+            d.change_percent,
+            fmt_number(b.low),
+            fmt_number(b.high)
+        ),
+        (Some(b), None, Some(i)) => format!(
+            "Sustained improvement: {} sessions on {} days, median {} against the baseline's {}.",
+            i.sessions,
+            i.days,
+            fmt_number(i.median_value),
+            fmt_number(b.median)
+        ),
+        (Some(b), None, None) => format!(
+            "No sustained change against the baseline (median {}, usual range {}–{}; {} later session(s)).",
+            fmt_number(b.median),
+            fmt_number(b.low),
+            fmt_number(b.high),
+            t.followed_sessions()
+        ),
+    };
+    html! {
+        div.task-trend {
+            (svg::trend_chart(&svg::TrendSeries {
+                title: &title,
+                unit: t.metric.label(),
+                from_ms,
+                to_ms,
+                from_label: &from_label,
+                to_label: &to_label,
+                dots: &dots,
+                // Every task measure is zero or more: the band is not drawn below zero.
+                band: t.baseline.as_ref().map(|b| (b.low.max(0.0), b.median, b.high)),
+            }))
+            p.muted.caption { (caption) }
+        }
+    }
+}
+
+/// The latest tapping session of each hand compared, when both hands have one.
+fn tapping_asymmetry(data: &ReportData) -> Option<String> {
+    let latest = |hand: Hand| {
+        data.task_results
+            .iter()
+            .rev()
+            .filter(|r| r.hand == hand)
+            .find_map(|r| match &r.measures {
+                twitchwatch_tasks::TaskMeasures::Tapping { metrics } => Some(metrics),
+                _ => None,
+            })
+    };
+    let (l, r) = (latest(Hand::Left)?, latest(Hand::Right)?);
+    let a = twitchwatch_tasks::asymmetry(l, r);
+    let faster = match a.tap_count_index {
+        x if x > 0.0 => "the left hand is faster",
+        x if x < 0.0 => "the right hand is faster",
+        _ => "both hands equal",
+    };
+    Some(format!(
+        "Latest finger tapping: left {} taps, right {} taps in 20 s; asymmetry index {:+.2} ({faster}).",
+        l.tap_count, r.tap_count, a.tap_count_index
+    ))
 }
 
 fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
@@ -658,6 +794,25 @@ pub fn render_html(data: &ReportData, tz: &jiff::tz::TimeZone) -> String {
                         "Days with less than " (p.min_worn_minutes)
                         " minutes of wear are shown as a grey tick (not monitored)."
                     }
+                }
+                section #tasks {
+                    h2 { "Active tasks" }
+                    @let charted: Vec<&TaskTrend> = CHARTED.iter().flat_map(|&(kind, metric)| {
+                        data.evaluation.task_trends.iter().filter(move |t| t.kind == kind && t.metric == metric)
+                    }).collect();
+                    @if charted.is_empty() {
+                        p { "No finger tapping, tremor or grip tasks have been done yet." }
+                    } @else {
+                        p.muted {
+                            "Each dot is one session; the shaded band is the person's own baseline (the first three                              sessions, median ± " (p.task_spread_multiplier) " robust spreads). A change counts only when "
+                            (p.task_sustained_sessions) " or more consecutive sessions on at least "
+                            (p.task_sustained_days) " different days lie beyond the band; one bad day does not. "
+                            "Red dots are worse than the baseline, green better."
+                        }
+                        @if let Some(line) = tapping_asymmetry(data) { p { (line) } }
+                        @for t in &charted { (task_chart(t, data, tz)) }
+                    }
+                    p.proxy #grip-proxy { strong { "What the grip task can and cannot tell. " } (twitchwatch_tasks::grip::PROXY_LIMITS) }
                 }
                 section #links {
                     h2 { "Lifestyle links" }

@@ -215,6 +215,161 @@ fn report_has_every_section_escapes_user_text_and_renders_in_chromium() {
     }
 }
 
+/// 120 days of finger tapping with both hands: the left hand slows by a third over the last 10
+/// days, the right stays as it was; a grip session every fourth day with the phone held.
+fn task_history() -> History {
+    use twitchwatch_tasks::{GripInput, Hand, PhoneMotionSample, Tap, TappingInput, TaskStore};
+    let mut h = History::new(TODAY, 120, 31);
+    h.fill(|rng, _, _| plan(background(rng), None));
+    for (i, day) in h.dates().into_iter().enumerate() {
+        for (hand, hour) in [(Hand::Left, 9), (Hand::Right, 10)] {
+            let usual = 95 + h.rng.gen_range(0..=8u32);
+            let count = if hand == Hand::Left && i >= 110 {
+                usual - 32
+            } else {
+                usual
+            };
+            let step = 20_000.0 / count as f64;
+            let r = TappingInput {
+                hand,
+                started_at_ms: h.at(day, hour),
+                duration_ms: 20_000.0,
+                targets: vec![],
+                taps: (0..count)
+                    .map(|k| Tap {
+                        t_ms: k as f64 * step,
+                        x_pt: 0.0,
+                        y_pt: 0.0,
+                    })
+                    .collect(),
+            }
+            .into_result(h.now_ms())
+            .unwrap();
+            h.store.put_task_result(&r).unwrap();
+        }
+        if i % 4 == 0 {
+            let shake = 0.004 + h.rng.gen_range(0.0..0.002);
+            let r = GripInput {
+                hand: Hand::Right,
+                started_at_ms: h.at(day, 11),
+                held_ms: 20_000.0,
+                samples: (0..1000)
+                    .map(|k| {
+                        let t = k as f64 * 20.0;
+                        PhoneMotionSample {
+                            t_ms: t,
+                            x_g: shake * (t / 1000.0 * 6.0 * std::f64::consts::TAU).sin(),
+                            y_g: 0.0,
+                            z_g: 1.0,
+                        }
+                    })
+                    .collect(),
+                self_rated_grip_0_10: Some(8),
+                dynamometer_kg: None,
+            }
+            .into_result(h.now_ms())
+            .unwrap();
+            h.store.put_task_result(&r).unwrap();
+        }
+    }
+    // What a running app does after each result: the rules run and raise their alerts.
+    AlertCenter::new(h.store.clone())
+        .evaluate(&h.store, h.now_ms())
+        .unwrap();
+    h
+}
+
+#[test]
+fn task_trends_are_charted_with_the_baseline_band_cited_in_the_alert_and_render_in_chromium() {
+    let h = task_history();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tasks.html");
+    let data =
+        report::write_html(&h.store, h.now_ms(), None, None, &out, Overwrite::Refuse).unwrap();
+    let html = std::fs::read_to_string(&out).unwrap();
+    // Tapping count and rhythm for both hands; grip: held share, sag, self-rating.
+    let charts = html.matches(r#"class="chart trend""#).count();
+    assert_eq!(charts, 7, "one chart per task, hand and measure");
+    assert_eq!(html.matches(r#"class="band""#).count(), charts);
+    assert!(html.contains("Finger tapping — left hand (taps in 20 s)"));
+    assert!(html.contains("Finger tapping — right hand (taps in 20 s)"));
+    assert!(html.contains("Sustained decline: 10 consecutive sessions on 10 days"));
+    assert!(html.contains("What the grip task can and cannot tell."));
+    assert!(html.contains("Neither measures grip force"));
+    assert!(html.contains("Latest finger tapping: left"));
+    // The decline is objective evidence for the coordination red flag, cited in the report's alert.
+    let alert = data
+        .alerts
+        .iter()
+        .find(|a| a.id == "coordination_loss")
+        .expect("coordination_loss raised");
+    assert!(alert.is_live());
+    assert!(html
+        .contains("Measured: Finger tapping (left hand), taps in 20 s: 10 consecutive sessions"));
+    // Sessions of the 90-day period only (baseline sessions were before it), red where worse.
+    let left = data
+        .evaluation
+        .task_trends
+        .iter()
+        .find(|t| {
+            t.hand == twitchwatch_tasks::Hand::Left
+                && t.metric == twitchwatch_tasks::Metric::TapCount
+        })
+        .unwrap();
+    assert_eq!(left.points.len(), 120);
+    assert!(html.matches(r#"class="dot worse""#).count() >= 10);
+
+    let Some(browser) = find_chromium() else {
+        eprintln!("!!! SKIPPED the Chromium check of the task charts: no chromium in PATH. !!!");
+        return;
+    };
+    let url = format!("file://{}", out.display());
+    let dom = chromium(&browser, &["--dump-dom"], &url);
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    // Chromium parsed every chart as SVG with its dots (none swallowed by an unclosed element).
+    assert_eq!(dom.matches(r#"class="chart trend""#).count(), charts);
+    assert_eq!(
+        dom.matches("<circle").count(),
+        html.matches("<circle").count()
+    );
+    assert!(dom.matches("<circle").count() >= 7 * 20);
+    assert!(dom.contains("Sustained decline"));
+    // Rendered: the page is not blank where the charts are (the tasks section is on screen at this size).
+    let shot = dir.path().join("tasks.png");
+    chromium(
+        &browser,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1200,4000",
+        ],
+        &url,
+    );
+    let png = std::fs::read(&shot).expect("chromium wrote a screenshot");
+    assert_eq!(png_size(&png), (1200, 4000));
+    if let Ok(keep) = std::env::var("TWITCHWATCH_KEEP_REPORT") {
+        let _ = std::fs::copy(&shot, format!("{keep}-tasks.png"));
+        let _ = std::fs::copy(&out, format!("{keep}-tasks.html"));
+    }
+    // JSON and CSV exports carry the sessions.
+    let json = dir.path().join("tasks.json");
+    report::export(
+        &h.store,
+        h.now_ms(),
+        ExportFormat::Json,
+        &[ExportSection::Tasks],
+        None,
+        None,
+        &json,
+        Overwrite::Refuse,
+    )
+    .unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let tasks = doc["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), data.task_results.len());
+    assert!(tasks.iter().any(|t| t["measures"]["task"] == "grip"));
+}
+
 #[test]
 fn export_writes_csv_and_json_that_read_back() {
     let h = history();
@@ -232,7 +387,8 @@ fn export_writes_csv_and_json_that_read_back() {
         Overwrite::Refuse,
     )
     .unwrap();
-    assert_eq!(summary.files.len(), 5);
+    assert_eq!(summary.files.len(), ExportSection::ALL.len());
+    assert!(summary.files.iter().any(|f| f.ends_with("tasks.csv")));
     let rows =
         |s: ExportSection| summary.rows.iter().find(|r| r.section == s).unwrap().rows as usize;
     assert_eq!(rows(ExportSection::Days), 30);

@@ -1,5 +1,5 @@
-//! Red-flag rules and lifestyle links: a pure evaluation over daily summaries, the journal and
-//! check-ins. Every rule cites its seed sentence (see [`RULES`] and docs/rules.md).
+//! Red-flag rules and lifestyle links: a pure evaluation over daily summaries, the journal,
+//! check-ins and active-task results. Every rule cites its seed sentence (see [`RULES`] and docs/rules.md).
 
 pub mod links;
 pub mod params;
@@ -23,6 +23,7 @@ pub use params::{check_value, ParamSpec, RuleParams, Threshold, PARAMETERS};
 use twitchwatch_journal::{CheckIn, JournalEntry, JournalError, Symptom};
 use twitchwatch_model::{AlertSeverity, MotorEventKind, TimestampMs};
 use twitchwatch_store::{local_date, DaySummary, StoreError};
+use twitchwatch_tasks::{Metric, TaskKind, TaskResult, TaskTrend};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RulesError {
@@ -117,7 +118,7 @@ pub static RULES: LazyLock<Vec<RuleInfo>> = LazyLock::new(|| {
         id: RuleId::WeaknessWithTwitching,
         title: "Weakness together with twitching".into(),
         severity: AlertSeverity::SeeADoctor,
-        checks: "A check-in reports weakness or trouble gripping while twitching is measured or reported; ranked above weakness or twitching alone.".into(),
+        checks: "A check-in reports weakness or trouble gripping, or the grip task declines against the person's own baseline, while twitching is measured or reported; ranked above weakness or twitching alone.".into(),
         seed_sentence: "However, in these serious conditions, the twitches are always accompanied by clear muscle weakness.".into(),
     },
     RuleInfo {
@@ -131,14 +132,14 @@ pub static RULES: LazyLock<Vec<RuleInfo>> = LazyLock::new(|| {
         id: RuleId::Weakness,
         title: "Muscle weakness".into(),
         severity: AlertSeverity::SeeADoctor,
-        checks: "A check-in reports weakness or trouble gripping (without measured or reported twitching).".into(),
+        checks: "A check-in reports weakness or trouble gripping, or the grip task declines against the person's own baseline over several sessions on several days (without measured or reported twitching).".into(),
         seed_sentence: "The development of muscle weakness, such as struggling to grip objects.".into(),
     },
     RuleInfo {
         id: RuleId::CoordinationLoss,
         title: "Loss of coordination or fine-motor difficulty".into(),
         severity: AlertSeverity::SeeADoctor,
-        checks: "A check-in reports trouble with coordination or fine motor tasks.".into(),
+        checks: "A check-in reports trouble with coordination or fine motor tasks, or finger tapping declines against the person's own baseline over several sessions on several days.".into(),
         seed_sentence: "A noticeable loss of coordination or difficulty with fine motor tasks.".into(),
     },
     RuleInfo {
@@ -199,6 +200,27 @@ pub struct Evidence {
     pub facts: Vec<String>,
     #[serde(default)]
     pub link: Option<LifestyleLink>,
+    /// Sustained declines of active tasks against the person's baseline.
+    #[serde(default)]
+    pub task_declines: Vec<TaskDeclineRef>,
+}
+
+/// A measured decline cited as evidence: which task, hand and measure, and how far from the baseline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct TaskDeclineRef {
+    pub kind: TaskKind,
+    pub metric: Metric,
+    pub hand: twitchwatch_tasks::Hand,
+    pub first_ms: TimestampMs,
+    pub last_ms: TimestampMs,
+    pub sessions: u32,
+    pub days: u32,
+    pub baseline_median: f64,
+    pub baseline_low: f64,
+    pub baseline_high: f64,
+    pub median_value: f64,
+    pub change_percent: f64,
 }
 
 /// A rule firing in one evaluation (before de-duplication into an alert).
@@ -236,6 +258,8 @@ pub struct RuleInput<'a> {
     pub days: &'a [DaySummary],
     pub journal: &'a [JournalEntry],
     pub checkins: &'a [CheckIn],
+    /// Every active-task result (baselines are the first sessions ever), any order.
+    pub task_results: &'a [TaskResult],
 }
 
 /// The outcome of one evaluation.
@@ -245,6 +269,8 @@ pub struct Evaluation {
     pub links: Vec<LifestyleLink>,
     /// Persistence in the current window, whether or not it fired (for the report).
     pub persistence: PersistenceWindow,
+    /// Every task, measure and hand against its baseline (for the report and the task screens).
+    pub task_trends: Vec<TaskTrend>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -285,8 +311,23 @@ fn ceil_frac(fraction: f64, n: u32) -> u32 {
     (fraction * n as f64 - 1e-9).ceil().max(0.0) as u32
 }
 
+/// Task measures whose sustained decline is evidence of a loss of coordination or fine-motor skill.
+pub const COORDINATION_MEASURES: &[(TaskKind, Metric)] = &[
+    (TaskKind::Tapping, Metric::TapCount),
+    (TaskKind::Tapping, Metric::TapIntervalCv),
+];
+/// Task measures whose sustained decline is evidence of weakness: grip force where a dynamometer
+/// measures it, and the proxy's hold (completed share, sag) otherwise. Self-rated grip is shown but
+/// is not counted: it is a report, like a check-in, not a measurement.
+pub const WEAKNESS_MEASURES: &[(TaskKind, Metric)] = &[
+    (TaskKind::Grip, Metric::DynamometerKg),
+    (TaskKind::Grip, Metric::HeldPercent),
+    (TaskKind::Grip, Metric::HoldSagDeg),
+];
+
 struct Context<'a> {
     input: &'a RuleInput<'a>,
+    trends: &'a [TaskTrend],
     p: &'a RuleParams,
     journal: BTreeMap<Date, &'a JournalEntry>,
     starts: links::MedicationStarts,
@@ -340,6 +381,52 @@ impl Context<'_> {
             && unexplained > 0
             && unexplained >= ceil_frac(self.p.persistence_most_days, out.monitored_days);
         out
+    }
+
+    /// Sustained declines of `measures` whose latest session is within `task_change.recent_days`.
+    fn task_declines(&self, measures: &[(TaskKind, Metric)]) -> Vec<TaskDeclineRef> {
+        let since = days_before(self.input.today, RuleParams::days(self.p.task_recent_days));
+        let tz = self.input.tz;
+        self.trends
+            .iter()
+            .filter(|t| measures.contains(&(t.kind, t.metric)))
+            .filter_map(|t| {
+                let (d, b) = (t.decline.as_ref()?, t.baseline.as_ref()?);
+                (local_date(tz, d.last_ms) > since).then_some(TaskDeclineRef {
+                    kind: t.kind,
+                    metric: t.metric,
+                    hand: t.hand,
+                    first_ms: d.first_ms,
+                    last_ms: d.last_ms,
+                    sessions: d.sessions,
+                    days: d.days,
+                    baseline_median: b.median,
+                    baseline_low: b.low,
+                    baseline_high: b.high,
+                    median_value: d.median_value,
+                    change_percent: d.change_percent,
+                })
+            })
+            .collect()
+    }
+
+    fn decline_fact(&self, d: &TaskDeclineRef) -> String {
+        let tz = self.input.tz;
+        format!(
+            "Measured: {} ({} hand), {}: {} consecutive sessions on {} days ({} – {}) beyond the personal baseline; median {:.2} against a baseline of {:.2} (usual range {:.2}–{:.2}), {:+.0} %.",
+            d.kind.label(),
+            d.hand.as_str(),
+            d.metric.label(),
+            d.sessions,
+            d.days,
+            local_date(tz, d.first_ms),
+            local_date(tz, d.last_ms),
+            d.median_value,
+            d.baseline_median,
+            d.baseline_low,
+            d.baseline_high,
+            d.change_percent
+        )
     }
 
     fn checkins_within(&self, days: f64) -> impl Iterator<Item = &CheckIn> {
@@ -399,9 +486,12 @@ pub fn evaluate(input: &RuleInput<'_>, p: &RuleParams) -> Evaluation {
     let all_links = links::lifestyle_links(&link_days, &journal, &starts, p);
     let mut findings = Vec::new();
     let persistence;
+    let task_trends =
+        twitchwatch_tasks::trends(input.task_results, &p.task_change_criterion(), input.tz);
     {
         let ctx = Context {
             input,
+            trends: &task_trends,
             p,
             journal,
             starts,
@@ -425,6 +515,7 @@ pub fn evaluate(input: &RuleInput<'_>, p: &RuleParams) -> Evaluation {
         findings,
         links: all_links,
         persistence,
+        task_trends,
     }
 }
 
@@ -590,9 +681,29 @@ fn symptom_findings(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         ));
     }
 
+    let decline_days = |ds: &[TaskDeclineRef]| -> Vec<Date> {
+        ds.iter()
+            .flat_map(|d| [local_date(tz, d.first_ms), local_date(tz, d.last_ms)])
+            .collect()
+    };
+    let decline_tokens = |ds: &[TaskDeclineRef]| -> BTreeSet<String> {
+        ds.iter()
+            .map(|d| {
+                format!(
+                    "task:{}:{}:{}:{}",
+                    d.kind.as_str(),
+                    d.metric.as_str(),
+                    d.hand.as_str(),
+                    d.first_ms
+                )
+            })
+            .collect()
+    };
+
     let window = ctx.p.symptom_window_days;
     let weakness = with_symptom(window, &[Symptom::Weakness]);
-    if !weakness.is_empty() {
+    let grip = ctx.task_declines(WEAKNESS_MEASURES);
+    if !weakness.is_empty() || !grip.is_empty() {
         let twitch_days: Vec<Date> = ctx
             .last_days(14, ctx.input.today)
             .filter(|d| ctx.is_twitch_day(d))
@@ -604,6 +715,18 @@ fn symptom_findings(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .collect();
         let measured = twitch_days.len() as f64 >= ctx.p.weakness_twitch_days;
         let mut facts = reported(&weakness, "Weakness or trouble gripping");
+        facts.extend(grip.iter().map(|d| ctx.decline_fact(d)));
+        let mut weakness_tokens = tokens(&weakness);
+        weakness_tokens.extend(decline_tokens(&grip));
+        let mut weakness_days = dates(&weakness);
+        weakness_days.extend(decline_days(&grip));
+        weakness_days.sort();
+        weakness_days.dedup();
+        let (said, measured_only) = if weakness.is_empty() {
+            ("Your grip task has declined against your own baseline over several sessions on different days", true)
+        } else {
+            ("You reported muscle weakness", false)
+        };
         if measured || !reported_twitching.is_empty() {
             if measured {
                 facts.push(format!(
@@ -617,7 +740,7 @@ fn symptom_findings(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     reported_twitching.len()
                 ));
             }
-            let mut days = dates(&weakness);
+            let mut days = weakness_days.clone();
             days.extend(twitch_days);
             days.sort();
             days.dedup();
@@ -629,28 +752,34 @@ fn symptom_findings(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 RuleId::WeaknessWithTwitching,
                 RuleId::WeaknessWithTwitching.as_str().into(),
                 AlertSeverity::SeeADoctor,
-                "You reported muscle weakness and twitching is present. Twitching with clear weakness needs a prompt medical evaluation: please see a doctor soon.".into(),
+                format!("{said} and twitching is present. Twitching with clear weakness needs a prompt medical evaluation: please see a doctor soon."),
                 Evidence {
                     days,
                     checkins,
                     facts,
+                    task_declines: grip.clone(),
                     ..Evidence::default()
                 },
-                tokens(&weakness),
+                weakness_tokens,
             ));
         } else {
             out.push(finding(
                 RuleId::Weakness,
                 RuleId::Weakness.as_str().into(),
                 AlertSeverity::SeeADoctor,
-                "You reported muscle weakness, such as trouble gripping. That warrants a medical consultation: please see a doctor.".into(),
+                if measured_only {
+                    format!("{said}. Muscle weakness, such as struggling to grip objects, warrants a medical consultation: please see a doctor.")
+                } else {
+                    "You reported muscle weakness, such as trouble gripping. That warrants a medical consultation: please see a doctor.".into()
+                },
                 Evidence {
-                    days: dates(&weakness),
+                    days: weakness_days,
                     checkins: ids(&weakness),
                     facts,
+                    task_declines: grip.clone(),
                     ..Evidence::default()
                 },
-                tokens(&weakness),
+                weakness_tokens,
             ));
         }
     }
@@ -669,25 +798,44 @@ fn symptom_findings(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     ];
     for (symptom, rule, message) in simple {
         let cs = with_symptom(window, &[symptom]);
-        if cs.is_empty() {
+        let declines = if rule == RuleId::CoordinationLoss {
+            ctx.task_declines(COORDINATION_MEASURES)
+        } else {
+            Vec::new()
+        };
+        if cs.is_empty() && declines.is_empty() {
             continue;
         }
         let mut label = symptom.label().to_string();
         if let Some(first) = label.get(..1) {
             label = first.to_uppercase() + label.get(1..).unwrap_or("");
         }
+        let mut facts = reported(&cs, &label);
+        facts.extend(declines.iter().map(|d| ctx.decline_fact(d)));
+        let mut days = dates(&cs);
+        days.extend(decline_days(&declines));
+        days.sort();
+        days.dedup();
+        let mut all_tokens = tokens(&cs);
+        all_tokens.extend(decline_tokens(&declines));
+        let message = if cs.is_empty() {
+            "Your finger-tapping results have declined against your own baseline over several sessions on different days. A loss of coordination or difficulty with fine motor tasks warrants a medical consultation: please see a doctor.".to_string()
+        } else {
+            message.to_string()
+        };
         out.push(finding(
             rule,
             rule.as_str().into(),
             AlertSeverity::SeeADoctor,
-            message.into(),
+            message,
             Evidence {
-                days: dates(&cs),
+                days,
                 checkins: ids(&cs),
-                facts: reported(&cs, &label),
+                facts,
+                task_declines: declines,
                 ..Evidence::default()
             },
-            tokens(&cs),
+            all_tokens,
         ));
     }
 

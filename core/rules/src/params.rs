@@ -71,6 +71,16 @@ rule_params! {
         "Check-ins from this many recent days count for swallowing or speaking difficulty.";
     weakness_twitch_days: "weakness_with_twitching.twitch_days", "weakness_with_twitching", 3.0, 1.0, 14.0, "days", true,
         "Measured twitching days in the last 14 that make weakness 'with twitching'.";
+    task_spread_multiplier: "task_change.spread_multiplier", "task_change", 2.5, 2.0, 5.0, "spreads", false,
+        "A task session is beyond the person's baseline when it differs from the baseline median by more than this many robust spreads.";
+    task_min_relative_spread: "task_change.min_relative_spread", "task_change", 0.08, 0.03, 0.25, "fraction", false,
+        "The baseline's spread is at least this share of its median (three sessions can agree by chance).";
+    task_sustained_sessions: "task_change.sustained_sessions", "task_change", 3.0, 2.0, 10.0, "sessions", true,
+        "Consecutive sessions beyond the baseline, the latest included, that make a sustained change.";
+    task_sustained_days: "task_change.sustained_days", "task_change", 3.0, 2.0, 14.0, "days", true,
+        "Those sessions must fall on at least this many different days: one bad day never fires.";
+    task_recent_days: "task_change.recent_days", "task_change", 28.0, 7.0, 90.0, "days", true,
+        "A sustained decline counts for coordination or weakness while its latest session is this recent.";
     tremor_period_days: "tremor_progression.period_days", "tremor_progression", 28.0, 14.0, 56.0, "days", true,
         "Recent period compared with the period of the same length before it.";
     tremor_min_ratio: "tremor_progression.min_growth_ratio", "tremor_progression", 1.5, 1.2, 5.0, "ratio", false,
@@ -185,6 +195,16 @@ impl RuleParams {
             }
         }
         params
+    }
+
+    /// The change criterion of the active tasks' baselines, from these thresholds.
+    pub fn task_change_criterion(&self) -> twitchwatch_tasks::ChangeCriterion {
+        twitchwatch_tasks::ChangeCriterion {
+            spread_multiplier: self.task_spread_multiplier,
+            min_relative_spread: self.task_min_relative_spread,
+            sustained_sessions: RuleParams::days(self.task_sustained_sessions) as u32,
+            sustained_days: RuleParams::days(self.task_sustained_days) as u32,
+        }
     }
 
     pub fn days(value: f64) -> i64 {

@@ -253,6 +253,7 @@ pub struct StoreCounts {
     pub journal_days: u64,
     pub checkins: u64,
     pub alerts: u64,
+    pub task_results: u64,
     pub raw_batches: u64,
 }
 
@@ -332,6 +333,7 @@ struct Inner {
     journal: sled::Tree,
     checkins: sled::Tree,
     alerts: sled::Tree,
+    task_results: sled::Tree,
     meta: sled::Tree,
     raw: sled::Tree,
     zone: RwLock<Zone>,
@@ -367,6 +369,9 @@ pub enum Collection {
     Journal,
     Checkins,
     Alerts,
+    /// Results of the active tasks (finger tapping, tremor tasks, the grip proxy), keyed by
+    /// `time_key` of their completion; the task and hand stay inside the sealed value.
+    TaskResults,
 }
 
 impl Collection {
@@ -475,6 +480,7 @@ struct Engine {
     journal: sled::Tree,
     checkins: sled::Tree,
     alerts: sled::Tree,
+    task_results: sled::Tree,
     meta: sled::Tree,
     raw: sled::Tree,
 }
@@ -563,8 +569,17 @@ fn split_alert_id<'a>(key: &[u8], plain: &'a [u8]) -> Result<(&'a [u8], &'a [u8]
 }
 
 /// The trees whose values are health data or personal, each sealed in an encrypted store.
-const SEALED_TREES: [&str; 9] = [
-    "events", "minutes", "days", "devices", "settings", "journal", "checkins", "alerts", "raw",
+const SEALED_TREES: [&str; 10] = [
+    "events",
+    "minutes",
+    "days",
+    "devices",
+    "settings",
+    "journal",
+    "checkins",
+    "alerts",
+    "task_results",
+    "raw",
 ];
 
 impl Engine {
@@ -622,6 +637,7 @@ impl Engine {
             journal: open_tree("journal")?,
             checkins: open_tree("checkins")?,
             alerts: open_tree("alerts")?,
+            task_results: open_tree("task_results")?,
             meta: open_tree("meta")?,
             raw: open_tree("raw")?,
             db,
@@ -695,6 +711,7 @@ impl Engine {
             "journal" => &self.journal,
             "checkins" => &self.checkins,
             "alerts" => &self.alerts,
+            "task_results" => &self.task_results,
             "raw" => &self.raw,
             _ => &self.meta,
         }
@@ -911,6 +928,7 @@ impl Store {
             journal: engine.journal,
             checkins: engine.checkins,
             alerts: engine.alerts,
+            task_results: engine.task_results,
             meta: engine.meta,
             raw: engine.raw,
             db: engine.db,
@@ -1592,6 +1610,7 @@ impl Store {
             journal_days: self.inner.journal.len() as u64,
             checkins: self.inner.checkins.len() as u64,
             alerts: self.inner.alerts.len() as u64,
+            task_results: self.inner.task_results.len() as u64,
             raw_batches: self.inner.raw.len() as u64,
         }
     }
@@ -1599,7 +1618,7 @@ impl Store {
     /// Decodes every stored value and lists the ones that fail; the store is not modified.
     pub fn check_integrity(&self) -> Result<Vec<CorruptRecordInfo>, StoreError> {
         let mut bad = Vec::new();
-        let trees: [(&sled::Tree, &'static str); 9] = [
+        let trees: [(&sled::Tree, &'static str); 10] = [
             (&self.inner.events, "events"),
             (&self.inner.minutes, "minutes"),
             (&self.inner.days, "days"),
@@ -1608,6 +1627,7 @@ impl Store {
             (&self.inner.journal, "journal"),
             (&self.inner.checkins, "checkins"),
             (&self.inner.alerts, "alerts"),
+            (&self.inner.task_results, "task_results"),
             (&self.inner.raw, "raw"),
         ];
         for (tree, name) in trees {
@@ -1669,6 +1689,7 @@ impl Store {
             Collection::Journal => &self.inner.journal,
             Collection::Checkins => &self.inner.checkins,
             Collection::Alerts => &self.inner.alerts,
+            Collection::TaskResults => &self.inner.task_results,
         }
     }
 

@@ -3,3 +3,4 @@
 mod rules;
 mod rules_docs;
 mod rules_support;
+mod task_rules;

@@ -14,6 +14,7 @@ mod notifications;
 mod onboarding;
 mod pairing;
 mod report;
+mod tasks;
 mod today;
 
 use std::path::PathBuf;
@@ -41,6 +42,7 @@ pub use pairing::{
     IOS_RESTORE_IDENTIFIER, POLAR_SAMPLE_RATE_HZ, V1_SAMPLE_RATE_HZ,
 };
 pub use report::{ExportFormat, ExportFormatOption, ExportOutcome, ReportState};
+pub use tasks::{HandTaskView, TaskCard, TaskOutcome, TasksState};
 pub use today::{ConnectionView, EventRow, LiveStatus, TodayCounts, TodayState};
 
 use crate::monitor::{Monitor, MonitorError};

@@ -6,3 +6,4 @@ mod floods;
 mod gatt_session;
 mod monitor;
 mod screens;
+mod tasks;
