@@ -21,6 +21,7 @@ pub mod monitoring;
 pub mod report;
 mod runtime;
 pub mod screens;
+pub mod tasks;
 pub mod twitchwatch;
 
 pub use alerts::Alerts;
@@ -34,6 +35,7 @@ pub use logging::{LogLevel, LogSink};
 pub use monitoring::Monitoring;
 pub use report::Report;
 pub use screens::Screens;
+pub use tasks::Tasks;
 pub use twitchwatch::TwitchWatch;
 
 use twitchwatch_model::{MotorEventKind, ScenarioInfo};

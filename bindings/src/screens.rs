@@ -15,7 +15,7 @@ use twitchwatch_app::screens::{
     self as core, AlertRow, AlertsState, DayDetailState, Destination, EventRow, ExportFormat,
     HistoryRange, HistoryState, JournalState, NotificationChannelSpec, NotificationContent,
     OnboardingState, OngoingNotification, PairingState, PlatformPermissions, ReportState,
-    TodayState,
+    TasksState, TodayState,
 };
 use twitchwatch_model::ConnectionState;
 
@@ -216,6 +216,13 @@ impl Screens {
         now_ms: Option<i64>,
     ) -> FfiResult<JournalState> {
         Ok(self.model()?.remove_medication(&date, index, at(now_ms))?)
+    }
+
+    // active tasks
+    /// The tasks screen: each task with its instructions, each hand's latest result against its
+    /// baseline, and what the grip proxy can and cannot tell.
+    pub fn tasks(&self) -> FfiResult<TasksState> {
+        Ok(self.model()?.tasks()?)
     }
 
     // report

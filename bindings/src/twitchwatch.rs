@@ -17,6 +17,7 @@ use crate::journal::Journal;
 use crate::monitoring::Monitoring;
 use crate::report::Report;
 use crate::screens::Screens;
+use crate::tasks::Tasks;
 
 /// What the areas of one `TwitchWatch` share: the open monitor and its screen model, until
 /// `closeStore()`. A call after that is `InvalidState`, never a crash.
@@ -81,7 +82,7 @@ impl Drop for Shared {
 }
 
 /// TwitchWatch: the user's data folder, opened. Its areas — `devices()`, `monitoring()`, `history()`,
-/// `journal()`, `alerts()`, `report()` and the phone `screens()` — all work on it. Open one per
+/// `journal()`, `alerts()`, `report()`, `tasks()` and the phone `screens()` — all work on it. Open one per
 /// folder and keep it for the app's lifetime; it and its areas are safe to use from any thread.
 #[derive(uniffi::Object)]
 pub struct TwitchWatch {
@@ -92,6 +93,7 @@ pub struct TwitchWatch {
     journal: Arc<Journal>,
     alerts: Arc<Alerts>,
     report: Arc<Report>,
+    tasks: Arc<Tasks>,
     screens: Arc<Screens>,
 }
 
@@ -114,6 +116,7 @@ impl TwitchWatch {
             journal: Journal::new(shared.clone()),
             alerts: Alerts::new(shared.clone()),
             report: Report::new(shared.clone()),
+            tasks: Tasks::new(shared.clone()),
             screens: Screens::new(shared.clone()),
             shared,
         })
@@ -147,6 +150,9 @@ impl TwitchWatch {
     }
     pub fn report(&self) -> Arc<Report> {
         self.report.clone()
+    }
+    pub fn tasks(&self) -> Arc<Tasks> {
+        self.tasks.clone()
     }
     pub fn screens(&self) -> Arc<Screens> {
         self.screens.clone()

@@ -144,6 +144,28 @@ struct Pipeline {
     /// The last check on every batch, whatever its source: nothing ahead of the reference time,
     /// nothing at a time this monitor already classified (also across its sessions).
     guard: TimeGuard,
+    /// While an active tremor task runs, a copy of every admitted batch for it (`begin_task_capture`).
+    capture: Option<TaskCapture>,
+}
+
+/// The most samples a task capture keeps: the longest tremor task is 30 s, and 90 s at 1 kHz leaves
+/// room for a slow start without letting a forgotten capture grow (≈2 MB at most).
+pub const TASK_CAPTURE_MAX_SAMPLES: usize = 90_000;
+
+/// The batches an active task recorded, bounded by [`TASK_CAPTURE_MAX_SAMPLES`].
+#[derive(Debug, Default)]
+struct TaskCapture {
+    batches: Vec<SensorBatch>,
+    samples: usize,
+}
+
+impl TaskCapture {
+    fn keep(&mut self, batch: &SensorBatch) {
+        if self.samples + batch.len() <= TASK_CAPTURE_MAX_SAMPLES {
+            self.samples += batch.len();
+            self.batches.push(batch.clone());
+        }
+    }
 }
 
 impl Pipeline {
@@ -154,6 +176,7 @@ impl Pipeline {
             stream: StreamStats::default(),
             session: None,
             guard: TimeGuard::new(TimeGuardConfig::ordering_only(), None),
+            capture: None,
             summary: SessionSummary {
                 started_ms: now_ms,
                 ..Default::default()
@@ -173,6 +196,9 @@ impl Pipeline {
             return Ok(Produced::default());
         };
         let batch = batch.as_ref();
+        if let Some(capture) = &mut self.capture {
+            capture.keep(batch);
+        }
         self.classifier.push_batch(batch, &mut self.out)?;
         self.session
             .get_or_insert_with(|| SessionId::from_first_sample(batch.first_sample_us));
@@ -530,7 +556,9 @@ impl Monitor {
             let mut summary = p.summary.clone();
             summary.stream = p.stream_stats();
             let last_sample_us = p.guard.last_sample_us();
+            let capture = p.capture.take();
             *p = Pipeline::new(&self.shared.settings.classifier, now_ms());
+            p.capture = capture;
             p.guard.resume_after(last_sample_us);
             (produced, summary)
         };
@@ -642,6 +670,20 @@ impl Monitor {
                 let _ = t.join();
             }
         }
+    }
+
+    /// Starts keeping a copy of every batch the monitor classifies, for an active task (a tremor task
+    /// with the wearable); an earlier capture is dropped. Bounded by [`TASK_CAPTURE_MAX_SAMPLES`].
+    pub fn begin_task_capture(&self) {
+        lock(&self.shared.pipeline).capture = Some(TaskCapture::default());
+    }
+
+    /// Ends the capture and returns its batches in arrival order (`None` when none was begun).
+    pub fn take_task_capture(&self) -> Option<Vec<SensorBatch>> {
+        lock(&self.shared.pipeline)
+            .capture
+            .take()
+            .map(|c| c.batches)
     }
 
     /// Whether the caller runs on the session's own thread (inside a listener): there, a stop can only
