@@ -5,15 +5,17 @@ package org.twitchwatch.shell
 
 import java.io.File
 import java.nio.file.Files
-import org.twitchwatch.core.Alert
+import org.twitchwatch.core.alerts.Alert
 import org.twitchwatch.core.AlertListener
 import org.twitchwatch.core.MonitorListener
-import org.twitchwatch.core.OpenOptions
 import org.twitchwatch.core.PhoneGattSession
-import org.twitchwatch.core.Screens
 import org.twitchwatch.core.TwitchWatch
 import org.twitchwatch.core.TwitchWatchException
 import org.twitchwatch.core.app.NotificationContent
+import org.twitchwatch.core.app.OpenOptions
+import org.twitchwatch.core.journal.BodySite
+import org.twitchwatch.core.journal.CheckIn
+import org.twitchwatch.core.journal.Symptom
 import org.twitchwatch.core.app.SessionSummary
 import org.twitchwatch.core.device.ReconnectPolicy
 import org.twitchwatch.core.device.SessionConfig
@@ -196,7 +198,7 @@ private fun <T> withPairedPolar(fx: Map<String, Any?>, body: (TwitchWatch, Phone
     val core = TwitchWatch.open(dir.resolve("store").toString(), OpenOptions())
     try {
         val d = fx["device"].obj()
-        core.pairDevice(
+        core.devices().pair(
             PairedDevice(
                 d["id"] as String, d["name"] as String, DeviceProtocol.POLAR_PMD,
                 (d["sample_rate_hz"] as Long).toInt().toUShort(), d["with_gyro"] as Boolean, 0L,
@@ -215,6 +217,7 @@ private fun <T> withPairedPolar(fx: Map<String, Any?>, body: (TwitchWatch, Phone
             session.close()
         }
     } finally {
+        core.closeStore()
         core.close()
         dir.toFile().deleteRecursively()
     }
@@ -225,10 +228,9 @@ fun registerGattTests(test: (String, () -> Unit) -> Unit) {
         val fx = fixture()
         withPairedPolar(fx) { core, session ->
             val heard = Heard()
-            val handle = core.addMonitorListener(heard)
+            val handle = core.monitoring().addListener(heard)
             val posted = Posted(NotificationRouter())
-            val alertHandle = core.addAlertListener(posted)
-            val screens = Screens(core)
+            val alertHandle = core.alerts().addListener(posted)
             val link = ScriptedLink()
             val start = fx["start_us"] as Long
             var now = start
@@ -260,7 +262,9 @@ fun registerGattTests(test: (String, () -> Unit) -> Unit) {
                     "stop_requested" -> {
                         // While the sensor streams, the user reports trouble swallowing: the urgent
                         // alert reaches the router at once and the stream goes on to its stop.
-                        screens.recordCheckin(listOf("right_hand"), listOf("difficulty_swallowing"), "", now / 1000)
+                        core.journal().recordCheckin(
+                            CheckIn(now / 1000, listOf(BodySite.RIGHT_HAND), listOf(Symptom.DIFFICULTY_SWALLOWING), ""),
+                        )
                         driver.stop()
                     }
                     else -> throw GattFailure("the fixture has an event this test does not know: $name")
@@ -286,10 +290,9 @@ fun registerGattTests(test: (String, () -> Unit) -> Unit) {
             val plan = posted.plans.singleOrNull() ?: throw GattFailure("alerts posted: ${posted.plans}")
             eq(plan.channelId, "twitchwatch.alerts.urgent", "channel")
             need(plan.headsUp && plan.priority == 1 && !plan.onlyAlertOnce) { "urgent must alert: $plan" }
-            eq(core.alerts().first().severity, AlertSeverity.URGENT, "stored alert")
+            eq(core.alerts().list().first().severity, AlertSeverity.URGENT, "stored alert")
             handle.cancel()
             alertHandle.cancel()
-            screens.close()
         }
     }
 
