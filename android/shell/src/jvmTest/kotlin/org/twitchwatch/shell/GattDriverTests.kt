@@ -263,7 +263,7 @@ fun registerGattTests(test: (String, () -> Unit) -> Unit) {
                         // While the sensor streams, the user reports trouble swallowing: the urgent
                         // alert reaches the router at once and the stream goes on to its stop.
                         core.journal().recordCheckin(
-                            CheckIn(now / 1000, listOf(BodySite.RIGHT_HAND), listOf(Symptom.DIFFICULTY_SWALLOWING), ""),
+                            CheckIn(System.currentTimeMillis(), listOf(BodySite.RIGHT_HAND), listOf(Symptom.DIFFICULTY_SWALLOWING), ""),
                         )
                         driver.stop()
                     }
