@@ -70,11 +70,24 @@ pub struct SpectralAnalyzer {
     tremor_band_hz: (f32, f32),
 }
 
-/// The FFT `rustfft::FftPlanner` chooses for a power of two above 32 (radix 4 over a base of 8 or 16
-/// points), built directly: the planner would link every other algorithm it can choose (Bluestein,
-/// Rader, mixed radix, dozens of butterflies) into the phone library, about 0.2 MB that the classifier's
-/// power-of-two windows never use. Same algorithm, same base, so the same numbers.
-fn power_of_two_fft(len: usize, direction: FftDirection) -> Arc<dyn Fft<f32>> {
+/// With SIMD kernels (the desktop build), the planner picks the fastest FFT for the machine.
+#[cfg(feature = "fft-simd")]
+fn plan_fft(len: usize, direction: FftDirection) -> Arc<dyn Fft<f32>> {
+    rustfft::FftPlanner::new().plan_fft(len, direction)
+}
+
+/// Without them (the phone library), the scalar FFT is built directly; see [`scalar_power_of_two_fft`].
+#[cfg(not(feature = "fft-simd"))]
+fn plan_fft(len: usize, direction: FftDirection) -> Arc<dyn Fft<f32>> {
+    scalar_power_of_two_fft(len, direction)
+}
+
+/// The FFT `rustfft::FftPlannerScalar` chooses for a power of two above 32 (radix 4 over a base of 8
+/// or 16 points), built directly: the planner would link every other algorithm it can choose
+/// (Bluestein, Rader, mixed radix, dozens of butterflies) into the phone library, about 0.3 MB that the
+/// classifier's power-of-two windows never use. Same algorithm, same base, so the same numbers.
+#[cfg_attr(feature = "fft-simd", allow(dead_code))]
+fn scalar_power_of_two_fft(len: usize, direction: FftDirection) -> Arc<dyn Fft<f32>> {
     let bits = len.trailing_zeros();
     debug_assert!(len.is_power_of_two());
     if bits <= 5 {
@@ -94,8 +107,8 @@ impl SpectralAnalyzer {
         // The next power of two: parabolic interpolation on log power of a Hann peak is already
         // within ~0.02 bin (0.005 Hz at 50 Hz / 256), and the FFTs dominate the cost at 50–100 Hz.
         let nfft = win_len.next_power_of_two();
-        let fft = power_of_two_fft(nfft, FftDirection::Forward);
-        let ifft = power_of_two_fft(nfft, FftDirection::Inverse);
+        let fft = plan_fft(nfft, FftDirection::Forward);
+        let ifft = plan_fft(nfft, FftDirection::Inverse);
         let scratch_len = fft
             .get_inplace_scratch_len()
             .max(ifft.get_inplace_scratch_len());
@@ -397,8 +410,8 @@ impl SpectralAnalyzer {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_direct_fft_gives_the_planners_numbers_bit_for_bit() {
-        let mut planner = rustfft::FftPlanner::<f32>::new();
+    fn the_direct_fft_gives_the_scalar_planners_numbers_bit_for_bit() {
+        let mut planner = rustfft::FftPlannerScalar::<f32>::new();
         for bits in 6..=13 {
             let len = 1usize << bits;
             for direction in [FftDirection::Forward, FftDirection::Inverse] {
@@ -406,7 +419,7 @@ mod tests {
                     .map(|i| Complex::new((i as f32 * 0.37).sin(), (i as f32 * 0.11).cos()))
                     .collect();
                 let (mut ours, mut theirs) = (input.clone(), input);
-                power_of_two_fft(len, direction).process(&mut ours);
+                scalar_power_of_two_fft(len, direction).process(&mut ours);
                 planner.plan_fft(len, direction).process(&mut theirs);
                 assert!(
                     ours.iter()
