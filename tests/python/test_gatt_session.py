@@ -4,12 +4,14 @@ its twitches are stored; and the typed refusals a shell gets for a malformed cal
 import json
 import pathlib
 import threading
+import time
 
 import pytest
 
 import twitchwatch_device as tw_device
 import twitchwatch_ffi as tw
 import twitchwatch_app as tw_app
+import twitchwatch_journal as tw_journal
 import twitchwatch_model as tw_model
 
 FIXTURE = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "polar-dialogue.json"
@@ -116,13 +118,22 @@ def paired(tmp_path):
         jitter_seed=1,
     )
     yield fx, app, config
-    del app
+    app.close_store()
+
+
+class Posted(tw.AlertListener):
+    def __init__(self):
+        self.notifications = []
+
+    def on_alert(self, alert, notification):
+        self.notifications.append(notification)
 
 
 def test_the_recorded_polar_dialogue_streams_into_the_store(paired):
     fx, app, config = paired
-    heard = Heard()
+    heard, posted = Heard(), Posted()
     handle = app.monitoring().add_listener(heard)
+    alert_handle = app.alerts().add_listener(posted)
     session = tw.PhoneGattSession(app, config)
     assert session.device().protocol == tw_model.DeviceProtocol.POLAR_PMD
     start = fx["start_us"]
@@ -132,9 +143,17 @@ def test_the_recorded_polar_dialogue_streams_into_the_store(paired):
             assert pending, f"no action where the fixture has {x['core']}"
             assert pending.pop(0) == x["core"]
         else:
+            if x["shell"]["event"] == "stop_requested":
+                # While the sensor streams, the user reports trouble swallowing: the urgent alert
+                # reaches the alert listener at once and the stream goes on to its stop.
+                app.journal().record_checkin(
+                    tw_journal.CheckIn(at_ms=int(time.time() * 1000), symptoms=[tw_journal.Symptom.DIFFICULTY_SWALLOWING])
+                )
             actions = session.handle(event(x["shell"]), start + x["at_ms"] * 1000)
             pending += [a for a in map(as_fixture, actions) if a]
     assert not pending
+    (urgent,) = posted.notifications
+    assert urgent.channel_id == "twitchwatch.alerts.urgent" and urgent.heads_up
     assert session.is_finished() and session.failure() is None
 
     expect = fx["expect"]
@@ -154,6 +173,7 @@ def test_the_recorded_polar_dialogue_streams_into_the_store(paired):
     stored = app.history().events(start_ms, start_ms + 60_000)
     assert [e.kind for e in stored] == [e.kind for e in heard.events]
     handle.cancel()
+    alert_handle.cancel()
 
 
 def test_a_malformed_callback_is_a_typed_error_and_changes_nothing(paired):
