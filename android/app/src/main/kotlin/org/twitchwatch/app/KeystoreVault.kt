@@ -22,11 +22,12 @@ class KeystoreVault(private val file: File) : KeyVault {
         if (bytes.size <= 1 + IV_BYTES || bytes[0] != FORMAT) throw KeyUnavailableException("the wrapped data key is damaged")
         // A missing Keystore key (the app's data restored onto another phone, the Keystore reset) and
         // an invalidated one both end here; the data cannot be read again either way.
-        val wrapping = try {
+        val found: SecretKey? = try {
             keyStore().getKey(ALIAS, null) as? SecretKey
         } catch (e: Exception) {
             throw KeyUnavailableException("the Android Keystore refused the key", e)
-        } ?: throw KeyUnavailableException("the Android Keystore key is gone")
+        }
+        val wrapping = found ?: throw KeyUnavailableException("the Android Keystore key is gone")
         return try {
             val cipher = Cipher.getInstance(TRANSFORMATION)
             cipher.init(Cipher.DECRYPT_MODE, wrapping, GCMParameterSpec(TAG_BITS, bytes, 1, IV_BYTES))
