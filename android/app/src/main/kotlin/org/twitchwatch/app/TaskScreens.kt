@@ -147,7 +147,7 @@ private fun TappingTask(app: TwitchWatchApp, card: TaskCard) {
         if (phase is RunPhase.Running) {
             while (true) {
                 val now = SystemClock.uptimeMillis()
-                secondsLeft = run.currentRecorder?.countdown?.secondsLeft(now) ?: 0
+                secondsLeft = run.currentRecorder?.countdown?.secondsLeft(now) ?: 0L
                 if (run.tick(now) !is RunPhase.Running) break
                 delay(100)
             }
