@@ -1,17 +1,25 @@
-// The app's one TwitchWatch (store + monitor) and its Screens, opened in Application Support, plus the
-// navigation state. Screen states come from the core; this object only fetches them and keeps errors.
+// The app's one TwitchWatch (store + monitor) and its Screens, opened in Application Support with the
+// Keychain's data key, plus the navigation state. Screen states come from the core; this object only
+// fetches them and keeps errors. A lost key keeps the store closed until the user starts over; "delete
+// my data" replaces the store with an empty one.
 import Foundation
 import SwiftUI
 import TwitchWatchCore
 
 @MainActor
 final class AppModel: ObservableObject {
-    let core: TwitchWatch
-    let screens: Screens
+    /// The open store. Nil only while `storeProblem` is set, when no screen that uses it is shown.
+    private(set) var core: TwitchWatch!
+    private(set) var screens: Screens!
     let notifications: NotificationPoster
-    /// Created at launch: iOS relaunches the app in the background for Bluetooth events and hands the
-    /// restored connection to a central with the same restore identifier.
-    let bluetooth: BluetoothCentral
+    /// Created with the store at launch: iOS relaunches the app in the background for Bluetooth events
+    /// and hands the restored connection to a central with the same restore identifier.
+    private(set) var bluetooth: BluetoothCentral!
+    /// Why the store is not open (a lost key, a failed open), or nil when it is.
+    @Published private(set) var storeProblem: StoreProblem?
+    /// Bumped when the store is replaced, so every screen starts again from the new one.
+    @Published private(set) var storeGeneration = 0
+    private let storePath: String
     /// Held for the app's lifetime: letting the handle go would unregister the alert listener.
     private var alertRegistration: ListenerHandle?
 
@@ -21,23 +29,65 @@ final class AppModel: ObservableObject {
     @Published var showOnboarding = false
     @Published var errorMessage: String?
 
-    enum Tab: Hashable { case today, journal, history, alerts, report }
+    enum Tab: Hashable { case today, journal, history, tasks, alerts, report }
 
     init() {
-        let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
+        var dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
             .appendingPathComponent("TwitchWatch", isDirectory: true)
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        do {
-            core = try TwitchWatch.open(dataDir: dir.appendingPathComponent("store").path, options: OpenOptions())
-        } catch {
-            // The store is the app: without it nothing works. The message says what to do.
-            fatalError("TwitchWatch cannot open its data: \(error.localizedDescription)")
-        }
-        screens = core.screens()
+        // Health data stays on this phone: the folder is left out of iCloud and computer backups. Its
+        // key is this-device-only in the Keychain, so a restored copy could not be opened anyway.
+        var noBackup = URLResourceValues()
+        noBackup.isExcludedFromBackup = true
+        try? dir.setResourceValues(noBackup)
+        storePath = dir.appendingPathComponent("store").path
         notifications = NotificationPoster()
-        bluetooth = BluetoothCentral(core: core, screens: screens)
-        alertRegistration = try? core.alerts().addListener(listener: AlertForwarder(poster: notifications))
-        showOnboarding = (try? screens.startDestination(permissions: permissions)) == .onboarding
+        adopt(DataKeys.open(at: storePath))
+    }
+
+    private func adopt(_ opening: StoreOpening) {
+        switch opening {
+        case .opened(let core, _):
+            self.core = core
+            screens = core.screens()
+            if let bluetooth {
+                bluetooth.replaceStore(core: core, screens: screens)
+            } else {
+                bluetooth = BluetoothCentral(core: core, screens: screens)
+            }
+            alertRegistration = try? core.alerts().addListener(listener: AlertForwarder(poster: notifications))
+            storeProblem = nil
+            showOnboarding = (try? screens.startDestination(permissions: permissions)) == .onboarding
+        case .problem(let problem):
+            storeProblem = problem
+        }
+    }
+
+    /// After a lost key: deletes the unreadable data and its key and opens an empty store.
+    func startOver() {
+        let (opening, failure) = DataKeys.deleteAndReopen(at: storePath)
+        adopt(opening)
+        errorMessage = failure
+        storeGeneration += 1
+    }
+
+    /// "Delete my data": ends monitoring, closes the store, deletes every file and the key, and opens
+    /// an empty store under a new key, which starts at onboarding. Returns false with `errorMessage`
+    /// set when something could not be deleted.
+    func deleteMyData() -> Bool {
+        bluetooth?.stopScan()
+        alertRegistration?.cancel()
+        alertRegistration = nil
+        // Ends the session and releases the folder at once; every area taken from it stops working.
+        core?.closeStore()
+        let (opening, failure) = DataKeys.deleteAndReopen(at: storePath)
+        adopt(opening)
+        errorMessage = failure
+        if failure == nil {
+            tab = .today
+            storeGeneration += 1
+        }
+        return failure == nil
     }
 
     static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }

@@ -9,8 +9,8 @@ import TwitchWatchCore
 final class BluetoothCentral: NSObject, CBCentralManagerDelegate, CBPeripheralDelegate, @unchecked Sendable {
     static var isAuthorized: Bool { CBCentralManager.authorization == .allowedAlways }
 
-    private let core: TwitchWatch
-    private let screens: Screens
+    private var core: TwitchWatch
+    private var screens: Screens
     private let queue = DispatchQueue(label: "org.twitchwatch.ble")
     private var central: CBCentralManager!
     private var peripheral: CBPeripheral?
@@ -92,6 +92,21 @@ final class BluetoothCentral: NSObject, CBCentralManagerDelegate, CBPeripheralDe
             self.session = session
             self.perform((try? session.start(nowUs: Self.nowUs())) ?? [])
             self.drain()
+        }
+    }
+
+    /// The store was replaced (the user deleted their data): the old store is closed, so its session
+    /// ends here without a dialogue, the sensor is let go, and later sessions use the new store.
+    func replaceStore(core: TwitchWatch, screens: Screens) {
+        queue.async {
+            self.session = nil
+            self.events = []
+            self.pendingReads = []
+            self.timerGeneration += 1
+            if let peripheral = self.peripheral { self.central.cancelPeripheralConnection(peripheral) }
+            self.peripheral = nil
+            self.core = core
+            self.screens = screens
         }
     }
 

@@ -40,13 +40,24 @@ struct RootView: View {
     @EnvironmentObject var model: AppModel
 
     var body: some View {
+        if let problem = model.storeProblem {
+            StoreProblemView(problem: problem)
+        } else {
+            tabs
+        }
+    }
+
+    private var tabs: some View {
         TabView(selection: $model.tab) {
             NavigationStack { TodayView() }.tabItem { Label("Today", systemImage: "waveform.path.ecg") }.tag(AppModel.Tab.today)
             NavigationStack { JournalView() }.tabItem { Label("Journal", systemImage: "book") }.tag(AppModel.Tab.journal)
             NavigationStack { HistoryView() }.tabItem { Label("History", systemImage: "chart.bar") }.tag(AppModel.Tab.history)
+            NavigationStack { TasksView() }.tabItem { Label("Tasks", systemImage: "hand.tap") }.tag(AppModel.Tab.tasks)
             NavigationStack { AlertsView() }.tabItem { Label("Alerts", systemImage: "exclamationmark.triangle") }.tag(AppModel.Tab.alerts)
             NavigationStack { ReportView() }.tabItem { Label("Report", systemImage: "doc.richtext") }.tag(AppModel.Tab.report)
         }
+        // A replaced store (data deleted, started over): every screen starts again from the new one.
+        .id(model.storeGeneration)
         .fullScreenCover(isPresented: $model.showOnboarding) { NavigationStack { OnboardingView() } }
         .sheet(item: Binding(
             get: { model.openAlertId.map(AlertRef.init) },
@@ -56,6 +67,29 @@ struct RootView: View {
 }
 
 struct AlertRef: Identifiable { let id: String }
+
+/// The store could not be opened: a lost key offers to start over, any other failure says why.
+struct StoreProblemView: View {
+    @EnvironmentObject var model: AppModel
+    let problem: StoreProblem
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 16) {
+            switch problem {
+            case .keyLost(let message):
+                Text("Your data cannot be unlocked").font(.title2.bold())
+                Text(message)
+                Button("Start over", role: .destructive) { model.startOver() }.buttonStyle(.borderedProminent)
+            case .failed(let message):
+                Text("TwitchWatch cannot open its data").font(.title2.bold())
+                Text(message)
+            }
+            ErrorLine(message: model.errorMessage)
+            Spacer()
+        }
+        .padding()
+    }
+}
 
 // MARK: onboarding and pairing
 
@@ -467,6 +501,7 @@ struct ReportView: View {
     @State private var state: ReportState?
     @State private var written: URL?
     @State private var busy = false
+    @State private var confirmDelete = false
 
     var body: some View {
         List {
@@ -482,9 +517,21 @@ struct ReportView: View {
                 if case .some(.failed(let message)) = s.lastExport { ErrorLine(message: message) }
                 Section(s.disclaimer.title) { Text(s.disclaimer.text) }
             }
+            Section("Your data") {
+                Text("Everything TwitchWatch recorded stays on this iPhone, encrypted, and is left out of backups.")
+                Button("Delete my data", role: .destructive) { confirmDelete = true }.disabled(busy)
+            }
             ErrorLine(message: model.errorMessage)
         }
         .navigationTitle("Report")
+        .alert("Delete all your data?", isPresented: $confirmDelete) {
+            Button("Delete everything", role: .destructive) { _ = model.deleteMyData() }
+            Button("Cancel", role: .cancel) {}
+        } message: {
+            Text("This stops monitoring and deletes your history, journal, check-ins, alerts, task results, " +
+                 "settings and the paired sensor from this iPhone, and the key that protects them. It cannot " +
+                 "be undone. Export a report first if you want to keep one.")
+        }
         .onAppear { state = model.attempt { try model.screens.report(nowMs: nowMs()) } }
     }
 

@@ -14,6 +14,8 @@ import org.twitchwatch.core.TwitchWatchException
 class DailyTickWorker(context: Context, params: WorkerParameters) : CoroutineWorker(context, params) {
     override suspend fun doWork(): Result {
         val app = applicationContext as TwitchWatchApp
+        // A lost key waiting for the user's answer: no store to evaluate, nothing to retry.
+        if (!app.isOpen) return Result.success()
         return try {
             app.core.alerts().evaluate()
             Result.success()

@@ -10,6 +10,7 @@ import android.provider.Settings
 import androidx.activity.ComponentActivity
 import androidx.activity.compose.setContent
 import androidx.activity.result.contract.ActivityResultContracts
+import androidx.compose.runtime.key
 import androidx.compose.runtime.mutableStateOf
 import org.twitchwatch.core.app.Destination
 import org.twitchwatch.shell.PermissionFlow
@@ -19,6 +20,8 @@ class MainActivity : ComponentActivity() {
     private val app get() = application as TwitchWatchApp
     private val pendingDestination = mutableStateOf<Destination?>(null)
     private val permissionTick = mutableStateOf(0)
+    /** Bumped when the store is replaced (deleted, started over): the screens start again from it. */
+    private val storeGeneration = mutableStateOf(0)
 
     private val requestPermissions =
         registerForActivityResult(ActivityResultContracts.RequestMultiplePermissions()) {
@@ -34,12 +37,20 @@ class MainActivity : ComponentActivity() {
         pendingDestination.value = app.router.route(intent?.dataString)
         setContent {
             TwitchWatchTheme {
-                AppNavigation(
-                    app = app,
-                    deepLink = pendingDestination,
-                    permissionTick = permissionTick,
-                    onAskPermissions = ::askPermissions,
-                )
+                key(storeGeneration.value) {
+                    val problem = app.problem
+                    if (problem != null) {
+                        StoreProblemScreen(app, problem, onStoreReplaced = { storeGeneration.value++ })
+                    } else {
+                        AppNavigation(
+                            app = app,
+                            deepLink = pendingDestination,
+                            permissionTick = permissionTick,
+                            onAskPermissions = ::askPermissions,
+                            onStoreReplaced = { storeGeneration.value++ },
+                        )
+                    }
+                }
             }
         }
     }

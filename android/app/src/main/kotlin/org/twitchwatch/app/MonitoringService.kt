@@ -28,7 +28,8 @@ class MonitoringService : Service() {
     override fun onBind(intent: Intent?): IBinder? = null
 
     override fun onStartCommand(intent: Intent?, flags: Int, startId: Int): Int {
-        if (intent?.action == ACTION_STOP) {
+        // Without an open store (a lost key waiting for the user's answer) there is nothing to monitor.
+        if (intent?.action == ACTION_STOP || !app.isOpen) {
             stopSelf()
             return START_NOT_STICKY
         }
@@ -92,8 +93,10 @@ class MonitoringService : Service() {
         ble?.close()
         ble = null
         // Stopping a simulated session stores its last minute; keep it off the main thread.
-        val screens = app.screens
-        worker.execute { runCatching { screens.stopSession(System.currentTimeMillis()) } }
+        if (app.isOpen) {
+            val screens = app.screens
+            worker.execute { runCatching { screens.stopSession(System.currentTimeMillis()) } }
+        }
         worker.shutdown()
         super.onDestroy()
     }

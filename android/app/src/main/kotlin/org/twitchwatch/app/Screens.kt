@@ -17,6 +17,7 @@ import androidx.compose.foundation.layout.height
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
+import androidx.compose.material3.AlertDialog
 import androidx.compose.material3.AssistChip
 import androidx.compose.material3.Button
 import androidx.compose.material3.Card
@@ -71,6 +72,7 @@ import org.twitchwatch.core.journal.CheckIn
 import org.twitchwatch.core.journal.Symptom
 import org.twitchwatch.shell.AlertCardUi
 import org.twitchwatch.shell.Bar
+import org.twitchwatch.shell.StoreStart
 import org.twitchwatch.shell.UiResult
 import org.twitchwatch.shell.alertBanner
 import org.twitchwatch.shell.attempt
@@ -91,6 +93,7 @@ fun AppNavigation(
     deepLink: MutableState<Destination?>,
     permissionTick: MutableState<Int>,
     onAskPermissions: () -> Unit,
+    onStoreReplaced: () -> Unit,
 ) {
     val nav = rememberNavController()
     val context = LocalContext.current
@@ -105,12 +108,14 @@ fun AppNavigation(
         deepLink.value = null
         if (d != Destination.Today) nav.navigate(route(d))
     }
+    // The tasks have no core Destination (no deep link leads there), so their route is the app's own.
     val tabs = listOf(
-        Destination.Today to "Today",
-        Destination.Journal to "Journal",
-        Destination.History to "History",
-        Destination.Alerts to "Alerts",
-        Destination.Report to "Report",
+        route(Destination.Today) to "Today",
+        route(Destination.Journal) to "Journal",
+        route(Destination.History) to "History",
+        TASKS_ROUTE to "Tasks",
+        route(Destination.Alerts) to "Alerts",
+        route(Destination.Report) to "Report",
     )
     val current by nav.currentBackStackEntryAsState()
     Scaffold(
@@ -118,10 +123,10 @@ fun AppNavigation(
             val r = current?.destination?.route
             if (r != "onboarding" && r != "pairing") {
                 NavigationBar {
-                    tabs.forEach { (d, label) ->
+                    tabs.forEach { (tab, label) ->
                         NavigationBarItem(
-                            selected = r == route(d),
-                            onClick = { nav.navigate(route(d)) { launchSingleTop = true } },
+                            selected = r == tab,
+                            onClick = { nav.navigate(tab) { launchSingleTop = true } },
                             icon = { Icon(painterResource(android.R.drawable.ic_menu_info_details), null) },
                             label = { Text(label) },
                         )
@@ -138,13 +143,17 @@ fun AppNavigation(
             composable("history") { HistoryScreen(app) }
             composable("alerts") { AlertsScreen(app, nav) }
             composable("alerts/{id}") { entry -> AlertDetailScreen(app, entry.arguments?.getString("id") ?: "") }
-            composable("report") { ReportScreen(app) }
+            composable(TASKS_ROUTE) { TasksScreen(app, nav) }
+            composable("$TASKS_ROUTE/{kind}") { entry -> TaskRunScreen(app, entry.arguments?.getString("kind") ?: "") }
+            composable("report") { ReportScreen(app, onStoreReplaced) }
         }
     }
 }
 
+const val TASKS_ROUTE = "tasks"
+
 @Composable
-private fun ErrorText(message: String?) {
+internal fun ErrorText(message: String?) {
     if (message != null) Text(message, color = MaterialTheme.colorScheme.error, modifier = Modifier.padding(8.dp))
 }
 
@@ -504,11 +513,35 @@ fun AlertDetailScreen(app: TwitchWatchApp, alertId: String) {
 }
 
 @Composable
-fun ReportScreen(app: TwitchWatchApp) {
+fun ReportScreen(app: TwitchWatchApp, onStoreReplaced: () -> Unit) {
     val context = LocalContext.current
     val scope = rememberCoroutineScope()
     var state by remember { mutableStateOf(attempt { app.screens.report(now()) }) }
     var busy by remember { mutableStateOf(false) }
+    var confirmDelete by remember { mutableStateOf(false) }
+    var deleteError by remember { mutableStateOf<String?>(null) }
+    if (confirmDelete) {
+        AlertDialog(
+            onDismissRequest = { confirmDelete = false },
+            title = { Text(DELETE_TITLE) },
+            text = { Text(DELETE_TEXT) },
+            confirmButton = {
+                TextButton(enabled = !busy, onClick = {
+                    busy = true
+                    scope.launch {
+                        val failed = withContext(Dispatchers.IO) { app.deleteMyData() }
+                        busy = false
+                        confirmDelete = false
+                        deleteError = failed
+                        // A fresh store starts again at onboarding; after a failure this screen stays
+                        // with the message, over what is left.
+                        if (failed == null) onStoreReplaced()
+                    }
+                }) { Text("Delete everything", color = MaterialTheme.colorScheme.error) }
+            },
+            dismissButton = { TextButton(onClick = { confirmDelete = false }) { Text("Cancel") } },
+        )
+    }
     val s = (state as? UiResult.Ok)?.value ?: return ErrorText((state as UiResult.Failed).message)
     LazyColumn(contentPadding = PaddingValues(16.dp), verticalArrangement = Arrangement.spacedBy(12.dp)) {
         items(s.formats) { f ->
@@ -549,5 +582,49 @@ fun ReportScreen(app: TwitchWatchApp) {
             Text(s.disclaimer.title, fontWeight = FontWeight.Bold)
             Text(s.disclaimer.text)
         } } }
+        item { Card(Modifier.fillMaxWidth()) { Column(Modifier.padding(12.dp)) {
+            Text("Your data", fontWeight = FontWeight.Bold)
+            Text("Everything TwitchWatch recorded stays on this phone, encrypted, and is left out of backups.")
+            OutlinedButton(enabled = !busy, onClick = { confirmDelete = true }) {
+                Text("Delete my data", color = MaterialTheme.colorScheme.error)
+            }
+            ErrorText(deleteError)
+        } } }
+    }
+}
+
+private const val DELETE_TITLE = "Delete all your data?"
+private const val DELETE_TEXT =
+    "This stops monitoring and deletes your history, journal, check-ins, alerts, task results, settings " +
+        "and the paired sensor from this phone, and the key that protects them. It cannot be undone. " +
+        "Export a report first if you want to keep one."
+
+/** The store could not be opened: a lost key offers to start over, any other failure says why. */
+@Composable
+fun StoreProblemScreen(app: TwitchWatchApp, problem: StoreStart, onStoreReplaced: () -> Unit) {
+    val scope = rememberCoroutineScope()
+    var busy by remember { mutableStateOf(false) }
+    var error by remember { mutableStateOf<String?>(null) }
+    Column(Modifier.fillMaxSize().padding(24.dp), verticalArrangement = Arrangement.spacedBy(16.dp)) {
+        when (problem) {
+            is StoreStart.KeyLost -> {
+                Text("Your data cannot be unlocked", style = MaterialTheme.typography.headlineSmall)
+                Text(problem.message)
+                Button(enabled = !busy, onClick = {
+                    busy = true
+                    scope.launch {
+                        error = withContext(Dispatchers.IO) { app.startOver() }
+                        busy = false
+                        onStoreReplaced()
+                    }
+                }) { Text("Start over") }
+            }
+            is StoreStart.Failed -> {
+                Text("TwitchWatch cannot open its data", style = MaterialTheme.typography.headlineSmall)
+                Text(problem.message)
+            }
+            is StoreStart.Opened -> {}
+        }
+        ErrorText(error)
     }
 }

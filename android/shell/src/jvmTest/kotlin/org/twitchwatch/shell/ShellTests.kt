@@ -186,6 +186,8 @@ fun registerTests() {
 fun main() {
     registerTests()
     registerGattTests { name, body -> tests += name to body }
+    registerDataKeyTests { name, body -> tests += name to body }
+    registerTaskTests { name, body -> tests += name to body }
     var failed = 0
     for ((name, body) in tests) {
         try {
