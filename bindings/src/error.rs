@@ -109,28 +109,48 @@ use twitchwatch_store::StoreError;
 type Make = fn(String) -> TwitchWatchError;
 
 fn io(reason: String) -> TwitchWatchError {
-    TwitchWatchError::Io { reason }
+    logged(TwitchWatchError::Io { reason })
 }
 fn storage(reason: String) -> TwitchWatchError {
-    TwitchWatchError::Storage { reason }
+    logged(TwitchWatchError::Storage { reason })
 }
 fn wrong_key(reason: String) -> TwitchWatchError {
-    TwitchWatchError::WrongKey { reason }
+    logged(TwitchWatchError::WrongKey { reason })
 }
 fn invalid(reason: String) -> TwitchWatchError {
-    TwitchWatchError::InvalidInput { reason }
+    logged(TwitchWatchError::InvalidInput { reason })
 }
 fn not_found(reason: String) -> TwitchWatchError {
-    TwitchWatchError::NotFound { reason }
+    logged(TwitchWatchError::NotFound { reason })
 }
 fn state(reason: String) -> TwitchWatchError {
-    TwitchWatchError::InvalidState { reason }
+    logged(TwitchWatchError::InvalidState { reason })
 }
 fn device(reason: String) -> TwitchWatchError {
-    TwitchWatchError::Device { reason }
+    logged(TwitchWatchError::Device { reason })
 }
 fn internal(reason: String) -> TwitchWatchError {
-    TwitchWatchError::Internal { reason }
+    logged(TwitchWatchError::Internal { reason })
+}
+
+/// Every core error that reaches a shell is logged here, once, at a level set by its public kind. A
+/// failure of the store, a file, the wearable or our own code is a warning someone supporting the app
+/// needs. A refused input, a missing record, a call at the wrong time or a wrong key is the app's own
+/// business and its sentence may quote what the user entered (a dose, a note), so it stays at debug,
+/// where health data may go.
+fn logged(error: TwitchWatchError) -> TwitchWatchError {
+    use TwitchWatchError as E;
+    match &error {
+        E::Storage { .. } | E::Io { .. } | E::Device { .. } | E::Internal { .. } => {
+            tracing::warn!(target: "twitchwatch_ffi::errors", "{error}")
+        }
+        E::InvalidInput { .. }
+        | E::NotFound { .. }
+        | E::InvalidState { .. }
+        | E::WrongKey { .. }
+        | E::Callback { .. } => tracing::debug!(target: "twitchwatch_ffi::errors", "{error}"),
+    }
+    error
 }
 
 /// `From<E>` for an owned core error, through the borrowed mapping.
@@ -335,6 +355,42 @@ mod tests {
 
     fn path() -> PathBuf {
         PathBuf::from("/data/twitchwatch")
+    }
+
+    #[test]
+    fn failures_are_logged_as_warnings_and_the_users_input_only_at_debug() {
+        use std::sync::{Arc, Mutex};
+        use tracing_subscriber::layer::SubscriberExt;
+
+        #[derive(Clone, Default)]
+        struct Levels(Arc<Mutex<Vec<tracing::Level>>>);
+        impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Levels {
+            fn on_event(
+                &self,
+                event: &tracing::Event<'_>,
+                _: tracing_subscriber::layer::Context<'_, S>,
+            ) {
+                if event.metadata().target() == "twitchwatch_ffi::errors" {
+                    self.0.lock().unwrap().push(*event.metadata().level());
+                }
+            }
+        }
+        let levels = Levels::default();
+        let subscriber = tracing_subscriber::registry().with(levels.clone());
+        tracing::subscriber::with_default(subscriber, || {
+            let _ = E::from(StoreError::Corrupt {
+                path: path(),
+                detail: "a broken page".into(),
+            });
+            let _ = E::from(JournalError::Invalid {
+                field: "caffeine_mg",
+                reason: "-5 is below 0".into(),
+            });
+        });
+        assert_eq!(
+            *levels.0.lock().unwrap(),
+            [tracing::Level::WARN, tracing::Level::DEBUG]
+        );
     }
 
     #[test]
