@@ -9,6 +9,7 @@ import pytest
 
 import twitchwatch_device as tw_device
 import twitchwatch_ffi as tw
+import twitchwatch_app as tw_app
 import twitchwatch_model as tw_model
 
 FIXTURE = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "polar-dialogue.json"
@@ -100,9 +101,9 @@ def as_fixture(action):
 @pytest.fixture()
 def paired(tmp_path):
     fx = json.loads(FIXTURE.read_text())
-    app = tw.TwitchWatch.open(str(tmp_path / "store"), tw.OpenOptions())
+    app = tw.TwitchWatch.open(str(tmp_path / "store"), tw_app.OpenOptions())
     d, s = fx["device"], fx["session"]
-    app.pair_device(
+    app.devices().pair(
         tw_model.PairedDevice(
             id=d["id"], name=d["name"], protocol=tw_model.DeviceProtocol.POLAR_PMD,
             sample_rate_hz=d["sample_rate_hz"], with_gyro=d["with_gyro"], paired_at_ms=0,
@@ -121,7 +122,7 @@ def paired(tmp_path):
 def test_the_recorded_polar_dialogue_streams_into_the_store(paired):
     fx, app, config = paired
     heard = Heard()
-    handle = app.add_monitor_listener(heard)
+    handle = app.monitoring().add_listener(heard)
     session = tw.PhoneGattSession(app, config)
     assert session.device().protocol == tw_model.DeviceProtocol.POLAR_PMD
     start = fx["start_us"]
@@ -150,7 +151,7 @@ def test_the_recorded_polar_dialogue_streams_into_the_store(paired):
     assert heard.summary.fasciculations == twitches
     assert app.counts().events == twitches and app.counts().minutes >= 1
     start_ms = start // 1000
-    stored = app.events_in_range(start_ms, start_ms + 60_000)
+    stored = app.history().events(start_ms, start_ms + 60_000)
     assert [e.kind for e in stored] == [e.kind for e in heard.events]
     handle.cancel()
 
@@ -175,7 +176,7 @@ def test_a_malformed_callback_is_a_typed_error_and_changes_nothing(paired):
 
 
 def test_nothing_paired_is_invalid_state(tmp_path):
-    app = tw.TwitchWatch.open(str(tmp_path / "empty"), tw.OpenOptions())
+    app = tw.TwitchWatch.open(str(tmp_path / "empty"), tw_app.OpenOptions())
     with pytest.raises(tw.TwitchWatchError.InvalidState) as err:
         tw.PhoneGattSession(app, None)
     assert "pair" in str(err.value)
