@@ -26,3 +26,26 @@ fn a_scan_after_close_store_is_invalid_state_and_starts_no_bluetooth() {
         Poll::Pending => panic!("a scan after close started scanning"),
     }
 }
+
+#[test]
+fn a_demo_session_after_close_store_is_invalid_state_whatever_the_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let tw = TwitchWatch::open(
+        dir.path().join("store").display().to_string(),
+        OpenOptions::default(),
+    )
+    .unwrap();
+    let screens = tw.screens();
+    tw.close_store();
+    for scenario in [
+        Some("no such scenario".to_owned()),
+        Some("rest".to_owned()),
+        None,
+    ] {
+        let err = screens.start_demo_session(scenario, 0.0, None).err();
+        assert!(
+            matches!(err, Some(TwitchWatchError::InvalidState { .. })),
+            "{err:?}"
+        );
+    }
+}
