@@ -184,11 +184,10 @@ mod tests {
         );
     }
 
+    type Work = Pin<Box<dyn Future<Output = FfiResult<i32>> + Send>>;
+
     /// A foreign executor that resumes in place polls from inside `wake`: it gets the result.
-    struct PollsInPlace(
-        Mutex<Option<Pin<Box<dyn Future<Output = FfiResult<i32>> + Send>>>>,
-        mpsc::Sender<i32>,
-    );
+    struct PollsInPlace(Mutex<Option<Work>>, mpsc::Sender<i32>);
 
     impl Wake for PollsInPlace {
         fn wake(self: Arc<Self>) {
@@ -212,7 +211,7 @@ mod tests {
         let _inside = runtime.enter();
         let (done, got) = mpsc::channel();
         let executor = Arc::new(PollsInPlace(Mutex::new(None), done));
-        let work: Pin<Box<dyn Future<Output = FfiResult<i32>> + Send>> = Box::pin(blocking(|| {
+        let work: Work = Box::pin(blocking(|| {
             std::thread::sleep(Duration::from_millis(50));
             9
         }));
