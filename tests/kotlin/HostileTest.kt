@@ -135,7 +135,9 @@ private fun hostileRows(tw: TwitchWatch, root: File): List<Pair<String, () -> An
     for (s in STRS) {
         row("parseMotorEventKind(${s.take(20)})") { parseMotorEventKind(s) }
         row("destinationFromDeepLink") { destinationFromDeepLink(s) }
-        row("deleteAllData(${s.take(20)})") { deleteAllData(s) }
+        // Relative paths resolve under the scratch folder, never the working directory.
+        val path = if (s.isEmpty() || s.contains('\u0000') || s.length > 4096) s else File(root, "a/b/c/d/$s").path
+        row("deleteAllData(${s.take(20)})") { deleteAllData(path) }
         row("devices.removeKnown") { tw.devices().removeKnown(s) }
         row("devices.pair id") { tw.devices().pair(device(id = s)) }
         row("devices.pair name") { tw.devices().pair(device(name = s)) }
@@ -155,7 +157,7 @@ private fun hostileRows(tw: TwitchWatch, root: File): List<Pair<String, () -> An
         row("screens.alertDetail") { tw.screens().alertDetail(s) }
         row("screens.notificationFor") { tw.screens().notificationFor(s) }
         row("report.write path") { runBlocking { tw.report().write(s, null, null) } }
-        row("open") { TwitchWatch.open(s, OpenOptions()) }
+        row("open") { TwitchWatch.open(path, OpenOptions()).closeStore() }
     }
     for (d in DAYS) {
         row("history.dailySummaries from") { tw.history().dailySummaries(d, today) }
