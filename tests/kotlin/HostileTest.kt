@@ -156,7 +156,7 @@ private fun hostileRows(tw: TwitchWatch, root: File): List<Pair<String, () -> An
         row("screens.pair") { tw.screens().pair(s) }
         row("screens.alertDetail") { tw.screens().alertDetail(s) }
         row("screens.notificationFor") { tw.screens().notificationFor(s) }
-        row("report.write path") { runBlocking { tw.report().write(s, null, null) } }
+        row("report.write path") { runBlocking { tw.report().write(path, null, null) } }
         row("open") { TwitchWatch.open(path, OpenOptions()).closeStore() }
     }
     for (d in DAYS) {
