@@ -58,6 +58,8 @@ impl Devices {
     /// Desktop Linux only (BlueZ): scans for TwitchWatch and Polar wearables for `timeout_ms`,
     /// strongest first. On phones the app scans with its own Bluetooth stack (`InvalidState` here).
     pub async fn scan(&self, timeout_ms: u32) -> FfiResult<Vec<DiscoveredDevice>> {
+        // A closed TwitchWatch answers as every area does, before any Bluetooth work.
+        self.shared.monitor()?;
         #[cfg(target_os = "linux")]
         {
             let duration = std::time::Duration::from_millis(u64::from(timeout_ms));

@@ -37,28 +37,50 @@ pub enum TwitchWatchError {
 
 pub type FfiResult<T> = Result<T, TwitchWatchError>;
 
+/// The longest `reason` a public error carries, in characters. The core's sentences quote what the
+/// caller passed (an id, a path, a day); a shell that passed a megabyte must not get it back as the
+/// sentence it shows the user.
+pub const REASON_CHARS_MAX: usize = 600;
+
+/// `reason`, cut in the middle when it is longer than `REASON_CHARS_MAX`: the start says what was
+/// wrong and the end often why (an OS error), so both stay.
+fn bounded(reason: String) -> String {
+    const HEAD: usize = 400;
+    const TAIL: usize = 150;
+    let chars = reason.chars().count();
+    if chars <= REASON_CHARS_MAX {
+        return reason;
+    }
+    let head: String = reason.chars().take(HEAD).collect();
+    let tail: String = reason.chars().skip(chars - TAIL).collect();
+    format!(
+        "{head} … ({} characters left out) … {tail}",
+        chars - HEAD - TAIL
+    )
+}
+
 impl TwitchWatchError {
     pub(crate) fn invalid(reason: impl Into<String>) -> Self {
         Self::InvalidInput {
-            reason: reason.into(),
+            reason: bounded(reason.into()),
         }
     }
 
     pub(crate) fn not_found(reason: impl Into<String>) -> Self {
         Self::NotFound {
-            reason: reason.into(),
+            reason: bounded(reason.into()),
         }
     }
 
     pub(crate) fn state(reason: impl Into<String>) -> Self {
         Self::InvalidState {
-            reason: reason.into(),
+            reason: bounded(reason.into()),
         }
     }
 
     pub(crate) fn internal(reason: impl Into<String>) -> Self {
         Self::Internal {
-            reason: reason.into(),
+            reason: bounded(reason.into()),
         }
     }
 }
@@ -67,7 +89,10 @@ impl TwitchWatchError {
 /// internal error (see `twitchwatch_store::set_invalid_day_error` for why it is registered).
 pub(crate) fn register_argument_errors() {
     twitchwatch_store::set_invalid_day_error(|reason| {
-        TwitchWatchError::InvalidInput { reason }.into()
+        TwitchWatchError::InvalidInput {
+            reason: bounded(reason),
+        }
+        .into()
     });
 }
 
@@ -75,7 +100,10 @@ pub(crate) fn register_argument_errors() {
 impl From<uniffi::UnexpectedUniFFICallbackError> for TwitchWatchError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         Self::Callback {
-            reason: format!("a listener implemented in the app threw: {}", e.reason),
+            reason: bounded(format!(
+                "a listener implemented in the app threw: {}",
+                e.reason
+            )),
         }
     }
 }
@@ -83,7 +111,7 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for TwitchWatchError {
 impl From<std::io::Error> for TwitchWatchError {
     fn from(e: std::io::Error) -> Self {
         Self::Io {
-            reason: e.to_string(),
+            reason: bounded(e.to_string()),
         }
     }
 }
@@ -109,28 +137,28 @@ use twitchwatch_store::StoreError;
 type Make = fn(String) -> TwitchWatchError;
 
 fn io(reason: String) -> TwitchWatchError {
-    logged(TwitchWatchError::Io { reason })
+    logged(TwitchWatchError::Io { reason: bounded(reason) })
 }
 fn storage(reason: String) -> TwitchWatchError {
-    logged(TwitchWatchError::Storage { reason })
+    logged(TwitchWatchError::Storage { reason: bounded(reason) })
 }
 fn wrong_key(reason: String) -> TwitchWatchError {
-    logged(TwitchWatchError::WrongKey { reason })
+    logged(TwitchWatchError::WrongKey { reason: bounded(reason) })
 }
 fn invalid(reason: String) -> TwitchWatchError {
-    logged(TwitchWatchError::InvalidInput { reason })
+    logged(TwitchWatchError::InvalidInput { reason: bounded(reason) })
 }
 fn not_found(reason: String) -> TwitchWatchError {
-    logged(TwitchWatchError::NotFound { reason })
+    logged(TwitchWatchError::NotFound { reason: bounded(reason) })
 }
 fn state(reason: String) -> TwitchWatchError {
-    logged(TwitchWatchError::InvalidState { reason })
+    logged(TwitchWatchError::InvalidState { reason: bounded(reason) })
 }
 fn device(reason: String) -> TwitchWatchError {
-    logged(TwitchWatchError::Device { reason })
+    logged(TwitchWatchError::Device { reason: bounded(reason) })
 }
 fn internal(reason: String) -> TwitchWatchError {
-    logged(TwitchWatchError::Internal { reason })
+    logged(TwitchWatchError::Internal { reason: bounded(reason) })
 }
 
 /// Every core error that reaches a shell is logged here, once, at a level set by its public kind. A
@@ -436,6 +464,26 @@ mod tests {
             days: 7305,
             max: twitchwatch_store::DAILY_SUMMARY_DAYS_MAX,
         }
+    }
+
+    #[test]
+    fn a_megabyte_the_caller_passed_is_not_echoed_back_in_the_reason() {
+        let id = "x".repeat(1 << 20);
+        let e = TwitchWatchError::from(RulesError::UnknownAlert(id.clone()));
+        let reason = e.to_string();
+        assert!(
+            reason.chars().count() <= REASON_CHARS_MAX,
+            "{}",
+            reason.len()
+        );
+        assert!(reason.contains("characters left out"), "{reason}");
+        let e = TwitchWatchError::from(std::io::Error::other(format!("{id}: File name too long")));
+        assert!(e.to_string().ends_with("File name too long"), "{e}");
+        assert!(e.to_string().chars().count() <= REASON_CHARS_MAX);
+        // Short sentences pass untouched, multi-byte characters are never split.
+        assert_eq!(TwitchWatchError::invalid("é漢🙂").to_string(), "é漢🙂");
+        let wide = TwitchWatchError::invalid("漢".repeat(5000)).to_string();
+        assert!(wide.chars().count() <= REASON_CHARS_MAX);
     }
 
     #[test]

@@ -123,12 +123,12 @@ impl Screens {
         speed: f32,
         now_ms: Option<i64>,
     ) -> FfiResult<TodayState> {
+        // A closed TwitchWatch answers InvalidState whatever the arguments, as every area does.
+        let model = self.model()?;
         let now_ms = at(now_ms);
         let scenario = scenario.unwrap_or_else(|| "mixed".into());
         let wearable = crate::demo::simulated_wearable(scenario, None, speed, now_ms)?;
-        Ok(self
-            .model()?
-            .start_replay_session(wearable, speed, now_ms)?)
+        Ok(model.start_replay_session(wearable, speed, now_ms)?)
     }
     /// Stops a simulated session; stores everything first (call off the main thread).
     #[uniffi::method(default(now_ms = None))]

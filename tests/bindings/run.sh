@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The bindings' CI step, self-contained: installs what is missing (kotlin-compiler from npm into
 # tests/bindings/.tools, JNA from Debian, pytest + tree-sitter-swift from PyPI), builds the library,
-# generates Kotlin/Swift/Python, then compiles and runs the Kotlin scenario on the JVM, runs the Python
-# scenario with pytest and syntax-checks the Swift. Exits non-zero on any failure.
+# generates Kotlin/Swift/Python, then compiles and runs the Kotlin scenario and hostile-caller suite on the
+# JVM, runs the Python scenario and hostile-caller suite with pytest and syntax-checks the Swift. Exits non-zero on any failure.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -45,6 +45,11 @@ step "Kotlin: run scenario on the JVM"
 java -Djna.library.path="$LIBDIR" -Djava.awt.headless=true \
   -cp "$OUT/kotlin/scenario.jar:$CP:$KOTLIN_LIB/kotlin-stdlib.jar" \
   org.twitchwatch.tests.ScenarioTestKt
+
+step "Kotlin: hostile callers on the JVM"
+java -Djna.library.path="$LIBDIR" -Djava.awt.headless=true \
+  -cp "$OUT/kotlin/scenario.jar:$CP:$KOTLIN_LIB/kotlin-stdlib.jar" \
+  org.twitchwatch.tests.hostile.HostileTestKt
 
 step "Python: pytest scenario"
 TWITCHWATCH_PY_BINDINGS="$OUT/python" python3 -m pytest -q tests/python

@@ -684,6 +684,16 @@ pub trait JournalStore {
         edit: impl FnOnce(&mut JournalEntry),
     ) -> Result<JournalEntry, JournalError>;
 
+    /// Changes the day's entry with `edit`, starting from an empty one when the day has none, and
+    /// stores it validated. Read, edit and write are one step: concurrent updates of the same day all
+    /// count. An error from `edit` or the validation stores nothing.
+    fn update_journal_entry<E: From<JournalError>>(
+        &self,
+        date: Date,
+        now_ms: TimestampMs,
+        edit: impl FnOnce(&mut JournalEntry) -> Result<(), E>,
+    ) -> Result<JournalEntry, E>;
+
     /// Adds `servings` of `drink` to the day's entry, creating it when the day has none, and
     /// returns the entry. Concurrent additions all count.
     fn add_drink(
@@ -764,6 +774,28 @@ impl JournalStore for Store {
         Ok(entry)
     }
 
+    fn update_journal_entry<E: From<JournalError>>(
+        &self,
+        date: Date,
+        now_ms: TimestampMs,
+        edit: impl FnOnce(&mut JournalEntry) -> Result<(), E>,
+    ) -> Result<JournalEntry, E> {
+        let _one_edit_at_a_time = twitchwatch_store::sync::lock(&JOURNAL_EDITS);
+        let mut entry = self
+            .journal_entry(date)?
+            .unwrap_or_else(|| JournalEntry::new(date));
+        edit(&mut entry)?;
+        if entry.date != date {
+            return Err(invalid(
+                "date",
+                "an edit cannot move an entry to another day; delete it and add a new one",
+            )
+            .into());
+        }
+        self.put_journal_entry(&entry, now_ms)?;
+        Ok(entry)
+    }
+
     fn add_drink(
         &self,
         date: Date,
@@ -771,13 +803,10 @@ impl JournalStore for Store {
         servings: u8,
         now_ms: TimestampMs,
     ) -> Result<JournalEntry, JournalError> {
-        let _one_edit_at_a_time = twitchwatch_store::sync::lock(&JOURNAL_EDITS);
-        let mut entry = self
-            .journal_entry(date)?
-            .unwrap_or_else(|| JournalEntry::new(date));
-        entry.add_drink(drink, servings);
-        self.put_journal_entry(&entry, now_ms)?;
-        Ok(entry)
+        self.update_journal_entry(date, now_ms, |entry| {
+            entry.add_drink(drink, servings);
+            Ok::<_, JournalError>(())
+        })
     }
 
     fn delete_journal_entry(&self, date: Date) -> Result<bool, JournalError> {

@@ -540,13 +540,9 @@ impl ScreenModel {
         edit: impl FnOnce(&mut JournalEntry) -> Result<(), ScreenError>,
     ) -> Result<JournalState, ScreenError> {
         let day = parse_date(Some(date), self.today_date(now_ms))?;
-        let store = self.store();
-        let mut entry = store
-            .journal_entry(day)?
-            .unwrap_or_else(|| JournalEntry::new(day));
-        edit(&mut entry)?;
-        // Validated by the journal; a bad value leaves the stored entry as it was.
-        store.put_journal_entry(&entry, now_ms)?;
+        // One step in the journal (read, edit, validate, write): two edits of the same day from two
+        // threads both count, and a bad value leaves the stored entry as it was.
+        self.store().update_journal_entry(day, now_ms, edit)?;
         self.journal(Some(date), now_ms)
     }
 

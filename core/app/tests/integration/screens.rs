@@ -856,6 +856,35 @@ fn journal_form_has_the_seed_factors_and_the_check_in_body_map() {
 }
 
 #[test]
+fn journal_form_edits_from_sixteen_threads_all_count() {
+    let f = fixture();
+    let (day, now) = ("2026-03-10", noon_ms());
+    let screens = &f.screens;
+    std::thread::scope(|scope| {
+        for t in 0..16 {
+            scope.spawn(move || {
+                for i in 0..4 {
+                    screens
+                        .add_medication(day, &format!("med-{t}-{i}"), "other", None, now)
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let entry = screens
+        .monitor()
+        .store()
+        .journal_entry(jiff::civil::date(2026, 3, 10))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        entry.medications.len(),
+        64,
+        "medications lost to racing edits"
+    );
+}
+
+#[test]
 fn journal_edits_are_stored_validated_and_bad_values_change_nothing() {
     let f = fixture();
     let now = noon_ms();
