@@ -137,28 +137,44 @@ use twitchwatch_store::StoreError;
 type Make = fn(String) -> TwitchWatchError;
 
 fn io(reason: String) -> TwitchWatchError {
-    logged(TwitchWatchError::Io { reason: bounded(reason) })
+    logged(TwitchWatchError::Io {
+        reason: bounded(reason),
+    })
 }
 fn storage(reason: String) -> TwitchWatchError {
-    logged(TwitchWatchError::Storage { reason: bounded(reason) })
+    logged(TwitchWatchError::Storage {
+        reason: bounded(reason),
+    })
 }
 fn wrong_key(reason: String) -> TwitchWatchError {
-    logged(TwitchWatchError::WrongKey { reason: bounded(reason) })
+    logged(TwitchWatchError::WrongKey {
+        reason: bounded(reason),
+    })
 }
 fn invalid(reason: String) -> TwitchWatchError {
-    logged(TwitchWatchError::InvalidInput { reason: bounded(reason) })
+    logged(TwitchWatchError::InvalidInput {
+        reason: bounded(reason),
+    })
 }
 fn not_found(reason: String) -> TwitchWatchError {
-    logged(TwitchWatchError::NotFound { reason: bounded(reason) })
+    logged(TwitchWatchError::NotFound {
+        reason: bounded(reason),
+    })
 }
 fn state(reason: String) -> TwitchWatchError {
-    logged(TwitchWatchError::InvalidState { reason: bounded(reason) })
+    logged(TwitchWatchError::InvalidState {
+        reason: bounded(reason),
+    })
 }
 fn device(reason: String) -> TwitchWatchError {
-    logged(TwitchWatchError::Device { reason: bounded(reason) })
+    logged(TwitchWatchError::Device {
+        reason: bounded(reason),
+    })
 }
 fn internal(reason: String) -> TwitchWatchError {
-    logged(TwitchWatchError::Internal { reason: bounded(reason) })
+    logged(TwitchWatchError::Internal {
+        reason: bounded(reason),
+    })
 }
 
 /// Every core error that reaches a shell is logged here, once, at a level set by its public kind. A

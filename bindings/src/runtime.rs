@@ -155,8 +155,7 @@ mod tests {
 
     #[test]
     fn the_caller_sees_the_result_only_after_the_wake_returned() {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
         let _inside = runtime.enter();
@@ -204,8 +203,7 @@ mod tests {
 
     #[test]
     fn a_caller_resumed_inside_the_wake_does_not_wait_for_itself() {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
         let _inside = runtime.enter();
