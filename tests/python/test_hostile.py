@@ -29,6 +29,7 @@ import twitchwatch_device as tw_device
 import twitchwatch_journal as tw_journal
 import twitchwatch_model as tw_model
 import twitchwatch_report as tw_report
+import twitchwatch_tasks as tw_tasks
 
 CALL_TIMEOUT_S = 60
 REASON_CHARS_MAX = 1000
@@ -387,6 +388,7 @@ def hostile_cases(app, root):
         "TwitchWatch.monitoring": (app.monitoring, [{}]),
         "TwitchWatch.report": (app.report, [{}]),
         "TwitchWatch.screens": (app.screens, [{}]),
+        "TwitchWatch.tasks": (app.tasks, [{}]),
         "TwitchWatch.counts": (app.counts, [{}]),
         "TwitchWatch.data_dir": (app.data_dir, [{}]),
         "TwitchWatch.is_closed": (app.is_closed, [{}]),
@@ -471,6 +473,29 @@ def hostile_cases(app, root):
         "Screens.alert_detail": (s.alert_detail, [dict(alert_id=x) for x in alert_ids]),
         "Screens.notification_for": (s.notification_for, [dict(alert_id=x) for x in alert_ids]),
         "Screens.journal": (s.journal, vary(dict(date=None), date=DAYS, **nm)),
+        "Screens.tasks": (s.tasks, [{}]),
+        "Tasks.record_tapping": (app.tasks().record_tapping, [
+            dict(input=tw_tasks.TappingInput(hand=tw_tasks.Hand.RIGHT, started_at_ms=at, duration_ms=dur,
+                                             targets=[tw_tasks.TapTarget(x_pt=v, y_pt=v)],
+                                             taps=[tw_tasks.Tap(t_ms=t, x_pt=v, y_pt=v)]), now_ms=n)
+            for at in I64 for dur in F64 + [20_000.0] for t in F64[:2] + [10.0] for v in F64[:1] + [1.0]
+            for n in [None, 0]
+        ]),
+        "Tasks.record_grip": (app.tasks().record_grip, [
+            dict(input=tw_tasks.GripInput(hand=tw_tasks.Hand.LEFT, started_at_ms=at, held_ms=held,
+                                          samples=[tw_tasks.PhoneMotionSample(t_ms=v, x_g=v, y_g=v, z_g=v)] * k,
+                                          self_rated_grip_0_10=g, dynamometer_kg=kg), now_ms=None)
+            for at in I64 for held in F64 + [5_000.0] for v in F64[:1] + [0.1] for k in [0, 3]
+            for g in [None, 0, 255] for kg in [None, NAN, -1.0]
+        ]),
+        "Tasks.begin_tremor_task": (app.tasks().begin_tremor_task, [{}]),
+        "Tasks.finish_tremor_task": (app.tasks().finish_tremor_task, [
+            dict(kind=k, hand=tw_tasks.Hand.RIGHT, started_at_ms=at, now_ms=n)
+            for k in tw_tasks.TaskKind for at in I64 for n in [None] + I64
+        ]),
+        "Tasks.cancel_tremor_task": (app.tasks().cancel_tremor_task, [{}]),
+        "Tasks.results": (app.tasks().results, [dict(from_ms=f, to_ms=t) for f in I64 for t in I64]),
+        "Tasks.delete_result": (app.tasks().delete_result, [dict(completed_at_ms=x) for x in I64]),
         "Screens.set_journal_value": (s.set_journal_value, vary(
             dict(date=day, key="sleep_hours", value="7"), date=DAYS, key=STRS + ["stress_0_10", "notes"],
             value=STRS + ["nan", "inf", "-inf", "-1", "1e308", "18446744073709551616"], **nm)),
@@ -574,7 +599,7 @@ def test_after_close_store_every_call_is_a_typed_error(tmp_path):
     # session's own state, plain functions, and getting an area (whose calls are then InvalidState).
     answers_after_close = {
         "TwitchWatch.alerts", "TwitchWatch.devices", "TwitchWatch.history", "TwitchWatch.journal",
-        "TwitchWatch.monitoring", "TwitchWatch.report", "TwitchWatch.screens", "TwitchWatch.is_closed",
+        "TwitchWatch.monitoring", "TwitchWatch.report", "TwitchWatch.screens", "TwitchWatch.tasks", "TwitchWatch.is_closed",
         "TwitchWatch.close_store", "Alerts.rules", "PhoneGattSession.device", "PhoneGattSession.is_finished",
         "PhoneGattSession.failure", "PhoneGattSession.mtu", "PhoneGattSession.stream_stats", "ListenerHandle.cancel",
     }
