@@ -283,7 +283,13 @@ impl ScreenModel {
         })
     }
 
-    fn record(&self, result: TaskResult, now_ms: TimestampMs) -> Result<TaskOutcome, ScreenError> {
+    /// Stores a task's result (or refuses the input that failed to become one) and runs the rules.
+    fn record(
+        &self,
+        result: Result<TaskResult, TaskError>,
+        now_ms: TimestampMs,
+    ) -> Result<TaskOutcome, ScreenError> {
+        let result = result.map_err(|e| screen_error(e.into()))?;
         let (stored, alerts) = self
             .monitor()
             .record_task_result(&result, now_ms)
@@ -310,10 +316,7 @@ impl ScreenModel {
         input: TappingInput,
         now_ms: TimestampMs,
     ) -> Result<TaskOutcome, ScreenError> {
-        let result = input
-            .into_result(now_ms)
-            .map_err(|e| screen_error(e.into()))?;
-        self.record(result, now_ms)
+        self.record(input.into_result(now_ms), now_ms)
     }
 
     /// Records a grip session: the hold, the self-rating, a dynamometer value (any of them).
@@ -322,10 +325,7 @@ impl ScreenModel {
         input: GripInput,
         now_ms: TimestampMs,
     ) -> Result<TaskOutcome, ScreenError> {
-        let result = input
-            .into_result(now_ms)
-            .map_err(|e| screen_error(e.into()))?;
-        self.record(result, now_ms)
+        self.record(input.into_result(now_ms), now_ms)
     }
 
     /// Records a tremor task from the wearable's batches of the task's interval.
@@ -334,9 +334,6 @@ impl ScreenModel {
         input: TremorInput,
         now_ms: TimestampMs,
     ) -> Result<TaskOutcome, ScreenError> {
-        let result = input
-            .into_result(now_ms)
-            .map_err(|e| screen_error(e.into()))?;
-        self.record(result, now_ms)
+        self.record(input.into_result(now_ms), now_ms)
     }
 }
