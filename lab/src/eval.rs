@@ -892,10 +892,13 @@ pub struct TwitchCandidateRow {
 
 /// Every twitch candidate in the twitch, everyday and voluntary cases of a split. Candidates in tremor, spasm and mixed cases are left
 /// out: there a label of another kind may sit under them.
-pub fn twitch_candidate_rows(split: Split) -> Result<Vec<TwitchCandidateRow>, EvalError> {
+pub fn twitch_candidate_rows(
+    split: Split,
+    config: &ClassifierConfig,
+) -> Result<Vec<TwitchCandidateRow>, EvalError> {
     let config = ClassifierConfig {
         record_twitch_candidates: true,
-        ..ClassifierConfig::default()
+        ..config.clone()
     };
     let mut rows = Vec::new();
     for case in suite(split) {
@@ -1264,4 +1267,107 @@ impl EvalReport {
         }
         s
     }
+}
+
+/// What became of one labelled twitch: the diagnosis behind the recall figures.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TwitchLabelOutcome {
+    pub case: String,
+    pub rate_hz: f32,
+    pub wrist: bool,
+    pub shape: String,
+    pub amplitude_mg: f32,
+    /// The label is at least ten times the sensor's white noise (the target's population).
+    pub strong: bool,
+    /// `no_candidate`, the refusing gate (`hop_not_at_rest`, `spasm_near`, `burst`,
+    /// `moved_before`), `model` (weighed and rejected) or `found`.
+    pub outcome: &'static str,
+    pub probability: f32,
+    pub log10_margin: f32,
+    pub bumps_wide: f32,
+    pub bumps_near: f32,
+    pub busy_hops: f32,
+    pub duration_100ms: f32,
+    pub bumps_around: f32,
+    /// Seconds to the nearest other twitch label.
+    pub neighbour_s: f32,
+    /// Onset of the nearest candidate within ±1 s, relative to the label's, ms (empty if none).
+    pub nearest_candidate_ms: Option<i64>,
+}
+
+/// Every twitch label of a split's twitch cases with what the classifier (`config`) did with it.
+pub fn twitch_label_outcomes(
+    split: Split,
+    config: &ClassifierConfig,
+) -> Result<Vec<TwitchLabelOutcome>, EvalError> {
+    use twitchwatch_classify::TwitchGate;
+    let config = ClassifierConfig {
+        record_twitch_candidates: true,
+        ..config.clone()
+    };
+    let mut rows = Vec::new();
+    let tol = tolerance_ms(MotorEventKind::Fasciculation);
+    for case in suite(split) {
+        if case.group != CaseGroup::Twitch {
+            continue;
+        }
+        let (labels, out, _) = run_case(&case, &config)?;
+        let twitches: Vec<&LabelledEvent> = labels
+            .iter()
+            .filter(|l| l.kind == MotorEventKind::Fasciculation)
+            .collect();
+        for l in &twitches {
+            let cand = out
+                .twitch_candidates
+                .iter()
+                .filter(|c| (c.start_ms - l.start_ms).abs() <= tol)
+                .min_by_key(|c| (c.start_ms - l.start_ms).abs());
+            let outcome = match cand {
+                None => "no_candidate",
+                Some(c) if c.accepted => "found",
+                Some(c) => match c.refused_by {
+                    Some(TwitchGate::HopNotAtRest) => "hop_not_at_rest",
+                    Some(TwitchGate::SpasmNear) => "spasm_near",
+                    Some(TwitchGate::Burst) => "burst",
+                    Some(TwitchGate::MovedBefore) => "moved_before",
+                    None => "model",
+                },
+            };
+            let neighbour_s = twitches
+                .iter()
+                .filter(|o| o.start_ms != l.start_ms)
+                .map(|o| (o.start_ms - l.start_ms).abs())
+                .min()
+                .map_or(f32::INFINITY, |d| d as f32 / 1000.0);
+            let f = cand.map(|c| c.features).unwrap_or_default();
+            let nearest_candidate_ms = out
+                .twitch_candidates
+                .iter()
+                .map(|c| c.start_ms - l.start_ms)
+                .filter(|d| d.abs() <= 1000)
+                .min_by_key(|d| d.abs());
+            rows.push(TwitchLabelOutcome {
+                case: case.name.clone(),
+                rate_hz: case.sim.sample_rate_hz,
+                wrist: case.sim.placement == Placement::Wrist,
+                shape: case
+                    .sim
+                    .twitch_shape
+                    .map_or("random".into(), |s| format!("{s:?}")),
+                amplitude_mg: l.amplitude_g * 1000.0,
+                strong: l.amplitude_g >= 10.0 * case.sim.accel_noise_g_rms,
+                outcome,
+                probability: cand.map_or(0.0, |c| c.probability),
+                log10_margin: f.log10_margin,
+                bumps_wide: f.bumps_wide,
+                bumps_near: f.bumps_near,
+                busy_hops: f.busy_hops,
+                duration_100ms: f.duration_100ms,
+                bumps_around: f.bumps_around,
+                neighbour_s,
+                nearest_candidate_ms,
+            });
+        }
+    }
+    Ok(rows)
 }

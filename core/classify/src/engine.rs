@@ -11,7 +11,7 @@ use super::spectral::{SpectralAnalyzer, WindowFeatures};
 use super::twitch::{TwitchCandidate, TwitchDetector, TwitchParams};
 use super::{
     validate, ClassifierConfig, ClassifierOutput, ClassifyError, TwitchCandidateRecord,
-    TwitchFeatures, TWITCH_ACCEPTANCE,
+    TwitchFeatures, TwitchGate, TWITCH_ACCEPTANCE,
 };
 use twitchwatch_model::{MotorEvent, MotorEventKind, SensorBatch, TimestampMs};
 
@@ -885,18 +885,28 @@ impl Engine {
             let Some(c) = self.pending_twitches.pop_front() else {
                 break;
             };
-            let gated = class == TickClass::Rest
-                && !spasm_near
-                && burst <= cfg.twitch_burst_limit
-                && still_before;
+            let refused_by = if class != TickClass::Rest {
+                Some(TwitchGate::HopNotAtRest)
+            } else if spasm_near {
+                Some(TwitchGate::SpasmNear)
+            } else if burst > cfg.twitch_burst_limit {
+                Some(TwitchGate::Burst)
+            } else if !still_before {
+                Some(TwitchGate::MovedBefore)
+            } else {
+                None
+            };
+            let gated = refused_by.is_none();
             let start_ms = self.time_ms(c.start_n);
             let end_ms = self.time_ms(c.end_n).max(start_ms + 1);
             let features = TwitchFeatures {
                 log10_margin: c.margin.max(1.0).log10(),
-                bumps_wide: bumps_wide as f32,
-                bumps_near: bumps_near as f32,
+                // The candidate's own later lobes are not activity around it.
+                bumps_wide: bumps_wide.saturating_sub(c.own_bumps - 1) as f32,
+                bumps_near: bumps_near.saturating_sub(c.own_bumps - 1) as f32,
                 busy_hops: active_hops_around as f32,
-                duration_100ms: (end_ms - start_ms) as f32 / 100.0,
+                duration_100ms: (self.time_ms(c.core_end_n).max(start_ms + 1) - start_ms) as f32
+                    / 100.0,
                 bumps_around: bumps_around as f32,
             };
             let probability = if gated {
@@ -911,6 +921,7 @@ impl Engine {
                     end_ms,
                     peak_g: c.peak_g,
                     gated,
+                    refused_by,
                     features,
                     probability,
                     accepted,

@@ -213,9 +213,24 @@ pub struct TwitchCandidateRecord {
     /// It passed the hard gates (hop at rest, hand still before, no spasm near, no burst); only
     /// then is the model asked.
     pub gated: bool,
+    /// The first hard gate it failed, if any.
+    pub refused_by: Option<TwitchGate>,
     pub features: TwitchFeatures,
     pub probability: f32,
     pub accepted: bool,
+}
+
+/// The hard gates a twitch candidate must pass before the acceptance model weighs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TwitchGate {
+    /// Its hop was not at rest (moving, tremor, spasm or not worn).
+    HopNotAtRest,
+    /// A spasm run is under or near it.
+    SpasmNear,
+    /// More candidates than `twitch_burst_limit` within ±1 s.
+    Burst,
+    /// A hop in the 3 s before it was not at rest.
+    MovedBefore,
 }
 
 impl ClassifierOutput {

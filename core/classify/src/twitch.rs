@@ -59,6 +59,12 @@ pub struct TwitchCandidate {
     pub peak_g: f32,
     /// Peak smoothed energy over the detection threshold (≥ 1).
     pub margin: f32,
+    /// Where its energy last stood above a tenth of its own peak: its length measured against
+    /// itself, so that a large twitch's band-pass tail does not make it look long.
+    pub core_end_n: u64,
+    /// Energy bumps (see `TwitchDetector::take_bumps`) that belong to the candidate itself: the
+    /// one it began with and any that began while it lasted (a large twitch's later lobes).
+    pub own_bumps: u32,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -67,6 +73,8 @@ enum State {
     Active {
         start_n: u64,
         last_above_n: u64,
+        core_end_n: u64,
+        own_bumps: u32,
         peak_g: f32,
         peak_e: f32,
     },
@@ -114,6 +122,8 @@ pub struct TwitchDetector {
     minor_count: u32,
     /// Where the last counted bump began: the lobes of one twitch or tap are one bump.
     minor_last_n: u64,
+    /// A bump was counted at the latest sample.
+    bump_began: bool,
     params: TwitchParams,
     state: State,
     /// Group delay of the energy path in samples (half the smoother).
@@ -145,6 +155,7 @@ impl TwitchDetector {
             minor_up: false,
             minor_count: 0,
             minor_last_n: 0,
+            bump_began: false,
             params,
             state: State::Idle,
             delay: smooth_len as u64 / 2,
@@ -186,12 +197,14 @@ impl TwitchDetector {
         }
         let e = (self.smooth_sum * self.inv_smooth_len).max(0.0);
         self.last_energy = e;
+        self.bump_began = false;
         if !self.minor_up && e > MINOR_FRACTION * self.threshold {
             self.minor_up = true;
             if self.minor_count == 0 && self.minor_last_n == 0
                 || n.saturating_sub(self.minor_last_n) > self.params.refractory_samples
             {
                 self.minor_count += 1;
+                self.bump_began = true;
             }
             self.minor_last_n = n;
         } else if self.minor_up && e < 0.5 * MINOR_FRACTION * self.threshold {
@@ -258,6 +271,8 @@ impl TwitchDetector {
                     self.state = State::Active {
                         start_n: onset(start_n, self.delay),
                         last_above_n: n,
+                        core_end_n: n,
+                        own_bumps: 1,
                         peak_g: amp(),
                         peak_e: e,
                     };
@@ -267,6 +282,8 @@ impl TwitchDetector {
             State::Active {
                 start_n,
                 last_above_n,
+                core_end_n,
+                own_bumps,
                 peak_g,
                 peak_e,
             } => {
@@ -288,15 +305,21 @@ impl TwitchDetector {
                             end_n,
                             peak_g,
                             margin: peak_e / hi.max(1e-20),
+                            core_end_n: onset(core_end_n, self.delay).clamp(start_n + 1, end_n),
+                            own_bumps,
                         });
                     }
                     return None;
                 }
+                let peak_e = peak_e.max(e);
                 self.state = State::Active {
                     start_n,
                     last_above_n,
+                    // Compared with the running peak: before the peak every sample counts anyway.
+                    core_end_n: if e > 0.1 * peak_e { n } else { core_end_n },
+                    own_bumps: own_bumps + u32::from(self.bump_began),
                     peak_g: peak_g.max(amp()),
-                    peak_e: peak_e.max(e),
+                    peak_e,
                 };
                 None
             }

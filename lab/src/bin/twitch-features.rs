@@ -2,10 +2,17 @@
 //! labelled twitch, as CSV: the input of `lab/train/train_twitch_model.py`.
 //!
 //! `cargo run --release -p twitchwatch-lab --bin twitch-features -- tuning > tuning.csv`
+//!
+//! With `--labels` after the split it writes instead every labelled twitch with what became of it
+//! (no candidate, the gate that refused it, the model, or found): the diagnosis of a recall figure.
+//! `TW_CFG="name=value,…"` changes classifier settings while one is tried, as the evaluation
+//! tests read it.
 
 use std::process::ExitCode;
 
-use twitchwatch_lab::eval::{twitch_candidate_rows, Split};
+use twitchwatch_lab::eval::{
+    config_with_overrides, twitch_candidate_rows, twitch_label_outcomes, Split,
+};
 
 fn main() -> ExitCode {
     let arg = std::env::args().nth(1).unwrap_or_else(|| "tuning".into());
@@ -16,23 +23,36 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let rows = match twitch_candidate_rows(split) {
-        Ok(rows) => rows,
+    let config = match config_with_overrides(&std::env::var("TW_CFG").unwrap_or_default()) {
+        Ok(c) => c,
         Err(e) => {
-            eprintln!("twitch-features: {e}");
-            return ExitCode::FAILURE;
+            eprintln!("twitch-features: TW_CFG: {e}");
+            return ExitCode::from(2);
         }
     };
-    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
-    for row in &rows {
-        if let Err(e) = w.serialize(row) {
+    let written = if std::env::args().nth(2).as_deref() == Some("--labels") {
+        twitch_label_outcomes(split, &config).map(|rows| write_csv(&rows))
+    } else {
+        twitch_candidate_rows(split, &config).map(|rows| write_csv(&rows))
+    };
+    match written {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
             eprintln!("twitch-features: {e}");
-            return ExitCode::FAILURE;
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("twitch-features: {e}");
+            ExitCode::FAILURE
         }
     }
-    if let Err(e) = w.flush() {
-        eprintln!("twitch-features: {e}");
-        return ExitCode::FAILURE;
+}
+
+fn write_csv<T: serde::Serialize>(rows: &[T]) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+    for row in rows {
+        w.serialize(row)?;
     }
-    ExitCode::SUCCESS
+    w.flush()?;
+    Ok(())
 }
