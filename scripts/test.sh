@@ -26,7 +26,7 @@ cargo test -p twitchwatch-ffi --locked --lib
 
 # The independent generator's own physics and file-format tests (scoring the CLI against it is a
 # separate, longer command: docs/accuracy.md).
-for suite in tests/ble/run.sh tests/bindings/run.sh scripts/build-mobile.sh tests/apps/run.sh tests/independent-sim/run.sh; do
+for suite in tests/ble/run.sh tests/bindings/run.sh scripts/build-mobile.sh tests/apps/run.sh tests/independent-sim/run.sh fuzz/short-run.sh; do
   if [ -f "$suite" ]; then
     step "$suite"
     bash "$suite"
