@@ -5,7 +5,8 @@ set -euo pipefail
 
 need_pkgs=()
 # No libdbus-1-dev or pkg-config: btleplug's libdbus is vendored (built from source, core/device/Cargo.toml).
-for pkg in dbus libjna-java chromium python3-venv; do
+# g++ builds libFuzzer (C++) for fuzz/short-run.sh.
+for pkg in dbus libjna-java chromium python3-venv g++; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$pkg")
 done
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
