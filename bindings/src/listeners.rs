@@ -26,9 +26,9 @@ use twitchwatch_model::{ConnectionState, MinuteSummary, MotorEvent, StreamStats}
 /// one at a time and in the order they happened: a session's events, minutes and progress, then its
 /// `onConnection(Disconnected)` and `onSessionEnd`. A listener that blocks delays only itself: the
 /// session goes on and stores everything. One that falls behind by 1,024 calls loses the calls that do
-/// not fit (counted by `ListenerHandle.droppedNotifications()`, with a warning in the log), never a
-/// change of connection or the session's end; `stop()` and `waitUntilStopped()` wait up to 2 s for the
-/// listener to hear everything before they return.
+/// not fit (counted by `ListenerHandle.droppedNotifications()`, with a warning in the log); a change of
+/// connection and the session's end make room by dropping the oldest other call instead. `stop()` and
+/// `waitUntilStopped()` wait up to 2 s for the listener to hear everything before they return.
 #[uniffi::export(with_foreign)]
 pub trait MonitorListener: Send + Sync {
     /// A movement was detected (also stored).
