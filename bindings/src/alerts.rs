@@ -45,7 +45,8 @@ impl Alerts {
     }
 
     /// Runs the rules over the history now (the daily background tick, and after journal edits);
-    /// returns the new or escalated alerts, which the `AlertListener`s hear about too.
+    /// returns the new or escalated alerts, which the `AlertListener`s hear about too (on their own
+    /// threads, possibly after this returns).
     pub async fn evaluate(&self) -> FfiResult<Vec<Alert>> {
         let monitor = self.shared.monitor()?;
         Ok(blocking(move || monitor.evaluate_rules(now_ms())).await??)
@@ -67,16 +68,18 @@ impl Alerts {
     }
 
     /// Registers a listener for new and escalated alerts (post a notification from it) until the
-    /// returned handle is cancelled or let go.
+    /// returned handle is cancelled or let go. At most 64 at once (`InvalidState` beyond).
     pub fn add_listener(&self, listener: Arc<dyn AlertListener>) -> FfiResult<Arc<ListenerHandle>> {
         let monitor = self.shared.monitor()?;
+        let delivery = self.shared.registrations().alerts.register(listener)?;
         let adapter: Arc<dyn twitchwatch_alerts::AlertListener> = Arc::new(AlertListenerAdapter {
-            listener,
+            delivery: delivery.clone(),
             store: monitor.store().clone(),
         });
         monitor.add_alert_listener(adapter.clone());
         let (shared, adapter) = (Arc::downgrade(&self.shared), Arc::downgrade(&adapter));
-        Ok(ListenerHandle::new(move || {
+        Ok(ListenerHandle::new(delivery.dropped_counter(), move || {
+            delivery.close();
             let monitor = shared.upgrade().and_then(|s| s.monitor().ok());
             if let (Some(monitor), Some(adapter)) = (monitor, adapter.upgrade()) {
                 monitor.remove_alert_listener(&adapter);

@@ -9,6 +9,7 @@ use twitchwatch_store::CalendarDay;
 uniffi::use_remote_type!(twitchwatch_store::CalendarDay);
 
 pub mod alerts;
+pub mod delivery;
 mod demo;
 pub mod devices;
 pub mod error;

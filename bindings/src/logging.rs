@@ -1,13 +1,16 @@
-//! Forwards TwitchWatch's own `tracing` events to a `LogSink` the app provides (logcat, os_log).
-//! Other crates' events are dropped; health values are logged at debug only, so the default level hides them.
+//! Forwards TwitchWatch's own `tracing` events to a `LogSink` the app provides (logcat, os_log), through
+//! the sink's own queue and delivery thread. Other crates' events are dropped; health values are logged
+//! at debug only, so the default level hides them.
 
 use std::sync::{Arc, OnceLock, RwLock};
+use std::time::Instant;
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::prelude::*;
 
+use crate::delivery::{Delivery, Notification};
 use crate::error::{FfiResult, TwitchWatchError};
 
 /// Severity of a log line, most severe first.
@@ -33,7 +36,12 @@ impl From<&Level> for LogLevel {
 }
 
 /// Receives TwitchWatch's log lines. Implement it with logcat (`android.util.Log`) or `os_log`.
-/// Called from background threads; must not block for long.
+///
+/// Calls arrive asynchronously, on a TwitchWatch delivery thread of the sink's own, one at a time and
+/// in the order the lines were logged; TwitchWatch never waits for the sink. A sink that falls behind
+/// by 1,024 lines loses the lines that do not fit (`droppedLogLines()` counts them), and is told so
+/// with a warning line in their place at the 1st, 2nd, 4th, 8th… line lost. A line the sink itself
+/// logs through TwitchWatch while it is being called is not sent back to it.
 #[uniffi::export(with_foreign)]
 pub trait LogSink: Send + Sync {
     /// `target` is the Rust module path (e.g. `twitchwatch_app::monitor`).
@@ -41,8 +49,42 @@ pub trait LogSink: Send + Sync {
 }
 
 struct SinkSlot {
-    sink: Arc<dyn LogSink>,
+    delivery: Delivery<LogLine>,
     max_level: LogLevel,
+}
+
+/// One call to the `LogSink`, waiting in its queue.
+pub(crate) struct LogLine {
+    level: LogLevel,
+    target: String,
+    message: String,
+}
+
+impl Notification for LogLine {
+    type Listener = dyn LogSink;
+    const KIND: &'static str = "LogSink";
+    // A session logs a few lines a minute at info, bursts of a few hundred at debug (a store opened,
+    // a link reconnecting); lines are short (under 200 bytes), so a full queue is about 200 KB.
+    const QUEUE_CAPACITY: usize = 1024;
+
+    fn deliver(self, sink: &dyn LogSink) {
+        // The sink may log through tracing itself; those lines must not come back to it.
+        IN_SINK.with(|f| f.set(true));
+        let _reset = ResetOnDrop;
+        // A failing sink has nowhere to report to; dropping the line is the only safe choice.
+        let _ = sink.log(self.level, self.target, self.message);
+    }
+
+    fn drop_notice(dropped: u64) -> Option<Self> {
+        Some(Self {
+            level: LogLevel::Warn,
+            target: "twitchwatch_ffi::delivery".to_owned(),
+            message: format!(
+                "the log sink fell behind: {dropped} log lines dropped so far (at most {} wait for it)",
+                Self::QUEUE_CAPACITY
+            ),
+        })
+    }
 }
 
 fn slot() -> &'static RwLock<Option<SinkSlot>> {
@@ -96,10 +138,10 @@ impl<S: Subscriber> Layer<S> for ForwardLayer {
             return;
         }
         let level = LogLevel::from(meta.level());
-        // Clone the sink out of the lock: the app's code never runs while we hold it.
-        let sink = match slot().read() {
+        // Cloned out of the lock: queuing a line may log itself (a warning that lines were dropped).
+        let delivery = match slot().read() {
             Ok(guard) => match guard.as_ref() {
-                Some(s) if level <= s.max_level => s.sink.clone(),
+                Some(s) if level <= s.max_level => s.delivery.clone(),
                 _ => return,
             },
             Err(_) => return,
@@ -115,12 +157,15 @@ impl<S: Subscriber> Layer<S> for ForwardLayer {
         } else {
             format!("{} {}", visitor.message, visitor.fields)
         };
-        // A failing sink has nowhere to report to; dropping the line is the only safe choice.
-        let _ = sink.log(level, meta.target().to_owned(), line);
+        delivery.push(LogLine {
+            level,
+            target: meta.target().to_owned(),
+            message: line,
+        });
     }
 }
 
-/// Clears the re-entrancy flag even if a sink panics.
+/// Clears the re-entrancy flag even if formatting a line or a sink panics.
 struct ResetOnDrop;
 
 impl Drop for ResetOnDrop {
@@ -134,11 +179,18 @@ impl Drop for ResetOnDrop {
 #[uniffi::export]
 pub fn set_log_sink(sink: Arc<dyn LogSink>, max_level: LogLevel) -> FfiResult<()> {
     static INSTALLED: OnceLock<bool> = OnceLock::new();
-    {
+    let replaced = {
         let mut guard = slot()
             .write()
             .map_err(|_| TwitchWatchError::internal("log sink lock poisoned"))?;
-        *guard = Some(SinkSlot { sink, max_level });
+        guard.replace(SinkSlot {
+            delivery: Delivery::new(sink),
+            max_level,
+        })
+    };
+    // Outside the lock: releasing the earlier sink calls into the app.
+    if let Some(earlier) = replaced {
+        earlier.delivery.close();
     }
     // The host app (or a test) may already own the global subscriber; then we just don't forward.
     let installed = *INSTALLED.get_or_init(|| {
@@ -156,10 +208,42 @@ pub fn set_log_sink(sink: Arc<dyn LogSink>, max_level: LogLevel) -> FfiResult<()
     }
 }
 
-/// Stops forwarding log lines (the sink is released).
+/// Stops forwarding log lines (the sink is released; lines still waiting for it are dropped).
 #[uniffi::export]
 pub fn clear_log_sink() {
-    if let Ok(mut guard) = slot().write() {
-        *guard = None;
+    let cleared = slot().write().ok().and_then(|mut guard| guard.take());
+    if let Some(cleared) = cleared {
+        cleared.delivery.close();
+    }
+}
+
+/// How many log lines the current sink lost because it fell behind, since it was set (0 without one).
+#[uniffi::export]
+pub fn dropped_log_lines() -> u64 {
+    slot()
+        .read()
+        .ok()
+        .and_then(|guard| {
+            guard.as_ref().map(|s| {
+                s.delivery
+                    .dropped_counter()
+                    .load(std::sync::atomic::Ordering::Relaxed)
+            })
+        })
+        .unwrap_or(0)
+}
+
+/// Waits until the sink heard every line logged so far, or `deadline` passes (unless the caller is
+/// the sink itself, `except`): a host that exits after stopping a session must not find the sink
+/// still being called.
+pub(crate) fn wait_until_delivered(deadline: Instant, except: Option<u64>) {
+    let delivery = slot()
+        .read()
+        .ok()
+        .and_then(|guard| guard.as_ref().map(|s| s.delivery.clone()));
+    if let Some(delivery) = delivery {
+        if Some(delivery.id()) != except {
+            delivery.wait_until_delivered(deadline);
+        }
     }
 }

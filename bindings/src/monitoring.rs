@@ -6,6 +6,7 @@ use std::sync::Arc;
 use twitchwatch_app::monitor::{self as core_monitor};
 use twitchwatch_model::StreamStats;
 
+use crate::delivery::current_delivery;
 use crate::error::FfiResult;
 #[cfg(not(target_os = "linux"))]
 use crate::error::TwitchWatchError;
@@ -68,23 +69,33 @@ impl Monitoring {
         Ok(monitor.start_replay(wearable, speed)?)
     }
 
-    /// Stops the running session (if any) once everything is stored; `onSessionEnd` is called first.
-    /// Safe to await from inside a listener.
+    /// Stops the running session (if any) once everything is stored, then waits up to 2 s for the
+    /// listeners to hear the rest of it (`onSessionEnd` last); a listener stuck longer is left behind and
+    /// hears the rest when it returns. Safe to await from inside a listener.
     pub async fn stop(&self) -> FfiResult<()> {
         let monitor = self.shared.monitor()?;
-        // Awaited inside a listener, this runs on the session thread: waiting for the session to end
-        // there would wait for the listener itself. Ask it to stop; it ends when the listener returns.
-        if monitor.is_session_thread() {
+        let registrations = self.shared.registrations();
+        // Read here, before the first await, on the caller's thread: inside a listener that is its
+        // delivery thread, and waiting for that listener to finish would wait for the caller.
+        let caller = current_delivery();
+        blocking(move || {
             monitor.stop();
-            return Ok(());
-        }
-        blocking(move || monitor.stop()).await
+            registrations.wait_until_delivered(caller);
+        })
+        .await
     }
 
-    /// Waits until the running session ends by itself (e.g. a simulated scenario finished).
+    /// Waits until the running session ends by itself (e.g. a simulated scenario finished), then up to
+    /// 2 s for the listeners to hear the rest of it, as `stop()` does.
     pub async fn wait_until_stopped(&self) -> FfiResult<()> {
         let monitor = self.shared.monitor()?;
-        blocking(move || monitor.wait()).await
+        let registrations = self.shared.registrations();
+        let caller = current_delivery();
+        blocking(move || {
+            monitor.wait();
+            registrations.wait_until_delivered(caller);
+        })
+        .await
     }
 
     pub fn is_running(&self) -> FfiResult<bool> {
@@ -117,19 +128,23 @@ impl Monitoring {
         Ok(self.shared.monitor()?.stream_stats())
     }
 
-    /// Registers a listener for live data until the returned handle is cancelled or let go.
-    /// Do not capture the `TwitchWatch` strongly in the listener (that would be a reference cycle).
+    /// Registers a listener for live data until the returned handle is cancelled or let go. At most 64
+    /// at once (`InvalidState` beyond). Do not capture the `TwitchWatch` strongly in the listener (that
+    /// would be a reference cycle).
     pub fn add_listener(
         &self,
         listener: Arc<dyn MonitorListener>,
     ) -> FfiResult<Arc<ListenerHandle>> {
         let monitor = self.shared.monitor()?;
+        let delivery = self.shared.registrations().monitor.register(listener)?;
         let adapter: Arc<dyn core_monitor::MonitorListener> =
-            Arc::new(MonitorListenerAdapter(listener));
+            Arc::new(MonitorListenerAdapter(delivery.clone()));
         monitor.add_listener(adapter.clone());
         // Weak both: a handle the app keeps must not keep the store open after the app let it go.
         let (shared, adapter) = (Arc::downgrade(&self.shared), Arc::downgrade(&adapter));
-        Ok(ListenerHandle::new(move || {
+        Ok(ListenerHandle::new(delivery.dropped_counter(), move || {
+            // Closed first: from here on no call starts, whatever the session is doing.
+            delivery.close();
             let monitor = shared.upgrade().and_then(|s| s.monitor().ok());
             if let (Some(monitor), Some(adapter)) = (monitor, adapter.upgrade()) {
                 monitor.remove_listener(&adapter);

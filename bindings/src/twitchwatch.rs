@@ -10,19 +10,22 @@ use twitchwatch_app::screens::ScreenModel;
 use twitchwatch_store::{Settings, StoreCounts};
 
 use crate::alerts::Alerts;
+use crate::delivery::current_delivery;
 use crate::devices::Devices;
 use crate::error::{FfiResult, TwitchWatchError};
 use crate::history::History;
 use crate::journal::Journal;
+use crate::listeners::Registrations;
 use crate::monitoring::Monitoring;
 use crate::report::Report;
 use crate::screens::Screens;
 use crate::tasks::Tasks;
 
 /// What the areas of one `TwitchWatch` share: the open monitor and its screen model, until
-/// `closeStore()`. A call after that is `InvalidState`, never a crash.
+/// `closeStore()` (a call after that is `InvalidState`, never a crash), and the app's listeners.
 pub(crate) struct Shared {
     open: RwLock<Option<Open>>,
+    registrations: Arc<Registrations>,
 }
 
 #[derive(Clone)]
@@ -42,6 +45,11 @@ impl Shared {
         Ok(self.open()?.screens)
     }
 
+    /// The listeners registered on this `TwitchWatch`.
+    pub(crate) fn registrations(&self) -> Arc<Registrations> {
+        self.registrations.clone()
+    }
+
     fn open(&self) -> FfiResult<Open> {
         self.open
             .read()
@@ -54,7 +62,8 @@ impl Shared {
             })
     }
 
-    /// Ends the session (everything stored first) and lets go of the store. Returns whether it was open.
+    /// Ends the session (everything stored first), gives the listeners up to `DRAIN_WAIT` to hear the
+    /// rest of it, then closes them and lets go of the store. Returns whether it was open.
     fn close(&self) -> bool {
         let open = self
             .open
@@ -64,6 +73,10 @@ impl Shared {
         match open {
             Some(open) => {
                 open.monitor.stop();
+                self.registrations.wait_until_delivered(current_delivery());
+                // A listener still stuck in a call is left to return on its own thread; it is called
+                // nothing more, and its thread holds nothing of the store.
+                self.registrations.close_all();
                 true
             }
             None => false,
@@ -74,9 +87,9 @@ impl Shared {
 impl Drop for Shared {
     fn drop(&mut self) {
         // The app let go of the object and all its areas (Kotlin `close()`, Swift deinit, GC): end the
-        // session here, so the store is released and no listener runs after this returns. (When a
-        // listener drops the last reference, this runs on the session thread; the core's stop then
-        // only asks the session to end, which it does when the listener returns.)
+        // session here, so the store is released and no listener is called after this returns (but
+        // one stuck in a call for longer than `DRAIN_WAIT`, which finishes that call). When a listener
+        // drops the last reference, this runs on its delivery thread, which is not waited for.
         self.close();
     }
 }
@@ -108,6 +121,7 @@ impl TwitchWatch {
         let screens = Arc::new(ScreenModel::new(monitor.clone()));
         let shared = Arc::new(Shared {
             open: RwLock::new(Some(Open { monitor, screens })),
+            registrations: Arc::default(),
         });
         Arc::new(Self {
             devices: Devices::new(shared.clone()),
@@ -178,9 +192,10 @@ impl TwitchWatch {
         Ok(self.shared.monitor()?.alerts().set_settings(&settings)?)
     }
 
-    /// Ends any session (everything is stored first) and releases the data folder, so it can be
-    /// deleted or re-keyed. Every later call on this object or its areas is `InvalidState`; calling
-    /// it again does nothing.
+    /// Ends any session (everything is stored first), waits up to 2 s for the listeners to hear the
+    /// rest of it, and releases the data folder, so it can be deleted or re-keyed. No listener is
+    /// called after this returns, but one stuck in a call for longer finishes that call. Every later
+    /// call on this object or its areas is `InvalidState`; calling it again does nothing.
     pub fn close_store(&self) {
         self.shared.close();
     }

@@ -1,8 +1,8 @@
 // Hostile callers of the generated Kotlin bindings on the JVM (JNA): the categories of
 // tests/python/test_hostile.py with fewer cases — NaN and infinities, integer extremes, empty, 1 MB and
 // control-character strings, impossible days and huge ranges, calls after closeStore() and after close(),
-// 16 threads at once, bounded memory, many listener registrations, a throwing and a blocking listener,
-// and a JVM that exits right after stop(). Every call must return or throw a TwitchWatchException other
+// 16 threads at once, bounded memory, many listener registrations and the cap on them, a throwing, a
+// slow and a forever-blocked listener, and a JVM that exits right after stop(). Every call must return or throw a TwitchWatchException other
 // than Internal, with a reason of at most REASON_CHARS_MAX characters, within CALL_TIMEOUT_S.
 // Prints one line per check, then the counts; exits 1 on any failure.
 package org.twitchwatch.tests.hostile
@@ -110,14 +110,59 @@ private class ThrowingListener : QuietListener() {
     override fun onProgress(stats: StreamStats, fractionDone: Float?) = throw IllegalStateException("listener bug")
 }
 
-private class BlockingListener(val blockMs: Long) : QuietListener() {
+/** Blocks in its first call until released: for the test, forever (released at its end). */
+private class BlockedForeverListener : QuietListener() {
     val blocked = CountDownLatch(1)
-    override fun onMinute(minute: MinuteSummary) {
+    val release = CountDownLatch(1)
+    val heard = java.util.concurrent.ConcurrentLinkedQueue<String>()
+    private fun hear(what: String) {
         if (blocked.count > 0) {
             blocked.countDown()
-            Thread.sleep(blockMs)
+            release.await()
         }
+        heard.add(what)
     }
+    override fun onEvent(event: MotorEvent) = hear("event")
+    override fun onMinute(minute: MinuteSummary) = hear("minute")
+    override fun onConnection(state: ConnectionState) = hear("connection")
+    override fun onBattery(percent: UByte) = hear("battery")
+    override fun onProgress(stats: StreamStats, fractionDone: Float?) = hear("progress")
+    override fun onSessionEnd(summary: SessionSummary, error: TwitchWatchException?) = hear("end")
+}
+
+/** Counts every call, taking `delayMs` over each; keeps the battery levels it hears, in order. */
+private class SlowListener(val delayMs: Long) : QuietListener() {
+    val calls = AtomicInteger()
+    val levels = java.util.concurrent.ConcurrentLinkedQueue<Int>()
+    private fun hear() {
+        if (delayMs > 0) Thread.sleep(delayMs)
+        calls.incrementAndGet()
+    }
+    override fun onEvent(event: MotorEvent) = hear()
+    override fun onMinute(minute: MinuteSummary) { super.onMinute(minute); hear() }
+    override fun onConnection(state: ConnectionState) = hear()
+    override fun onBattery(percent: UByte) { levels.add(percent.toInt()); hear() }
+    override fun onProgress(stats: StreamStats, fractionDone: Float?) = hear()
+    override fun onSessionEnd(summary: SessionSummary, error: TwitchWatchException?) { hear(); ended.countDown() }
+}
+
+/** What stop() and closeStore() may take with a stuck listener: the library's 2 s wait for the
+ *  listeners, and room for a loaded shared machine to store the session's end. */
+private const val STOP_BOUND_MS = 2_000L + 8_000L
+
+private fun millisOf(block: () -> Unit): Long {
+    val t0 = System.nanoTime()
+    val future = pool.submit(Callable { block() })
+    try {
+        future.get(STOP_BOUND_MS + 30_000, TimeUnit.MILLISECONDS)
+    } catch (e: TimeoutException) {
+        throw AssertionError("no answer within ${STOP_BOUND_MS + 30_000} ms")
+    }
+    return (System.nanoTime() - t0) / 1_000_000
+}
+
+private fun pushBattery(tw: TwitchWatch, levels: List<Int>) = levels.forEach {
+    tw.monitoring().pushNotification("11:22", "2A19", byteArrayOf(it.toByte()), System.currentTimeMillis() * 1000)
 }
 
 private class NoAlerts : AlertListener {
@@ -316,35 +361,104 @@ fun main() {
         // so no bound is established on the JVM yet; the listener tables above and the Python suite's
         // RSS show the native side letting go of every registration.
     }
-    check("a throwing and a blocking listener delay the others at most by the blocked call") {
+    check("a listener blocked forever stalls neither the session, nor the others, nor stop() or closeStore()") {
         val dir = File(root, "blocking")
-        TwitchWatch.open(dir.path, OpenOptions()).use { t ->
-            val blockMs = 3000L
-            // Listeners are called in turn on the session's thread: one that blocks delays the ones
-            // after it by the blocked time, once, and not the ones before it.
-            val early = QuietListener()
-            val late = QuietListener()
-            val handles = listOf(early, ThrowingListener(), BlockingListener(blockMs), late).map { t.monitoring().addListener(it) }
-            val start = System.nanoTime()
-            t.monitoring().startSimulated("twitches", 600f, 0f)
-            expect(late.ended.await(120, TimeUnit.SECONDS)) { "the session did not end" }
-            val delaysMs = early.minutes.toList().zip(late.minutes.toList()) { a, b -> (b - a) / 1_000_000 }
-            println("     session ${(System.nanoTime() - start) / 1_000_000} ms, ${delaysMs.size} minutes, " +
-                "the listener after the blocked one waited at most ${delaysMs.maxOrNull()} ms")
-            expect(delaysMs.size >= 10 && early.minutes.size == late.minutes.size) { "a listener missed minutes" }
-            expect(delaysMs.max() < blockMs + 1000) { "a listener waited longer than the blocked call" }
-            expect(delaysMs.count { it > 500 } == 1) { "the blocked call delayed more than one delivery: $delaysMs" }
-            val blocking = BlockingListener(blockMs)
-            t.monitoring().addListener(blocking).use {
-                t.monitoring().startSimulated("twitches", 3600f, 1000f)
-                expect(blocking.blocked.await(60, TimeUnit.SECONDS)) { "never blocked" }
-                val t0 = System.nanoTime()
-                runBlocking { t.monitoring().stop() }
-                val waited = (System.nanoTime() - t0) / 1_000_000
-                println("     stop() while a listener blocks: $waited ms")
-                expect(waited < blockMs + 5000) { "stop waited $waited ms" }
+        val blocked = BlockedForeverListener()
+        try {
+            TwitchWatch.open(dir.path, OpenOptions()).use { t ->
+                t.devices().pair(device())
+                // Each listener hears on a thread of its own: the blocked one (first, so on the old
+                // in-turn delivery it held up everyone) delays nobody, the throwing one costs nothing.
+                val early = SlowListener(0)
+                val late = SlowListener(0)
+                val handles = listOf(blocked, early, ThrowingListener(), late).map { t.monitoring().addListener(it) }
+                t.monitoring().startSimulated("twitches", 600f, 0f)
+                expect(late.ended.await(120, TimeUnit.SECONDS)) { "the session did not end while a listener was blocked" }
+                expect(early.ended.await(30, TimeUnit.SECONDS)) { "the early listener never heard the end" }
+                expect(blocked.blocked.count == 0L && blocked.heard.isEmpty()) { "the blocked listener was not blocked" }
+                expect(early.minutes.size == late.minutes.size && late.minutes.size >= 10) { "a listener missed minutes" }
+                val stored = t.history().events(0, System.currentTimeMillis() + 60_000)
+                val twitches = stored.count { it.kind == MotorEventKind.FASCICULATION }
+                expect(twitches > 0) { "no twitch stored" }
+                expect(handles[3].droppedNotifications() == 0uL) { "the listener that keeps up lost calls" }
+                // More than its queue holds, while it is stuck: the rest is dropped and counted.
+                pushBattery(t, (0 until 2000).map { it % 101 })
+                expect(handles[0].droppedNotifications() >= (2000uL - 1024uL)) { "dropped ${handles[0].droppedNotifications()}" }
+                t.monitoring().startSimulated("mixed", 3600f, 0f)
+                val stopMs = millisOf { runBlocking { t.monitoring().stop() } }
+                val waitMs = millisOf { runBlocking { t.monitoring().waitUntilStopped() } }
+                println("     stop() with a listener blocked forever: $stopMs ms, waitUntilStopped(): $waitMs ms")
+                expect(stopMs < STOP_BOUND_MS && waitMs < STOP_BOUND_MS) { "stop $stopMs ms, wait $waitMs ms" }
+                expect(!t.monitoring().isRunning()) { "still running after stop" }
+                val closeMs = millisOf { t.closeStore() }
+                println("     closeStore() with a listener blocked forever: $closeMs ms")
+                expect(closeMs < STOP_BOUND_MS) { "closeStore took $closeMs ms" }
+                TwitchWatch.open(dir.path, OpenOptions()).use { again ->
+                    expect(again.counts().events >= stored.size.toULong()) { "events lost" }
+                    again.closeStore()
+                }
+                handles.forEach { it.close() }
             }
-            handles.forEach { it.close() }
+        } finally {
+            blocked.release.countDown()
+        }
+        // Released, it finishes the call it was in and hears nothing more: it was closed with the store.
+        val deadline = System.nanoTime() + 10_000_000_000L
+        while (blocked.heard.isEmpty() && System.nanoTime() < deadline) Thread.sleep(10)
+        Thread.sleep(200)
+        expect(blocked.heard.toList() == listOf("connection")) { "after release: ${blocked.heard}" }
+    }
+    check("a slow listener loses what does not fit, counted, and still hears the session's end") {
+        TwitchWatch.open(File(root, "slow").path, OpenOptions()).use { t ->
+            t.devices().pair(device())
+            val fast = SlowListener(0)
+            val slow = SlowListener(2)
+            val fastHandle = t.monitoring().addListener(fast)
+            val slowHandle = t.monitoring().addListener(slow)
+            val sent = (0 until 5000).map { it % 101 }
+            // In batches the fast one keeps up with on a loaded machine; the slow one cannot.
+            sent.chunked(500).forEachIndexed { i, batch ->
+                pushBattery(t, batch)
+                val deadline = System.nanoTime() + 30_000_000_000L
+                while (fast.levels.size < (i + 1) * 500 && System.nanoTime() < deadline) Thread.sleep(1)
+            }
+            t.monitoring().startSimulated("twitches", 120f, 0f)
+            expect(fast.ended.await(120, TimeUnit.SECONDS) && slow.ended.await(120, TimeUnit.SECONDS)) { "no session end" }
+            val dropped = slowHandle.droppedNotifications()
+            println("     sent ${fast.calls.get()}, the slow listener heard ${slow.calls.get()} and lost $dropped")
+            expect(fastHandle.droppedNotifications() == 0uL && fast.levels.toList() == sent) { "the fast listener lost calls" }
+            expect(dropped > 0uL) { "the slow listener lost nothing" }
+            expect(slow.calls.get().toULong() + dropped == fast.calls.get().toULong()) { "a call was lost without being counted" }
+            // In order: what it heard is what was sent, with gaps.
+            var next = 0
+            val inOrder = slow.levels.all { level ->
+                while (next < sent.size && sent[next] != level) next++
+                next++ < sent.size
+            }
+            expect(inOrder) { "battery levels out of order" }
+            fastHandle.close()
+            slowHandle.close()
+            t.closeStore()
+        }
+    }
+    check("the 65th registration of a kind is InvalidState; a closed handle frees its slot") {
+        TwitchWatch.open(File(root, "many").path, OpenOptions()).use { t ->
+            val listener = QuietListener()
+            val alerts = NoAlerts()
+            val monitors = (0 until 64).map { t.monitoring().addListener(listener) }.toMutableList()
+            val alertHandles = (0 until 64).map { t.alerts().addListener(alerts) }
+            val m = call("65th MonitorListener") { t.monitoring().addListener(listener) }
+            expect(m is TwitchWatchException.InvalidState && m.message!!.contains("64 MonitorListeners")) { "65th MonitorListener: $m" }
+            val a = call("65th AlertListener") { t.alerts().addListener(alerts) }
+            expect(a is TwitchWatchException.InvalidState && a.message!!.contains("64 AlertListeners")) { "65th AlertListener: $a" }
+            monitors.removeAt(0).cancel()
+            monitors.removeAt(0).close()
+            monitors += t.monitoring().addListener(listener)
+            monitors += t.monitoring().addListener(listener)
+            alertHandles.forEach { it.close() }
+            t.alerts().addListener(alerts).close()
+            monitors.forEach { it.close() }
+            t.closeStore()
         }
     }
     check("after closeStore() every area answers InvalidState") {

@@ -145,13 +145,18 @@ def test_the_recorded_polar_dialogue_streams_into_the_store(paired):
         else:
             if x["shell"]["event"] == "stop_requested":
                 # While the sensor streams, the user reports trouble swallowing: the urgent alert
-                # reaches the alert listener at once and the stream goes on to its stop.
+                # reaches the alert listener and the stream goes on to its stop.
                 app.journal().record_checkin(
                     tw_journal.CheckIn(at_ms=int(time.time() * 1000), symptoms=[tw_journal.Symptom.DIFFICULTY_SWALLOWING])
                 )
             actions = session.handle(event(x["shell"]), start + x["at_ms"] * 1000)
             pending += [a for a in map(as_fixture, actions) if a]
     assert not pending
+    # Listeners hear on their own delivery threads, after the calls above returned.
+    assert heard.ended.wait(30), "the session's end never reached the listener"
+    deadline = time.monotonic() + 30
+    while not posted.notifications and time.monotonic() < deadline:
+        time.sleep(0.005)
     (urgent,) = posted.notifications
     assert urgent.channel_id == "twitchwatch.alerts.urgent" and urgent.heads_up
     assert session.is_finished() and session.failure() is None

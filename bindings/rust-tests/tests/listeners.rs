@@ -219,6 +219,15 @@ fn throwing_listeners_called_from_many_threads_at_once_break_nothing() {
         assert_eq!(error, None, "a throwing listener must not fail the session");
         assert!(summary.fasciculations > 0, "no twitches: {summary:?}");
     }
+    // Each listener hears on its own thread: wait until all of them heard everything.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    for app in &apps {
+        runtime
+            .block_on(app.monitoring().wait_until_stopped())
+            .unwrap();
+    }
     let good_calls: u32 = counting
         .iter()
         .map(|c| c.calls.load(Ordering::SeqCst))
@@ -298,7 +307,7 @@ fn dropping_a_real_time_session_mid_sleep_returns() {
         .expect("store still locked after dropping a live session");
 }
 
-/// Cancels its own registration on the first minute, from inside the call (on the session thread,
+/// Cancels its own registration on the first minute, from inside the call (on its delivery thread,
 /// so no other delivery to it can be under way).
 #[derive(Default)]
 struct CancelsOnFirstMinute {

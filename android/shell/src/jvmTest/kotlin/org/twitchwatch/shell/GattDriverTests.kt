@@ -163,25 +163,31 @@ private class ScriptedLink : GattLink {
     override fun armTimer(deadlineUs: Long) { timer = deadlineUs }
 }
 
-/** The app's alert listener: every alert becomes the NotificationRouter's post plan, as on a phone. */
+/** The app's alert listener: every alert becomes the NotificationRouter's post plan, as on a phone.
+ *  Called on the listener's own delivery thread, so the test reads what it heard through a lock. */
 private class Posted(val router: NotificationRouter) : AlertListener {
-    val plans = mutableListOf<PostPlan>()
+    val plans: MutableList<PostPlan> = java.util.Collections.synchronizedList(mutableListOf())
     override fun onAlert(alert: Alert, notification: NotificationContent) { plans += router.plan(notification) }
 }
 
-/** What the app's listeners hear from the core. */
+/** What the app's listeners hear from the core, on the listener's own delivery thread. */
 private class Heard : MonitorListener {
-    val states = mutableListOf<ConnectionState>()
-    val battery = mutableListOf<Int>()
-    val events = mutableListOf<MotorEventKind>()
-    var ended: SessionSummary? = null
-    var endError: TwitchWatchException? = null
+    val states: MutableList<ConnectionState> = java.util.Collections.synchronizedList(mutableListOf())
+    val battery: MutableList<Int> = java.util.Collections.synchronizedList(mutableListOf())
+    val events: MutableList<MotorEventKind> = java.util.Collections.synchronizedList(mutableListOf())
+    @Volatile var ended: SessionSummary? = null
+    @Volatile var endError: TwitchWatchException? = null
+    val endedLatch = java.util.concurrent.CountDownLatch(1)
     override fun onEvent(event: MotorEvent) { events += event.kind }
     override fun onMinute(minute: MinuteSummary) {}
     override fun onConnection(state: ConnectionState) { states += state }
     override fun onBattery(percent: UByte) { battery += percent.toInt() }
     override fun onProgress(stats: StreamStats, fractionDone: Float?) {}
-    override fun onSessionEnd(summary: SessionSummary, error: TwitchWatchException?) { ended = summary; endError = error }
+    override fun onSessionEnd(summary: SessionSummary, error: TwitchWatchException?) {
+        endError = error
+        ended = summary
+        endedLatch.countDown()
+    }
 }
 
 private fun stateName(s: ConnectionState) = when (s) {
@@ -261,7 +267,7 @@ fun registerGattTests(test: (String, () -> Unit) -> Unit) {
                     "notification" -> driver.onNotification(uuid!!, bytes())
                     "stop_requested" -> {
                         // While the sensor streams, the user reports trouble swallowing: the urgent
-                        // alert reaches the router at once and the stream goes on to its stop.
+                        // alert reaches the router and the stream goes on to its stop.
                         core.journal().recordCheckin(
                             CheckIn(System.currentTimeMillis(), listOf(BodySite.RIGHT_HAND), listOf(Symptom.DIFFICULTY_SWALLOWING), ""),
                         )
@@ -274,6 +280,10 @@ fun registerGattTests(test: (String, () -> Unit) -> Unit) {
             need(driver.isFinished && finished == null) { "finished=$finished problems=$problems" }
             need(problems.isEmpty()) { "problems: $problems" }
 
+            // The listeners hear on their own delivery threads, after the calls above returned.
+            need(heard.endedLatch.await(30, java.util.concurrent.TimeUnit.SECONDS)) { "no onSessionEnd within 30 s" }
+            val alertDeadline = System.nanoTime() + 30_000_000_000L
+            while (posted.plans.isEmpty() && System.nanoTime() < alertDeadline) Thread.sleep(5)
             val expect = fx["expect"].obj()
             eq(heard.states.map(::stateName), expect["states"].list(), "connection states")
             eq(heard.battery.map { it.toLong() }, expect["battery"].list(), "battery levels")
