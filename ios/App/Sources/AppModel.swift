@@ -120,6 +120,7 @@ final class AppModel: ObservableObject {
         case .alerts: tab = .alerts
         case .journal: tab = .journal
         case .history: tab = .history
+        case .tasks: tab = .tasks
         case .report: tab = .report
         case .onboarding, .pairing: showOnboarding = true
         case .today: tab = .today

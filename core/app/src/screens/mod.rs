@@ -90,6 +90,8 @@ pub enum Destination {
     Alert {
         alert_id: String,
     },
+    /// The active tasks (tapping, tremor, grip): a reminder to do this week's sessions opens it.
+    Tasks,
     Report,
 }
 
@@ -104,6 +106,7 @@ impl Destination {
             Destination::History => "twitchwatch://history".into(),
             Destination::Alerts => "twitchwatch://alerts".into(),
             Destination::Alert { alert_id } => format!("twitchwatch://alerts/{alert_id}"),
+            Destination::Tasks => "twitchwatch://tasks".into(),
             Destination::Report => "twitchwatch://report".into(),
         }
     }
@@ -122,6 +125,7 @@ impl Destination {
             ("pairing", _) => Destination::Pairing,
             ("journal", _) => Destination::Journal,
             ("history", _) => Destination::History,
+            ("tasks", _) => Destination::Tasks,
             ("report", _) => Destination::Report,
             _ => Destination::Today,
         }

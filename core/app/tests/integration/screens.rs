@@ -770,6 +770,7 @@ fn deep_links_round_trip_and_unknown_links_open_today() {
         Destination::Alert {
             alert_id: "rule:swallowing".into(),
         },
+        Destination::Tasks,
         Destination::Report,
     ] {
         assert_eq!(Destination::from_deep_link(&d.deep_link()), d);
@@ -781,6 +782,12 @@ fn deep_links_round_trip_and_unknown_links_open_today() {
     assert_eq!(
         Destination::from_deep_link("twitchwatch://alerts/"),
         Destination::Alerts
+    );
+    assert_eq!(Destination::Tasks.deep_link(), "twitchwatch://tasks");
+    // A task's own screen is below the list: its link opens the list, not Today.
+    assert_eq!(
+        Destination::from_deep_link("twitchwatch://tasks/tapping"),
+        Destination::Tasks
     );
 }
 

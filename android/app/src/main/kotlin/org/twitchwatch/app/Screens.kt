@@ -85,7 +85,7 @@ import org.twitchwatch.shell.tone
 private fun now() = System.currentTimeMillis()
 
 /** Route names are the core's deep links without the scheme, so a link maps to a route 1:1. */
-private fun route(d: Destination): String = destinationDeepLink(d).removePrefix("twitchwatch://")
+internal fun route(d: Destination): String = destinationDeepLink(d).removePrefix("twitchwatch://")
 
 @Composable
 fun AppNavigation(
@@ -108,12 +108,11 @@ fun AppNavigation(
         deepLink.value = null
         if (d != Destination.Today) nav.navigate(route(d))
     }
-    // The tasks have no core Destination (no deep link leads there), so their route is the app's own.
     val tabs = listOf(
         route(Destination.Today) to "Today",
         route(Destination.Journal) to "Journal",
         route(Destination.History) to "History",
-        TASKS_ROUTE to "Tasks",
+        route(Destination.Tasks) to "Tasks",
         route(Destination.Alerts) to "Alerts",
         route(Destination.Report) to "Report",
     )
@@ -143,14 +142,12 @@ fun AppNavigation(
             composable("history") { HistoryScreen(app) }
             composable("alerts") { AlertsScreen(app, nav) }
             composable("alerts/{id}") { entry -> AlertDetailScreen(app, entry.arguments?.getString("id") ?: "") }
-            composable(TASKS_ROUTE) { TasksScreen(app, nav) }
-            composable("$TASKS_ROUTE/{kind}") { entry -> TaskRunScreen(app, entry.arguments?.getString("kind") ?: "") }
+            composable(route(Destination.Tasks)) { TasksScreen(app, nav) }
+            composable("${route(Destination.Tasks)}/{kind}") { entry -> TaskRunScreen(app, entry.arguments?.getString("kind") ?: "") }
             composable("report") { ReportScreen(app, onStoreReplaced) }
         }
     }
 }
-
-const val TASKS_ROUTE = "tasks"
 
 @Composable
 internal fun ErrorText(message: String?) {

@@ -53,6 +53,7 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
+import org.twitchwatch.core.app.Destination
 import org.twitchwatch.core.app.TaskCard
 import org.twitchwatch.core.app.TaskOutcome
 import org.twitchwatch.core.app.TasksState
@@ -69,8 +70,8 @@ import org.twitchwatch.shell.twoTargets
 
 private fun wallNow() = System.currentTimeMillis()
 
-/** Route of one task's screen. */
-fun taskRoute(kind: TaskKind): String = "tasks/${kind.name}"
+/** Route of one task's screen: below the core's Tasks destination, whose link opens the list. */
+fun taskRoute(kind: TaskKind): String = "${route(Destination.Tasks)}/${kind.name}"
 
 @Composable
 fun TasksScreen(app: TwitchWatchApp, nav: NavHostController) {
