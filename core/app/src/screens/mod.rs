@@ -7,6 +7,7 @@
 //! carry enums next to every label so a shell could localise later without new logic.
 
 mod alerts;
+mod data_folder;
 mod format;
 mod history;
 mod journal;
@@ -22,6 +23,9 @@ use std::sync::{Arc, Mutex};
 pub(crate) use twitchwatch_store::sync::lock;
 
 pub use alerts::{AlertFacts, AlertRow, AlertsState, EvidenceKind, EvidenceLine};
+pub use data_folder::{
+    data_problem, start_screen, DataProblem, DataProblemState, FirstScreen, StartScreen,
+};
 pub use history::{
     ChartMetric, ChartPoint, ChartSeries, DayDetailState, HistoryDayRow, HistoryRange,
     HistoryState, HourBucket,
