@@ -376,6 +376,10 @@ def hostile_cases(app, root):
         )),
         "fn set_log_sink": (tw.set_log_sink, [dict(sink=Sink(), max_level=x) for x in tw.LogLevel]),
         "fn simulator_scenarios": (tw.simulator_scenarios, [{}]),
+        "fn navigation_tabs": (tw.navigation_tabs, [{}]),
+        "fn tapping_progress_label": (tw.tapping_progress_label, [dict(hand=x, seconds_left=n, taps=t) for x in tw_tasks.Hand for n in [0, 2**32 - 1] for t in [0, 1, 2**32 - 1]]),
+        "fn hold_progress_label": (tw.hold_progress_label, [dict(seconds_left=n) for n in [0, 2**32 - 1]]),
+        "fn seconds_left_label": (tw.seconds_left_label, [dict(seconds_left=n) for n in [0, 2**32 - 1]]),
         "fn start_screen": (tw.start_screen, [dict(state=x) for x in [
             tw_store.DataFolderState.EMPTY(folder_exists=True), tw_store.DataFolderState.CURRENT(),
             tw_store.DataFolderState.NEEDS_MIGRATION(found_schema=None),

@@ -33,6 +33,8 @@ pub enum DataProblem {
     Locked,
     /// The folder cannot be read.
     Unreadable,
+    /// The phone has not been unlocked since it started, so its keystore does not hand out the key yet.
+    DeviceLocked,
     /// Opening failed for another reason; the detail says which.
     OpenFailed,
 }
@@ -108,6 +110,10 @@ pub fn data_problem(problem: DataProblem, detail: Option<String>) -> DataProblem
         DataProblem::Unreadable => (
             "TwitchWatch cannot read its data",
             "The phone does not let TwitchWatch read its data folder. Nothing was changed.",
+        ),
+        DataProblem::DeviceLocked => (
+            "Unlock your phone",
+            "TwitchWatch's data is protected until the phone is unlocked for the first time after it starts. Unlock it and open TwitchWatch again.",
         ),
         DataProblem::OpenFailed => (
             "TwitchWatch cannot open its data",

@@ -45,9 +45,12 @@ pub use pairing::{
     Advertisement, DeviceCandidate, PairedDeviceView, PairingPhase, PairingState, SignalStrength,
     IOS_RESTORE_IDENTIFIER, POLAR_SAMPLE_RATE_HZ, V1_SAMPLE_RATE_HZ,
 };
-pub use report::{ExportFormat, ExportFormatOption, ExportOutcome, ReportState};
-pub use tasks::{HandTaskView, TaskCard, TaskOutcome, TasksState};
-pub use today::{ConnectionView, EventRow, LiveStatus, TodayCounts, TodayState};
+pub use report::{ExportFormat, ExportFormatOption, ExportOutcome, ReportState, YourDataTexts};
+pub use tasks::{
+    hold_progress_label, seconds_left_label, tapping_progress_label, GripQuestion, HandOption,
+    HandTaskView, TaskCard, TaskOutcome, TaskRunTexts, TasksState,
+};
+pub use today::{ConnectionView, EventRow, LiveStatus, TodayAction, TodayCounts, TodayState};
 
 use crate::monitor::{Monitor, MonitorError};
 use twitchwatch_alerts::AlertListener;
@@ -134,6 +137,33 @@ impl Destination {
             _ => Destination::Today,
         }
     }
+}
+
+/// One tab of the app's bottom bar.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct NavigationTab {
+    pub destination: Destination,
+    /// The tab's label, also its screen's title.
+    pub title: String,
+}
+
+/// The tabs both shells show, in order. Icons stay the shells' own (each platform has its set).
+pub fn navigation_tabs() -> Vec<NavigationTab> {
+    [
+        (Destination::Today, "Today"),
+        (Destination::Journal, "Journal"),
+        (Destination::History, "History"),
+        (Destination::Tasks, "Tasks"),
+        (Destination::Alerts, "Alerts"),
+        (Destination::Report, "Report"),
+    ]
+    .into_iter()
+    .map(|(destination, title)| NavigationTab {
+        destination,
+        title: title.into(),
+    })
+    .collect()
 }
 
 /// The object a shell (through the bindings) asks for screen states. Cheap to share across threads.

@@ -222,10 +222,33 @@ pub struct TodayState {
     pub top_alert: Option<AlertRow>,
     /// "Start monitoring" / "Stop monitoring" / "Pair a wearable".
     pub primary_action_label: String,
+    /// What the primary button does; the shell acts on this, never on the label.
+    pub primary_action: TodayAction,
     pub last_error: Option<String>,
 }
 
+/// What Today's primary button does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum TodayAction {
+    /// A session runs: end it.
+    StopMonitoring,
+    /// Connect to the paired wearable and monitor.
+    StartMonitoring,
+    /// Demo mode without a paired wearable: start the simulated one.
+    StartDemo,
+    /// Nothing to monitor with yet: open pairing.
+    PairWearable,
+}
+
 impl ScreenModel {
+    /// A wearable's stream reaches the core now (a session of the core's own, or the shell's
+    /// connection streaming): what a tremor task needs.
+    pub(crate) fn wearable_streaming(&self) -> bool {
+        let live = self.live_status();
+        live.session_running || live.connection == ConnectionState::Streaming
+    }
+
     pub fn today(&self, now_ms: TimestampMs) -> Result<TodayState, ScreenError> {
         let store = self.store();
         let tz = store.time_zone();
@@ -287,12 +310,19 @@ impl ScreenModel {
                     | ConnectionState::Connecting
                     | ConnectionState::Reconnecting { .. }
             );
-        let primary_action_label = if monitoring {
-            "Stop monitoring"
-        } else if paired.is_some() || demo_mode {
-            "Start monitoring"
+        let primary_action = if monitoring {
+            TodayAction::StopMonitoring
+        } else if paired.is_some() {
+            TodayAction::StartMonitoring
+        } else if demo_mode {
+            TodayAction::StartDemo
         } else {
-            "Pair a wearable"
+            TodayAction::PairWearable
+        };
+        let primary_action_label = match primary_action {
+            TodayAction::StopMonitoring => "Stop monitoring",
+            TodayAction::StartMonitoring | TodayAction::StartDemo => "Start monitoring",
+            TodayAction::PairWearable => "Pair a wearable",
         };
         Ok(TodayState {
             date_label: day_label(date),
@@ -314,6 +344,7 @@ impl ScreenModel {
             data_quality_label,
             top_alert: self.top_alert()?,
             primary_action_label: primary_action_label.into(),
+            primary_action,
             last_error: live.last_error,
         })
     }

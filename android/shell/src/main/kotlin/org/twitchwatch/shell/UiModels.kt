@@ -53,6 +53,7 @@ data class AlertCardUi(
     val evidence: List<String>,
     val tone: Tone,
     val canAcknowledge: Boolean,
+    val acknowledgeLabel: String,
 )
 
 fun AlertRow.card(): AlertCardUi = AlertCardUi(
@@ -65,6 +66,7 @@ fun AlertRow.card(): AlertCardUi = AlertCardUi(
     evidence = evidence.map { it.text },
     tone = severity.tone(),
     canAcknowledge = canAcknowledge,
+    acknowledgeLabel = acknowledgeLabel,
 )
 
 /** One bar of a chart: `fraction` of the chart's height; gaps (no data) are drawn as a dash. */
