@@ -208,7 +208,7 @@ private fun GripTask(app: TwitchWatchApp, card: TaskCard, state: TasksState) {
     var holding by remember { mutableStateOf(false) }
     var secondsLeft by remember { mutableStateOf(card.durationS.toLong()) }
     val question = state.texts.gripQuestion
-    var rating by remember { mutableStateOf(question.initial.toFloat()) }
+    var rating by remember { mutableStateOf(question.initial.toInt().toFloat()) }
     var outcome by remember { mutableStateOf<TaskOutcome?>(null) }
     var error by remember { mutableStateOf<String?>(null) }
     val sensors = remember { context.getSystemService(Context.SENSOR_SERVICE) as SensorManager }
@@ -260,8 +260,8 @@ private fun GripTask(app: TwitchWatchApp, card: TaskCard, state: TasksState) {
     } else {
         Text(question.question)
         Text("${question.lowestLabel} · ${question.highestLabel}: ${rating.toInt()}", style = MaterialTheme.typography.bodySmall)
-        val low = question.lowest.toFloat()
-        val high = question.highest.toFloat()
+        val low = question.lowest.toInt().toFloat()
+        val high = question.highest.toInt().toFloat()
         Slider(value = rating, onValueChange = { rating = it }, valueRange = low..high, steps = (high - low).toInt() - 1)
         Button(onClick = {
             scope.launch {
