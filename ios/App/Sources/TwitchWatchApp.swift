@@ -235,24 +235,20 @@ struct TodayView: View {
                     }
                 }
                 Section {
-                    Text([s.deviceName, s.connection.label, s.connection.detail, s.batteryPercent.map { "Battery \($0)%" }]
-                        .compactMap { $0 }.joined(separator: " · "))
-                    LabeledContent("Twitches", value: s.counts.twitchesLabel)
-                    LabeledContent("Tremor", value: s.counts.tremorLabel)
-                    LabeledContent("Spasm", value: s.counts.spasmLabel)
-                    LabeledContent("Wear", value: s.counts.wornLabel)
+                    Text(s.statusLine)
+                    ForEach(s.tiles, id: \.title) { tile in LabeledContent(tile.title, value: tile.value) }
                     if let q = s.dataQualityLabel { Text(q).font(.caption) }
                 }
-                Section("By hour") {
+                Section(s.hourlyTitle) {
                     Chart(s.hourly, id: \.hour) { b in
-                        BarMark(x: .value("Hour", b.label), y: .value("Twitches", Int(b.twitches)))
+                        BarMark(x: .value(s.hourAxisLabel, b.label), y: .value(s.twitchAxisLabel, Int(b.twitches)))
                     }
                     .frame(height: 140)
                 }
                 Section {
                     Button(s.primaryActionLabel) { primary(s) }.buttonStyle(.borderedProminent)
                 }
-                Section("Latest") {
+                Section(s.recentTitle) {
                     ForEach(s.recentEvents, id: \.startMs) { e in
                         Text("\(e.timeLabel)  \(e.kindLabel)  \(e.durationLabel)  \(e.detail)")
                     }

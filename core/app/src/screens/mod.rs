@@ -50,7 +50,9 @@ pub use tasks::{
     hold_progress_label, seconds_left_label, tapping_progress_label, GripQuestion, HandOption,
     HandTaskView, TaskCard, TaskOutcome, TaskRunTexts, TasksState,
 };
-pub use today::{ConnectionView, EventRow, LiveStatus, TodayAction, TodayCounts, TodayState};
+pub use today::{
+    ConnectionView, EventRow, LiveStatus, TodayAction, TodayCounts, TodayState, TodayTile,
+};
 
 use crate::monitor::{Monitor, MonitorError};
 use twitchwatch_alerts::AlertListener;

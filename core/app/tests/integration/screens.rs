@@ -406,6 +406,19 @@ fn today_follows_the_shells_connection_and_battery() {
     assert_eq!(s.primary_action_label, "Stop monitoring");
     assert_eq!(s.primary_action, TodayAction::StopMonitoring);
     assert_eq!((s.battery_percent, s.battery_low), (Some(9), true));
+    assert!(
+        s.status_line
+            .ends_with("Connection lost · Retrying in 4 s (attempt 3) · Battery 9%"),
+        "{}",
+        s.status_line
+    );
+    let tiles: Vec<&str> = s.tiles.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(tiles, ["Twitches", "Tremor", "Spasm", "Wear"]);
+    assert_eq!(s.tiles[0].value, s.counts.twitches_label);
+    assert_eq!(
+        (s.hourly_title.as_str(), s.recent_title.as_str()),
+        ("By hour", "Latest")
+    );
     f.screens.report_connection(ConnectionState::Streaming);
     f.screens.report_battery(250);
     let s = f.screens.today(noon_ms()).unwrap();

@@ -289,11 +289,7 @@ fun TodayScreen(app: TwitchWatchApp, nav: NavHostController) {
             }
         }
         item {
-            Text(
-                listOfNotNull(s.deviceName, s.connection.label, s.connection.detail,
-                    s.batteryPercent?.let { "Battery $it%" }).joinToString(" · "),
-                color = MaterialTheme.colorScheme.of(s.connection.tone()),
-            )
+            Text(s.statusLine, color = MaterialTheme.colorScheme.of(s.connection.tone()))
         }
         item {
             Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {

@@ -30,13 +30,8 @@ fun ConnectionView.tone(): Tone = when (state) {
 
 data class Tile(val label: String, val value: String, val tone: Tone = Tone.NEUTRAL)
 
-/** The four headline tiles of Today, in the order shown. */
-fun todayTiles(t: TodayState): List<Tile> = listOf(
-    Tile("Twitches", t.counts.twitchesLabel),
-    Tile("Tremor", t.counts.tremorLabel),
-    Tile("Spasm", t.counts.spasmLabel),
-    Tile("Wear", t.counts.wornLabel),
-)
+/** The headline tiles of Today, in the order the core gives them. */
+fun todayTiles(t: TodayState): List<Tile> = t.tiles.map { Tile(it.title, it.value) }
 
 data class BannerUi(val alertId: String, val title: String, val text: String, val tone: Tone)
 
