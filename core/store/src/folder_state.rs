@@ -3,7 +3,7 @@
 //!
 //! Only metadata and the store's own small files are read (the folder listing, the sidecar, the
 //! keyring); sled is never opened, since its open repairs files (see `files`). The lock test takes
-//! and releases the advisory lock sled takes, which changes no byte on disk.
+//! and releases the advisory lock sled takes (on a read-only handle), which changes no byte on disk.
 
 use std::path::Path;
 
@@ -76,8 +76,16 @@ impl DataFolderState {
                 }
             }
         };
-        if files::is_locked(path) {
-            return DataFolderState::Locked;
+        // Waits for a handle that is still closing as an open would, so "locked" means an open now
+        // would be refused as in use too. Held only for this check.
+        match files::lock_engine_file(path) {
+            Ok(_held) => {}
+            Err(StoreError::InUse { .. }) => return DataFolderState::Locked,
+            Err(e) => {
+                return DataFolderState::Unreadable {
+                    detail: e.to_string(),
+                }
+            }
         }
         match (keyring, sidecar) {
             // A missing sidecar beside a keyring is a torn write of the sidecar; the open rewrites it.

@@ -153,10 +153,10 @@ fn run_texts() -> TaskRunTexts {
         grip_question: GripQuestion {
             question: "How strong is your grip in this hand today?".into(),
             lowest: 0,
-            highest: 10,
-            initial: 5,
+            highest: grip::SELF_RATED_GRIP_MAX,
+            initial: grip::SELF_RATED_GRIP_MAX / 2,
             lowest_label: "0 = cannot grip".into(),
-            highest_label: "10 = as strong as ever".into(),
+            highest_label: format!("{} = as strong as ever", grip::SELF_RATED_GRIP_MAX),
         },
         unknown_task: "This task is not available.".into(),
     }
