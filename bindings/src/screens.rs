@@ -13,11 +13,12 @@ use std::sync::Arc;
 use twitchwatch_app::screens::Advertisement;
 use twitchwatch_app::screens::{
     self as core, AlertRow, AlertsState, DayDetailState, Destination, EventRow, ExportFormat,
-    HistoryRange, HistoryState, JournalState, NotificationChannelSpec, NotificationContent,
-    OnboardingState, OngoingNotification, PairingState, PlatformPermissions, ReportState,
-    TasksState, TodayState,
+    HistoryRange, HistoryState, JournalState, NavigationTab, NotificationChannelSpec,
+    NotificationContent, OnboardingState, OngoingNotification, PairingState, PlatformPermissions,
+    ReportState, TasksState, TodayState,
 };
 use twitchwatch_model::ConnectionState;
+use twitchwatch_tasks::Hand;
 
 use crate::error::FfiResult;
 use crate::twitchwatch::Shared;
@@ -42,6 +43,30 @@ pub fn destination_from_deep_link(link: String) -> Destination {
 #[uniffi::export]
 pub fn destination_deep_link(destination: Destination) -> String {
     destination.deep_link()
+}
+
+/// The bottom bar's tabs in order, each with its destination and title.
+#[uniffi::export]
+pub fn navigation_tabs() -> Vec<NavigationTab> {
+    core::navigation_tabs()
+}
+
+/// The tapping task's line while it runs ("Right hand: 12 s left · 40 taps").
+#[uniffi::export]
+pub fn tapping_progress_label(hand: Hand, seconds_left: u32, taps: u32) -> String {
+    core::tapping_progress_label(hand, seconds_left, taps)
+}
+
+/// The grip hold's line while it runs ("Hold it… 12 s").
+#[uniffi::export]
+pub fn hold_progress_label(seconds_left: u32) -> String {
+    core::hold_progress_label(seconds_left)
+}
+
+/// A tremor task's countdown ("12 s").
+#[uniffi::export]
+pub fn seconds_left_label(seconds_left: u32) -> String {
+    core::seconds_left_label(seconds_left)
 }
 
 /// Screen states for the phone apps, following the sessions of the `TwitchWatch` they come from

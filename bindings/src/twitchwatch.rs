@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use twitchwatch_app::data::{self, OpenOptions};
+use twitchwatch_app::data::{self, DataFolderState, OpenOptions};
 use twitchwatch_app::monitor::Monitor;
-use twitchwatch_app::screens::ScreenModel;
+use twitchwatch_app::screens::{self, DataProblem, DataProblemState, ScreenModel, StartScreen};
 use twitchwatch_store::{Settings, StoreCounts};
 
 use crate::alerts::Alerts;
@@ -244,4 +244,32 @@ pub fn rotate_data_key(
 pub fn delete_all_data(data_dir: String) -> FfiResult<()> {
     data::delete_all_data(&folder(&data_dir)?)?;
     Ok(())
+}
+
+/// What `data_dir` holds, found without writing anything there (not even creating the folder):
+/// nothing yet, a store of this version, one an earlier version wrote (the next `open` migrates it),
+/// one from a newer version, not a store, damaged, in use, unreadable. Ask before `open` and pass the
+/// answer to `startScreen` to choose the first screen. An empty path is `Empty` like a missing folder.
+#[uniffi::export]
+pub fn data_folder_state(data_dir: String) -> DataFolderState {
+    match folder(&data_dir) {
+        Ok(dir) => data::data_folder_state(&dir),
+        Err(_) => DataFolderState::Empty {
+            folder_exists: false,
+        },
+    }
+}
+
+/// The first screen for a data folder in `state` (onboarding, open the store, or the data-problem
+/// screen with its texts).
+#[uniffi::export]
+pub fn start_screen(state: DataFolderState) -> StartScreen {
+    screens::start_screen(&state)
+}
+
+/// The data-problem screen after an open failed (`KeyLost` after `WrongKey` or a lost keystore key,
+/// `OpenFailed` otherwise); `detail` is the error's own message.
+#[uniffi::export]
+pub fn data_problem_screen(problem: DataProblem, detail: Option<String>) -> DataProblemState {
+    screens::data_problem(problem, detail)
 }

@@ -1,9 +1,10 @@
-//! `twitchwatch delete-all-data` and `twitchwatch rotate-key`: the history as a whole. The work is
+//! `twitchwatch delete-all-data`, `rotate-key` and `data-status`: the history as a whole. The work is
 //! the core's (`twitchwatch_app::data`); this file handles the key file and prints.
 
 use std::path::Path;
 
 use anyhow::Context;
+use twitchwatch_app::data::DataFolderState;
 use twitchwatch_store::{DataKey, Store, StoreError};
 
 use crate::history_store::{self, Access};
@@ -104,5 +105,57 @@ pub fn run_rotate(data_dir: &Path) -> anyhow::Result<()> {
         counts.checkins,
         history_store::key_file(data_dir).display()
     );
+    Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct StatusArgs {
+    /// One JSON object (`{"state": "current", ...}`) instead of a sentence.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Prints what the folder holds; writes nothing (not even the key file a first open would make).
+pub fn run_status(data_dir: &Path, args: StatusArgs) -> anyhow::Result<()> {
+    let state = twitchwatch_app::data::data_folder_state(data_dir);
+    if args.json {
+        println!("{}", serde_json::to_string(&state)?);
+        return Ok(());
+    }
+    let shown = data_dir.display();
+    let sentence = match &state {
+        DataFolderState::Empty {
+            folder_exists: false,
+        } => format!("{shown}: nothing there yet; the first command creates a new history"),
+        DataFolderState::Empty {
+            folder_exists: true,
+        } => format!(
+            "{shown}: a folder without a history; the first command creates one in it"
+        ),
+        DataFolderState::Current => format!("{shown}: a history of this version"),
+        DataFolderState::NeedsMigration { found_schema } => format!(
+            "{shown}: a history an earlier version wrote (store schema {}); the next command brings it up to date and encrypts it, keeping everything",
+            found_schema.map_or("unknown".to_string(), |v| v.to_string())
+        ),
+        DataFolderState::FromTheFuture {
+            found_schema,
+            supported_schema,
+        } => format!(
+            "{shown}: a history a newer version wrote (store schema {found_schema}, this build supports up to {supported_schema}); update TwitchWatch"
+        ),
+        DataFolderState::NotAStore { detail } => {
+            format!("{shown}: not a TwitchWatch history ({detail})")
+        }
+        DataFolderState::Damaged { detail } => format!(
+            "{shown}: a damaged history ({detail}); do not delete it: move the folder aside for recovery"
+        ),
+        DataFolderState::Locked => format!(
+            "{shown}: a history in use by another process (a running monitor?)"
+        ),
+        DataFolderState::Unreadable { detail } => {
+            format!("{shown}: cannot be read ({detail})")
+        }
+    };
+    println!("{sentence}");
     Ok(())
 }

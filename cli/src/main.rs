@@ -78,6 +78,9 @@ enum Command {
     DeleteAllData(data_cmd::DeleteArgs),
     /// Re-encrypt the history under a new random key (the key file is replaced once it is done).
     RotateKey,
+    /// Say what the data folder holds (nothing, a current store, one to migrate, one from a newer
+    /// version, not a store, damaged, in use) without opening or writing anything.
+    DataStatus(data_cmd::StatusArgs),
 }
 
 fn data_dir(cli_value: Option<PathBuf>) -> anyhow::Result<PathBuf> {
@@ -145,6 +148,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => care_cmd::run_export(&data_dir(cli.data_dir)?, args),
         Command::DeleteAllData(args) => data_cmd::run_delete(&data_dir(cli.data_dir)?, args),
         Command::RotateKey => data_cmd::run_rotate(&data_dir(cli.data_dir)?),
+        Command::DataStatus(args) => data_cmd::run_status(&data_dir(cli.data_dir)?, args),
         Command::Scenarios => {
             for s in twitchwatch_lab::simulator::builtin_scenarios() {
                 println!(

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The phone apps' CI step on a machine without Android SDK or Swift toolchain (called by scripts/test.sh):
+#  0. checks that the apps render the core's texts instead of their own (tests/apps/check_texts.py);
 #  1. builds the host twitchwatch-ffi library and generates the Kotlin/Swift bindings (scripts/gen-bindings.sh);
 #  2. compiles android/shell (platform-free Kotlin) with kotlinc-jvm against the REAL generated bindings and
 #     runs its JVM tests (android/shell/src/jvmTest) against the real host library through JNA;
@@ -21,6 +22,10 @@ JNA=/usr/share/java/jna.jar
 OUT="$CARGO_TARGET_DIR/apps"
 
 step() { printf '\n==> %s\n' "$*"; }
+
+step "apps: texts come from the core's view states (and the check can fail)"
+python3 tests/apps/check_texts.py --self-test
+python3 tests/apps/check_texts.py
 
 step "toolchain"
 if [ ! -x "$KOTLINC" ]; then

@@ -29,6 +29,7 @@ import twitchwatch_device as tw_device
 import twitchwatch_journal as tw_journal
 import twitchwatch_model as tw_model
 import twitchwatch_report as tw_report
+import twitchwatch_store as tw_store
 import twitchwatch_tasks as tw_tasks
 
 CALL_TIMEOUT_S = 60
@@ -359,6 +360,8 @@ def hostile_cases(app, root):
         "fn body_site_label": (tw.body_site_label, [dict(site=x) for x in tw_journal.BodySite]),
         "fn clear_log_sink": (tw.clear_log_sink, [{}]),
         "fn delete_all_data": (tw.delete_all_data, [dict(data_dir=p) for p in STRS + [str(root / "store")]]),
+        "fn data_folder_state": (tw.data_folder_state, [dict(data_dir=p) for p in STRS + [str(root / "store"), "/proc/self/mem"]]),
+        "fn data_problem_screen": (tw.data_problem_screen, [dict(problem=x, detail=d) for x in tw_app.DataProblem for d in STRS + [None]]),
         "fn destination_deep_link": (tw.destination_deep_link, [dict(destination=tw_app.Destination.ALERT(alert_id=x)) for x in STRS]),
         "fn destination_from_deep_link": (tw.destination_from_deep_link, [dict(link=x) for x in STRS + ["twitchwatch://alert/" + MB, "twitchwatch://alert/"]]),
         "fn drink_caffeine_mg": (tw.drink_caffeine_mg, [dict(drink=x) for x in tw_journal.Drink]),
@@ -374,6 +377,18 @@ def hostile_cases(app, root):
         )),
         "fn set_log_sink": (tw.set_log_sink, [dict(sink=Sink(), max_level=x) for x in tw.LogLevel]),
         "fn simulator_scenarios": (tw.simulator_scenarios, [{}]),
+        "fn navigation_tabs": (tw.navigation_tabs, [{}]),
+        "fn tapping_progress_label": (tw.tapping_progress_label, [dict(hand=x, seconds_left=n, taps=t) for x in tw_tasks.Hand for n in [0, 2**32 - 1] for t in [0, 1, 2**32 - 1]]),
+        "fn hold_progress_label": (tw.hold_progress_label, [dict(seconds_left=n) for n in [0, 2**32 - 1]]),
+        "fn seconds_left_label": (tw.seconds_left_label, [dict(seconds_left=n) for n in [0, 2**32 - 1]]),
+        "fn start_screen": (tw.start_screen, [dict(state=x) for x in [
+            tw_store.DataFolderState.EMPTY(folder_exists=True), tw_store.DataFolderState.CURRENT(),
+            tw_store.DataFolderState.NEEDS_MIGRATION(found_schema=None),
+            tw_store.DataFolderState.FROM_THE_FUTURE(found_schema=2**32 - 1, supported_schema=0),
+            tw_store.DataFolderState.LOCKED(),
+        ] + [tw_store.DataFolderState.NOT_A_STORE(detail=d) for d in STRS]
+          + [tw_store.DataFolderState.DAMAGED(detail=d) for d in STRS]
+          + [tw_store.DataFolderState.UNREADABLE(detail=d) for d in STRS]]),
         "fn symptom_label": (tw.symptom_label, [dict(symptom=x) for x in tw_journal.Symptom]),
         "fn twitchwatch_version": (tw.twitchwatch_version, [{}]),
         "TwitchWatch.open": (tw.TwitchWatch.open, vary(

@@ -232,3 +232,43 @@ fn delete_all_data_asks_for_confirmation_then_leaves_nothing() {
     let o = twitchwatch(&data, &["checkin", "--list", "30"]);
     assert!(out(&o).contains("no TwitchWatch history"), "{}", out(&o));
 }
+
+#[test]
+fn data_status_says_what_the_folder_holds_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let o = twitchwatch(&data, &["data-status", "--json"]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        r#"{"state":"empty","folder_exists":false}"#
+    );
+    assert!(!data.exists(), "data-status created the folder");
+    assert!(
+        !dir.path().join("data.key").exists(),
+        "data-status made a key file"
+    );
+    let o = twitchwatch(&data, &["checkin", "--site", "left_hand"]);
+    assert!(o.status.success(), "{}", out(&o));
+    let listing = |d: &Path| {
+        let mut v: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+        let mut pending = vec![d.to_path_buf()];
+        while let Some(d) = pending.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let e = e.unwrap();
+                if e.file_type().unwrap().is_dir() {
+                    pending.push(e.path());
+                } else {
+                    v.push((e.path(), std::fs::read(e.path()).unwrap()));
+                }
+            }
+        }
+        v.sort();
+        v
+    };
+    let before = listing(dir.path());
+    let o = twitchwatch(&data, &["data-status"]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("a history of this version"), "{}", out(&o));
+    assert!(before == listing(dir.path()), "data-status changed a file");
+}

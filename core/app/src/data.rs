@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-pub use twitchwatch_store::{DataKey, DeletionReport};
+pub use twitchwatch_store::{DataFolderState, DataKey, DeletionReport};
 use twitchwatch_store::{Store, StoreError, StoreOptions};
 
 use crate::inbox;
@@ -75,6 +75,14 @@ impl Monitor {
     ) -> Result<Monitor, MonitorError> {
         Monitor::open(data_dir, settings.with_data_key(key))
     }
+}
+
+/// What `data_dir` holds, found without writing anything there: nothing yet, a store of this version,
+/// one an earlier version wrote (the next open brings it up to date), one from a newer version, not a
+/// store, damaged, in use, unreadable. A shell picks its first screen by it
+/// ([`crate::screens::start_screen`]) before an open could change a file.
+pub fn data_folder_state(data_dir: &Path) -> DataFolderState {
+    DataFolderState::inspect(data_dir)
 }
 
 /// A new random 32-byte data key, for a shell's first start (it then keeps it in its keystore).

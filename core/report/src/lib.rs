@@ -563,7 +563,12 @@ fn task_chart(t: &TaskTrend, data: &ReportData, tz: &jiff::tz::TimeZone) -> Mark
             t.points.len()
         ),
         (Some(b), Some(d), _) => format!(
-            "Sustained decline: {} consecutive sessions on {} days since {}, median {} against the baseline's {} ({:+.0} %; usual range {}–{}).",
+            "Sustained {}: {} consecutive sessions on {} days since {}, median {} against the baseline's {} ({:+.0} %; usual range {}–{}).",
+            // Worse is fewer taps or less force, but more tremor or a less regular rhythm.
+            match t.metric.worse_when() {
+                twitchwatch_tasks::WorseWhen::Lower => "decline",
+                twitchwatch_tasks::WorseWhen::Higher => "increase (worse)",
+            },
             d.sessions,
             d.days,
             local_date(tz, d.first_ms),

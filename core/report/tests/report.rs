@@ -370,6 +370,93 @@ fn task_trends_are_charted_with_the_baseline_band_cited_in_the_alert_and_render_
     assert!(tasks.iter().any(|t| t["measures"]["task"] == "grip"));
 }
 
+/// 120 days of the arms-out tremor task every other day with a little tremor, then daily sessions
+/// with tremor half the time over the last 8 days: the tremor-progression red flag on measurements.
+fn tremor_task_history() -> History {
+    use twitchwatch_tasks::{
+        Hand, SensorQuality, TaskKind, TaskMeasures, TaskResult, TaskStore, TremorMetrics,
+    };
+    let mut h = History::new(TODAY, 120, 41);
+    h.fill(|rng, _, _| plan(background(rng), None));
+    for (i, day) in h.dates().into_iter().enumerate() {
+        let percent = if i >= 112 {
+            50.0 + (i % 3) as f64
+        } else if i % 2 == 0 {
+            h.rng.gen_range(2.0..8.0)
+        } else {
+            continue;
+        };
+        let started_at_ms = h.at(day, 9);
+        let r = TaskResult {
+            started_at_ms,
+            completed_at_ms: started_at_ms + 30_000,
+            hand: Hand::Right,
+            measures: TaskMeasures::Tremor {
+                kind: TaskKind::TremorOutstretched,
+                metrics: TremorMetrics {
+                    duration_s: 30.0,
+                    tremor_fraction: percent / 100.0,
+                    dominant_freq_hz: Some(6.0),
+                    amplitude_g: Some(0.03),
+                    tremor_events: 1,
+                    judged_fraction: 1.0,
+                    quality: SensorQuality {
+                        effective_rate_hz: 100.0,
+                        nominal_rate_hz: 100.0,
+                        samples_received: 3000,
+                        samples_lost: 0,
+                        gaps: 0,
+                        has_gyro: true,
+                    },
+                },
+            },
+        };
+        h.store.put_task_result(&r).unwrap();
+    }
+    AlertCenter::new(h.store.clone())
+        .evaluate(&h.store, h.now_ms())
+        .unwrap();
+    h
+}
+
+#[test]
+fn a_tremor_task_rise_is_cited_in_the_tremor_alert_and_charted_and_renders_in_chromium() {
+    let h = tremor_task_history();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tremor.html");
+    let data =
+        report::write_html(&h.store, h.now_ms(), None, None, &out, Overwrite::Refuse).unwrap();
+    let html = std::fs::read_to_string(&out).unwrap();
+    let alert = data
+        .alerts
+        .iter()
+        .find(|a| a.id == "tremor_progression")
+        .expect("tremor_progression raised");
+    assert!(alert.is_live());
+    assert_eq!(alert.evidence.task_declines.len(), 1);
+    // The alert in the report cites the measurement, and the task's chart shows the run.
+    assert!(html.contains("Tremor growing over weeks"));
+    assert!(html.contains(
+        "Measured: Arms held out (right hand), time in tremor (%): 8 consecutive sessions on 8 days"
+    ));
+    assert!(html.contains("Arms held out — right hand (time in tremor (%))"));
+    assert!(html.contains("Sustained increase (worse): 8 consecutive sessions on 8 days"));
+    assert!(html.matches(r#"class="dot worse""#).count() >= 8);
+
+    let Some(browser) = find_chromium() else {
+        eprintln!(
+            "!!! SKIPPED the Chromium check of the tremor task chart: no chromium in PATH. !!!"
+        );
+        return;
+    };
+    let url = format!("file://{}", out.display());
+    let dom = chromium(&browser, &["--dump-dom"], &url);
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert_eq!(dom.matches(r#"class="chart trend""#).count(), 1);
+    assert!(dom.contains("Measured: Arms held out (right hand)"));
+    assert!(dom.contains("Sustained increase (worse)"));
+}
+
 #[test]
 fn export_writes_csv_and_json_that_read_back() {
     let h = history();

@@ -153,7 +153,7 @@ pub static RULES: LazyLock<Vec<RuleInfo>> = LazyLock::new(|| {
         id: RuleId::TremorProgression,
         title: "Tremor growing over weeks".into(),
         severity: AlertSeverity::SeeADoctor,
-        checks: "Tremor time per worn hour in the recent period is clearly larger than in the period before (Mann–Whitney, minimum growth and minimum amount).".into(),
+        checks: "Tremor time per worn hour in the recent period is clearly larger than in the period before (Mann–Whitney, minimum growth and minimum amount), or a tremor task's time in tremor rises beyond the person's own baseline over several sessions on several days.".into(),
         seed_sentence: "Conditions like Essential Tremor, a common neurological cause of rhythmic shaking, should be evaluated when a twitch progresses into a noticeable, sustained movement.".into(),
     },
     RuleInfo {
@@ -423,7 +423,8 @@ impl Context<'_> {
             local_date(tz, d.last_ms),
             d.median_value,
             d.baseline_median,
-            d.baseline_low,
+            // Every task measure is zero or more; a band reaching below zero is shown from zero.
+            d.baseline_low.max(0.0),
             d.baseline_high,
             d.change_percent
         )
@@ -865,7 +866,16 @@ fn symptom_findings(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-fn tremor_progression(ctx: &Context<'_>) -> Option<Finding> {
+/// What the daily summaries say about tremor growing: the recent period against the one before.
+struct DailyTremorGrowth {
+    recent_days: Vec<Date>,
+    facts: Vec<String>,
+    /// "2.1× more tremor time per worn hour"
+    growth: String,
+    token: String,
+}
+
+fn daily_tremor_growth(ctx: &Context<'_>) -> Option<DailyTremorGrowth> {
     let p = ctx.p;
     let period = RuleParams::days(p.tremor_period_days);
     let today = ctx.input.today;
@@ -914,44 +924,110 @@ fn tremor_progression(ctx: &Context<'_>) -> Option<Finding> {
     };
     let (ep_recent, len_recent) = episodes(&recent);
     let (ep_before, len_before) = episodes(&before);
-    let growth = match ratio {
-        Some(r) => format!("{r:.1}× more tremor time per worn hour"),
-        None => "tremor where there was none".into(),
+    Some(DailyTremorGrowth {
+        recent_days: recent
+            .iter()
+            .filter(|d| d.tremor_minutes > 0.0)
+            .map(|d| d.date)
+            .collect(),
+        facts: vec![
+            format!(
+                "Recent {period} days: {:.1} tremor minutes per worn hour, {ep_recent:.1} episodes a day averaging {len_recent:.0} s.",
+                m_recent
+            ),
+            format!(
+                "Previous {period} days: {:.1} tremor minutes per worn hour, {ep_before:.1} episodes a day averaging {len_before:.0} s.",
+                m_before
+            ),
+            format!("Mann–Whitney U one-sided p = {p_value:.4}."),
+        ],
+        growth: match ratio {
+            Some(r) => format!("{r:.1}× more tremor time per worn hour"),
+            None => "tremor where there was none".into(),
+        },
+        token: match ratio {
+            Some(r) => format!("growth_at_least:{}", r.floor() as i64),
+            None => "growth:new".into(),
+        },
+    })
+}
+
+/// Tremor task measures whose sustained increase against the person's baseline is evidence of a
+/// twitch progressing into sustained rhythmic movement. Finger to nose is left out: the classifier
+/// judges tremor only while the arm is otherwise still, so that task mostly measures how much of it
+/// was judged (docs/tasks.md, "Limit").
+pub const TREMOR_MEASURES: &[(TaskKind, Metric)] = &[
+    (TaskKind::TremorRest, Metric::TremorPercent),
+    (TaskKind::TremorOutstretched, Metric::TremorPercent),
+];
+
+/// Fires on either kind of evidence, and cites both when both are there: tremor time in everyday
+/// wear growing over weeks (daily summaries), or a tremor task's time in tremor beyond the person's
+/// own baseline over several sessions on several days (the same change criterion as tapping and grip).
+fn tremor_progression(ctx: &Context<'_>) -> Option<Finding> {
+    let period = RuleParams::days(ctx.p.tremor_period_days);
+    let daily = daily_tremor_growth(ctx);
+    // A run that rises from no tremor to a trace is beyond a baseline of zero but is not yet a
+    // noticeable, sustained movement.
+    let tasks: Vec<TaskDeclineRef> = ctx
+        .task_declines(TREMOR_MEASURES)
+        .into_iter()
+        .filter(|d| d.median_value >= ctx.p.tremor_task_min_percent)
+        .collect();
+    if daily.is_none() && tasks.is_empty() {
+        return None;
+    }
+    let tz = ctx.input.tz;
+    let mut days = Vec::new();
+    let mut facts = Vec::new();
+    let mut tokens = BTreeSet::new();
+    if let Some(d) = &daily {
+        days.extend(d.recent_days.iter().copied());
+        facts.extend(d.facts.iter().cloned());
+        tokens.insert(d.token.clone());
+    }
+    for d in &tasks {
+        days.extend([local_date(tz, d.first_ms), local_date(tz, d.last_ms)]);
+        facts.push(ctx.decline_fact(d));
+        tokens.insert(format!(
+            "task:{}:{}:{}:{}",
+            d.kind.as_str(),
+            d.metric.as_str(),
+            d.hand.as_str(),
+            d.first_ms
+        ));
+    }
+    days.sort();
+    days.dedup();
+    let advice = "A twitch that progresses into sustained rhythmic movement should be evaluated, for example for essential tremor: please see a doctor.";
+    let message = match &daily {
+        Some(d) => format!(
+            "Rhythmic movement (tremor) has grown over the last {} weeks: {} than the {} weeks before.{} {advice}",
+            period / 7,
+            d.growth,
+            period / 7,
+            if tasks.is_empty() {
+                ""
+            } else {
+                " Your tremor tasks show it too, against your own baseline."
+            }
+        ),
+        None => format!(
+            "Your tremor tasks show more time in tremor than your own baseline, over several sessions on different days. {advice}"
+        ),
     };
     Some(finding(
         RuleId::TremorProgression,
         RuleId::TremorProgression.as_str().into(),
         AlertSeverity::SeeADoctor,
-        format!(
-            "Rhythmic movement (tremor) has grown over the last {} weeks: {growth} than the {} weeks before. A twitch that progresses into sustained rhythmic movement should be evaluated, for example for essential tremor: please see a doctor.",
-            period / 7,
-            period / 7
-        ),
+        message,
         Evidence {
-            days: recent
-                .iter()
-                .filter(|d| d.tremor_minutes > 0.0)
-                .map(|d| d.date)
-                .collect(),
-            facts: vec![
-                format!(
-                    "Recent {period} days: {:.1} tremor minutes per worn hour, {ep_recent:.1} episodes a day averaging {len_recent:.0} s.",
-                    m_recent
-                ),
-                format!(
-                    "Previous {period} days: {:.1} tremor minutes per worn hour, {ep_before:.1} episodes a day averaging {len_before:.0} s.",
-                    m_before
-                ),
-                format!("Mann–Whitney U one-sided p = {p_value:.4}."),
-            ],
+            days,
+            facts,
+            task_declines: tasks,
             ..Evidence::default()
         },
-        [match ratio {
-            Some(r) => format!("growth_at_least:{}", r.floor() as i64),
-            None => "growth:new".into(),
-        }]
-        .into_iter()
-        .collect(),
+        tokens,
     ))
 }
 

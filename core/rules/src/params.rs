@@ -80,7 +80,7 @@ rule_params! {
     task_sustained_days: "task_change.sustained_days", "task_change", 3.0, 2.0, 14.0, "days", true,
         "Those sessions must fall on at least this many different days: one bad day never fires.";
     task_recent_days: "task_change.recent_days", "task_change", 28.0, 7.0, 90.0, "days", true,
-        "A sustained decline counts for coordination or weakness while its latest session is this recent.";
+        "A sustained decline counts for coordination, weakness or tremor progression while its latest session is this recent.";
     tremor_period_days: "tremor_progression.period_days", "tremor_progression", 28.0, 14.0, 56.0, "days", true,
         "Recent period compared with the period of the same length before it.";
     tremor_min_ratio: "tremor_progression.min_growth_ratio", "tremor_progression", 1.5, 1.2, 5.0, "ratio", false,
@@ -89,6 +89,8 @@ rule_params! {
         "Recent tremor must average at least this many minutes a day.";
     tremor_min_days: "tremor_progression.min_days_each", "tremor_progression", 10.0, 5.0, 14.0, "days", true,
         "Monitored days needed in each period.";
+    tremor_task_min_percent: "tremor_progression.task_min_percent", "tremor_progression", 15.0, 5.0, 60.0, "%", false,
+        "A sustained rise in a tremor task (resting, arms out) counts only when its sessions' median time in tremor is at least this.";
     caffeine_mg: "lifestyle.caffeine_mg_above", "lifestyle", 400.0, 100.0, 1000.0, "mg", false,
         "High-caffeine day: more than this (the seed: 'more than 400 milligrams of caffeine a day').";
     short_sleep_hours: "lifestyle.short_sleep_hours_below", "lifestyle", 6.0, 4.0, 8.0, "hours", false,

@@ -16,6 +16,7 @@ mod codec;
 mod crypt;
 mod days;
 mod files;
+mod folder_state;
 mod minutes;
 pub mod sync;
 #[cfg(feature = "uniffi")]
@@ -45,6 +46,7 @@ use days::DayRollup;
 pub use days::DaySummary;
 pub use days::{local_date, start_of_day_ms};
 pub use files::DeletionReport;
+pub use folder_state::DataFolderState;
 pub use minutes::SessionId;
 use minutes::StoredMinute;
 

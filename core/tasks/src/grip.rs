@@ -11,6 +11,8 @@ use twitchwatch_model::TimestampMs;
 pub const HOLD_DURATION_MS: i64 = 20_000;
 /// Highest force a hand dynamometer reports (Jamar-type devices read to 90 kg; this leaves room).
 pub const DYNAMOMETER_KG_MAX: f64 = 150.0;
+/// The top of the grip self-rating scale (0 = cannot grip, this = as strong as ever).
+pub const SELF_RATED_GRIP_MAX: u8 = 10;
 /// Shake is the movement left after the slow posture is removed: a centred mean over this long.
 const POSTURE_WINDOW_MS: f64 = 1_000.0;
 /// Posture at the start and at the end is averaged over this long.
@@ -80,8 +82,11 @@ impl GripInput {
             });
         }
         if let Some(r) = self.self_rated_grip_0_10 {
-            if r > 10 {
-                return Err(invalid("self_rated_grip_0_10", format!("{r} is above 10")));
+            if r > SELF_RATED_GRIP_MAX {
+                return Err(invalid(
+                    "self_rated_grip_0_10",
+                    format!("{r} is above {SELF_RATED_GRIP_MAX}"),
+                ));
             }
         }
         if let Some(kg) = self.dynamometer_kg {

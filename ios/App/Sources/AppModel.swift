@@ -29,7 +29,29 @@ final class AppModel: ObservableObject {
     @Published var showOnboarding = false
     @Published var errorMessage: String?
 
-    enum Tab: Hashable { case today, journal, history, tasks, alerts, report }
+    enum Tab: Hashable {
+        case today, journal, history, tasks, alerts, report
+
+        /// The tab a core destination lives in.
+        init(_ destination: Destination) {
+            switch destination {
+            case .journal: self = .journal
+            case .history: self = .history
+            case .tasks: self = .tasks
+            case .alerts, .alert: self = .alerts
+            case .report: self = .report
+            case .today, .onboarding, .pairing: self = .today
+            }
+        }
+    }
+
+    /// The bottom bar's tabs and titles, from the core.
+    let tabs = navigationTabs()
+
+    /// A tab's title, also its screen's navigation title.
+    func title(_ tab: Tab) -> String {
+        tabs.first { Tab($0.destination) == tab }?.title ?? ""
+    }
 
     init() {
         var dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
@@ -120,6 +142,7 @@ final class AppModel: ObservableObject {
         case .alerts: tab = .alerts
         case .journal: tab = .journal
         case .history: tab = .history
+        case .tasks: tab = .tasks
         case .report: tab = .report
         case .onboarding, .pairing: showOnboarding = true
         case .today: tab = .today

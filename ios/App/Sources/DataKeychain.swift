@@ -60,19 +60,28 @@ enum DataKeychain {
 
 enum StoreProblem: Equatable {
     /// The data exists but its key is lost: it cannot be read again. The user may start over.
-    case keyLost(String)
-    /// The store could not be opened for another reason; the sentence says what to do.
-    case failed(String)
+    case keyLost(DataProblemState)
+    /// The store cannot be opened (as it is, or the open failed); the core's screen says what to do.
+    case failed(DataProblemState)
+
+    /// What the data-problem screen shows, from the core.
+    var screen: DataProblemState {
+        switch self {
+        case .keyLost(let screen), .failed(let screen): return screen
+        }
+    }
+
+    static let lostKey = StoreProblem.keyLost(dataProblemScreen(problem: .keyLost, detail: nil))
+
+    static func openFailed(_ detail: String) -> StoreProblem {
+        .failed(dataProblemScreen(problem: .openFailed, detail: detail))
+    }
 }
 
 enum StoreOpening {
     case opened(TwitchWatch, firstStart: Bool)
     case problem(StoreProblem)
 }
-
-let keyLostMessage = "TwitchWatch's data on this phone is locked with a key that is no longer available " +
-    "(this happens after the phone is restored from a backup or set up again). The data cannot be read " +
-    "again. Start over to delete it and begin with an empty history."
 
 enum DataKeys {
     static let keyBytes = 32
@@ -82,15 +91,21 @@ enum DataKeys {
     /// key that was not saved; a store written unencrypted by an earlier version is encrypted on
     /// this open.
     static func open(at path: String) -> StoreOpening {
+        // What the folder holds, found without writing: a store from a newer version, a damaged one
+        // or something else entirely is shown as it is, never opened (nor a key made for it).
+        let start = startScreen(state: dataFolderState(dataDir: path))
+        if start.firstScreen == .dataProblem {
+            return .problem(.failed(start.problem ?? dataProblemScreen(problem: .openFailed, detail: nil)))
+        }
         let stored: Data?
         do {
             stored = try DataKeychain.load()
         } catch DataKeychain.Failure.locked {
-            return .problem(.failed("Unlock your iPhone to open TwitchWatch's data."))
+            return .problem(.failed(dataProblemScreen(problem: .deviceLocked, detail: nil)))
         } catch {
-            return .problem(.keyLost(keyLostMessage))
+            return .problem(.lostKey)
         }
-        if let stored, stored.count != keyBytes { return .problem(.keyLost(keyLostMessage)) }
+        if let stored, stored.count != keyBytes { return .problem(.lostKey) }
         let key: Data
         if let stored {
             key = stored
@@ -99,16 +114,16 @@ enum DataKeys {
             do {
                 try DataKeychain.save(key)
             } catch {
-                return .problem(.failed("The Keychain refused to keep the data key (\(error))."))
+                return .problem(.openFailed("The Keychain refused to keep the data key (\(error))."))
             }
         }
         do {
             let core = try TwitchWatch.open(dataDir: path, options: OpenOptions(dataKey: key))
             return .opened(core, firstStart: stored == nil)
         } catch TwitchWatchError.WrongKey(_) {
-            return .problem(.keyLost(keyLostMessage))
+            return .problem(.lostKey)
         } catch {
-            return .problem(.failed(error.localizedDescription))
+            return .problem(.openFailed(error.localizedDescription))
         }
     }
 

@@ -10,11 +10,9 @@ private func nowMs() -> Int64 { AppModel.nowMs() }
 /// Seconds since boot: the clock of touches and CoreMotion's timestamps, never set back.
 private func uptime() -> TimeInterval { ProcessInfo.processInfo.systemUptime }
 
-func handLabel(_ hand: Hand) -> String {
-    switch hand {
-    case .left: return "Left"
-    case .right: return "Right"
-    }
+extension TaskRunTexts {
+    /// The core's texts for `hand` (every hand the core offers is listed there).
+    func option(_ hand: Hand) -> HandOption? { hands.first { $0.hand == hand } }
 }
 
 /// A task's countdown on the uptime clock.
@@ -49,11 +47,12 @@ struct TasksView: View {
                     Section(c.title) {
                         Text(c.instructions).font(.callout)
                         ForEach(c.hands, id: \.hand) { h in
-                            Text("\(handLabel(h.hand)): \(h.summary)").foregroundStyle(h.declining ? .red : .primary)
+                            Text("\(h.handLabel): \(h.summary)").foregroundStyle(h.declining ? .red : .primary)
                         }
                         if c.kind == .grip { Text(s.gripProxyLimits).font(.caption) }
-                        NavigationLink("Start (\(c.durationS) s)") {
-                            TaskRunView(card: c, gripProxyLimits: s.gripProxyLimits)
+                        if let note = c.notReadyNote { Text(note).foregroundStyle(.red) }
+                        NavigationLink(c.startLabel) {
+                            TaskRunView(card: c, gripProxyLimits: s.gripProxyLimits, texts: s.texts)
                         }
                     }
                 }
@@ -61,7 +60,7 @@ struct TasksView: View {
             }
             ErrorLine(message: model.errorMessage)
         }
-        .navigationTitle("Tasks")
+        .navigationTitle(model.title(.tasks))
         .onAppear { state = model.attempt { try model.screens.tasks() } }
     }
 }
@@ -69,14 +68,15 @@ struct TasksView: View {
 struct TaskRunView: View {
     let card: TaskCard
     let gripProxyLimits: String
+    let texts: TaskRunTexts
 
     var body: some View {
         VStack(alignment: .leading, spacing: 12) {
             Text(card.instructions).font(.callout)
             switch card.kind {
-            case .tapping: TappingTaskView(card: card)
-            case .grip: GripTaskView(card: card, limits: gripProxyLimits)
-            case .tremorRest, .tremorOutstretched, .tremorFingerToNose: TremorTaskView(card: card)
+            case .tapping: TappingTaskView(card: card, texts: texts)
+            case .grip: GripTaskView(card: card, limits: gripProxyLimits, texts: texts)
+            case .tremorRest, .tremorOutstretched, .tremorFingerToNose: TremorTaskView(card: card, texts: texts)
             }
             Spacer()
         }
@@ -89,7 +89,7 @@ struct OutcomeView: View {
     let outcome: TaskOutcome
 
     var body: some View {
-        GroupBox(handLabel(outcome.result.hand)) {
+        GroupBox(outcome.handLabel) {
             VStack(alignment: .leading, spacing: 4) {
                 ForEach(outcome.lines, id: \.self) { Text($0) }
                 Text(outcome.standing.summary).font(.caption)
@@ -102,11 +102,11 @@ struct OutcomeView: View {
 struct HandPicker: View {
     @Binding var hand: Hand
     let disabled: Bool
+    let texts: TaskRunTexts
 
     var body: some View {
-        Picker("Hand", selection: $hand) {
-            Text("Right").tag(Hand.right)
-            Text("Left").tag(Hand.left)
+        Picker(texts.handPickerLabel, selection: $hand) {
+            ForEach(texts.hands, id: \.hand) { Text($0.label).tag($0.hand) }
         }
         .pickerStyle(.segmented)
         .disabled(disabled)
@@ -118,7 +118,8 @@ struct HandPicker: View {
 struct TappingTaskView: View {
     @EnvironmentObject var model: AppModel
     let card: TaskCard
-    private let hands: [Hand] = [.right, .left]
+    let texts: TaskRunTexts
+    private var hands: [Hand] { texts.hands.map(\.hand) }
     @State private var index = 0
     @State private var countdown: Countdown?
     @State private var startedAtMs: Int64 = 0
@@ -135,12 +136,12 @@ struct TappingTaskView: View {
         VStack(alignment: .leading, spacing: 12) {
             if index < hands.count {
                 if countdown != nil {
-                    Text("\(handLabel(hands[index])) hand: \(secondsLeft) s left · \(taps.count) taps").bold()
+                    Text(tappingProgressLabel(hand: hands[index], secondsLeft: UInt32(max(secondsLeft, 0)), taps: UInt32(taps.count))).bold()
                 } else {
-                    Button("Start: \(handLabel(hands[index])) hand") { start() }.buttonStyle(.borderedProminent)
+                    Button(texts.option(hands[index])?.startLabel ?? "") { start() }.buttonStyle(.borderedProminent)
                 }
             } else {
-                Text("Both hands done.").bold()
+                Text(texts.bothHandsDone).bold()
             }
             GeometryReader { geo in
                 ZStack {
@@ -234,6 +235,7 @@ struct GripTaskView: View {
     @EnvironmentObject var model: AppModel
     let card: TaskCard
     let limits: String
+    let texts: TaskRunTexts
     private enum Phase { case idle, holding, rating }
     @State private var hand: Hand = .right
     @State private var phase: Phase = .idle
@@ -241,27 +243,32 @@ struct GripTaskView: View {
     @State private var startedAtMs: Int64 = 0
     @State private var heldMs: Double = 0
     @State private var secondsLeft = 0
-    @State private var rating: Double = 5
+    @State private var rating: Double?
     @State private var motion = PhoneMotion()
     @State private var outcome: TaskOutcome?
     private let timer = Timer.publish(every: 0.1, on: .main, in: .common).autoconnect()
 
     private var duration: TimeInterval { TimeInterval(card.durationS) }
+    /// The slider's value: the person's choice, or the core's initial one until they move it.
+    private var currentRating: Double { rating ?? Double(texts.gripQuestion.initial) }
 
     var body: some View {
         VStack(alignment: .leading, spacing: 12) {
             Text(limits).font(.caption)
-            HandPicker(hand: $hand, disabled: phase != .idle)
+            HandPicker(hand: $hand, disabled: phase != .idle, texts: texts)
             switch phase {
             case .idle:
-                Button("Start the hold: \(handLabel(hand)) hand") { start() }.buttonStyle(.borderedProminent)
+                Button(texts.option(hand)?.holdStartLabel ?? "") { start() }.buttonStyle(.borderedProminent)
             case .holding:
-                Text("Hold it… \(secondsLeft) s").bold()
-                Button("I lowered it") { endHold(at: uptime()) }.buttonStyle(.bordered)
+                Text(holdProgressLabel(secondsLeft: UInt32(max(secondsLeft, 0)))).bold()
+                Button(texts.loweredLabel) { endHold(at: uptime()) }.buttonStyle(.bordered)
             case .rating:
-                Text("How strong is your grip in this hand today? 0 = cannot grip, 10 = as strong as ever: \(Int(rating))")
-                Slider(value: $rating, in: 0...10, step: 1)
-                Button("Save") { save() }.buttonStyle(.borderedProminent)
+                let q = texts.gripQuestion
+                Text(q.question)
+                Text("\(q.lowestLabel) · \(q.highestLabel): \(Int(currentRating))").font(.caption)
+                Slider(value: Binding(get: { currentRating }, set: { rating = $0 }),
+                       in: Double(q.lowest)...Double(q.highest), step: 1)
+                Button(texts.saveLabel) { save() }.buttonStyle(.borderedProminent)
             }
             if let outcome { OutcomeView(outcome: outcome) }
             ErrorLine(message: model.errorMessage)
@@ -303,7 +310,7 @@ struct GripTaskView: View {
     private func save() {
         let samples = motion.samples
         let input = GripInput(hand: hand, startedAtMs: startedAtMs, heldMs: samples.isEmpty ? 0 : heldMs,
-                              samples: samples, selfRatedGrip010: UInt8(rating), dynamometerKg: nil)
+                              samples: samples, selfRatedGrip010: UInt8(currentRating), dynamometerKg: nil)
         if let saved = model.attempt({ try model.core.tasks().recordGrip(input: input) }) {
             outcome = saved
             phase = .idle
@@ -316,33 +323,29 @@ struct GripTaskView: View {
 struct TremorTaskView: View {
     @EnvironmentObject var model: AppModel
     let card: TaskCard
+    let texts: TaskRunTexts
     @State private var hand: Hand = .right
     @State private var countdown: Countdown?
     @State private var startedAtMs: Int64 = 0
     @State private var secondsLeft = 0
     @State private var progress: Double = 0
     @State private var outcome: TaskOutcome?
-    @State private var streaming = true
     private let timer = Timer.publish(every: 0.2, on: .main, in: .common).autoconnect()
 
     var body: some View {
         VStack(alignment: .leading, spacing: 12) {
-            if card.needsWearable && !streaming {
-                Text("Start monitoring with the sensor on (Today) before this task: it records the sensor's stream.")
-                    .foregroundStyle(.red)
-            }
-            HandPicker(hand: $hand, disabled: countdown != nil)
+            if let note = card.notReadyNote { Text(note).foregroundStyle(.red) }
+            HandPicker(hand: $hand, disabled: countdown != nil, texts: texts)
             if countdown != nil {
                 ProgressView(value: progress)
-                Text("\(secondsLeft) s").bold()
-                Button("Cancel") { cancel() }.buttonStyle(.bordered)
+                Text(secondsLeftLabel(secondsLeft: UInt32(max(secondsLeft, 0)))).bold()
+                Button(texts.cancelLabel) { cancel() }.buttonStyle(.bordered)
             } else {
-                Button("Start: \(handLabel(hand)) hand") { start() }.buttonStyle(.borderedProminent)
+                Button(texts.option(hand)?.startLabel ?? "") { start() }.buttonStyle(.borderedProminent)
             }
             if let outcome { OutcomeView(outcome: outcome) }
             ErrorLine(message: model.errorMessage)
         }
-        .onAppear { streaming = (try? model.screens.today(nowMs: nowMs()))?.monitoring == true }
         .onReceive(timer) { _ in tick() }
         .onDisappear { if countdown != nil { cancel() } }
     }

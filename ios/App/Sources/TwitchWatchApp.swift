@@ -49,12 +49,11 @@ struct RootView: View {
 
     private var tabs: some View {
         TabView(selection: $model.tab) {
-            NavigationStack { TodayView() }.tabItem { Label("Today", systemImage: "waveform.path.ecg") }.tag(AppModel.Tab.today)
-            NavigationStack { JournalView() }.tabItem { Label("Journal", systemImage: "book") }.tag(AppModel.Tab.journal)
-            NavigationStack { HistoryView() }.tabItem { Label("History", systemImage: "chart.bar") }.tag(AppModel.Tab.history)
-            NavigationStack { TasksView() }.tabItem { Label("Tasks", systemImage: "hand.tap") }.tag(AppModel.Tab.tasks)
-            NavigationStack { AlertsView() }.tabItem { Label("Alerts", systemImage: "exclamationmark.triangle") }.tag(AppModel.Tab.alerts)
-            NavigationStack { ReportView() }.tabItem { Label("Report", systemImage: "doc.richtext") }.tag(AppModel.Tab.report)
+            ForEach(model.tabs, id: \.title) { tab in
+                NavigationStack { screen(tab.destination) }
+                    .tabItem { Label(tab.title, systemImage: icon(tab.destination)) }
+                    .tag(AppModel.Tab(tab.destination))
+            }
         }
         // A replaced store (data deleted, started over): every screen starts again from the new one.
         .id(model.storeGeneration)
@@ -66,23 +65,46 @@ struct RootView: View {
     }
 }
 
+/// The screen a tab shows; the tabs and their titles are the core's (`navigationTabs()`).
+@ViewBuilder
+private func screen(_ destination: Destination) -> some View {
+    switch destination {
+    case .journal: JournalView()
+    case .history: HistoryView()
+    case .tasks: TasksView()
+    case .alerts, .alert: AlertsView()
+    case .report: ReportView()
+    case .today, .onboarding, .pairing: TodayView()
+    }
+}
+
+/// SF Symbols are the platform's own set, so the icons stay here.
+private func icon(_ destination: Destination) -> String {
+    switch destination {
+    case .journal: return "book"
+    case .history: return "chart.bar"
+    case .tasks: return "hand.tap"
+    case .alerts, .alert: return "exclamationmark.triangle"
+    case .report: return "doc.richtext"
+    case .today, .onboarding, .pairing: return "waveform.path.ecg"
+    }
+}
+
 struct AlertRef: Identifiable { let id: String }
 
-/// The store could not be opened: a lost key offers to start over, any other failure says why.
+/// The store could not be opened: the core's data-problem screen; a lost key offers to start over.
 struct StoreProblemView: View {
     @EnvironmentObject var model: AppModel
     let problem: StoreProblem
 
     var body: some View {
+        let screen = problem.screen
         VStack(alignment: .leading, spacing: 16) {
-            switch problem {
-            case .keyLost(let message):
-                Text("Your data cannot be unlocked").font(.title2.bold())
-                Text(message)
-                Button("Start over", role: .destructive) { model.startOver() }.buttonStyle(.borderedProminent)
-            case .failed(let message):
-                Text("TwitchWatch cannot open its data").font(.title2.bold())
-                Text(message)
+            Text(screen.title).font(.title2.bold())
+            Text(screen.body)
+            if let detail = screen.detail { Text(detail).font(.footnote) }
+            if let startOver = screen.startOverLabel {
+                Button(startOver, role: .destructive) { model.startOver() }.buttonStyle(.borderedProminent)
             }
             ErrorLine(message: model.errorMessage)
             Spacer()
@@ -213,24 +235,20 @@ struct TodayView: View {
                     }
                 }
                 Section {
-                    Text([s.deviceName, s.connection.label, s.connection.detail, s.batteryPercent.map { "Battery \($0)%" }]
-                        .compactMap { $0 }.joined(separator: " · "))
-                    LabeledContent("Twitches", value: s.counts.twitchesLabel)
-                    LabeledContent("Tremor", value: s.counts.tremorLabel)
-                    LabeledContent("Spasm", value: s.counts.spasmLabel)
-                    LabeledContent("Wear", value: s.counts.wornLabel)
+                    Text(s.statusLine)
+                    ForEach(s.tiles, id: \.title) { tile in LabeledContent(tile.title, value: tile.value) }
                     if let q = s.dataQualityLabel { Text(q).font(.caption) }
                 }
-                Section("By hour") {
+                Section(s.hourlyTitle) {
                     Chart(s.hourly, id: \.hour) { b in
-                        BarMark(x: .value("Hour", b.label), y: .value("Twitches", Int(b.twitches)))
+                        BarMark(x: .value(s.hourAxisLabel, b.label), y: .value(s.twitchAxisLabel, Int(b.twitches)))
                     }
                     .frame(height: 140)
                 }
                 Section {
                     Button(s.primaryActionLabel) { primary(s) }.buttonStyle(.borderedProminent)
                 }
-                Section("Latest") {
+                Section(s.recentTitle) {
                     ForEach(s.recentEvents, id: \.startMs) { e in
                         Text("\(e.timeLabel)  \(e.kindLabel)  \(e.durationLabel)  \(e.detail)")
                     }
@@ -239,7 +257,7 @@ struct TodayView: View {
             }
             ErrorLine(message: model.errorMessage)
         }
-        .navigationTitle(state?.dateLabel ?? "Today")
+        .navigationTitle(state?.dateLabel ?? model.title(.today))
         .onAppear(perform: refresh)
         .onReceive(timer) { _ in refresh() }
     }
@@ -247,16 +265,17 @@ struct TodayView: View {
     private func refresh() { state = model.attempt { try model.screens.today(nowMs: nowMs()) } }
 
     private func primary(_ s: TodayState) {
-        if s.monitoring {
+        switch s.primaryAction {
+        case .stopMonitoring:
             model.bluetooth.stop()
             let screens = model.screens
             // Stopping stores the session's last minute: keep it off the main thread.
             Task.detached { _ = try? screens.stopSession(nowMs: nowMs()) }
-        } else if s.demoMode && s.connection.state == .disconnected && (try? model.core.devices().paired()) == nil {
+        case .startDemo:
             state = model.attempt { try model.screens.startDemoSession(scenario: nil, speed: 1, nowMs: nowMs()) }
-        } else if (try? model.core.devices().paired()) != nil {
+        case .startMonitoring:
             model.bluetooth.startMonitoring()
-        } else {
+        case .pairWearable:
             model.showOnboarding = true
         }
     }
@@ -309,7 +328,7 @@ struct JournalView: View {
             }
             ErrorLine(message: model.errorMessage)
         }
-        .navigationTitle(state?.dateLabel ?? "Journal")
+        .navigationTitle(state?.dateLabel ?? model.title(.journal))
         .onAppear { state = model.attempt { try model.screens.journal(date: nil, nowMs: nowMs()) } }
     }
 
@@ -454,7 +473,7 @@ struct AlertsView: View {
                     Button { model.openAlertId = a.alertId } label: { AlertCard(row: a, showEvidence: false) }
                         .swipeActions {
                             if a.canAcknowledge {
-                                Button("Got it") {
+                                Button(a.acknowledgeLabel) {
                                     state = model.attempt {
                                         _ = try model.core.alerts().acknowledge(alertId: a.alertId)
                                         return try model.screens.alerts()
@@ -467,7 +486,7 @@ struct AlertsView: View {
             }
             ErrorLine(message: model.errorMessage)
         }
-        .navigationTitle("Alerts")
+        .navigationTitle(model.title(.alerts))
         .onAppear { state = model.attempt { try model.screens.alerts() } }
     }
 }
@@ -482,7 +501,7 @@ struct AlertDetailView: View {
             if let r = row {
                 AlertCard(row: r, showEvidence: true)
                 if r.canAcknowledge {
-                    Button("Got it") {
+                    Button(r.acknowledgeLabel) {
                         _ = model.attempt { try model.core.alerts().acknowledge(alertId: alertId) }
                         row = model.attempt { try model.screens.alertDetail(alertId: alertId) }
                     }
@@ -509,28 +528,30 @@ struct ReportView: View {
                 ForEach(s.formats, id: \.suggestedFileName) { f in
                     Section(f.label) {
                         Text(f.description)
-                        Button("Create (\(s.defaultPeriodDays) days)") { export(f, days: s.defaultPeriodDays) }
+                        Button(s.exportActionLabel) { export(f, days: s.defaultPeriodDays) }
                             .disabled(busy)
                     }
                 }
-                if let url = written { ShareLink(item: url) { Label("Share \(url.lastPathComponent)", systemImage: "square.and.arrow.up") } }
+                if let url = written {
+                    ShareLink(item: url) { Label(s.lastExportLabel ?? url.lastPathComponent, systemImage: "square.and.arrow.up") }
+                }
                 if case .some(.failed(let message)) = s.lastExport { ErrorLine(message: message) }
                 Section(s.disclaimer.title) { Text(s.disclaimer.text) }
-            }
-            Section("Your data") {
-                Text("Everything TwitchWatch recorded stays on this iPhone, encrypted, and is left out of backups.")
-                Button("Delete my data", role: .destructive) { confirmDelete = true }.disabled(busy)
+                Section(s.yourData.title) {
+                    Text(s.yourData.staysOnPhone)
+                    Button(s.yourData.deleteLabel, role: .destructive) { confirmDelete = true }.disabled(busy)
+                }
             }
             ErrorLine(message: model.errorMessage)
         }
-        .navigationTitle("Report")
-        .alert("Delete all your data?", isPresented: $confirmDelete) {
-            Button("Delete everything", role: .destructive) { _ = model.deleteMyData() }
-            Button("Cancel", role: .cancel) {}
+        .navigationTitle(model.title(.report))
+        .alert(state?.yourData.confirmTitle ?? "", isPresented: $confirmDelete) {
+            if let texts = state?.yourData {
+                Button(texts.confirmLabel, role: .destructive) { _ = model.deleteMyData() }
+                Button(texts.cancelLabel, role: .cancel) {}
+            }
         } message: {
-            Text("This stops monitoring and deletes your history, journal, check-ins, alerts, task results, " +
-                 "settings and the paired sensor from this iPhone, and the key that protects them. It cannot " +
-                 "be undone. Export a report first if you want to keep one.")
+            Text(state?.yourData.confirmText ?? "")
         }
         .onAppear { state = model.attempt { try model.screens.report(nowMs: nowMs()) } }
     }

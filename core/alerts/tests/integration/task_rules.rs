@@ -1,12 +1,15 @@
-//! Active-task results as objective evidence for the coordination and weakness red flags, over 120-day
-//! histories in a real store: a sustained decline against the person's own baseline fires, cited in the
-//! alert; a stable history, one bad day and an improvement do not.
+//! Active-task results as objective evidence for the coordination, weakness and tremor-progression red
+//! flags, over 120-day histories in a real store: a sustained decline against the person's own baseline
+//! fires, cited in the alert; a stable history, one bad day and an improvement do not.
 
 use crate::rules_support::*;
 use jiff::civil::{date, Date};
 use rand::Rng;
 use twitchwatch_alerts::{Alert, AlertCenter};
-use twitchwatch_tasks::{GripInput, Hand, Metric, Tap, TappingInput, TaskKind, TaskStore};
+use twitchwatch_tasks::{
+    GripInput, Hand, Metric, SensorQuality, Tap, TappingInput, TaskKind, TaskMeasures, TaskResult,
+    TaskStore, TremorMetrics,
+};
 
 const TODAY: Date = date(2026, 6, 30);
 const DAYS: i64 = 120;
@@ -180,4 +183,151 @@ fn a_sustained_grip_decline_with_measured_twitching_is_weakness_with_twitching()
         .iter()
         .any(|f| f.contains("grip force (kg, dynamometer)") && f.contains("right hand")));
     assert!(raised.iter().all(|a| a.id != "weakness"));
+}
+
+/// A 30 s tremor task at `hour` on `day` whose classifier found tremor `percent` % of the time.
+/// Built as the measured result it stores (how batches become these numbers is core/tasks' test).
+fn tremor_session(h: &History, day: Date, hour: i8, kind: TaskKind, percent: f64) {
+    let started_at_ms = h.at(day, hour);
+    let tremor = percent > 0.0;
+    let result = TaskResult {
+        started_at_ms,
+        completed_at_ms: started_at_ms + 30_000,
+        hand: Hand::Right,
+        measures: TaskMeasures::Tremor {
+            kind,
+            metrics: TremorMetrics {
+                duration_s: 30.0,
+                tremor_fraction: percent / 100.0,
+                dominant_freq_hz: tremor.then_some(6.0),
+                amplitude_g: tremor.then_some(0.03),
+                tremor_events: u32::from(tremor),
+                judged_fraction: 1.0,
+                quality: SensorQuality {
+                    effective_rate_hz: 100.0,
+                    nominal_rate_hz: 100.0,
+                    samples_received: 3000,
+                    samples_lost: 0,
+                    gaps: 0,
+                    has_gyro: true,
+                },
+            },
+        },
+    };
+    h.store.put_task_result(&result).expect("stored");
+}
+
+/// 120 days of the arms-out tremor task every other day; `percent(i, usual)` gives the sessions of
+/// day `i` (usually a little physiological tremor, 2–8 % of the time). No tremor in everyday wear, so
+/// only the task can make the rule fire.
+fn tremor_task_history(seed: u64, percent: impl Fn(i64, f64) -> Vec<f64>) -> History {
+    let mut h = History::new(TODAY, DAYS, seed);
+    h.fill(|rng, _, _| plan(background(rng), None));
+    for (i, day) in h.dates().into_iter().enumerate() {
+        let usual = h.rng.gen_range(2.0..8.0);
+        for (k, p) in percent(i as i64, usual).into_iter().enumerate() {
+            tremor_session(&h, day, 9 + k as i8, TaskKind::TremorOutstretched, p);
+        }
+    }
+    h
+}
+
+fn tremor_progression(alerts: &[Alert]) -> Option<&Alert> {
+    alerts.iter().find(|a| a.id == "tremor_progression")
+}
+
+#[test]
+fn a_sustained_rise_in_a_tremor_task_fires_tremor_progression_citing_the_measurements() {
+    // Every other day as usual, then daily sessions with tremor half the time over the last 8 days.
+    let h = tremor_task_history(31, |i, usual| {
+        if i >= DAYS - 8 {
+            vec![50.0 + (i % 3) as f64]
+        } else if i % 2 == 0 {
+            vec![usual]
+        } else {
+            vec![]
+        }
+    });
+    let center = AlertCenter::new(h.store.clone());
+    let raised = center.evaluate(&h.store, h.now_ms()).unwrap();
+    let a = tremor_progression(&raised).unwrap_or_else(|| panic!("{raised:#?}"));
+    assert!(
+        a.message
+            .starts_with("Your tremor tasks show more time in tremor"),
+        "{}",
+        a.message
+    );
+    let fact = a
+        .evidence
+        .facts
+        .iter()
+        .find(|f| f.starts_with("Measured: Arms held out (right hand), time in tremor (%)"))
+        .unwrap_or_else(|| panic!("{:#?}", a.evidence.facts));
+    assert!(fact.contains("8 consecutive sessions on 8 days"), "{fact}");
+    assert_eq!(a.evidence.task_declines.len(), 1);
+    let d = &a.evidence.task_declines[0];
+    assert_eq!(
+        (d.kind, d.metric),
+        (TaskKind::TremorOutstretched, Metric::TremorPercent)
+    );
+    assert!(d.median_value >= 50.0 && d.change_percent > 100.0, "{d:?}");
+    // The seed sentence the rule rests on.
+    assert_eq!(
+        a.rule.info().seed_sentence,
+        "Conditions like Essential Tremor, a common neurological cause of rhythmic shaking, should be evaluated when a twitch progresses into a noticeable, sustained movement."
+    );
+    // The same run re-evaluated is not new evidence.
+    assert!(tremor_progression(&center.evaluate(&h.store, h.now_ms() + 60_000).unwrap()).is_none());
+}
+
+#[test]
+fn one_bad_tremor_day_a_trace_of_tremor_and_finger_to_nose_do_not_fire() {
+    // Three sessions full of tremor, all today (a cold, shaky morning).
+    let bad_day = tremor_task_history(32, |i, usual| {
+        if i == DAYS - 1 {
+            vec![60.0, 55.0, 58.0]
+        } else if i % 2 == 0 {
+            vec![usual]
+        } else {
+            vec![]
+        }
+    });
+    let center = AlertCenter::new(bad_day.store.clone());
+    let raised = center.evaluate(&bad_day.store, bad_day.now_ms()).unwrap();
+    assert!(tremor_progression(&raised).is_none(), "{raised:#?}");
+
+    // From no tremor at all to a trace: beyond a baseline of zero on many days, but under
+    // tremor_progression.task_min_percent (15 %), so not yet a sustained movement.
+    let trace = tremor_task_history(33, |i, _| {
+        if i >= DAYS - 10 {
+            vec![13.0]
+        } else if i % 2 == 0 {
+            vec![0.0]
+        } else {
+            vec![]
+        }
+    });
+    let center = AlertCenter::new(trace.store.clone());
+    let evaluation = center.assess(&trace.store, trace.now_ms()).unwrap();
+    let t = evaluation
+        .task_trends
+        .iter()
+        .find(|t| t.kind == TaskKind::TremorOutstretched && t.metric == Metric::TremorPercent)
+        .unwrap();
+    assert!(t.decline.is_some(), "the change criterion sees the rise");
+    assert!(tremor_progression(&center.evaluate(&trace.store, trace.now_ms()).unwrap()).is_none());
+
+    // Finger to nose mostly measures how much of the movement could be judged: never evidence.
+    let mut h = History::new(TODAY, DAYS, 34);
+    h.fill(|rng, _, _| plan(background(rng), None));
+    for (i, day) in h.dates().into_iter().enumerate() {
+        let p = if i as i64 >= DAYS - 10 {
+            60.0
+        } else {
+            h.rng.gen_range(2.0..8.0)
+        };
+        tremor_session(&h, day, 9, TaskKind::TremorFingerToNose, p);
+    }
+    let center = AlertCenter::new(h.store.clone());
+    assert!(tremor_progression(&center.evaluate(&h.store, h.now_ms()).unwrap()).is_none());
 }

@@ -71,6 +71,8 @@ pub struct AlertRow {
     pub acknowledged: bool,
     pub resolved: bool,
     pub can_acknowledge: bool,
+    /// The button that acknowledges it ("Got it"); shown only while `can_acknowledge`.
+    pub acknowledge_label: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -132,6 +134,7 @@ impl AlertRow {
             acknowledged: a.acknowledged_at_ms.is_some(),
             resolved: a.resolved_at_ms.is_some(),
             can_acknowledge: a.acknowledged_at_ms.is_none() && a.resolved_at_ms.is_none(),
+            acknowledge_label: "Got it".into(),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! carry enums next to every label so a shell could localise later without new logic.
 
 mod alerts;
+mod data_folder;
 mod format;
 mod history;
 mod journal;
@@ -22,6 +23,9 @@ use std::sync::{Arc, Mutex};
 pub(crate) use twitchwatch_store::sync::lock;
 
 pub use alerts::{AlertFacts, AlertRow, AlertsState, EvidenceKind, EvidenceLine};
+pub use data_folder::{
+    data_problem, start_screen, DataProblem, DataProblemState, FirstScreen, StartScreen,
+};
 pub use history::{
     ChartMetric, ChartPoint, ChartSeries, DayDetailState, HistoryDayRow, HistoryRange,
     HistoryState, HourBucket,
@@ -41,9 +45,14 @@ pub use pairing::{
     Advertisement, DeviceCandidate, PairedDeviceView, PairingPhase, PairingState, SignalStrength,
     IOS_RESTORE_IDENTIFIER, POLAR_SAMPLE_RATE_HZ, V1_SAMPLE_RATE_HZ,
 };
-pub use report::{ExportFormat, ExportFormatOption, ExportOutcome, ReportState};
-pub use tasks::{HandTaskView, TaskCard, TaskOutcome, TasksState};
-pub use today::{ConnectionView, EventRow, LiveStatus, TodayCounts, TodayState};
+pub use report::{ExportFormat, ExportFormatOption, ExportOutcome, ReportState, YourDataTexts};
+pub use tasks::{
+    hold_progress_label, seconds_left_label, tapping_progress_label, GripQuestion, HandOption,
+    HandTaskView, TaskCard, TaskOutcome, TaskRunTexts, TasksState,
+};
+pub use today::{
+    ConnectionView, EventRow, LiveStatus, TodayAction, TodayCounts, TodayState, TodayTile,
+};
 
 use crate::monitor::{Monitor, MonitorError};
 use twitchwatch_alerts::AlertListener;
@@ -90,6 +99,8 @@ pub enum Destination {
     Alert {
         alert_id: String,
     },
+    /// The active tasks (tapping, tremor, grip): a reminder to do this week's sessions opens it.
+    Tasks,
     Report,
 }
 
@@ -104,6 +115,7 @@ impl Destination {
             Destination::History => "twitchwatch://history".into(),
             Destination::Alerts => "twitchwatch://alerts".into(),
             Destination::Alert { alert_id } => format!("twitchwatch://alerts/{alert_id}"),
+            Destination::Tasks => "twitchwatch://tasks".into(),
             Destination::Report => "twitchwatch://report".into(),
         }
     }
@@ -122,10 +134,38 @@ impl Destination {
             ("pairing", _) => Destination::Pairing,
             ("journal", _) => Destination::Journal,
             ("history", _) => Destination::History,
+            ("tasks", _) => Destination::Tasks,
             ("report", _) => Destination::Report,
             _ => Destination::Today,
         }
     }
+}
+
+/// One tab of the app's bottom bar.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct NavigationTab {
+    pub destination: Destination,
+    /// The tab's label, also its screen's title.
+    pub title: String,
+}
+
+/// The tabs both shells show, in order. Icons stay the shells' own (each platform has its set).
+pub fn navigation_tabs() -> Vec<NavigationTab> {
+    [
+        (Destination::Today, "Today"),
+        (Destination::Journal, "Journal"),
+        (Destination::History, "History"),
+        (Destination::Tasks, "Tasks"),
+        (Destination::Alerts, "Alerts"),
+        (Destination::Report, "Report"),
+    ]
+    .into_iter()
+    .map(|(destination, title)| NavigationTab {
+        destination,
+        title: title.into(),
+    })
+    .collect()
 }
 
 /// The object a shell (through the bindings) asks for screen states. Cheap to share across threads.

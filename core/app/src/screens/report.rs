@@ -65,7 +65,39 @@ pub struct ReportState {
     pub formats: Vec<ExportFormatOption>,
     pub disclaimer: Disclaimer,
     pub last_export: Option<ExportOutcome>,
+    /// "Saved twitchwatch-2026-06-30.html" after a written export; `None` otherwise (a failed
+    /// export's message is in `last_export`).
+    pub last_export_label: Option<String>,
     pub days_with_data: u32,
+    /// Each format's button: "Create and share (90 days)".
+    pub export_action_label: String,
+    pub your_data: YourDataTexts,
+}
+
+/// The report screen's "your data" card and the delete-everything confirmation.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct YourDataTexts {
+    pub title: String,
+    /// Where the data is kept and who can read it.
+    pub stays_on_phone: String,
+    pub delete_label: String,
+    pub confirm_title: String,
+    pub confirm_text: String,
+    pub confirm_label: String,
+    pub cancel_label: String,
+}
+
+fn your_data_texts() -> YourDataTexts {
+    YourDataTexts {
+        title: "Your data".into(),
+        stays_on_phone: "Everything TwitchWatch recorded stays on this phone, encrypted, and is left out of backups. It leaves the phone only in a report or export you share.".into(),
+        delete_label: "Delete my data".into(),
+        confirm_title: "Delete all your data?".into(),
+        confirm_text: "This stops monitoring and deletes your history, journal, check-ins, alerts, task results, settings and the paired sensor from this phone, and the key that protects them. It cannot be undone. Export a report first if you want to keep one.".into(),
+        confirm_label: "Delete everything".into(),
+        cancel_label: "Cancel".into(),
+    }
 }
 
 const PERIODS: [u32; 3] = [30, 90, 365];
@@ -111,13 +143,28 @@ impl ScreenModel {
             .onboarding(&Default::default())?
             .disclaimer
             .accepted_at_ms;
+        let last_export = lock(&self.export).clone();
+        let last_export_label = match &last_export {
+            Some(ExportOutcome::Written { path, .. }) => Some(format!(
+                "Saved {}",
+                Path::new(path)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| path.clone())
+            )),
+            _ => None,
+        };
+        let default_period_days = 90;
         Ok(ReportState {
             period_days_options: PERIODS.to_vec(),
-            default_period_days: 90,
+            default_period_days,
             formats,
             disclaimer: Disclaimer::current(accepted),
-            last_export: lock(&self.export).clone(),
+            last_export,
+            last_export_label,
             days_with_data,
+            export_action_label: format!("Create and share ({default_period_days} days)"),
+            your_data: your_data_texts(),
         })
     }
 

@@ -17,6 +17,8 @@ use twitchwatch_tasks::{
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct HandTaskView {
     pub hand: Hand,
+    /// "Left", "Right".
+    pub hand_label: String,
     pub metric: Metric,
     pub sessions: u32,
     /// Sessions still needed before a baseline exists (0 once it does).
@@ -42,6 +44,57 @@ pub struct TaskCard {
     /// Needs the wearable (tremor tasks) rather than the phone alone.
     pub needs_wearable: bool,
     pub hands: Vec<HandTaskView>,
+    /// The card's button: "Start (20 s)".
+    pub start_label: String,
+    /// Why the task cannot run yet (a tremor task while the wearable is not streaming); `None` when it can.
+    pub not_ready_note: Option<String>,
+}
+
+/// A hand as the task screens offer it, in the order they offer them (right first).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct HandOption {
+    pub hand: Hand,
+    /// "Right".
+    pub label: String,
+    /// "Start: Right hand" (tapping, tremor tasks).
+    pub start_label: String,
+    /// "Start the hold: Right hand" (grip).
+    pub hold_start_label: String,
+}
+
+/// The grip task's self-rating question and its scale.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct GripQuestion {
+    pub question: String,
+    pub lowest: u8,
+    pub highest: u8,
+    /// Preselected before the person moves the slider.
+    pub initial: u8,
+    /// "0 = cannot grip"
+    pub lowest_label: String,
+    /// "10 = as strong as ever"
+    pub highest_label: String,
+}
+
+/// The running task screens' fixed texts; counting ones come from [`tapping_progress_label`],
+/// [`hold_progress_label`] and [`seconds_left_label`].
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct TaskRunTexts {
+    pub hands: Vec<HandOption>,
+    /// The hand picker's accessibility label.
+    pub hand_picker_label: String,
+    pub saving_label: String,
+    pub both_hands_done: String,
+    pub lowered_label: String,
+    pub save_label: String,
+    pub cancel_label: String,
+    pub no_accelerometer_note: String,
+    pub grip_question: GripQuestion,
+    /// Shown when a task's screen is asked for a kind the list does not have.
+    pub unknown_task: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +107,7 @@ pub struct TasksState {
     pub grip_proxy_limits: String,
     /// How the change criterion works, in one paragraph.
     pub baseline_explanation: String,
+    pub texts: TaskRunTexts,
 }
 
 /// What a shell shows when a task is done.
@@ -66,6 +120,65 @@ pub struct TaskOutcome {
     /// Red-flag alerts raised by this result (the shell's alert listener has them too).
     pub alerts_raised: u32,
     pub standing: HandTaskView,
+    /// The result's hand, as its card's heading: "Right".
+    pub hand_label: String,
+}
+
+fn hand_label(hand: Hand) -> &'static str {
+    match hand {
+        Hand::Left => "Left",
+        Hand::Right => "Right",
+    }
+}
+
+fn run_texts() -> TaskRunTexts {
+    TaskRunTexts {
+        hands: [Hand::Right, Hand::Left]
+            .into_iter()
+            .map(|hand| HandOption {
+                hand,
+                label: hand_label(hand).into(),
+                start_label: format!("Start: {} hand", hand_label(hand)),
+                hold_start_label: format!("Start the hold: {} hand", hand_label(hand)),
+            })
+            .collect(),
+        hand_picker_label: "Hand".into(),
+        saving_label: "Saving…".into(),
+        both_hands_done: "Both hands done.".into(),
+        lowered_label: "I lowered it".into(),
+        save_label: "Save".into(),
+        cancel_label: "Cancel".into(),
+        no_accelerometer_note: "This phone has no accelerometer: answer the grip question only."
+            .into(),
+        grip_question: GripQuestion {
+            question: "How strong is your grip in this hand today?".into(),
+            lowest: 0,
+            highest: grip::SELF_RATED_GRIP_MAX,
+            initial: grip::SELF_RATED_GRIP_MAX / 2,
+            lowest_label: "0 = cannot grip".into(),
+            highest_label: format!("{} = as strong as ever", grip::SELF_RATED_GRIP_MAX),
+        },
+        unknown_task: "This task is not available.".into(),
+    }
+}
+
+/// The tapping task's line while it runs: "Right hand: 12 s left · 40 taps".
+pub fn tapping_progress_label(hand: Hand, seconds_left: u32, taps: u32) -> String {
+    format!(
+        "{} hand: {seconds_left} s left · {taps} tap{}",
+        hand_label(hand),
+        if taps == 1 { "" } else { "s" }
+    )
+}
+
+/// The grip hold's line while it runs: "Hold it… 12 s".
+pub fn hold_progress_label(seconds_left: u32) -> String {
+    format!("Hold it… {seconds_left} s")
+}
+
+/// A tremor task's countdown: "12 s".
+pub fn seconds_left_label(seconds_left: u32) -> String {
+    format!("{seconds_left} s")
 }
 
 fn instructions(kind: TaskKind) -> &'static str {
@@ -138,6 +251,7 @@ fn hand_view(t: &TaskTrend, tz: &jiff::tz::TimeZone) -> HandTaskView {
     };
     HandTaskView {
         hand: t.hand,
+        hand_label: hand_label(t.hand).into(),
         metric: t.metric,
         sessions,
         baseline_sessions_needed: needed,
@@ -238,6 +352,8 @@ impl ScreenModel {
     pub fn tasks(&self) -> Result<TasksState, ScreenError> {
         let (results, trends) = self.task_trends()?;
         let tz = self.store().time_zone();
+        // A tremor task records the wearable's stream, so the wearable must be streaming first.
+        let streaming = self.wearable_streaming();
         let cards = TaskKind::ALL
             .iter()
             .map(|&kind| TaskCard {
@@ -246,6 +362,10 @@ impl ScreenModel {
                 instructions: instructions(kind).into(),
                 duration_s: (kind.duration_ms() / 1000) as u32,
                 needs_wearable: kind.is_tremor(),
+                start_label: format!("Start ({} s)", kind.duration_ms() / 1000),
+                not_ready_note: (kind.is_tremor() && !streaming).then(|| {
+                    "Start monitoring with the sensor on (Today) before this task: it records the sensor's stream.".into()
+                }),
                 hands: Hand::ALL
                     .iter()
                     .filter_map(|&hand| {
@@ -280,6 +400,7 @@ impl ScreenModel {
             tapping_asymmetry,
             grip_proxy_limits: grip::PROXY_LIMITS.into(),
             baseline_explanation: "Your first three sessions of each task and hand are your baseline. A later result counts as a change only when several sessions in a row, on different days, are clearly outside your usual range; one bad day never does.".into(),
+            texts: run_texts(),
         })
     }
 
@@ -303,6 +424,7 @@ impl ScreenModel {
             .map(|t| hand_view(t, &tz))
             .ok_or_else(|| ScreenError::NotFound("the task result just stored".into()))?;
         Ok(TaskOutcome {
+            hand_label: hand_label(stored.hand).into(),
             lines: outcome_lines(&stored),
             result: stored,
             alerts_raised: alerts.len() as u32,

@@ -222,10 +222,53 @@ pub struct TodayState {
     pub top_alert: Option<AlertRow>,
     /// "Start monitoring" / "Stop monitoring" / "Pair a wearable".
     pub primary_action_label: String,
+    /// What the primary button does; the shell acts on this, never on the label.
+    pub primary_action: TodayAction,
+    /// "TW-1 · Streaming · Battery 80%": the device, its connection and battery in one line.
+    pub status_line: String,
+    /// The headline tiles in the order shown: twitches, tremor, spasm, wear.
+    pub tiles: Vec<TodayTile>,
+    /// The hourly chart's heading and its axes.
+    pub hourly_title: String,
+    pub hour_axis_label: String,
+    pub twitch_axis_label: String,
+    /// The heading over `recent_events`.
+    pub recent_title: String,
     pub last_error: Option<String>,
 }
 
+/// One headline number of Today.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct TodayTile {
+    /// "Twitches"
+    pub title: String,
+    /// "12 twitches"
+    pub value: String,
+}
+
+/// What Today's primary button does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum TodayAction {
+    /// A session runs: end it.
+    StopMonitoring,
+    /// Connect to the paired wearable and monitor.
+    StartMonitoring,
+    /// Demo mode without a paired wearable: start the simulated one.
+    StartDemo,
+    /// Nothing to monitor with yet: open pairing.
+    PairWearable,
+}
+
 impl ScreenModel {
+    /// A wearable's stream reaches the core now (a session of the core's own, or the shell's
+    /// connection streaming): what a tremor task needs.
+    pub(crate) fn wearable_streaming(&self) -> bool {
+        let live = self.live_status();
+        live.session_running || live.connection == ConnectionState::Streaming
+    }
+
     pub fn today(&self, now_ms: TimestampMs) -> Result<TodayState, ScreenError> {
         let store = self.store();
         let tz = store.time_zone();
@@ -287,21 +330,52 @@ impl ScreenModel {
                     | ConnectionState::Connecting
                     | ConnectionState::Reconnecting { .. }
             );
-        let primary_action_label = if monitoring {
-            "Stop monitoring"
-        } else if paired.is_some() || demo_mode {
-            "Start monitoring"
+        let primary_action = if monitoring {
+            TodayAction::StopMonitoring
+        } else if paired.is_some() {
+            TodayAction::StartMonitoring
+        } else if demo_mode {
+            TodayAction::StartDemo
         } else {
-            "Pair a wearable"
+            TodayAction::PairWearable
         };
+        let primary_action_label = match primary_action {
+            TodayAction::StopMonitoring => "Stop monitoring",
+            TodayAction::StartMonitoring | TodayAction::StartDemo => "Start monitoring",
+            TodayAction::PairWearable => "Pair a wearable",
+        };
+        let connection = ConnectionView::of(&live.connection);
+        let device_name = if demo_mode && paired.is_none() {
+            Some("Simulated sensor (demo)".to_string())
+        } else {
+            paired.map(|p| p.name)
+        };
+        let status_line = [
+            device_name.clone(),
+            Some(connection.label.clone()),
+            connection.detail.clone(),
+            live.battery_percent.map(|b| format!("Battery {b}%")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
+        let tiles = [
+            ("Twitches", &counts.twitches_label),
+            ("Tremor", &counts.tremor_label),
+            ("Spasm", &counts.spasm_label),
+            ("Wear", &counts.worn_label),
+        ]
+        .into_iter()
+        .map(|(title, value)| TodayTile {
+            title: title.into(),
+            value: value.clone(),
+        })
+        .collect();
         Ok(TodayState {
             date_label: day_label(date),
-            connection: ConnectionView::of(&live.connection),
-            device_name: if demo_mode && paired.is_none() {
-                Some("Simulated sensor (demo)".into())
-            } else {
-                paired.map(|p| p.name)
-            },
+            connection,
+            device_name,
             demo_mode,
             monitoring,
             battery_percent: live.battery_percent,
@@ -314,6 +388,13 @@ impl ScreenModel {
             data_quality_label,
             top_alert: self.top_alert()?,
             primary_action_label: primary_action_label.into(),
+            primary_action,
+            status_line,
+            tiles,
+            hourly_title: "By hour".into(),
+            hour_axis_label: "Hour".into(),
+            twitch_axis_label: "Twitches".into(),
+            recent_title: "Latest".into(),
             last_error: live.last_error,
         })
     }

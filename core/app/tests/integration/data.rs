@@ -226,3 +226,66 @@ fn a_check_in_left_in_the_inbox_is_recorded_by_the_monitor_and_raises_its_red_fl
     assert!(!untaken.request_path().exists());
     assert_eq!(monitor.collect_inbox(now_ms()).unwrap(), 0);
 }
+
+/// The shell's first screen follows the folder's state, and asking changes no byte: nothing yet is
+/// onboarding, a store with a day in it is opened with its key (and is locked while open), a newer
+/// version's store is the data-problem screen with the core's texts and no "start over".
+#[test]
+fn the_first_screen_follows_the_data_folder_state_and_asking_writes_nothing() {
+    use twitchwatch_app::data::{data_folder_state, DataFolderState};
+    use twitchwatch_app::screens::{data_problem, start_screen, DataProblem, FirstScreen};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data");
+    let state = data_folder_state(&path);
+    assert_eq!(
+        start_screen(&state).first_screen,
+        FirstScreen::Onboarding,
+        "{state:?}"
+    );
+    assert!(!path.exists(), "asking created the folder");
+
+    let key = generate_data_key();
+    let monitor = Monitor::open_encrypted(&path, key, MonitorSettings::default()).unwrap();
+    record_a_day(&monitor);
+    assert_eq!(data_folder_state(&path), DataFolderState::Locked);
+    drop(monitor);
+    std::thread::sleep(Duration::from_millis(200));
+    let before = files(&path);
+    let state = data_folder_state(&path);
+    assert_eq!(state, DataFolderState::Current);
+    let start = start_screen(&state);
+    assert_eq!(
+        (start.first_screen, start.problem),
+        (FirstScreen::OpenStore, None)
+    );
+    assert!(before == files(&path), "asking changed a file");
+    // The state was right: the key opens it, with the day recorded.
+    let again = Monitor::open_encrypted(&path, key, MonitorSettings::default()).unwrap();
+    assert_eq!(again.store().counts().journal_days, 1);
+    drop(again);
+    std::thread::sleep(Duration::from_millis(200));
+
+    let sidecar = path.join("twitchwatch-store.json");
+    let text = std::fs::read_to_string(&sidecar).unwrap();
+    std::fs::write(
+        &sidecar,
+        text.replace("\"schema_version\":3", "\"schema_version\":9"),
+    )
+    .unwrap();
+    let before = files(&path);
+    let start = start_screen(&data_folder_state(&path));
+    assert!(before == files(&path), "asking changed a file");
+    assert_eq!(start.first_screen, FirstScreen::DataProblem);
+    let problem = start.problem.expect("the problem screen's texts");
+    assert_eq!(problem.problem, DataProblem::FromTheFuture);
+    assert_eq!(problem.title, "Update TwitchWatch");
+    assert_eq!(
+        problem.start_over_label, None,
+        "a newer version's data is kept"
+    );
+    // A lost key is the one problem whose way out is starting over.
+    let lost = data_problem(DataProblem::KeyLost, None);
+    assert_eq!(lost.start_over_label.as_deref(), Some("Start over"));
+    assert!(lost.body.contains("cannot be read again"));
+}

@@ -384,6 +384,7 @@ fn today_shows_stored_counts_hourly_chart_and_latest_events() {
     assert_eq!(s.connection.state, ConnectionState::Disconnected);
     assert!(!s.monitoring);
     assert_eq!(s.primary_action_label, "Pair a wearable");
+    assert_eq!(s.primary_action, TodayAction::PairWearable);
     assert!(s.top_alert.is_none());
 }
 
@@ -403,7 +404,21 @@ fn today_follows_the_shells_connection_and_battery() {
     );
     assert!(s.monitoring && !s.connection.is_live);
     assert_eq!(s.primary_action_label, "Stop monitoring");
+    assert_eq!(s.primary_action, TodayAction::StopMonitoring);
     assert_eq!((s.battery_percent, s.battery_low), (Some(9), true));
+    assert!(
+        s.status_line
+            .ends_with("Connection lost · Retrying in 4 s (attempt 3) · Battery 9%"),
+        "{}",
+        s.status_line
+    );
+    let tiles: Vec<&str> = s.tiles.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(tiles, ["Twitches", "Tremor", "Spasm", "Wear"]);
+    assert_eq!(s.tiles[0].value, s.counts.twitches_label);
+    assert_eq!(
+        (s.hourly_title.as_str(), s.recent_title.as_str()),
+        ("By hour", "Latest")
+    );
     f.screens.report_connection(ConnectionState::Streaming);
     f.screens.report_battery(250);
     let s = f.screens.today(noon_ms()).unwrap();
@@ -427,6 +442,8 @@ fn a_simulated_demo_session_fills_today_through_the_real_pipeline() {
     f.screens.set_demo_mode(true, &granted()).unwrap();
     let before = f.screens.today(ScreenModel::now_ms()).unwrap();
     assert_eq!(before.primary_action_label, "Start monitoring");
+    // Demo mode with no wearable paired: the button starts the simulated one.
+    assert_eq!(before.primary_action, TodayAction::StartDemo);
     assert_eq!(
         before.device_name.as_deref(),
         Some("Simulated sensor (demo)")
@@ -759,6 +776,23 @@ fn every_severity_has_its_notification_channel_importance_and_interruption_level
 }
 
 #[test]
+fn the_tabs_are_the_cores_with_their_titles_and_every_one_has_a_deep_link() {
+    let tabs = navigation_tabs();
+    let titles: Vec<&str> = tabs.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["Today", "Journal", "History", "Tasks", "Alerts", "Report"]
+    );
+    for t in &tabs {
+        assert_eq!(
+            Destination::from_deep_link(&t.destination.deep_link()),
+            t.destination
+        );
+    }
+    assert_eq!(tabs[3].destination, Destination::Tasks);
+}
+
+#[test]
 fn deep_links_round_trip_and_unknown_links_open_today() {
     for d in [
         Destination::Onboarding,
@@ -770,6 +804,7 @@ fn deep_links_round_trip_and_unknown_links_open_today() {
         Destination::Alert {
             alert_id: "rule:swallowing".into(),
         },
+        Destination::Tasks,
         Destination::Report,
     ] {
         assert_eq!(Destination::from_deep_link(&d.deep_link()), d);
@@ -781,6 +816,12 @@ fn deep_links_round_trip_and_unknown_links_open_today() {
     assert_eq!(
         Destination::from_deep_link("twitchwatch://alerts/"),
         Destination::Alerts
+    );
+    assert_eq!(Destination::Tasks.deep_link(), "twitchwatch://tasks");
+    // A task's own screen is below the list: its link opens the list, not Today.
+    assert_eq!(
+        Destination::from_deep_link("twitchwatch://tasks/tapping"),
+        Destination::Tasks
     );
 }
 
@@ -1058,6 +1099,10 @@ fn a_swallowing_check_in_raises_the_urgent_alert_and_its_notification_in_the_sam
         .acknowledge(&alert_id, now + 1)
         .unwrap();
     let after = f.screens.alerts().unwrap();
+    assert_eq!(
+        f.screens.alert_detail(&alert_id).unwrap().acknowledge_label,
+        "Got it"
+    );
     assert!(after.active.iter().all(|a| a.alert_id != alert_id));
     assert!(after
         .acknowledged
@@ -1078,6 +1123,20 @@ fn report_offers_formats_with_file_names_and_checks_the_target() {
     let s = f.screens.report(noon_ms()).unwrap();
     assert_eq!(s.days_with_data, 1);
     assert_eq!(s.default_period_days, 90);
+    assert_eq!(s.export_action_label, "Create and share (90 days)");
+    assert_eq!(s.last_export_label, None);
+    assert_eq!(s.your_data.title, "Your data");
+    assert!(s.your_data.stays_on_phone.contains("stays on this phone"));
+    assert_eq!(s.your_data.confirm_title, "Delete all your data?");
+    assert!(s.your_data.confirm_text.contains("cannot be undone"));
+    assert_eq!(
+        (
+            s.your_data.delete_label.as_str(),
+            s.your_data.confirm_label.as_str(),
+            s.your_data.cancel_label.as_str()
+        ),
+        ("Delete my data", "Delete everything", "Cancel")
+    );
     let names: Vec<&str> = s
         .formats
         .iter()

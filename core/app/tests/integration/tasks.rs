@@ -138,3 +138,69 @@ fn bad_task_input_is_an_invalid_input_error_and_nothing_is_stored() {
         1
     );
 }
+
+/// Everything the task screens say comes from the view state: the card's button and "not ready"
+/// note (gone once the wearable streams), the hands in the order offered, the grip question and its
+/// scale, the running tasks' counting lines, and the result card's hand.
+#[test]
+fn the_task_screens_texts_come_from_the_view_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let screens =
+        ScreenModel::new(Monitor::open(&dir.path().join("s"), MonitorSettings::default()).unwrap());
+    let state = screens.tasks().unwrap();
+    let card =
+        |s: &TasksState, kind: TaskKind| s.cards.iter().find(|c| c.kind == kind).unwrap().clone();
+    assert_eq!(card(&state, TaskKind::Tapping).start_label, "Start (20 s)");
+    assert_eq!(card(&state, TaskKind::Tapping).not_ready_note, None);
+    let rest = card(&state, TaskKind::TremorRest);
+    assert_eq!(rest.start_label, "Start (30 s)");
+    assert!(rest
+        .not_ready_note
+        .as_deref()
+        .is_some_and(|n| n.starts_with("Start monitoring with the sensor on")));
+    screens.report_connection(twitchwatch_model::ConnectionState::Streaming);
+    let streaming = screens.tasks().unwrap();
+    assert_eq!(card(&streaming, TaskKind::TremorRest).not_ready_note, None);
+
+    let texts = &state.texts;
+    let hands: Vec<(Hand, &str, &str)> = texts
+        .hands
+        .iter()
+        .map(|h| (h.hand, h.label.as_str(), h.start_label.as_str()))
+        .collect();
+    assert_eq!(
+        hands,
+        [
+            (Hand::Right, "Right", "Start: Right hand"),
+            (Hand::Left, "Left", "Start: Left hand")
+        ]
+    );
+    assert_eq!(
+        texts.hands[0].hold_start_label,
+        "Start the hold: Right hand"
+    );
+    let q = &texts.grip_question;
+    assert_eq!(q.question, "How strong is your grip in this hand today?");
+    assert_eq!((q.lowest, q.highest, q.initial), (0, 10, 5));
+    assert_eq!(
+        (q.lowest_label.as_str(), q.highest_label.as_str()),
+        ("0 = cannot grip", "10 = as strong as ever")
+    );
+    assert_eq!(
+        tapping_progress_label(Hand::Left, 12, 1),
+        "Left hand: 12 s left · 1 tap"
+    );
+    assert_eq!(
+        tapping_progress_label(Hand::Right, 0, 40),
+        "Right hand: 0 s left · 40 taps"
+    );
+    assert_eq!(hold_progress_label(7), "Hold it… 7 s");
+    assert_eq!(seconds_left_label(30), "30 s");
+
+    let now = ScreenModel::now_ms();
+    let out = screens
+        .record_tapping(tapping(Hand::Left, now - 60_000, 90), now)
+        .unwrap();
+    assert_eq!(out.hand_label, "Left");
+    assert_eq!(out.standing.hand_label, "Left");
+}

@@ -66,7 +66,9 @@ import org.twitchwatch.core.app.HistoryRange
 import org.twitchwatch.core.app.JournalField
 import org.twitchwatch.core.app.JournalFieldKind
 import org.twitchwatch.core.app.OnboardingStep
+import org.twitchwatch.core.app.TodayAction
 import org.twitchwatch.core.destinationDeepLink
+import org.twitchwatch.core.navigationTabs
 import org.twitchwatch.core.journal.BodySite
 import org.twitchwatch.core.journal.CheckIn
 import org.twitchwatch.core.journal.Symptom
@@ -85,7 +87,7 @@ import org.twitchwatch.shell.tone
 private fun now() = System.currentTimeMillis()
 
 /** Route names are the core's deep links without the scheme, so a link maps to a route 1:1. */
-private fun route(d: Destination): String = destinationDeepLink(d).removePrefix("twitchwatch://")
+internal fun route(d: Destination): String = destinationDeepLink(d).removePrefix("twitchwatch://")
 
 @Composable
 fun AppNavigation(
@@ -108,15 +110,7 @@ fun AppNavigation(
         deepLink.value = null
         if (d != Destination.Today) nav.navigate(route(d))
     }
-    // The tasks have no core Destination (no deep link leads there), so their route is the app's own.
-    val tabs = listOf(
-        route(Destination.Today) to "Today",
-        route(Destination.Journal) to "Journal",
-        route(Destination.History) to "History",
-        TASKS_ROUTE to "Tasks",
-        route(Destination.Alerts) to "Alerts",
-        route(Destination.Report) to "Report",
-    )
+    val tabs = remember { navigationTabs().map { route(it.destination) to it.title } }
     val current by nav.currentBackStackEntryAsState()
     Scaffold(
         bottomBar = {
@@ -143,14 +137,12 @@ fun AppNavigation(
             composable("history") { HistoryScreen(app) }
             composable("alerts") { AlertsScreen(app, nav) }
             composable("alerts/{id}") { entry -> AlertDetailScreen(app, entry.arguments?.getString("id") ?: "") }
-            composable(TASKS_ROUTE) { TasksScreen(app, nav) }
-            composable("$TASKS_ROUTE/{kind}") { entry -> TaskRunScreen(app, entry.arguments?.getString("kind") ?: "") }
+            composable(route(Destination.Tasks)) { TasksScreen(app, nav) }
+            composable("${route(Destination.Tasks)}/{kind}") { entry -> TaskRunScreen(app, entry.arguments?.getString("kind") ?: "") }
             composable("report") { ReportScreen(app, onStoreReplaced) }
         }
     }
 }
-
-const val TASKS_ROUTE = "tasks"
 
 @Composable
 internal fun ErrorText(message: String?) {
@@ -297,11 +289,7 @@ fun TodayScreen(app: TwitchWatchApp, nav: NavHostController) {
             }
         }
         item {
-            Text(
-                listOfNotNull(s.deviceName, s.connection.label, s.connection.detail,
-                    s.batteryPercent?.let { "Battery $it%" }).joinToString(" · "),
-                color = MaterialTheme.colorScheme.of(s.connection.tone()),
-            )
+            Text(s.statusLine, color = MaterialTheme.colorScheme.of(s.connection.tone()))
         }
         item {
             Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
@@ -316,9 +304,12 @@ fun TodayScreen(app: TwitchWatchApp, nav: NavHostController) {
         item { BarChart(hourBars(s.hourly)) }
         item {
             Button(onClick = {
-                if (s.monitoring) MonitoringService.stop(context)
-                else if (s.primaryActionLabel == "Pair a wearable") nav.navigate("pairing")
-                else MonitoringService.start(context)
+                when (s.primaryAction) {
+                    TodayAction.STOP_MONITORING -> MonitoringService.stop(context)
+                    TodayAction.PAIR_WEARABLE -> nav.navigate(route(Destination.Pairing))
+                    // The service runs the paired wearable, or the simulated one in demo mode.
+                    TodayAction.START_MONITORING, TodayAction.START_DEMO -> MonitoringService.start(context)
+                }
             }) { Text(s.primaryActionLabel) }
         }
         s.dataQualityLabel?.let { item { Text(it, style = MaterialTheme.typography.bodySmall) } }
@@ -479,7 +470,7 @@ private fun AlertCard(c: AlertCardUi, onOpen: (() -> Unit)?, onAcknowledge: (() 
             Text(c.whatToDo, fontWeight = FontWeight.Bold)
             Text(c.meta, style = MaterialTheme.typography.bodySmall)
             if (onOpen == null) c.evidence.forEach { Text("• $it") }
-            if (c.canAcknowledge && onAcknowledge != null) TextButton(onClick = onAcknowledge) { Text("Got it") }
+            if (c.canAcknowledge && onAcknowledge != null) TextButton(onClick = onAcknowledge) { Text(c.acknowledgeLabel) }
         }
     }
 }
@@ -520,11 +511,12 @@ fun ReportScreen(app: TwitchWatchApp, onStoreReplaced: () -> Unit) {
     var busy by remember { mutableStateOf(false) }
     var confirmDelete by remember { mutableStateOf(false) }
     var deleteError by remember { mutableStateOf<String?>(null) }
+    val s = (state as? UiResult.Ok)?.value ?: return ErrorText((state as UiResult.Failed).message)
     if (confirmDelete) {
         AlertDialog(
             onDismissRequest = { confirmDelete = false },
-            title = { Text(DELETE_TITLE) },
-            text = { Text(DELETE_TEXT) },
+            title = { Text(s.yourData.confirmTitle) },
+            text = { Text(s.yourData.confirmText) },
             confirmButton = {
                 TextButton(enabled = !busy, onClick = {
                     busy = true
@@ -537,12 +529,11 @@ fun ReportScreen(app: TwitchWatchApp, onStoreReplaced: () -> Unit) {
                         // with the message, over what is left.
                         if (failed == null) onStoreReplaced()
                     }
-                }) { Text("Delete everything", color = MaterialTheme.colorScheme.error) }
+                }) { Text(s.yourData.confirmLabel, color = MaterialTheme.colorScheme.error) }
             },
-            dismissButton = { TextButton(onClick = { confirmDelete = false }) { Text("Cancel") } },
+            dismissButton = { TextButton(onClick = { confirmDelete = false }) { Text(s.yourData.cancelLabel) } },
         )
     }
-    val s = (state as? UiResult.Ok)?.value ?: return ErrorText((state as UiResult.Failed).message)
     LazyColumn(contentPadding = PaddingValues(16.dp), verticalArrangement = Arrangement.spacedBy(12.dp)) {
         items(s.formats) { f ->
             Card(Modifier.fillMaxWidth()) { Column(Modifier.padding(12.dp)) {
@@ -566,64 +557,51 @@ fun ReportScreen(app: TwitchWatchApp, onStoreReplaced: () -> Unit) {
                                     .addFlags(Intent.FLAG_GRANT_READ_URI_PERMISSION), f.label))
                         }
                     }
-                }) { Text("Share ${s.defaultPeriodDays} days") }
+                }) { Text(s.exportActionLabel) }
             } }
         }
-        s.lastExport?.let { o ->
-            item {
-                when (o) {
-                    is ExportOutcome.Written -> Text("Written: ${o.path}")
-                    is ExportOutcome.Failed -> ErrorText(o.message)
-                }
-            }
-        }
+        s.lastExportLabel?.let { item { Text(it) } }
+        (s.lastExport as? ExportOutcome.Failed)?.let { item { ErrorText(it.message) } }
         item { Spacer(Modifier.height(8.dp)) }
         item { Card { Column(Modifier.padding(12.dp)) {
             Text(s.disclaimer.title, fontWeight = FontWeight.Bold)
             Text(s.disclaimer.text)
         } } }
         item { Card(Modifier.fillMaxWidth()) { Column(Modifier.padding(12.dp)) {
-            Text("Your data", fontWeight = FontWeight.Bold)
-            Text("Everything TwitchWatch recorded stays on this phone, encrypted, and is left out of backups.")
+            Text(s.yourData.title, fontWeight = FontWeight.Bold)
+            Text(s.yourData.staysOnPhone)
             OutlinedButton(enabled = !busy, onClick = { confirmDelete = true }) {
-                Text("Delete my data", color = MaterialTheme.colorScheme.error)
+                Text(s.yourData.deleteLabel, color = MaterialTheme.colorScheme.error)
             }
             ErrorText(deleteError)
         } } }
     }
 }
 
-private const val DELETE_TITLE = "Delete all your data?"
-private const val DELETE_TEXT =
-    "This stops monitoring and deletes your history, journal, check-ins, alerts, task results, settings " +
-        "and the paired sensor from this phone, and the key that protects them. It cannot be undone. " +
-        "Export a report first if you want to keep one."
-
-/** The store could not be opened: a lost key offers to start over, any other failure says why. */
+/** The store could not be opened: the core's data-problem screen; a lost key offers to start over. */
 @Composable
 fun StoreProblemScreen(app: TwitchWatchApp, problem: StoreStart, onStoreReplaced: () -> Unit) {
     val scope = rememberCoroutineScope()
     var busy by remember { mutableStateOf(false) }
     var error by remember { mutableStateOf<String?>(null) }
+    val screen = when (problem) {
+        is StoreStart.KeyLost -> problem.screen
+        is StoreStart.Failed -> problem.screen
+        is StoreStart.Opened -> return
+    }
     Column(Modifier.fillMaxSize().padding(24.dp), verticalArrangement = Arrangement.spacedBy(16.dp)) {
-        when (problem) {
-            is StoreStart.KeyLost -> {
-                Text("Your data cannot be unlocked", style = MaterialTheme.typography.headlineSmall)
-                Text(problem.message)
-                Button(enabled = !busy, onClick = {
-                    busy = true
-                    scope.launch {
-                        error = withContext(Dispatchers.IO) { app.startOver() }
-                        busy = false
-                        onStoreReplaced()
-                    }
-                }) { Text("Start over") }
-            }
-            is StoreStart.Failed -> {
-                Text("TwitchWatch cannot open its data", style = MaterialTheme.typography.headlineSmall)
-                Text(problem.message)
-            }
-            is StoreStart.Opened -> {}
+        Text(screen.title, style = MaterialTheme.typography.headlineSmall)
+        Text(screen.body)
+        screen.detail?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
+        screen.startOverLabel?.let { label ->
+            Button(enabled = !busy, onClick = {
+                busy = true
+                scope.launch {
+                    error = withContext(Dispatchers.IO) { app.startOver() }
+                    busy = false
+                    onStoreReplaced()
+                }
+            }) { Text(label) }
         }
         ErrorText(error)
     }

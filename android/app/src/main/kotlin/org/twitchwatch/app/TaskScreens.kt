@@ -53,9 +53,15 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
+import org.twitchwatch.core.app.Destination
+import org.twitchwatch.core.app.HandOption
 import org.twitchwatch.core.app.TaskCard
 import org.twitchwatch.core.app.TaskOutcome
+import org.twitchwatch.core.app.TaskRunTexts
 import org.twitchwatch.core.app.TasksState
+import org.twitchwatch.core.holdProgressLabel
+import org.twitchwatch.core.secondsLeftLabel
+import org.twitchwatch.core.tappingProgressLabel
 import org.twitchwatch.core.tasks.Hand
 import org.twitchwatch.core.tasks.TaskKind
 import org.twitchwatch.shell.GripRecorder
@@ -64,13 +70,15 @@ import org.twitchwatch.shell.TappingRun
 import org.twitchwatch.shell.TremorRun
 import org.twitchwatch.shell.UiResult
 import org.twitchwatch.shell.attempt
-import org.twitchwatch.shell.label
 import org.twitchwatch.shell.twoTargets
 
 private fun wallNow() = System.currentTimeMillis()
 
-/** Route of one task's screen. */
-fun taskRoute(kind: TaskKind): String = "tasks/${kind.name}"
+/** The core's texts for `hand` (every hand the core offers is listed there). */
+private fun TaskRunTexts.option(hand: Hand): HandOption = hands.first { it.hand == hand }
+
+/** Route of one task's screen: below the core's Tasks destination, whose link opens the list. */
+fun taskRoute(kind: TaskKind): String = "${route(Destination.Tasks)}/${kind.name}"
 
 @Composable
 fun TasksScreen(app: TwitchWatchApp, nav: NavHostController) {
@@ -85,12 +93,13 @@ fun TasksScreen(app: TwitchWatchApp, nav: NavHostController) {
                     Text(c.instructions, style = MaterialTheme.typography.bodySmall)
                     c.hands.forEach { h ->
                         Text(
-                            "${h.hand.label()}: ${h.summary}",
+                            "${h.handLabel}: ${h.summary}",
                             color = if (h.declining) MaterialTheme.colorScheme.error else MaterialTheme.colorScheme.onSurface,
                         )
                     }
                     if (c.kind == TaskKind.GRIP) Text(s.gripProxyLimits, style = MaterialTheme.typography.bodySmall)
-                    Button(onClick = { nav.navigate(taskRoute(c.kind)) }) { Text("Start (${c.durationS} s)") }
+                    c.notReadyNote?.let { Text(it, color = MaterialTheme.colorScheme.error) }
+                    Button(onClick = { nav.navigate(taskRoute(c.kind)) }) { Text(c.startLabel) }
                 }
             }
         }
@@ -102,14 +111,14 @@ fun TasksScreen(app: TwitchWatchApp, nav: NavHostController) {
 fun TaskRunScreen(app: TwitchWatchApp, kindName: String) {
     val state = remember { attempt { app.screens.tasks() } }
     val s = (state as? UiResult.Ok)?.value ?: return ErrorText((state as UiResult.Failed).message)
-    val card = s.cards.firstOrNull { it.kind.name == kindName } ?: return ErrorText("Unknown task.")
+    val card = s.cards.firstOrNull { it.kind.name == kindName } ?: return ErrorText(s.texts.unknownTask)
     Column(Modifier.fillMaxSize().padding(16.dp), verticalArrangement = Arrangement.spacedBy(12.dp)) {
         Text(card.title, style = MaterialTheme.typography.headlineSmall)
         Text(card.instructions)
         when {
-            card.kind == TaskKind.TAPPING -> TappingTask(app, card)
+            card.kind == TaskKind.TAPPING -> TappingTask(app, card, s.texts)
             card.kind == TaskKind.GRIP -> GripTask(app, card, s)
-            else -> TremorTask(app, card)
+            else -> TremorTask(app, card, s.texts)
         }
     }
 }
@@ -118,7 +127,7 @@ fun TaskRunScreen(app: TwitchWatchApp, kindName: String) {
 private fun Outcome(outcome: TaskOutcome) {
     Card(Modifier.fillMaxWidth()) {
         Column(Modifier.padding(12.dp)) {
-            Text(outcome.result.hand.label(), fontWeight = FontWeight.Bold)
+            Text(outcome.handLabel, fontWeight = FontWeight.Bold)
             outcome.lines.forEach { Text(it) }
             Text(outcome.standing.summary, style = MaterialTheme.typography.bodySmall)
         }
@@ -126,16 +135,16 @@ private fun Outcome(outcome: TaskOutcome) {
 }
 
 @Composable
-private fun HandPicker(hand: Hand, enabled: Boolean, onHand: (Hand) -> Unit) {
+private fun HandPicker(texts: TaskRunTexts, hand: Hand, enabled: Boolean, onHand: (Hand) -> Unit) {
     Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-        listOf(Hand.RIGHT, Hand.LEFT).forEach { h ->
-            FilterChip(selected = h == hand, enabled = enabled, onClick = { onHand(h) }, label = { Text(h.label()) })
+        texts.hands.forEach { h ->
+            FilterChip(selected = h.hand == hand, enabled = enabled, onClick = { onHand(h.hand) }, label = { Text(h.label) })
         }
     }
 }
 
 @Composable
-private fun TappingTask(app: TwitchWatchApp, card: TaskCard) {
+private fun TappingTask(app: TwitchWatchApp, card: TaskCard, texts: TaskRunTexts) {
     val run = remember { TappingRun(durationMs = card.durationS.toLong() * 1000) }
     var phase by remember { mutableStateOf(run.phase) }
     var secondsLeft by remember { mutableStateOf(card.durationS.toLong()) }
@@ -166,10 +175,10 @@ private fun TappingTask(app: TwitchWatchApp, card: TaskCard) {
             taps = 0
             secondsLeft = card.durationS.toLong()
             phase = run.phase
-        }) { Text("Start: ${p.hand.label()} hand") }
-        is RunPhase.Running -> Text("${p.hand.label()} hand: $secondsLeft s left · $taps taps", fontWeight = FontWeight.Bold)
-        is RunPhase.Finished -> Text("Saving…")
-        RunPhase.Done -> Text("Both hands done.", fontWeight = FontWeight.Bold)
+        }) { Text(texts.option(p.hand).startLabel) }
+        is RunPhase.Running -> Text(tappingProgressLabel(p.hand, secondsLeft.toUInt(), taps.toUInt()), fontWeight = FontWeight.Bold)
+        is RunPhase.Finished -> Text(texts.savingLabel)
+        RunPhase.Done -> Text(texts.bothHandsDone, fontWeight = FontWeight.Bold)
     }
     ErrorText(error)
     val targetColor = MaterialTheme.colorScheme.primary
@@ -198,7 +207,8 @@ private fun GripTask(app: TwitchWatchApp, card: TaskCard, state: TasksState) {
     var recorder by remember { mutableStateOf<GripRecorder?>(null) }
     var holding by remember { mutableStateOf(false) }
     var secondsLeft by remember { mutableStateOf(card.durationS.toLong()) }
-    var rating by remember { mutableStateOf(5f) }
+    val question = state.texts.gripQuestion
+    var rating by remember { mutableStateOf(question.initial.toInt().toFloat()) }
     var outcome by remember { mutableStateOf<TaskOutcome?>(null) }
     var error by remember { mutableStateOf<String?>(null) }
     val sensors = remember { context.getSystemService(Context.SENSOR_SERVICE) as SensorManager }
@@ -228,14 +238,14 @@ private fun GripTask(app: TwitchWatchApp, card: TaskCard, state: TasksState) {
         holding = false
     }
     Text(state.gripProxyLimits, style = MaterialTheme.typography.bodySmall)
-    HandPicker(hand, enabled = !holding) { hand = it; recorder = null; outcome = null }
+    HandPicker(state.texts, hand, enabled = !holding) { hand = it; recorder = null; outcome = null }
     val r = recorder
     if (r == null || (!holding && outcome != null)) {
         Button(onClick = {
             val next = GripRecorder(hand, card.durationS.toLong() * 1000)
             val accelerometer = sensors.getDefaultSensor(Sensor.TYPE_ACCELEROMETER)
             if (accelerometer == null) {
-                error = "This phone has no accelerometer: answer the grip question only."
+                error = state.texts.noAccelerometerNote
             } else {
                 sensors.registerListener(listener, accelerometer, SensorManager.SENSOR_DELAY_GAME)
                 next.start(wallNow(), SystemClock.elapsedRealtime())
@@ -243,13 +253,16 @@ private fun GripTask(app: TwitchWatchApp, card: TaskCard, state: TasksState) {
             recorder = next
             outcome = null
             holding = accelerometer != null
-        }) { Text("Start the hold: ${hand.label()} hand") }
+        }) { Text(state.texts.option(hand).holdStartLabel) }
     } else if (holding) {
-        Text("Hold it… $secondsLeft s", fontWeight = FontWeight.Bold)
-        OutlinedButton(onClick = { r.lower(SystemClock.elapsedRealtime()); holding = false }) { Text("I lowered it") }
+        Text(holdProgressLabel(secondsLeft.toUInt()), fontWeight = FontWeight.Bold)
+        OutlinedButton(onClick = { r.lower(SystemClock.elapsedRealtime()); holding = false }) { Text(state.texts.loweredLabel) }
     } else {
-        Text("How strong is your grip in this hand today? 0 = cannot grip, 10 = as strong as ever: ${rating.toInt()}")
-        Slider(value = rating, onValueChange = { rating = it }, valueRange = 0f..10f, steps = 9)
+        Text(question.question)
+        Text("${question.lowestLabel} · ${question.highestLabel}: ${rating.toInt()}", style = MaterialTheme.typography.bodySmall)
+        val low = question.lowest.toInt().toFloat()
+        val high = question.highest.toInt().toFloat()
+        Slider(value = rating, onValueChange = { rating = it }, valueRange = low..high, steps = (high - low).toInt() - 1)
         Button(onClick = {
             scope.launch {
                 val saved = withContext(Dispatchers.IO) { attempt { app.core.tasks().recordGrip(r.input(rating.toInt())) } }
@@ -258,14 +271,14 @@ private fun GripTask(app: TwitchWatchApp, card: TaskCard, state: TasksState) {
                     is UiResult.Failed -> error = saved.message
                 }
             }
-        }) { Text("Save") }
+        }) { Text(state.texts.saveLabel) }
     }
     ErrorText(error)
     outcome?.let { Outcome(it) }
 }
 
 @Composable
-private fun TremorTask(app: TwitchWatchApp, card: TaskCard) {
+private fun TremorTask(app: TwitchWatchApp, card: TaskCard, texts: TaskRunTexts) {
     var hand by remember { mutableStateOf(Hand.RIGHT) }
     var run by remember { mutableStateOf<TremorRun?>(null) }
     var running by remember { mutableStateOf(false) }
@@ -273,7 +286,6 @@ private fun TremorTask(app: TwitchWatchApp, card: TaskCard) {
     var progress by remember { mutableStateOf(0f) }
     var outcome by remember { mutableStateOf<TaskOutcome?>(null) }
     var error by remember { mutableStateOf<String?>(null) }
-    val streaming = remember { (attempt { app.screens.today(wallNow()) } as? UiResult.Ok)?.value?.monitoring == true }
     DisposableEffect(Unit) { onDispose { run?.let { if (!it.finished) it.cancel() } } }
     LaunchedEffect(running) {
         val r = run ?: return@LaunchedEffect
@@ -291,15 +303,12 @@ private fun TremorTask(app: TwitchWatchApp, card: TaskCard) {
         }
         running = false
     }
-    if (card.needsWearable && !streaming) {
-        Text("Start monitoring with the sensor on (Today) before this task: it records the sensor's stream.",
-            color = MaterialTheme.colorScheme.error)
-    }
-    HandPicker(hand, enabled = !running) { hand = it }
+    card.notReadyNote?.let { Text(it, color = MaterialTheme.colorScheme.error) }
+    HandPicker(texts, hand, enabled = !running) { hand = it }
     if (running) {
         LinearProgressIndicator(progress = { progress }, Modifier.fillMaxWidth())
-        Text("$secondsLeft s", fontWeight = FontWeight.Bold)
-        OutlinedButton(onClick = { run?.cancel(); running = false }) { Text("Cancel") }
+        Text(secondsLeftLabel(secondsLeft.toUInt()), fontWeight = FontWeight.Bold)
+        OutlinedButton(onClick = { run?.cancel(); running = false }) { Text(texts.cancelLabel) }
     } else {
         Button(onClick = {
             val next = TremorRun(app.core.tasks(), card.kind, hand, card.durationS.toLong() * 1000)
@@ -307,7 +316,7 @@ private fun TremorTask(app: TwitchWatchApp, card: TaskCard) {
                 is UiResult.Ok -> { run = next; outcome = null; error = null; running = true }
                 is UiResult.Failed -> error = begun.message
             }
-        }) { Text("Start: ${hand.label()} hand") }
+        }) { Text(texts.option(hand).startLabel) }
     }
     ErrorText(error)
     outcome?.let { Outcome(it) }

@@ -176,6 +176,20 @@ fun registerDataKeyTests(test: (String, () -> Unit) -> Unit) {
         }
     }
 
+    test("a folder that is not a store is the core's data-problem screen, with no key made and nothing written") {
+        inTempDir { root ->
+            val file = File(root, "store").apply { writeText("not a folder") }
+            val vault = FileKeyVault(File(root, "datakey"))
+            val start = DataKeys.open(file.path, vault)
+            need(start is StoreStart.Failed) { "a file opened as $start" }
+            val screen = (start as StoreStart.Failed).screen
+            need(screen.problem == org.twitchwatch.core.app.DataProblem.NOT_A_STORE) { "problem ${screen.problem}" }
+            need(screen.title.isNotBlank() && screen.startOverLabel == null) { "screen $screen" }
+            need(vault.load() == null) { "a key was made for a folder that is not a store" }
+            need(file.readText() == "not a folder") { "the file was changed" }
+        }
+    }
+
     test("a fresh store that cannot be opened after deletion is reported, and the next start opens it empty") {
         inTempDir { root ->
             val dir = File(root, "store").path

@@ -129,6 +129,7 @@ fun registerTests() {
             eq(card.tone, Tone.CRITICAL, "tone")
             check(card.evidence.any { it.startsWith("Check-in") }) { "evidence: ${card.evidence}" }
             eq(router.route(null), Destination.Today, "plain launch")
+            eq(router.route("twitchwatch://tasks"), Destination.Tasks, "the tasks link")
             core.alerts().acknowledge(id)
             val after = screens.alerts()
             check(after.active.none { it.alertId == id }) { "acknowledged alert still active" }

@@ -7,9 +7,15 @@ package org.twitchwatch.shell
 
 import org.twitchwatch.core.TwitchWatch
 import org.twitchwatch.core.TwitchWatchException
+import org.twitchwatch.core.app.DataProblem
+import org.twitchwatch.core.app.DataProblemState
+import org.twitchwatch.core.app.FirstScreen
 import org.twitchwatch.core.app.OpenOptions
+import org.twitchwatch.core.dataFolderState
+import org.twitchwatch.core.dataProblemScreen
 import org.twitchwatch.core.deleteAllData
 import org.twitchwatch.core.generateDataKey
+import org.twitchwatch.core.startScreen
 
 /** The size of a data key the core accepts. */
 const val DATA_KEY_BYTES = 32
@@ -43,11 +49,19 @@ sealed class StoreStart {
     class Opened(val core: TwitchWatch, val firstStart: Boolean) : StoreStart()
 
     /** The data exists but its key is lost: it cannot be read again. The user may start over. */
-    data class KeyLost(val message: String) : StoreStart()
+    data class KeyLost(val screen: DataProblemState) : StoreStart() {
+        val message: String get() = screen.body
+    }
 
-    /** The store could not be opened for another reason; the core's sentence says what to do. */
-    data class Failed(val message: String) : StoreStart()
+    /** The store could not be opened for another reason; the core's screen and sentence say what to do. */
+    data class Failed(val screen: DataProblemState) : StoreStart() {
+        val message: String get() = listOfNotNull(screen.body, screen.detail).joinToString(" ")
+    }
 }
+
+private fun keyLost() = StoreStart.KeyLost(dataProblemScreen(DataProblem.KEY_LOST, null))
+
+private fun openFailed(detail: String) = StoreStart.Failed(dataProblemScreen(DataProblem.OPEN_FAILED, detail))
 
 /** How "delete my data" went. */
 sealed class Deletion {
@@ -58,11 +72,6 @@ sealed class Deletion {
     class Failed(val message: String, val start: StoreStart) : Deletion()
 }
 
-const val KEY_LOST_MESSAGE =
-    "TwitchWatch's data on this phone is locked with a key that is no longer available (this " +
-        "happens after the phone is restored or its screen lock is reset). The data cannot be read " +
-        "again. Start over to delete it and begin with an empty history."
-
 object DataKeys {
     /**
      * Opens the store at [dataDir] with the key in [vault], making and keeping a key on the first
@@ -71,25 +80,32 @@ object DataKeys {
      * encrypted under the new key by the core on this open.
      */
     fun open(dataDir: String, vault: KeyVault, opener: StoreOpener = coreOpener): StoreStart {
+        // What the folder holds, found without writing: a store from a newer version, a damaged
+        // one or something else entirely is shown as it is, never opened (nor a key made for it).
+        startScreen(dataFolderState(dataDir)).let { start ->
+            if (start.firstScreen == FirstScreen.DATA_PROBLEM) {
+                return StoreStart.Failed(start.problem ?: dataProblemScreen(DataProblem.OPEN_FAILED, null))
+            }
+        }
         val stored = try {
             vault.load()
         } catch (e: KeyUnavailableException) {
-            return StoreStart.KeyLost(KEY_LOST_MESSAGE)
+            return keyLost()
         }
-        if (stored != null && stored.size != DATA_KEY_BYTES) return StoreStart.KeyLost(KEY_LOST_MESSAGE)
+        if (stored != null && stored.size != DATA_KEY_BYTES) return keyLost()
         val key = stored ?: generateDataKey().also { fresh ->
             try {
                 vault.save(fresh)
             } catch (e: Exception) {
-                return StoreStart.Failed("The phone's key store refused to keep the data key: ${e.message ?: e}")
+                return openFailed("The phone's key store refused to keep the data key: ${e.message ?: e}")
             }
         }
         return try {
             StoreStart.Opened(opener.open(dataDir, OpenOptions(dataKey = key)), firstStart = stored == null)
         } catch (e: TwitchWatchException.WrongKey) {
-            StoreStart.KeyLost(KEY_LOST_MESSAGE)
+            keyLost()
         } catch (e: TwitchWatchException) {
-            StoreStart.Failed(errorMessage(e))
+            openFailed(errorMessage(e))
         } finally {
             key.fill(0)
         }

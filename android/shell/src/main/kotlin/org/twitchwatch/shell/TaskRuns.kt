@@ -257,9 +257,3 @@ class TremorRun(private val tasks: Tasks, val kind: TaskKind, val hand: Hand, du
         attempt { tasks.cancelTremorTask() }
     }
 }
-
-/** The hand as the task screens name it. */
-fun Hand.label(): String = when (this) {
-    Hand.LEFT -> "Left"
-    Hand.RIGHT -> "Right"
-}

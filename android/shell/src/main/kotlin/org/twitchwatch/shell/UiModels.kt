@@ -30,13 +30,8 @@ fun ConnectionView.tone(): Tone = when (state) {
 
 data class Tile(val label: String, val value: String, val tone: Tone = Tone.NEUTRAL)
 
-/** The four headline tiles of Today, in the order shown. */
-fun todayTiles(t: TodayState): List<Tile> = listOf(
-    Tile("Twitches", t.counts.twitchesLabel),
-    Tile("Tremor", t.counts.tremorLabel),
-    Tile("Spasm", t.counts.spasmLabel),
-    Tile("Wear", t.counts.wornLabel),
-)
+/** The headline tiles of Today, in the order the core gives them. */
+fun todayTiles(t: TodayState): List<Tile> = t.tiles.map { Tile(it.title, it.value) }
 
 data class BannerUi(val alertId: String, val title: String, val text: String, val tone: Tone)
 
@@ -53,6 +48,7 @@ data class AlertCardUi(
     val evidence: List<String>,
     val tone: Tone,
     val canAcknowledge: Boolean,
+    val acknowledgeLabel: String,
 )
 
 fun AlertRow.card(): AlertCardUi = AlertCardUi(
@@ -65,6 +61,7 @@ fun AlertRow.card(): AlertCardUi = AlertCardUi(
     evidence = evidence.map { it.text },
     tone = severity.tone(),
     canAcknowledge = canAcknowledge,
+    acknowledgeLabel = acknowledgeLabel,
 )
 
 /** One bar of a chart: `fraction` of the chart's height; gaps (no data) are drawn as a dash. */
