@@ -157,7 +157,11 @@ impl TimeGuard {
             };
         }
         let dt_us = 1e6 / f64::from(rate);
-        let latest = arrival_us.saturating_add(self.config.max_lead_us);
+        // A sample time of i64::MAX is one that saturated (`sample_time_us`): its real time is unknown,
+        // and it could not be told from a repeat of the last one, so it is never in time.
+        let latest = arrival_us
+            .saturating_add(self.config.max_lead_us)
+            .min(i64::MAX - 1);
         let earliest = arrival_us.saturating_sub(self.config.max_lag_us);
         // Half a sample of slack: batch times are rounded to whole microseconds.
         let after = self
@@ -308,6 +312,21 @@ mod tests {
         assert_eq!(b.gyro_dps.len(), 6);
         assert_eq!(b.first_sample_us, T0 + 2_950_000);
         assert_eq!(g.counts().out_of_time, 24);
+    }
+
+    #[test]
+    fn a_batch_stamped_at_the_end_of_time_is_dropped_not_a_panic() {
+        // The libFuzzer run found this: sample times past i64::MAX overflowed on the way to the check.
+        let mut g = TimeGuard::new(TimeGuardConfig::default(), Some(100.0));
+        assert_eq!(g.admit(batch(i64::MAX - 5, 10, 100.0), T0), None);
+        assert_eq!(g.counts().out_of_time, 10);
+        let mut g = TimeGuard::new(TimeGuardConfig::ordering_only(), None);
+        // No lead limit: the samples before the end are kept, those whose time saturated are not.
+        let kept = g.admit(batch(i64::MAX - 5_000_000, 10, 1.0), i64::MAX);
+        assert_eq!(kept.map(|b| b.len()), Some(5));
+        assert_eq!(g.counts().out_of_time, 5);
+        let again = g.admit(batch(i64::MAX - 5_000_000, 10, 1.0), i64::MAX);
+        assert_eq!(again, None, "nor twice");
     }
 
     #[test]

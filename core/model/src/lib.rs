@@ -41,9 +41,12 @@ impl SensorBatch {
         !self.gyro_dps.is_empty()
     }
 
-    /// Time of sample `i` in microseconds.
+    /// Time of sample `i` in microseconds. Saturates at the ends of `i64`: a batch stamped near them
+    /// comes from a broken or hostile peer, and the time guard drops it as out of time rather than
+    /// anything panicking on the way there.
     pub fn sample_time_us(&self, i: usize) -> i64 {
-        self.first_sample_us + (i as f64 * 1e6 / self.sample_rate_hz as f64).round() as i64
+        self.first_sample_us
+            .saturating_add((i as f64 * 1e6 / self.sample_rate_hz as f64).round() as i64)
     }
 }
 
