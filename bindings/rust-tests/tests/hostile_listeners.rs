@@ -3,6 +3,9 @@
 //! store everything, `stop()` and `closeStore()` must return within a bound, and what a listener lost
 //! must be counted, not silent.
 
+mod support;
+use support::{now_ms, open_with_wearable_paired};
+
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
@@ -15,33 +18,7 @@ use twitchwatch_app::monitor::SessionSummary;
 use twitchwatch_app::screens::NotificationContent;
 use twitchwatch_ffi::delivery::{DRAIN_WAIT, REGISTRATIONS_PER_KIND_MAX};
 use twitchwatch_ffi::{AlertListener, FfiResult, MonitorListener, TwitchWatch, TwitchWatchError};
-use twitchwatch_model::{
-    ConnectionState, DeviceProtocol, MinuteSummary, MotorEvent, MotorEventKind, PairedDevice,
-    StreamStats,
-};
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-fn open() -> (tempfile::TempDir, Arc<TwitchWatch>) {
-    let dir = tempfile::tempdir().unwrap();
-    let app = TwitchWatch::open(dir.path().display().to_string(), OpenOptions::default()).unwrap();
-    app.devices()
-        .pair(PairedDevice {
-            id: "11:22".into(),
-            name: "TW-1".into(),
-            protocol: DeviceProtocol::TwitchWatchV1,
-            sample_rate_hz: 100,
-            with_gyro: true,
-            paired_at_ms: now_ms(),
-        })
-        .unwrap();
-    (dir, app)
-}
+use twitchwatch_model::{ConnectionState, MinuteSummary, MotorEvent, MotorEventKind, StreamStats};
 
 /// Battery levels `0, 1, … 100, 0, 1, …` as the phone's Bluetooth hands them over: one listener call
 /// each, far more than a listener's queue holds (a simulated session sends a few hundred calls).
@@ -288,7 +265,7 @@ fn stop_bound() -> Duration {
 
 #[test]
 fn a_listener_blocked_forever_stalls_neither_the_session_nor_stop_nor_close() {
-    let (_dir, app) = open();
+    let (_dir, app) = open_with_wearable_paired();
     let blocked = Arc::new(BlockedForever::default());
     let throwing = Arc::new(Throwing::default());
     let (good, ended) = Recording::new(Duration::ZERO);
@@ -372,7 +349,7 @@ fn a_listener_blocked_forever_stalls_neither_the_session_nor_stop_nor_close() {
 
 #[test]
 fn a_slow_listener_loses_what_does_not_fit_counted_and_still_hears_the_end_last() {
-    let (_dir, app) = open();
+    let (_dir, app) = open_with_wearable_paired();
     let (fast, fast_ended) = Recording::new(Duration::ZERO);
     let (slow, slow_ended) = Recording::new(Duration::from_millis(2));
     let fast_handle = app.monitoring().add_listener(fast.clone()).unwrap();
@@ -411,7 +388,7 @@ fn a_slow_listener_loses_what_does_not_fit_counted_and_still_hears_the_end_last(
 
 #[test]
 fn the_65th_registration_of_a_kind_is_invalid_state_and_a_cancel_frees_a_slot() {
-    let (_dir, app) = open();
+    let (_dir, app) = open_with_wearable_paired();
     let listener = Arc::new(Throwing::default());
     let alerts = Arc::new(NoAlerts);
     let mut monitor_handles: Vec<_> = (0..REGISTRATIONS_PER_KIND_MAX)

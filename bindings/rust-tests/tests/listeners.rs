@@ -1,6 +1,9 @@
 //! The FFI crate under stress: listeners that fail (as a throwing Kotlin/Swift listener arrives in Rust)
 //! called from many session threads at once, and objects dropped while a session is running.
 
+mod support;
+use support::now_ms;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex};
@@ -125,13 +128,6 @@ impl AlertListener for CountingAlerts {
         self.alerts.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 #[test]

@@ -3,20 +3,18 @@
 //! behind is reported there without a word of what it missed. Own test binary: the log sink and the
 //! tracing subscriber are global to the process.
 
+mod support;
+use support::{now_ms, open_with_wearable_paired};
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::channel;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use twitchwatch_app::data::OpenOptions;
 use twitchwatch_app::monitor::SessionSummary;
 use twitchwatch_ffi::logging::{clear_log_sink, dropped_log_lines, set_log_sink};
-use twitchwatch_ffi::{
-    FfiResult, LogLevel, LogSink, MonitorListener, TwitchWatch, TwitchWatchError,
-};
-use twitchwatch_model::{
-    ConnectionState, DeviceProtocol, MinuteSummary, MotorEvent, PairedDevice, StreamStats,
-};
+use twitchwatch_ffi::{FfiResult, LogLevel, LogSink, MonitorListener, TwitchWatchError};
+use twitchwatch_model::{ConnectionState, MinuteSummary, MotorEvent, StreamStats};
 
 /// Keeps every line; blocks in its first one until opened, when `blocking`.
 struct Sink {
@@ -93,13 +91,6 @@ impl MonitorListener for Stuck {
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 fn eventually(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !done() {
@@ -153,18 +144,7 @@ fn a_blocked_sink_never_blocks_the_code_that_logs_and_is_told_what_it_lost() {
 fn a_listener_that_falls_behind_is_reported_without_what_it_missed() {
     let sink = Sink::new(false);
     set_log_sink(sink.clone(), LogLevel::Info).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let app = TwitchWatch::open(dir.path().display().to_string(), OpenOptions::default()).unwrap();
-    app.devices()
-        .pair(PairedDevice {
-            id: "11:22".into(),
-            name: "TW-1".into(),
-            protocol: DeviceProtocol::TwitchWatchV1,
-            sample_rate_hz: 100,
-            with_gyro: true,
-            paired_at_ms: now_ms(),
-        })
-        .unwrap();
+    let (_dir, app) = open_with_wearable_paired();
     let handle = app
         .monitoring()
         .add_listener(Arc::new(Stuck(sink.clone())))

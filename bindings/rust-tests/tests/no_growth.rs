@@ -1,8 +1,12 @@
 //! 10,000 rapid calls through the API and the FFI machinery without growth in memory. Own test binary:
 //! a counting global allocator measures live heap bytes, so nothing else may run beside it.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
+#[path = "support/counting_allocator.rs"]
+mod counting_allocator;
+mod support;
+use counting_allocator::live_heap_bytes;
+use support::now_ms;
+
 use std::sync::Arc;
 
 use twitchwatch_alerts::Alert;
@@ -10,31 +14,6 @@ use twitchwatch_app::data::OpenOptions;
 use twitchwatch_ffi::{TwitchWatch, TwitchWatchError, UniFfiTag};
 use twitchwatch_journal::{CheckIn, JournalEntry, Symptom};
 use uniffi::{Lift, Lower, RustBuffer, RustCallStatus};
-
-struct Counting;
-
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE_BYTES.fetch_add(
-            new_size as isize - layout.size() as isize,
-            Ordering::Relaxed,
-        );
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
 
 // The exported C functions the generated Kotlin/Swift/Python call (library symbols).
 extern "C" {
@@ -45,13 +24,6 @@ extern "C" {
         name: RustBuffer,
         status: &mut RustCallStatus,
     ) -> RustBuffer;
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// One round of what an app does on a screen refresh, including the error path and the FFI layer.
@@ -129,11 +101,11 @@ fn ten_thousand_rapid_calls_do_not_grow_memory() {
     for _ in 0..1_000 {
         one_round(&app, today);
     }
-    let before = LIVE_BYTES.load(Ordering::SeqCst);
+    let before = live_heap_bytes();
     for _ in 0..10_000 {
         one_round(&app, today);
     }
-    let after = LIVE_BYTES.load(Ordering::SeqCst);
+    let after = live_heap_bytes();
     let growth = after - before;
     // A leak of even 16 bytes per round would show as 160 kB; sled's background flusher may hold a
     // few transient buffers, hence a small allowance rather than zero.

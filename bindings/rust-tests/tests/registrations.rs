@@ -2,45 +2,22 @@
 //! nor a slot taken. Own test binary: a counting global allocator measures live heap bytes and the
 //! test counts the process's threads, so nothing else may run beside it.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, AtomicU32, Ordering};
+#[path = "support/counting_allocator.rs"]
+mod counting_allocator;
+mod support;
+use counting_allocator::live_heap_bytes;
+use support::{now_ms, open_with_wearable_paired};
+
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use twitchwatch_alerts::Alert;
-use twitchwatch_app::data::OpenOptions;
 use twitchwatch_app::monitor::SessionSummary;
 use twitchwatch_app::screens::NotificationContent;
 use twitchwatch_ffi::delivery::REGISTRATIONS_PER_KIND_MAX;
-use twitchwatch_ffi::{AlertListener, FfiResult, MonitorListener, TwitchWatch, TwitchWatchError};
-use twitchwatch_model::{
-    ConnectionState, DeviceProtocol, MinuteSummary, MotorEvent, PairedDevice, StreamStats,
-};
-
-struct CountingAllocator;
-
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE_BYTES.fetch_add(
-            new_size as isize - layout.size() as isize,
-            Ordering::Relaxed,
-        );
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
+use twitchwatch_ffi::{AlertListener, FfiResult, MonitorListener, TwitchWatchError};
+use twitchwatch_model::{ConnectionState, MinuteSummary, MotorEvent, StreamStats};
 
 /// Hears battery levels; nothing else happens in this test.
 #[derive(Default)]
@@ -76,13 +53,6 @@ impl AlertListener for Listener {
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 fn threads() -> usize {
     std::fs::read_dir("/proc/self/task").unwrap().count()
 }
@@ -103,18 +73,7 @@ fn threads_settle_to(bound: usize) {
 
 #[test]
 fn a_million_registrations_cancelled_or_let_go_leave_no_heap_thread_or_slot_behind() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = TwitchWatch::open(dir.path().display().to_string(), OpenOptions::default()).unwrap();
-    app.devices()
-        .pair(PairedDevice {
-            id: "11:22".into(),
-            name: "TW-1".into(),
-            protocol: DeviceProtocol::TwitchWatchV1,
-            sample_rate_hz: 100,
-            with_gyro: true,
-            paired_at_ms: now_ms(),
-        })
-        .unwrap();
+    let (_dir, app) = open_with_wearable_paired();
     let listener = Arc::new(Listener::default());
     let (monitoring, alerts) = (app.monitoring(), app.alerts());
     let cycle = || {
@@ -126,12 +85,12 @@ fn a_million_registrations_cancelled_or_let_go_leave_no_heap_thread_or_slot_behi
     for _ in 0..10_000 {
         cycle();
     }
-    let heap_before = LIVE_BYTES.load(Ordering::SeqCst);
+    let heap_before = live_heap_bytes();
     let start = Instant::now();
     for _ in 0..500_000 {
         cycle();
     }
-    let heap_after = LIVE_BYTES.load(Ordering::SeqCst);
+    let heap_after = live_heap_bytes();
     println!(
         "10^6 registrations in {:?}, heap {heap_before} → {heap_after} bytes",
         start.elapsed()
