@@ -29,6 +29,9 @@ pub enum Split {
     HeldOut,
     Wide,
     Ci,
+    /// HELD-OUT's ranges on another seed family with other spasm durations and amplitudes: read
+    /// only after a choice that HELD-OUT itself had informed.
+    Fresh,
 }
 
 impl std::str::FromStr for Split {
@@ -39,8 +42,9 @@ impl std::str::FromStr for Split {
             "held-out" | "heldout" | "held_out" => Ok(Split::HeldOut),
             "wide" => Ok(Split::Wide),
             "ci" => Ok(Split::Ci),
+            "fresh" => Ok(Split::Fresh),
             other => Err(format!(
-                "unknown split '{other}': use held-out, wide, tuning or ci"
+                "unknown split '{other}': use held-out, wide, fresh, tuning or ci"
             )),
         }
     }
@@ -53,6 +57,7 @@ impl std::fmt::Display for Split {
             Split::HeldOut => "held-out",
             Split::Wide => "wide",
             Split::Ci => "ci",
+            Split::Fresh => "fresh",
         })
     }
 }
@@ -156,8 +161,8 @@ fn params(split: Split) -> SplitParams {
             floor_scale: 1.0,
             everyday_s: 300.0,
         },
-        Split::HeldOut | Split::Ci => SplitParams {
-            seed0: 1001,
+        Split::HeldOut | Split::Ci | Split::Fresh => SplitParams {
+            seed0: if split == Split::Fresh { 700_001 } else { 1001 },
             rates: if split == Split::Ci {
                 &[50.0, 200.0, 1000.0]
             } else {
@@ -167,8 +172,16 @@ fn params(split: Split) -> SplitParams {
             tasks: &EverydayTask::ALL,
             tremor_freqs_hz: &[3.2, 4.3, 5.6, 7.2, 8.8, 10.4, 12.0],
             tremor_amps_mg: &[3.0, 5.0, 15.0, 40.0, 100.0, 200.0],
-            spasm_durations_s: &[1.5, 3.0, 8.0, 25.0, 60.0],
-            spasm_amps_g: &[0.3, 0.6, 1.0],
+            spasm_durations_s: if split == Split::Fresh {
+                &[2.5, 5.0, 12.0, 40.0, 120.0]
+            } else {
+                &[1.5, 3.0, 8.0, 25.0, 60.0]
+            },
+            spasm_amps_g: if split == Split::Fresh {
+                &[0.2, 0.4, 0.75, 1.2]
+            } else {
+                &[0.3, 0.6, 1.0]
+            },
             noise_g: &[0.0005, 0.0007, 0.001],
             drift_deg: &[2.0, 5.0, 15.0],
             floor_scale: 1.0,
@@ -864,6 +877,7 @@ pub fn config_with_overrides(spec: &str) -> Result<ClassifierConfig, String> {
             "spasm_tremble_active_dps" => c.spasm_tremble_active_dps = v,
             "spasm_tremble_reversals_per_s" => c.spasm_tremble_reversals_per_s = v,
             "spasm_tremble_reversing_share" => c.spasm_tremble_reversing_share = v,
+            "spasm_tremble_min_duration_ms" => c.spasm_tremble_min_duration_ms = v,
             other => return Err(format!("unknown config field {other}")),
         }
     }

@@ -6,4 +6,5 @@
 pub mod eval;
 pub mod recording;
 pub mod simulator;
+pub mod spasm_diagnosis;
 pub mod tapping;

@@ -6,7 +6,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use twitchwatch_classify::{ClassifierConfig, ClassifierOutput, StreamingClassifier};
 use twitchwatch_lab::simulator::{
-    builtin_scenario, Involuntary, Scenario, Segment, SimConfig, Simulator,
+    builtin_scenario, EverydayTask, Involuntary, Placement, Scenario, Segment, SimConfig, Simulator,
 };
 use twitchwatch_model::{Activity, LabelledEvent, MotorEvent, MotorEventKind, SensorBatch};
 
@@ -501,5 +501,70 @@ fn moves_from_rest_with_a_gyroscope_make_no_spasm() {
     assert!(
         envelope_false.len() <= 2,
         "voluntary moves called spasms: {envelope_false:?}"
+    );
+}
+
+/// Bringing food or a cup to the mouth from a still hand (a lift and turn, a hold, a return: a few
+/// seconds in all) is mostly not a spasm, whatever the rate, placement and sensor: at most a third
+/// of the false spasms the same recordings give with the envelope's minimum at 2 s.
+#[test]
+fn eating_and_drinking_from_rest_make_few_spasms() {
+    let short_minimum = ClassifierConfig {
+        spasm_min_duration_ms: 2000.0,
+        ..ClassifierConfig::default()
+    };
+    let (mut false_spasms, mut with_short_minimum) = (Vec::new(), 0);
+    for (i, task) in [EverydayTask::Eating, EverydayTask::Drinking]
+        .into_iter()
+        .enumerate()
+    {
+        for (k, rate) in [50.0f32, 100.0, 200.0, 400.0].into_iter().enumerate() {
+            let scene = Scenario {
+                name: format!("{task:?}"),
+                description: String::new(),
+                segments: vec![
+                    Segment::new(15.0, Activity::Rest),
+                    Segment::everyday(300.0, task),
+                    Segment::new(15.0, Activity::Rest),
+                ],
+            };
+            let config = SimConfig {
+                seed: 8300 + 10 * i as u64 + k as u64,
+                sample_rate_hz: rate,
+                with_gyro: k % 2 == 0,
+                placement: if k % 3 == 0 {
+                    Placement::BackOfHand
+                } else {
+                    Placement::Wrist
+                },
+                ..SimConfig::default()
+            };
+            let (batches, _) = simulate(&scene, config);
+            let spasms = |out: &ClassifierOutput| {
+                out.events
+                    .iter()
+                    .filter(|e| e.kind == MotorEventKind::Spasm)
+                    .map(|e| (e.start_ms, e.end_ms))
+                    .collect::<Vec<_>>()
+            };
+            for s in spasms(&classify(&batches)) {
+                false_spasms.push((task, rate, s));
+            }
+            with_short_minimum += spasms(&classify_with(&short_minimum, &batches)).len();
+        }
+    }
+    eprintln!(
+        "{} false spasms in 40 min of eating and drinking, {with_short_minimum} with a 2 s minimum: {false_spasms:?}",
+        false_spasms.len()
+    );
+    assert!(
+        with_short_minimum >= 6,
+        "the old 2 s minimum found only {with_short_minimum} false spasms here"
+    );
+    // Not yet none: a long bite or sip that keeps turning the hand can still outlast the minimum
+    // (docs/accuracy.md gives the rate).
+    assert!(
+        false_spasms.len() * 3 <= with_short_minimum,
+        "{false_spasms:?} vs {with_short_minimum} with a 2 s minimum"
     );
 }

@@ -119,6 +119,9 @@ struct SpasmRun {
     /// of its 0.5–12 Hz power above 3 Hz.
     slow_rms_sum: f32,
     high_fraction_sum: f32,
+    /// The part of the run decided before it was known to be long enough has been added to the
+    /// minutes' spasm time.
+    backfilled: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -634,6 +637,7 @@ impl Engine {
                     began_still,
                     slow_rms_sum: 0.0,
                     high_fraction_sum: 0.0,
+                    backfilled: false,
                     from_still: began_still || continues,
                 });
             }
@@ -801,6 +805,7 @@ impl Engine {
         if class == TickClass::Spasm {
             let covered_ms = ((end_ms - start_ms) as f32 * spasm_cover.min(1.0)) as i64;
             out.minutes.add_spasm_time(start_ms, start_ms + covered_ms);
+            self.backfill_spasm_time(cfg, start_ms, out);
         }
 
         self.judge_twitches(cfg, tick, class, spasm_near, f, out);
@@ -813,6 +818,32 @@ impl Engine {
         self.step_tremble(cfg, tick, prev_posture, rhythmic_window || periodic, f, out);
         self.step_spasms(cfg, tick, rhythmic_window || periodic, f, out);
         out.minutes.close_through(end_ms - 2_000, out.minute_out);
+    }
+
+    /// A run is known to be long enough only `spasm_min_duration_ms` after it began, later than
+    /// the hops at its start are decided: when its first hop is called a spasm, the time from
+    /// its start up to that hop joins the minutes' spasm time too (minutes already emitted keep
+    /// what they had).
+    fn backfill_spasm_time(
+        &mut self,
+        cfg: &ClassifierConfig,
+        decided_from_ms: TimestampMs,
+        out: &mut Sink,
+    ) {
+        for i in 0..self.spasm_runs.len() {
+            let r = self.spasm_runs[i];
+            let qualifies = r.last_hot_n.saturating_sub(r.start_n) >= self.spasm_min_n
+                && r.from_still
+                && self.sustained(cfg, &r);
+            if r.backfilled || !qualifies {
+                continue;
+            }
+            self.spasm_runs[i].backfilled = true;
+            let start_ms = self.time_ms(r.start_n);
+            if start_ms < decided_from_ms {
+                out.minutes.add_spasm_time(start_ms, decided_from_ms);
+            }
+        }
     }
 
     fn judge_twitches(
@@ -1177,7 +1208,7 @@ impl Engine {
         let n = c.hops as f32;
         let dur_s = n * cfg.hop_s;
         let spasm = c.hops > 0
-            && dur_s * 1000.0 >= cfg.spasm_min_duration_ms
+            && dur_s * 1000.0 >= cfg.spasm_tremble_min_duration_ms
             && c.reversals as f32 >= cfg.spasm_tremble_reversals_per_s * dur_s
             && c.reversing_hops as f32 >= cfg.spasm_tremble_reversing_share * n
             && c.shifted_hops as f32 >= cfg.spasm_posture_share * n

@@ -94,7 +94,9 @@ pub struct ClassifierConfig {
     pub spasm_block_ms: f32,
     /// Envelope RMS that makes a block "active", g.
     pub spasm_min_rms_g: f32,
-    /// Minimum spasm duration, ms.
+    /// Minimum duration of a spasm found by its envelope, ms. A voluntary reach, hold and return
+    /// (a fork to the mouth, a cup, a page) lasts a few seconds from a still hand and, by its
+    /// envelope, looks like a short spasm; only a contraction that outlasts it counts.
     pub spasm_min_duration_ms: f32,
     /// Minimum share of a spasm run's blocks that are hot (a contraction is sustained; typing
     /// and tapping are hot only at each impact).
@@ -133,6 +135,8 @@ pub struct ClassifierConfig {
     pub spasm_tremble_reversals_per_s: f32,
     /// …and at least this share of its hops reverse at all (sustained, not one burst).
     pub spasm_tremble_reversing_share: f32,
+    /// Minimum duration of a spasm found by its tremble alone, ms.
+    pub spasm_tremble_min_duration_ms: f32,
 
     /// Window broadband RMS below which (with no rotation) the sensor is taken off the body, g.
     pub not_worn_rms_g: f32,
@@ -174,7 +178,7 @@ impl Default for ClassifierConfig {
             spasm_band_low_hz: 3.0,
             spasm_block_ms: 25.0,
             spasm_min_rms_g: 0.05,
-            spasm_min_duration_ms: 2000.0,
+            spasm_min_duration_ms: 4500.0,
             spasm_max_gap_ms: 600.0,
             spasm_max_high_fraction: 0.2,
             spasm_min_slow_rms_g: 0.14,
@@ -189,6 +193,7 @@ impl Default for ClassifierConfig {
             spasm_tremble_active_dps: 5.0,
             spasm_tremble_reversals_per_s: 2.0,
             spasm_tremble_reversing_share: 0.5,
+            spasm_tremble_min_duration_ms: 2000.0,
             not_worn_rms_g: 0.0,
             max_gap_ms: 1000.0,
         }

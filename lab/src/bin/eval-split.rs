@@ -10,7 +10,7 @@ fn main() -> ExitCode {
     let split: Split = match arg.parse() {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("eval-split: {e} (tuning, held-out, wide or ci)");
+            eprintln!("eval-split: {e}");
             return ExitCode::from(2);
         }
     };

@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     let split: Split = match arg.parse() {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("twitch-features: {e} (tuning, held-out, wide or ci)");
+            eprintln!("twitch-features: {e}");
             return ExitCode::from(2);
         }
     };

@@ -371,12 +371,15 @@ pub(super) struct Spasm {
     fast_m_s2: [f64; 3],
     wobble_rad: [f64; 3],
     lin_scale: f64,
+    /// What was planned, for diagnosis (`Simulator::spasm_plans`).
+    pub kind: SpasmKind,
+    pub posture_change: bool,
 }
 
 /// The kinds of sustained contraction the simulator makes (signals.md: seconds up to about
 /// 15 minutes; large, non-rhythmic).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum SpasmKind {
+pub enum SpasmKind {
     /// A slow tonic contraction: long ramp, steady hold, little vibration.
     Tonic,
     /// A cramp: the contraction trembles irregularly while it holds.
@@ -444,6 +447,8 @@ impl Spasm {
             fast_m_s2: mix(rng, fast_k * amp),
             wobble_rad: mix(rng, 3f64.to_radians()),
             lin_scale: 1.0,
+            kind,
+            posture_change,
         };
         // Rescale so that the injected peak is exactly the requested amplitude.
         let mut peak: f64 = 0.0;

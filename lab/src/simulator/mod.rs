@@ -23,8 +23,9 @@ use twitchwatch_model::{Activity, LabelledEvent, MotorEventKind, SensorBatch, Ti
 pub use floor::FloorLevels;
 use floor::LivingFloor;
 pub use frames::{FrameFaultCounts, FrameFaults, FrameSimulator, SimFrame};
+pub use involuntary::SpasmKind;
 pub use involuntary::TwitchShape;
-use involuntary::{Cursor, Spasm, SpasmKind, TremorBout, Twitch};
+use involuntary::{Cursor, Spasm, TremorBout, Twitch};
 pub use live::{SimulatedSession, SimulatedWearable};
 use motion::{
     gauss, log_uniform, mat_t_mul, normalize, posture_for, posture_for_task, scale, there_and_back,
@@ -843,6 +844,16 @@ impl Simulator {
     /// `config.start_ms` plus the offset into the scenario. All known before the first sample.
     pub fn labels(&self) -> &[LabelledEvent] {
         &self.labels
+    }
+
+    /// Each spasm's kind and whether it changes the hand's posture, in start order (the order of the
+    /// spasm labels): what a recall figure is broken down by when it is diagnosed.
+    pub fn spasm_plans(&self) -> Vec<(SpasmKind, bool)> {
+        self.world
+            .spasms
+            .iter()
+            .map(|s| (s.kind, s.posture_change))
+            .collect()
     }
 
     /// (start, end, activity) per segment, in the same time base as the labels.

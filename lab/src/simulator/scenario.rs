@@ -281,7 +281,7 @@ pub fn builtin_scenarios() -> Vec<Scenario> {
         ),
         scenario(
             "spasm",
-            "Rest, then a 10 s spasm (0.8 g), rest, then a 3 s spasm (0.4 g).",
+            "Rest, then a 10 s spasm (0.8 g), rest, then a 6 s spasm (0.4 g).",
             vec![
                 Segment::new(30.0, Rest),
                 Segment::new(30.0, Rest).with(Involuntary::SpasmAt {
@@ -291,7 +291,7 @@ pub fn builtin_scenarios() -> Vec<Scenario> {
                 }),
                 Segment::new(30.0, Rest).with(Involuntary::SpasmAt {
                     start_s: 15.0,
-                    duration_s: 3.0,
+                    duration_s: 6.0,
                     amplitude_g: 0.4,
                 }),
                 Segment::new(15.0, Rest),
