@@ -728,8 +728,7 @@ impl Engine {
         let (a, b) = (tick_index * self.hop_n, (tick_index + 1) * self.hop_n);
         let mut cover = 0u64;
         for r in &self.spasm_runs {
-            let long_enough = r.last_hot_n.saturating_sub(r.start_n) >= self.spasm_min_n;
-            if !long_enough || !r.from_still || !self.sustained(cfg, r) {
+            if !self.is_spasm(cfg, r) {
                 continue;
             }
             let (s, e) = (r.start_n.max(a), (r.last_hot_n + 1).min(b));
@@ -805,8 +804,8 @@ impl Engine {
         if class == TickClass::Spasm {
             let covered_ms = ((end_ms - start_ms) as f32 * spasm_cover.min(1.0)) as i64;
             out.minutes.add_spasm_time(start_ms, start_ms + covered_ms);
-            self.backfill_spasm_time(cfg, start_ms, out);
         }
+        self.backfill_spasm_time(cfg, start_ms, class == TickClass::Spasm, out);
 
         self.judge_twitches(cfg, tick, class, spasm_near, f, out);
         self.step_tremor(cfg, tick, class, f, tf.peak_freq_hz, out);
@@ -821,26 +820,26 @@ impl Engine {
     }
 
     /// A run is known to be long enough only `spasm_min_duration_ms` after it began, later than
-    /// the hops at its start are decided: when its first hop is called a spasm, the time from
-    /// its start up to that hop joins the minutes' spasm time too (minutes already emitted keep
-    /// what they had).
+    /// the hops at its start are decided. At the first hop decided once it qualifies as a spasm,
+    /// if that hop is called Spasm, the time from the run's start up to it joins the minutes'
+    /// spasm time (minutes already emitted keep what they had). A run that qualifies at a hop
+    /// called something else (periodic, rhythmic) gets nothing back: those hops were judged with
+    /// the run in view.
     fn backfill_spasm_time(
         &mut self,
         cfg: &ClassifierConfig,
         decided_from_ms: TimestampMs,
+        hop_is_spasm: bool,
         out: &mut Sink,
     ) {
         for i in 0..self.spasm_runs.len() {
             let r = self.spasm_runs[i];
-            let qualifies = r.last_hot_n.saturating_sub(r.start_n) >= self.spasm_min_n
-                && r.from_still
-                && self.sustained(cfg, &r);
-            if r.backfilled || !qualifies {
+            if r.backfilled || !self.is_spasm(cfg, &r) {
                 continue;
             }
             self.spasm_runs[i].backfilled = true;
             let start_ms = self.time_ms(r.start_n);
-            if start_ms < decided_from_ms {
+            if hop_is_spasm && start_ms < decided_from_ms {
                 out.minutes.add_spasm_time(start_ms, decided_from_ms);
             }
         }
@@ -1087,26 +1086,30 @@ impl Engine {
         r.hot_blocks as f32 / blocks.max(1) as f32
     }
 
-    fn emit_spasm(&mut self, cfg: &ClassifierConfig, r: SpasmRun, out: &mut Sink) {
+    /// Everything that makes a run a spasm event, on the hops decided so far: long enough, from a
+    /// still hand, sustained, mostly not rhythmic, and moving the hand. The minutes' spasm time
+    /// follows the same test, so that it counts only what is (or will be) reported as spasm.
+    fn is_spasm(&self, cfg: &ClassifierConfig, r: &SpasmRun) -> bool {
         if r.last_hot_n.saturating_sub(r.start_n) < self.spasm_min_n
             || !r.from_still
-            || !self.sustained(cfg, &r)
+            || !self.sustained(cfg, r)
         {
-            return;
+            return false;
         }
-        let rhythmic_frac = r.ticks_rhythmic as f32 / r.ticks_total.max(1) as f32;
-        if rhythmic_frac >= 0.5 {
-            return;
-        }
+        let hops = r.ticks_total.max(1) as f32;
         // A spasm moves the hand (signals.md: "large low-frequency displacement"): its slow part is
         // large, or it dominates. Keystrokes right after the hand was put on the keyboard are mostly
         // above 3 Hz on a small slow movement.
-        let hops = r.ticks_total.max(1) as f32;
-        if r.high_fraction_sum / hops >= cfg.spasm_max_high_fraction
-            && r.slow_rms_sum / hops < cfg.spasm_min_slow_rms_g
-        {
+        let keystrokes = r.high_fraction_sum / hops >= cfg.spasm_max_high_fraction
+            && r.slow_rms_sum / hops < cfg.spasm_min_slow_rms_g;
+        (r.ticks_rhythmic as f32) < 0.5 * hops && !keystrokes
+    }
+
+    fn emit_spasm(&mut self, cfg: &ClassifierConfig, r: SpasmRun, out: &mut Sink) {
+        if !self.is_spasm(cfg, &r) {
             return;
         }
+        let rhythmic_frac = r.ticks_rhythmic as f32 / r.ticks_total.max(1) as f32;
         let strength = (r.peak_rms_g / cfg.spasm_min_rms_g.max(1e-6))
             .max(1.0)
             .log10()
