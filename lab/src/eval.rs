@@ -20,7 +20,7 @@ use crate::simulator::{
     TwitchShape,
 };
 use twitchwatch_classify::{ClassifierConfig, ClassifierOutput, StreamingClassifier};
-use twitchwatch_model::{Activity, LabelledEvent, MotorEvent, MotorEventKind};
+use twitchwatch_model::{Activity, LabelledEvent, MotorEvent, MotorEventKind, SensorBatch};
 
 /// Which part of the suite to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -961,12 +961,22 @@ pub fn run_case(
     case: &EvalCase,
     config: &ClassifierConfig,
 ) -> Result<(Vec<LabelledEvent>, ClassifierOutput, u64), EvalError> {
+    let (sim, out, samples) = run_case_observed(case, config, |_| {})?;
+    Ok((sim.labels().to_vec(), out, samples))
+}
+
+/// [`run_case`], showing each simulated batch to `on_batch` before it is classified (a diagnosis
+/// that needs the samples themselves); the simulator is returned for its labels and plans.
+pub fn run_case_observed(
+    case: &EvalCase,
+    config: &ClassifierConfig,
+    mut on_batch: impl FnMut(&SensorBatch),
+) -> Result<(Simulator, ClassifierOutput, u64), EvalError> {
     let mut sim =
         Simulator::new(&case.scenario, case.sim.clone()).map_err(|e| EvalError::Simulator {
             case: case.name.clone(),
             reason: e.to_string(),
         })?;
-    let labels = sim.labels().to_vec();
     let mut classifier = StreamingClassifier::new(config.clone());
     let mut out = ClassifierOutput::new();
     let mut events = Vec::new();
@@ -976,6 +986,7 @@ pub fn run_case(
     let mut samples = 0u64;
     while let Some(batch) = sim.next_batch(per_batch) {
         samples += batch.len() as u64;
+        on_batch(&batch);
         classifier
             .push_batch(&batch, &mut out)
             .map_err(|e| EvalError::Classifier {
@@ -992,7 +1003,7 @@ pub fn run_case(
     twitch_candidates.append(&mut out.twitch_candidates);
     events.sort_by_key(|e| e.start_ms);
     Ok((
-        labels,
+        sim,
         ClassifierOutput {
             events,
             minutes,
@@ -1000,6 +1011,18 @@ pub fn run_case(
         },
         samples,
     ))
+}
+
+/// The split named by a lab tool's first argument (TUNING when there is none) and the default
+/// classifier config with the `TW_CFG` overrides, or the message to print.
+pub fn split_and_config_from_env() -> Result<(Split, ClassifierConfig), String> {
+    let split: Split = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "tuning".into())
+        .parse()?;
+    let config = config_with_overrides(&std::env::var("TW_CFG").unwrap_or_default())
+        .map_err(|e| format!("TW_CFG: {e}"))?;
+    Ok((split, config))
 }
 
 /// Run a whole split.

@@ -4,11 +4,11 @@
 //! sensor saw rather than what the classifier made of it.
 
 use biquad::{Biquad, Coefficients, DirectForm2Transposed, ToHertz, Type, Q_BUTTERWORTH_F32};
-use twitchwatch_classify::{ClassifierConfig, ClassifierOutput, StreamingClassifier};
-use twitchwatch_model::{MotorEventKind, SensorBatch, TimestampMs};
+use twitchwatch_classify::ClassifierConfig;
+use twitchwatch_model::{MotorEventKind, TimestampMs};
 
-use crate::eval::{suite, CaseGroup, EvalError, Split};
-use crate::simulator::{Placement, Simulator};
+use crate::eval::{run_case_observed, suite, CaseGroup, EvalError, Split};
+use crate::simulator::Placement;
 
 /// One spasm label, or one false spasm in a healthy recording, with the signal over its span.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -43,14 +43,16 @@ pub struct SpasmRow {
 
 struct Recording {
     fs: f32,
-    t0_ms: TimestampMs,
+    /// Time of the first sample (none before the first batch).
+    t0_ms: Option<TimestampMs>,
     accel: Vec<[f32; 3]>,
     gyro: Vec<[f32; 3]>,
 }
 
 impl Recording {
     fn index(&self, t_ms: TimestampMs) -> usize {
-        let i = ((t_ms - self.t0_ms) as f32 * self.fs / 1000.0).max(0.0) as usize;
+        let t0_ms = self.t0_ms.unwrap_or(t_ms);
+        let i = ((t_ms - t0_ms) as f32 * self.fs / 1000.0).max(0.0) as usize;
         i.min(self.accel.len())
     }
 }
@@ -158,40 +160,19 @@ pub fn spasm_rows(split: Split, config: &ClassifierConfig) -> Result<Vec<SpasmRo
         if !labelled && !case.group.healthy_only() {
             continue;
         }
-        let mut sim =
-            Simulator::new(&case.scenario, case.sim.clone()).map_err(|e| EvalError::Simulator {
-                case: case.name.clone(),
-                reason: e.to_string(),
-            })?;
-        let labels = sim.labels().to_vec();
-        let plans = sim.spasm_plans();
-        let mut classifier = StreamingClassifier::new(config.clone());
-        let mut out = ClassifierOutput::new();
-        let mut events = Vec::new();
         let mut rec = Recording {
             fs: case.sim.sample_rate_hz,
-            t0_ms: 0,
+            t0_ms: None,
             accel: Vec::new(),
             gyro: Vec::new(),
         };
-        let per_batch = ((case.sim.sample_rate_hz / 10.0) as usize).max(1);
-        let mut first = true;
-        while let Some(batch) = sim.next_batch(per_batch) {
-            if first {
-                rec.t0_ms = batch.first_sample_us.div_euclid(1000);
-                first = false;
-            }
-            keep(&mut rec, &batch);
-            classifier
-                .push_batch(&batch, &mut out)
-                .map_err(|e| EvalError::Classifier {
-                    case: case.name.clone(),
-                    reason: e.to_string(),
-                })?;
-            events.append(&mut out.events);
-        }
-        classifier.finish(&mut out);
-        events.append(&mut out.events);
+        let (sim, out, _) = run_case_observed(&case, config, |batch| {
+            rec.t0_ms
+                .get_or_insert(batch.first_sample_us.div_euclid(1000));
+            rec.accel.extend_from_slice(&batch.accel_g);
+            rec.gyro.extend_from_slice(&batch.gyro_dps);
+        })?;
+        let (labels, plans, events) = (sim.labels(), sim.spasm_plans(), out.events);
         let blocks = high_passed_block_rms(&rec);
         let wrist = case.sim.placement == Placement::Wrist;
         let spasms = events.iter().filter(|e| e.kind == MotorEventKind::Spasm);
@@ -222,9 +203,4 @@ pub fn spasm_rows(split: Split, config: &ClassifierConfig) -> Result<Vec<SpasmRo
         }
     }
     Ok(rows)
-}
-
-fn keep(rec: &mut Recording, batch: &SensorBatch) {
-    rec.accel.extend_from_slice(&batch.accel_g);
-    rec.gyro.extend_from_slice(&batch.gyro_dps);
 }

@@ -8,22 +8,14 @@
 
 use std::process::ExitCode;
 
-use twitchwatch_lab::eval::{config_with_overrides, Split};
+use twitchwatch_lab::eval::split_and_config_from_env;
 use twitchwatch_lab::spasm_diagnosis::spasm_rows;
 
 fn main() -> ExitCode {
-    let arg = std::env::args().nth(1).unwrap_or_else(|| "tuning".into());
-    let split: Split = match arg.parse() {
-        Ok(s) => s,
+    let (split, config) = match split_and_config_from_env() {
+        Ok(v) => v,
         Err(e) => {
             eprintln!("spasm-cases: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let config = match config_with_overrides(&std::env::var("TW_CFG").unwrap_or_default()) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("spasm-cases: TW_CFG: {e}");
             return ExitCode::from(2);
         }
     };

@@ -11,22 +11,14 @@
 use std::process::ExitCode;
 
 use twitchwatch_lab::eval::{
-    config_with_overrides, twitch_candidate_rows, twitch_label_outcomes, Split,
+    split_and_config_from_env, twitch_candidate_rows, twitch_label_outcomes,
 };
 
 fn main() -> ExitCode {
-    let arg = std::env::args().nth(1).unwrap_or_else(|| "tuning".into());
-    let split: Split = match arg.parse() {
-        Ok(s) => s,
+    let (split, config) = match split_and_config_from_env() {
+        Ok(v) => v,
         Err(e) => {
             eprintln!("twitch-features: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let config = match config_with_overrides(&std::env::var("TW_CFG").unwrap_or_default()) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("twitch-features: TW_CFG: {e}");
             return ExitCode::from(2);
         }
     };
