@@ -220,6 +220,7 @@ fn sim(
     floor.pulse_g *= floor_scale;
     floor.breathing_tilt_deg *= floor_scale;
     floor.sway_dps *= floor_scale;
+    floor.micro_movement_g *= floor_scale;
     let fidgets = rand::Rng::gen_range(&mut rng, 0.5..4.0f32);
     SimConfig {
         seed,

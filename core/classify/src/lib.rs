@@ -163,7 +163,7 @@ impl Default for ClassifierConfig {
             tremor_min_amplitude_g: 0.003,
             tremor_min_gyro_dps: 0.5,
             tremor_physiological_hz: 7.5,
-            tremor_physiological_min_g: 0.015,
+            tremor_physiological_min_g: 0.02,
             tremor_physiological_min_dps: 0.0,
             tremor_min_concentration: 0.4,
             tremor_min_periodicity: 0.3,

@@ -8,6 +8,9 @@ use rand_chacha::ChaCha8Rng;
 use super::motion::{gauss, normalize, uniform, MotionSum, TAU};
 use super::GRAVITY_M_S2 as G;
 
+/// RMS of `smooth_noise`'s value: Catmull–Rom weights through unit Gaussian knots, averaged over a knot interval.
+const MICRO_NOISE_RMS: f64 = 0.90;
+
 /// Lever from the wrist to the sensor for the floor's small rotations, m.
 const FLOOR_LEVER_M: f64 = 0.06;
 
@@ -27,6 +30,20 @@ pub struct FloorLevels {
     pub breathing_tilt_deg: f32,
     /// Postural sway: RMS angular rate (all axes together) of slow random rotation, deg/s.
     pub sway_dps: f32,
+    /// Irregular micro-movement of the resting hand (small muscle and tendon activity, not a
+    /// rhythm): RMS linear acceleration per axis at the sensor, g. It is what makes a real idle
+    /// hand differ by several mg from one sample to the next, where a bare sensor differs by
+    /// about 1 mg.
+    #[serde(default)]
+    pub micro_movement_g: f32,
+    /// Where the micro-movement's spectrum falls off, Hz (muscle vibration spans 5–100 Hz,
+    /// signals.md); the sensor's anti-alias filter caps it at 0.4 × the sample rate.
+    #[serde(default = "default_micro_movement_hz")]
+    pub micro_movement_hz: f32,
+}
+
+fn default_micro_movement_hz() -> f32 {
+    20.0
 }
 
 impl FloorLevels {
@@ -38,21 +55,30 @@ impl FloorLevels {
             heart_rate_bpm: 70.0,
             breathing_tilt_deg: 0.0,
             sway_dps: 0.0,
+            micro_movement_g: 0.0,
+            micro_movement_hz: default_micro_movement_hz(),
         }
     }
 
-    /// A random person: every level log-spread across the published range, so that the total
-    /// resting variation at the wrist spans about 1.5–7 mg and the gyroscope 0.5–10 °/s.
+    /// A random person: every level log-spread so that, at a 104 Hz wrist sensor, both readings of
+    /// the notes' "2–7 mg sample to sample" are covered — the spread per axis spans about
+    /// 1.2–9 mg and the RMS difference of consecutive samples 1.1–6 mg — and the gyroscope's RMS
+    /// 0.5–6.5 °/s (`lab/tests/resting_floor.rs` measures it). The notes' idle hands reach
+    /// 10 °/s; slow rotation that large tilts a resting hand by degrees, which reads as movement
+    /// here as it would on a real hand. Physiological tremor: normal postural hand tremor is
+    /// published at 1.5–35 mg peak, typically about 10 mg (docs/spasm-facts.md, S40).
     pub fn random(rng: &mut ChaCha8Rng) -> FloorLevels {
         let log_uniform =
             |rng: &mut ChaCha8Rng, lo: f64, hi: f64| (uniform(rng, lo.ln(), hi.ln())).exp() as f32;
         FloorLevels {
-            physiological_tremor_g: log_uniform(rng, 0.0008, 0.005),
+            physiological_tremor_g: log_uniform(rng, 0.001, 0.012),
             physiological_tremor_hz: uniform(rng, 8.0, 12.0) as f32,
             pulse_g: log_uniform(rng, 0.0004, 0.002),
             heart_rate_bpm: uniform(rng, 52.0, 100.0) as f32,
             breathing_tilt_deg: log_uniform(rng, 0.05, 0.6),
-            sway_dps: log_uniform(rng, 0.3, 3.0),
+            sway_dps: log_uniform(rng, 0.4, 8.0),
+            micro_movement_g: log_uniform(rng, 0.0003, 0.007),
+            micro_movement_hz: log_uniform(rng, 12.0, 50.0),
         }
     }
 }
@@ -72,10 +98,15 @@ pub(super) struct LivingFloor {
     /// The pulse kick's ring frequency and decay.
     pulse_hz: f64,
     pulse_decay_s: f64,
+    micro_knots_hz: f64,
 }
 
 impl LivingFloor {
-    pub(super) fn new(rng: &mut ChaCha8Rng, levels: FloorLevels) -> LivingFloor {
+    pub(super) fn new(
+        rng: &mut ChaCha8Rng,
+        levels: FloorLevels,
+        sample_rate_hz: f64,
+    ) -> LivingFloor {
         let beat_s = 60.0 / f64::from(levels.heart_rate_bpm).clamp(30.0, 200.0);
         LivingFloor {
             levels,
@@ -89,6 +120,8 @@ impl LivingFloor {
             beat_phase_s: uniform(rng, 0.0, beat_s),
             pulse_hz: uniform(rng, 4.0, 9.0),
             pulse_decay_s: uniform(rng, 0.04, 0.1),
+            // Catmull–Rom knots twice the fall-off frequency apart.
+            micro_knots_hz: 2.0 * f64::from(levels.micro_movement_hz).min(0.4 * sample_rate_hz),
         }
     }
 
@@ -135,6 +168,21 @@ impl LivingFloor {
                 sum.add_rot(axis, k * v, k * dv);
             }
         }
+        if lv.micro_movement_g > 0.0 {
+            self.micro_movement(t, sum);
+        }
+    }
+
+    fn micro_movement(&self, t: f64, sum: &mut MotionSum) {
+        let lv = &self.levels;
+        let k = f64::from(lv.micro_movement_g) * G / MICRO_NOISE_RMS;
+        let mut lin = [0.0; 3];
+        for (ch, v) in lin.iter_mut().enumerate() {
+            let (value, _) =
+                super::involuntary::smooth_noise(self.seed, 6 + ch as u64, self.micro_knots_hz, t);
+            *v = k * value;
+        }
+        sum.add_lin(lin, 1.0);
     }
 
     /// The linear direction of the physiological tremor at the lever (perpendicular to its axis).

@@ -539,6 +539,8 @@ fn validate_config(c: &SimConfig) -> Result<(), SimError> {
     check_range("floor.heart_rate_bpm", f.heart_rate_bpm, 30.0, 200.0)?;
     check_range("floor.breathing_tilt_deg", f.breathing_tilt_deg, 0.0, 5.0)?;
     check_range("floor.sway_dps", f.sway_dps, 0.0, 30.0)?;
+    check_range("floor.micro_movement_g", f.micro_movement_g, 0.0, 0.05)?;
+    check_range("floor.micro_movement_hz", f.micro_movement_hz, 1.0, 200.0)?;
     // Keep timestamps (µs, i64) far from overflow.
     const MAX_START_MS: i64 = 1 << 52;
     if c.start_ms.abs() > MAX_START_MS {
@@ -769,7 +771,11 @@ impl Simulator {
             });
         }
         let drift = Drift::new(&mut world_rng, f64::from(config.orientation_drift_deg));
-        let floor = LivingFloor::new(&mut stream_rng(config.seed, STREAM_FLOOR), config.floor);
+        let floor = LivingFloor::new(
+            &mut stream_rng(config.seed, STREAM_FLOOR),
+            config.floor,
+            f64::from(config.sample_rate_hz),
+        );
 
         let (twitches, bouts, spasms) = plan_involuntary(scenario, &segments, &config, fs)?;
         let start_ms = config.start_ms;
