@@ -684,9 +684,11 @@ def test_sixteen_threads_at_once(store):
     assert len(app.journal().entry(day).medications) == before + len(names)
 
 
-def test_a_million_listener_registrations_do_not_grow(store):
+def test_two_hundred_thousand_listener_registrations_do_not_grow(store):
     app, _ = store
-    n = int(os.environ.get("HOSTILE_LISTENERS", "1000000"))
+    # Enough that a leaked handle per registration (hundreds of bytes) would exceed the 16 MiB bound;
+    # the Rust side checks a million with a counting allocator.
+    n = int(os.environ.get("HOSTILE_LISTENERS", "200000"))
     monitoring, alerts = app.monitoring(), app.alerts()
     listener, alert_listener = Quiet(), NoAlerts()
     # The Python side's table of listener objects Rust holds: it must shrink back as Rust lets go.
