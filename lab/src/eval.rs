@@ -860,8 +860,6 @@ pub fn config_with_overrides(spec: &str) -> Result<ClassifierConfig, String> {
             "twitch_refractory_ms" => c.twitch_refractory_ms = v,
             "voluntary_accel_rms_g" => c.voluntary_accel_rms_g = v,
             "voluntary_gyro_rms_dps" => c.voluntary_gyro_rms_dps = v,
-            "tremor_voluntary_share" => c.tremor_voluntary_share = v,
-            "tremor_voluntary_cap_g" => c.tremor_voluntary_cap_g = v,
             "spasm_min_rms_g" => c.spasm_min_rms_g = v,
             "spasm_band_low_hz" => c.spasm_band_low_hz = v,
             "spasm_max_gap_ms" => c.spasm_max_gap_ms = v,

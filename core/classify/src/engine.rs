@@ -765,14 +765,10 @@ impl Engine {
             None => (2.0 * tick.tremor_ss / tick.tremor_n.max(1) as f32).sqrt(),
         };
         let rhythmic = rhythmic_window && tick_amp >= 0.5 * tf.peak_amplitude_g;
-        // A strong tremor leaks a little below 2.2 Hz, and a restless resting hand sways by tens
-        // of mg: only call it movement when the slow part is large next to the rhythm — but never
-        // let more than the cap through, or a voluntary rhythm as large as pronation–supination
-        // (1 g) would hide its own slow movement behind its size.
+        // A strong tremor leaks a little below 2.2 Hz; only call it movement when the slow part
+        // is large next to the rhythm.
         let vol_limit = if rhythmic_window {
-            cfg.voluntary_accel_rms_g.max(
-                (cfg.tremor_voluntary_share * f.peak_amplitude_g).min(cfg.tremor_voluntary_cap_g),
-            )
+            cfg.voluntary_accel_rms_g.max(0.1 * f.peak_amplitude_g)
         } else {
             cfg.voluntary_accel_rms_g
         };

@@ -87,12 +87,6 @@ pub struct ClassifierConfig {
     pub voluntary_accel_rms_g: f32,
     /// RMS of low-passed (<1.5 Hz) angular rate above which the arm is moving voluntarily, deg/s.
     pub voluntary_gyro_rms_dps: f32,
-    /// In a window with a tremor rhythm, slow (0.3–2.2 Hz) movement counts as voluntary only above
-    /// this share of the rhythm's amplitude (or `voluntary_accel_rms_g`, whichever is larger): a
-    /// strong tremor leaks below 2.2 Hz, and a resting hand's sway is no reason to hide it.
-    pub tremor_voluntary_share: f32,
-    /// …but never more than this, g.
-    pub tremor_voluntary_cap_g: f32,
 
     /// High-pass corner of the spasm envelope, Hz.
     pub spasm_band_low_hz: f32,
@@ -181,8 +175,6 @@ impl Default for ClassifierConfig {
             tremor_severity_edges_g: [0.03, 0.1, 0.3],
             voluntary_accel_rms_g: 0.015,
             voluntary_gyro_rms_dps: 8.0,
-            tremor_voluntary_share: 0.4,
-            tremor_voluntary_cap_g: 0.04,
             spasm_band_low_hz: 3.0,
             spasm_block_ms: 25.0,
             spasm_min_rms_g: 0.05,
