@@ -332,7 +332,8 @@ fn voluntary_activities_sit_in_their_bands() {
     let fs = 200.0;
     for (name, lo, hi, min_peak_g, max_peak_g) in [
         ("typing", 1.5, 9.0, 0.01, 0.6),
-        ("writing", 0.8, 6.0, 0.01, 0.5),
+        // Handwriting: 3–6 Hz stroke cycles (strokes of ~100 ms) and their harmonics, line shifts.
+        ("writing", 0.8, 10.0, 0.01, 0.5),
         ("reaching", 0.2, 3.0, 0.1, 2.0),
     ] {
         let mut sim = Simulator::new(

@@ -374,6 +374,9 @@ pub(super) struct Train {
     end_t: f64,
     active: Vec<Pulse>,
     strokes_left_in_word: u32,
+    /// Handwriting: the current word's stroke direction and stroke duration.
+    word_slant_rad: f64,
+    word_leg_s: f64,
     /// Rhythm bursts: cycles left in the current burst, its cycle period and its movement.
     rhythm_left: u32,
     rhythm_period_s: f64,
@@ -401,6 +404,8 @@ impl Train {
             end_t,
             active: Vec::with_capacity(8),
             strokes_left_in_word: 0,
+            word_slant_rad: 0.0,
+            word_leg_s: 0.1,
             rhythm_left: 0,
             rhythm_period_s: 0.0,
             rhythm_move: ([0.0; 3], [0.0; 3]),
@@ -486,22 +491,28 @@ impl Train {
             TrainKind::PenStrokes => {
                 if self.strokes_left_in_word == 0 {
                     self.strokes_left_in_word = rng.gen_range(4..12);
+                    // Each word is written at its own slant and pace.
+                    self.word_slant_rad = uniform(rng, 0.0, TAU);
+                    self.word_leg_s = uniform(rng, 0.08, 0.14);
                     // Pause between words.
                     return (None, t0 + uniform(rng, 0.15, 0.7));
                 }
                 self.strokes_left_in_word -= 1;
-                // Leg 0.2–0.8 s → 1.25–5 Hz.
-                let leg = uniform(rng, 0.2, 0.8);
-                let ang = uniform(rng, 0.0, TAU);
-                let disp = scale([ang.cos(), ang.sin(), 0.0], uniform(rng, 0.002, 0.008));
+                // Handwriting is an oscillation: strokes of about 100 ms (modal), kept at a
+                // preferred rhythm of about 10 strokes a second, so each up-and-down pair is a
+                // 3–6 Hz cycle along the word's slant. The fingers move the pen; the hand follows
+                // by a millimetre or so.
+                let leg = self.word_leg_s * uniform(rng, 0.85, 1.15);
+                let ang = self.word_slant_rad + uniform(rng, -0.4, 0.4);
+                let disp = scale([ang.cos(), ang.sin(), 0.0], uniform(rng, 0.0005, 0.003));
                 let rot = scale(
                     normalize([gauss(rng), gauss(rng), gauss(rng)]),
                     uniform(rng, 0.2, 1.0).to_radians(),
                 );
                 let back = leg * uniform(rng, 0.8, 1.25);
                 let p = Pulse::new(t0, leg, 0.0, back, disp, rot);
-                // Strokes overlap a little: handwriting is continuous.
-                let next = t0 + (leg + back) * uniform(rng, 0.7, 1.0);
+                // One cycle runs into the next: handwriting is continuous.
+                let next = t0 + (leg + back) * uniform(rng, 0.95, 1.05);
                 (Some(p), next)
             }
             TrainKind::LineShifts => {
