@@ -215,12 +215,7 @@ fn sim(
     floor_scale: f32,
 ) -> SimConfig {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x5EED_F100_u64);
-    let mut floor = FloorLevels::random(&mut rng);
-    floor.physiological_tremor_g *= floor_scale;
-    floor.pulse_g *= floor_scale;
-    floor.breathing_tilt_deg *= floor_scale;
-    floor.sway_dps *= floor_scale;
-    floor.micro_movement_g *= floor_scale;
+    let floor = FloorLevels::random(&mut rng).scaled(floor_scale);
     let fidgets = rand::Rng::gen_range(&mut rng, 0.5..4.0f32);
     SimConfig {
         seed,

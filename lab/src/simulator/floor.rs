@@ -81,6 +81,19 @@ impl FloorLevels {
             micro_movement_hz: log_uniform(rng, 12.0, 50.0),
         }
     }
+
+    /// The same person made more (or less) restless: every level of movement times `k`; the
+    /// frequencies and the heart rate stay.
+    pub fn scaled(self, k: f32) -> FloorLevels {
+        FloorLevels {
+            physiological_tremor_g: self.physiological_tremor_g * k,
+            pulse_g: self.pulse_g * k,
+            breathing_tilt_deg: self.breathing_tilt_deg * k,
+            sway_dps: self.sway_dps * k,
+            micro_movement_g: self.micro_movement_g * k,
+            ..self
+        }
+    }
 }
 
 /// One person's floor, evaluated at any time (no state: the random parts are hashed from the time).
