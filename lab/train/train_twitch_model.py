@@ -3,7 +3,7 @@
 
     cargo run --release -p twitchwatch-lab --bin twitch-features -- tuning > /tmp/tuning.csv
     cargo run --release -p twitchwatch-lab --bin twitch-features -- held-out > /tmp/held-out.csv
-    python3 lab/train/train_twitch_model.py /tmp/tuning.csv [/tmp/held-out.csv ...]
+    python3 lab/train/train_twitch_model.py [--min-probability P] /tmp/tuning.csv [/tmp/held-out.csv ...]
 
 Writes core/classify/src/twitch_model_weights.rs (the weights and the acceptance threshold) and
 core/classify/tests/fixtures/twitch_model_check.csv (feature rows with the probability computed
@@ -13,6 +13,11 @@ Logistic regression by Newton's method (iteratively reweighted least squares) wi
 penalty; numpy only. A false twitch on a healthy hand counts three times a missed twitch, in the
 fit and in the choice of threshold: false twitches feed the persistence rule every day, while a
 person with real fasciculations has many of them.
+
+The candidates alone do not say how many hours of healthy hands they came from, so the threshold
+that keeps false twitches per hour within budget is measured with eval-split on TUNING (sweep
+TW_CFG=twitch_min_probability=…) and given with --min-probability; docs/accuracy.md says which
+was chosen and why. Without it the threshold is the one that maximises the weighted gain above.
 """
 
 import csv
@@ -84,6 +89,10 @@ def summary(name, x, y, amp, weights, bias, threshold):
 
 
 def main(argv):
+    chosen = None
+    if len(argv) > 2 and argv[1] == "--min-probability":
+        chosen = float(argv[2])
+        argv = argv[:1] + argv[3:]
     if len(argv) < 2:
         print(__doc__)
         return 2
@@ -93,7 +102,7 @@ def main(argv):
     p = probability(x, weights, bias)
     candidates = np.round(np.arange(0.2, 0.91, 0.05), 2)
     gains = [np.sum((p >= t) & (y == 1)) - FALSE_COST * np.sum((p >= t) & (y == 0)) for t in candidates]
-    threshold = float(candidates[int(np.argmax(gains))])
+    threshold = float(candidates[int(np.argmax(gains))]) if chosen is None else chosen
     print("weights", dict(zip(FEATURES, np.round(weights, 4))), "bias", round(float(bias), 4))
     print("threshold", threshold)
     summary("tuning (fitted)", x, y, amp, weights, bias, threshold)

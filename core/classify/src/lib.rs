@@ -7,6 +7,7 @@ mod minute;
 mod spectral;
 mod twitch;
 mod twitch_model;
+mod whiten;
 
 use twitchwatch_model::{MinuteSummary, MotorEvent, SensorBatch};
 

@@ -1,13 +1,15 @@
 //! Transient (fasciculation) candidates: the twitch band (3–30 Hz: a motor-unit twitch contracts
 //! for 35–100 ms and relaxes for 25–110 ms, signals.md), its smoothed energy against a rolling
 //! median/MAD floor of the wearer's own micro-movement, with hysteresis, a refractory period and a
-//! maximum duration.
+//! maximum duration. Before its energy is measured, the band's predictable part (the wearer's own
+//! physiological tremor) is taken out by a whitening filter fitted to the floor (`whiten.rs`).
 //!
 //! Energy is the squared band-passed amplitude, not the Teager–Kaiser operator: TKEO weighs each
 //! component by its frequency squared, which favours the sensor's white noise over a twitch whose
 //! energy sits at 3–15 Hz.
 
 use super::filters::{Cascade, Cascade3};
+use super::whiten::Whitener;
 
 /// How many smoothed-energy values the noise floor remembers (one every two smoothing lengths:
 /// 6 s at 1 kHz, 15 s at 100 Hz).
@@ -94,6 +96,9 @@ pub struct TwitchParams {
 
 pub struct TwitchDetector {
     band: Cascade3,
+    /// Takes the predictable part of the wearer's floor (physiological tremor) out of the band
+    /// before its energy is measured.
+    whitener: Whitener,
     smooth: Vec<f32>,
     smooth_pos: usize,
     smooth_sum: f32,
@@ -134,8 +139,10 @@ impl TwitchDetector {
     pub fn new(fs_hz: f32, band_hz: (f32, f32), params: TwitchParams) -> Self {
         // At least 3 samples of smoothing, so single-sample noise does not trigger.
         let smooth_len = ((params.smooth_ms / 1000.0 * fs_hz).round() as usize).max(3);
+        let band = Cascade::band(fs_hz, band_hz.0, band_hz.1);
         Self {
-            band: Cascade3::new(Cascade::band(fs_hz, band_hz.0, band_hz.1)),
+            band: Cascade3::new(band),
+            whitener: Whitener::new(fs_hz, band),
             smooth: vec![0.0; smooth_len],
             smooth_pos: 0,
             smooth_sum: 0.0,
@@ -186,7 +193,10 @@ impl TwitchDetector {
     #[inline]
     pub fn push(&mut self, n: u64, accel_g: [f32; 3]) -> ([f32; 3], Option<TwitchCandidate>) {
         let x = self.band.run(accel_g);
-        let tk = x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
+        let w = self
+            .whitener
+            .run(x, !matches!(self.state, State::Active { .. }));
+        let tk = w[0] * w[0] + w[1] * w[1] + w[2] * w[2];
         self.smooth_sum += tk - self.smooth[self.smooth_pos];
         self.smooth[self.smooth_pos] = tk;
         self.smooth_pos += 1;

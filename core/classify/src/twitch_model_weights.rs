@@ -1,6 +1,6 @@
 // Written by lab/train/train_twitch_model.py from the TUNING split; do not edit by hand.
 pub const TWITCH_ACCEPTANCE: TwitchModel = TwitchModel {
-    weights: [0.252331, -0.745218, -0.18771, -0.20151, -1.17365, -0.151478],
-    bias: 4.45212,
+    weights: [1.12188, -0.857604, -0.388515, -1.08786, -1.18221, 0.525894],
+    bias: 3.68271,
 };
-pub const TWITCH_MIN_PROBABILITY: f32 = 0.6;
+pub const TWITCH_MIN_PROBABILITY: f32 = 0.65;

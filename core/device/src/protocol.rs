@@ -1081,7 +1081,7 @@ mod tests {
                 seq, device_time_us: t, sample_rate_hz: rate,
                 accel_g_per_lsb: 4.0 / 32768.0,
                 gyro_dps_per_lsb: if gyro { 1000.0 / 32768.0 } else { 0.0 },
-                accel_raw: (0..n).map(|i| [seed.wrapping_mul(i as i16), seed, -seed]).collect(),
+                accel_raw: (0..n).map(|i| [seed.wrapping_mul(i as i16), seed, seed.wrapping_neg()]).collect(),
                 gyro_raw: if gyro { (0..n).map(|i| [i as i16, seed, 7]).collect() } else { vec![] },
             };
             proptest::prop_assert_eq!(decode_frame(&encode_frame(&f)).unwrap(), f);
