@@ -86,27 +86,31 @@ impl Whitener {
         self
     }
 
-    /// The band-passed sample at `k` lags back (k ≥ 1).
+    /// Ring positions of the samples 1‥ORDER lags back (no division: this runs per sample).
     #[inline]
-    fn back(&self, k: usize) -> [f32; 3] {
+    fn lag_positions(&self) -> [usize; WHITEN_ORDER] {
         let len = self.history.len();
-        self.history[(self.pos + len - k * self.lag) % len]
-    }
-
-    #[inline]
-    fn out_back(&self, k: usize) -> [f32; 3] {
-        let len = self.out_history.len();
-        self.out_history[(self.pos + len - k * self.lag) % len]
+        let mut at = [0; WHITEN_ORDER];
+        for (k, p) in at.iter_mut().enumerate() {
+            let back = (k + 1) * self.lag;
+            *p = if self.pos >= back {
+                self.pos - back
+            } else {
+                self.pos + len - back
+            };
+        }
+        at
     }
 
     /// Whiten one band-passed sample. `learn` says whether it belongs to the floor (the
     /// detector is not inside a candidate): a twitch must not teach the predictor itself.
     #[inline]
     pub fn run(&mut self, x: [f32; 3], learn: bool) -> [f32; 3] {
+        let at = self.lag_positions();
         let mut y = x;
-        for k in 0..WHITEN_ORDER {
+        for (k, &p) in at.iter().enumerate() {
             let (a, b) = (self.coeffs[k], self.band_coeffs[k]);
-            let (past, past_out) = (self.back(k + 1), self.out_back(k + 1));
+            let (past, past_out) = (self.history[p], self.out_history[p]);
             for i in 0..3 {
                 y[i] += b * past_out[i] - a * past[i];
             }
@@ -120,9 +124,8 @@ impl Whitener {
             self.since_update = 0;
             let d = self.decay;
             self.acc[0] = d * self.acc[0] + (1.0 - d) * dot(x, x);
-            for k in 1..=WHITEN_ORDER {
-                let past = self.back(k);
-                self.acc[k] = d * self.acc[k] + (1.0 - d) * dot(x, past);
+            for (k, &p) in at.iter().enumerate() {
+                self.acc[k + 1] = d * self.acc[k + 1] + (1.0 - d) * dot(x, self.history[p]);
             }
             self.weight = d * self.weight + (1.0 - d);
         }
@@ -133,7 +136,10 @@ impl Whitener {
         }
         self.history[self.pos] = x;
         self.out_history[self.pos] = y;
-        self.pos = (self.pos + 1) % self.history.len();
+        self.pos += 1;
+        if self.pos == self.history.len() {
+            self.pos = 0;
+        }
         y
     }
 
