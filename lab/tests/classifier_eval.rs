@@ -111,3 +111,29 @@ fn ci_split_stays_above_floors() {
         report.table()
     );
 }
+
+/// Handwriting is a rhythm of strokes between line shifts; rest tremor is a rhythm of the arm at
+/// rest. TUNING's five simulated writers (the split every threshold was chosen on) gave 10 false
+/// tremor bouts while a rhythm could carry on across the voluntary movements between its hops, and
+/// 4 once a movement ends a bout: this holds the second.
+#[test]
+fn handwriting_is_seldom_called_tremor() {
+    let mut bouts = Vec::new();
+    for case in suite(Split::Tuning)
+        .into_iter()
+        .filter(|c| c.name.starts_with("voluntary-Writing"))
+    {
+        let (_, out, _) = run_case(&case, &ClassifierConfig::default()).unwrap();
+        bouts.extend(
+            out.events
+                .iter()
+                .filter(|e| e.kind == MotorEventKind::Tremor)
+                .map(|e| (case.name.clone(), e.start_ms, e.end_ms)),
+        );
+    }
+    assert!(
+        bouts.len() <= 6,
+        "{} tremor bouts while writing: {bouts:?}",
+        bouts.len()
+    );
+}

@@ -1019,8 +1019,12 @@ impl Engine {
                 out.minutes.add_tremor_event(run.start_ms);
             }
         } else if let Some(run) = self.tremor.as_mut() {
+            // A rhythm that fades for a moment (up to `tremor_max_gap_hops`) is the same bout; a
+            // voluntary movement ends it. Rest tremor is a rhythm of the arm at rest, and a rhythm
+            // resumed between movements that recur every few seconds is a task's (handwriting's
+            // strokes between its line shifts), so such a bout must reach its length by itself.
             run.gap += 1;
-            if run.gap > cfg.tremor_max_gap_hops {
+            if run.gap > cfg.tremor_max_gap_hops || class == TickClass::Moving {
                 self.close_tremor(cfg, out);
             }
         }
