@@ -6,8 +6,7 @@
 //! tremor's energy swings from zero to its peak twice a cycle and widens the floor's MAD. A linear
 //! predictor fitted to the recent floor predicts the tremor from the samples just before and
 //! leaves it out of its error; a twitch is a new event, not predictable from the floor, and stays.
-//! Where the floor is already close to white the fitted predictor is close to zero and the filter
-//! passes the band unchanged.
+//! Where the floor is only band-passed sensor noise the filter passes the band unchanged (below).
 //!
 //! "White" here means "shaped like the band-passed sensor noise", not flat: a predictor fitted to
 //! the band-passed floor also learns the band's own shape, and removing that would restore the
@@ -24,7 +23,7 @@ use super::filters::{Cascade, Cascade3};
 
 /// Predictor order: enough for one narrow peak with its harmonic or two peaks (tremor and the
 /// band's own shape).
-pub const WHITEN_ORDER: usize = 4;
+const WHITEN_ORDER: usize = 4;
 /// Grid on which the predictor's lags are spaced.
 const GRID_HZ: f32 = 100.0;
 /// Memory of the floor's autocorrelation: a few seconds, like the detector's own floor, so a
@@ -63,11 +62,12 @@ impl Whitener {
     pub fn new(fs_hz: f32, band: Cascade) -> Self {
         let lag = ((fs_hz / GRID_HZ).round() as usize).max(1);
         let updates_per_s = fs_hz / lag as f32;
+        let band_coeffs = band_predictor(fs_hz, lag, band);
         Self {
             lag,
             history: vec![[0.0; 3]; WHITEN_ORDER * lag],
             out_history: vec![[0.0; 3]; WHITEN_ORDER * lag],
-            band_coeffs: band_predictor(fs_hz, lag, band),
+            band_coeffs,
             pos: 0,
             acc: [0.0; WHITEN_ORDER + 1],
             decay: 1.0 - 1.0 / (MEMORY_S * updates_per_s).max(1.0),
@@ -75,15 +75,9 @@ impl Whitener {
             since_refit: 0,
             refit_every: ((REFIT_S * fs_hz) as usize).max(1),
             weight: 0.0,
-            coeffs: [0.0; WHITEN_ORDER],
+            // Until the floor is learned the filter is the identity: floor predictor = band's.
+            coeffs: band_coeffs,
         }
-        .with_band_as_floor()
-    }
-
-    /// Until the floor is learned the filter is the identity: floor predictor = band predictor.
-    fn with_band_as_floor(mut self) -> Self {
-        self.coeffs = self.band_coeffs;
-        self
     }
 
     /// Ring positions of the samples 1‥ORDER lags back (no division: this runs per sample).
