@@ -844,6 +844,8 @@ pub fn config_with_overrides(spec: &str) -> Result<ClassifierConfig, String> {
             "tremor_physiological_min_g" => c.tremor_physiological_min_g = v,
             "tremor_physiological_min_dps" => c.tremor_physiological_min_dps = v,
             "tremor_max_gap_hops" => c.tremor_max_gap_hops = v as u32,
+            "tremor_merge_gap_s" => c.tremor_merge_gap_s = v,
+            "tremor_merge_max_freq_diff_hz" => c.tremor_merge_max_freq_diff_hz = v,
             "tremor_large_g" => c.tremor_large_g = v,
             "tremor_large_min_hops" => c.tremor_large_min_hops = v as u32,
             "twitch_max_duration_ms" => c.twitch_max_duration_ms = v,
@@ -1084,6 +1086,16 @@ impl EvalReport {
     }
 
     /// Lowest F1 of a class over the rates that have labels of it.
+    /// Precision of class `k` (0 twitch, 1 tremor, 2 spasm) when further pieces of a bout already
+    /// found count as false: one bout reported as three is two false reports to the user.
+    pub fn precision_counting_fragments(&self, k: usize) -> f32 {
+        let c = &self.totals()[k];
+        ratio(
+            c.detections_matched.saturating_sub(self.fragments[k]),
+            c.detections,
+        )
+    }
+
     pub fn min_f1_over_rates(&self, kind: MotorEventKind) -> f32 {
         let k = class_index(Some(kind));
         self.per_rate
@@ -1145,11 +1157,7 @@ impl EvalReport {
             cell(&t[2])
         );
         for (k, name) in [(1usize, "tremor"), (2, "spasm")] {
-            let c = &t[k];
-            let strict = ratio(
-                c.detections_matched.saturating_sub(self.fragments[k]),
-                c.detections,
-            );
+            let strict = self.precision_counting_fragments(k);
             let _ = writeln!(
                 s,
                 "{name}: {} fragments (further pieces of a bout already found); precision counting them as false {strict:.2}",

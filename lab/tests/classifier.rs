@@ -200,6 +200,48 @@ fn tremor_bout_found_with_frequency_at_each_rate() {
     }
 }
 
+/// Parkinsonian tremor waxes and wanes, and pauses for seconds after a change of posture before it
+/// re-emerges: a pause of a few seconds at the same frequency is one bout. A long pause, or a
+/// different frequency, is another.
+#[test]
+fn intermittent_tremor_is_one_bout_and_a_new_tremor_another() {
+    let fs = 100.0;
+    // (start s, end s, frequency Hz)
+    let pieces = [
+        (10.0, 30.0, 4.5),
+        (36.0, 56.0, 4.5),
+        (96.0, 116.0, 4.5),
+        (119.0, 139.0, 7.0),
+    ];
+    let s = Synth::new(fs, 9).samples(160.0, move |t, _| {
+        let a = pieces
+            .iter()
+            .find(|(a, b, _)| (*a..*b).contains(&t))
+            .map_or(0.0, |(_, _, f)| 0.025 * (TAU * f * t).sin());
+        [a, 0.5 * a, 0.0]
+    });
+    let out = run(fs, &s);
+    let tremors: Vec<_> = out
+        .events
+        .iter()
+        .filter(|e| e.kind == MotorEventKind::Tremor)
+        .collect();
+    assert_eq!(tremors.len(), 3, "{tremors:?}");
+    for (e, (start_s, end_s, f0)) in
+        tremors
+            .iter()
+            .zip([(10, 56, 4.5f32), (96, 116, 4.5), (119, 139, 7.0)])
+    {
+        assert!((e.start_ms - start_s * 1000).abs() < 1_500, "{e:?}");
+        assert!((e.end_ms - end_s * 1000).abs() < 1_500, "{e:?}");
+        let f = e.dominant_freq_hz.unwrap_or(0.0);
+        assert!((f - f0).abs() < 0.3, "{e:?}");
+    }
+    // The minute book counts each bout once, in the minute it began.
+    let per_minute: Vec<u32> = out.minutes.iter().map(|m| m.tremor_events).collect();
+    assert_eq!(per_minute, [1, 2, 0], "{:?}", out.minutes);
+}
+
 #[test]
 fn spasm_found_and_not_called_tremor() {
     let fs = 200.0;

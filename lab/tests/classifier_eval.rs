@@ -79,6 +79,11 @@ fn ci_split_stays_above_floors() {
         report.tremor_freq_within_0_3(),
         0.95,
     );
+    floor(
+        "tremor precision, further pieces of a found bout counted as false",
+        report.precision_counting_fragments(1),
+        0.85,
+    );
     floor("spasm precision", totals[2].precision(), 0.9);
     floor("spasm recall", totals[2].recall(), 0.4);
     floor(

@@ -51,7 +51,16 @@ fn of(out: &ClassifierOutput, kind: MotorEventKind) -> Vec<&MotorEvent> {
     out.events.iter().filter(|e| e.kind == kind).collect()
 }
 
+/// Time the classifier called tremor, from the minute summaries (each hop's class). Not the events'
+/// spans: a bout that resumes after a pause is one event, and its span includes the pause.
 fn tremor_seconds(out: &ClassifierOutput) -> f32 {
+    out.minutes
+        .iter()
+        .map(|m| m.tremor.any_tremor() * 60.0)
+        .sum()
+}
+
+fn tremor_event_seconds(out: &ClassifierOutput) -> f32 {
     of(out, MotorEventKind::Tremor)
         .iter()
         .map(|e| e.duration_ms() as f32 / 1000.0)
@@ -83,9 +92,11 @@ fn rest_tremor_tasks_find_tremor_in_the_parkinsonian_range_stronger_on_the_right
     // share of time in tremor below, not by the largest event's peak: one brief 8 mg burst on
     // the left outweighs a right hand that trembles at 4–5 mg for most of the task.
     println!(
-        "tremor seconds: right {:.1}, left {:.1}",
+        "tremor seconds: right {:.1}, left {:.1}; inside tremor events: right {:.1}, left {:.1}",
         tremor_seconds(&right),
-        tremor_seconds(&left)
+        tremor_seconds(&left),
+        tremor_event_seconds(&right),
+        tremor_event_seconds(&left)
     );
     // The share of each recording called tremor (docs/accuracy.md reports it): the score-2 hand
     // must show at least a quarter of its recording as tremor, and not less than the score-1 hand.

@@ -135,6 +135,24 @@ struct TremorRun {
     peak_g: f32,
     confidence_sum: f32,
     counted: bool,
+    /// The run resumes `held_tremor`: it is merged into it, not reported by itself.
+    continues_held: bool,
+}
+
+impl TremorRun {
+    fn freq_hz(&self) -> f32 {
+        (self.weighted_freq / self.weight.max(1e-12)) as f32
+    }
+
+    /// Append a later run of the same bout (the gap between them is not counted as tremor hops).
+    fn extend(&mut self, later: &TremorRun) {
+        self.end_ms = later.end_ms;
+        self.hops += later.hops;
+        self.weighted_freq += later.weighted_freq;
+        self.weight += later.weight;
+        self.peak_g = self.peak_g.max(later.peak_g);
+        self.confidence_sum += later.confidence_sum;
+    }
 }
 
 /// The hop holds the hand at least the posture shift away from `reference` (false when either
@@ -281,7 +299,11 @@ struct Engine {
     /// `SPASM_MERGE_MS` in samples.
     spasm_continue_n: u64,
     pending_twitches: VecDeque<TwitchCandidate>,
+    /// The tremor run in progress.
     tremor: Option<TremorRun>,
+    /// The last finished tremor bout, not yet reported: a run that resumes it soon, at its
+    /// frequency, extends it (`tremor_merge_gap_s`).
+    held_tremor: Option<TremorRun>,
 }
 
 impl Engine {
@@ -369,6 +391,7 @@ impl Engine {
             spasm_continue_n: ms(SPASM_MERGE_MS as f32),
             pending_twitches: VecDeque::with_capacity(PENDING_TWITCH_CAP),
             tremor: None,
+            held_tremor: None,
         }
     }
 
@@ -996,17 +1019,32 @@ impl Engine {
                 .min(1.0);
             let conf = 0.5 + 0.25 * conc_margin + 0.25 * amp_margin;
             let w = f64::from(f.peak_amplitude_g);
-            let run = self.tremor.get_or_insert(TremorRun {
-                start_ms,
-                end_ms,
-                hops: 0,
-                gap: 0,
-                weighted_freq: 0.0,
-                weight: 0.0,
-                peak_g: 0.0,
-                confidence_sum: 0.0,
-                counted: false,
-            });
+            if self.tremor.is_none() {
+                let continues_held = self.held_tremor.is_some_and(|held| {
+                    start_ms.saturating_sub(held.end_ms) as f32 <= 1000.0 * cfg.tremor_merge_gap_s
+                        && (held.freq_hz() - freq_hz).abs() <= cfg.tremor_merge_max_freq_diff_hz
+                });
+                if !continues_held {
+                    // Another tremor, or not soon: the held bout is complete.
+                    self.report_held_tremor(cfg, out);
+                }
+                self.tremor = Some(TremorRun {
+                    start_ms,
+                    end_ms,
+                    hops: 0,
+                    gap: 0,
+                    weighted_freq: 0.0,
+                    weight: 0.0,
+                    peak_g: 0.0,
+                    confidence_sum: 0.0,
+                    // A continuation is part of a bout already counted in its minute.
+                    counted: continues_held,
+                    continues_held,
+                });
+            }
+            let Some(run) = self.tremor.as_mut() else {
+                return;
+            };
             run.end_ms = end_ms;
             run.hops += 1;
             run.gap = 0;
@@ -1025,25 +1063,48 @@ impl Engine {
             // strokes between its line shifts), so such a bout must reach its length by itself.
             run.gap += 1;
             if run.gap > cfg.tremor_max_gap_hops || class == TickClass::Moving {
-                self.close_tremor(cfg, out);
+                self.close_tremor(cfg);
+            }
+        }
+        if self.tremor.is_none() {
+            let waited_long_enough = self.held_tremor.is_some_and(|held| {
+                end_ms.saturating_sub(held.end_ms) as f32 > 1000.0 * cfg.tremor_merge_gap_s
+            });
+            if waited_long_enough {
+                self.report_held_tremor(cfg, out);
             }
         }
     }
 
-    fn close_tremor(&mut self, cfg: &ClassifierConfig, out: &mut Sink) {
+    /// End the run in progress: it extends the held bout it resumes, becomes the held bout if it
+    /// is long enough to be one by itself, or is forgotten. The caller reports the held bout once
+    /// nothing can extend it any more.
+    fn close_tremor(&mut self, cfg: &ClassifierConfig) {
         let Some(run) = self.tremor.take() else {
             return;
         };
-        if run.hops < required_tremor_hops(cfg, run.peak_g) {
-            return;
+        if run.continues_held {
+            if let Some(held) = self.held_tremor.as_mut() {
+                held.extend(&run);
+                return;
+            }
         }
+        if run.hops >= required_tremor_hops(cfg, run.peak_g) {
+            self.held_tremor = Some(run);
+        }
+    }
+
+    fn report_held_tremor(&mut self, cfg: &ClassifierConfig, out: &mut Sink) {
+        let Some(run) = self.held_tremor.take() else {
+            return;
+        };
         let persistence = (run.hops as f32 / (2 * cfg.tremor_min_hops) as f32).min(1.0);
         out.events.push(MotorEvent {
             kind: MotorEventKind::Tremor,
             start_ms: run.start_ms,
             end_ms: run.end_ms,
             peak_accel_g: run.peak_g,
-            dominant_freq_hz: Some((run.weighted_freq / run.weight.max(1e-12)) as f32),
+            dominant_freq_hz: Some(run.freq_hz()),
             confidence: (run.confidence_sum / run.hops as f32) * (0.8 + 0.2 * persistence),
         });
     }
@@ -1282,7 +1343,8 @@ impl Engine {
         if let (Some(last), Some(f)) = (last, features) {
             self.decide_until(cfg, last, &f, out);
         }
-        self.close_tremor(cfg, out);
+        self.close_tremor(cfg);
+        self.report_held_tremor(cfg, out);
         while let Some(r) = self.spasm_runs.pop_front() {
             if features.is_some() {
                 self.emit_spasm(cfg, r, out);

@@ -81,6 +81,14 @@ pub struct ClassifierConfig {
     pub tremor_large_min_hops: u32,
     /// Non-tremor hops tolerated inside one tremor event.
     pub tremor_max_gap_hops: u32,
+    /// A tremor bout that resumes within this long after the last one ended, at about the same
+    /// frequency, is the same bout, s. Parkinsonian tremor is often intermittent, waxing and waning
+    /// within seconds, and a new posture suppresses it for a latency of 9 ± 11 s before it
+    /// re-emerges at the rest tremor's frequency (Jankovic et al. 1999); reporting each piece as a
+    /// bout of its own would multiply one tremor into several.
+    pub tremor_merge_gap_s: f32,
+    /// …"about the same frequency": bouts further apart than this are different tremors, Hz.
+    pub tremor_merge_max_freq_diff_hz: f32,
     /// Upper edges of slight, mild and moderate tremor (peak vector amplitude), g; above is strong.
     pub tremor_severity_edges_g: [f32; 3],
 
@@ -173,6 +181,8 @@ impl Default for ClassifierConfig {
             tremor_large_g: 0.03,
             tremor_large_min_hops: 12,
             tremor_max_gap_hops: 4,
+            tremor_merge_gap_s: 10.0,
+            tremor_merge_max_freq_diff_hz: 1.5,
             tremor_severity_edges_g: [0.03, 0.1, 0.3],
             voluntary_accel_rms_g: 0.015,
             voluntary_gyro_rms_dps: 8.0,
