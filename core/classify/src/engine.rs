@@ -7,7 +7,7 @@ use biquad::Type;
 
 use super::filters::{Cascade, Cascade3};
 use super::minute::{MinuteBook, TickClass};
-use super::spectral::{SpectralAnalyzer, WindowFeatures};
+use super::spectral::{Ring, SpectralAnalyzer, WindowFeatures};
 use super::twitch::{TwitchCandidate, TwitchDetector, TwitchParams};
 use super::{
     validate, ClassifierConfig, ClassifierOutput, ClassifyError, TwitchCandidateRecord,
@@ -687,14 +687,29 @@ impl Engine {
     fn analyse_window(&mut self, cfg: &ClassifierConfig) -> WindowFeatures {
         let len = self.dec_ring.len().max(1) as f64;
         let mean = self.dec_sum.map(|s| (s / len) as f32);
-        let mut f = self
-            .spectral
-            .analyse_ring(&self.dec_ring, self.dec_pos, mean);
-        self.gyro_features = (self.gyro_run >= self.gyro_ring.len()).then(|| {
-            let gmean = self.gyro_ring_sum.map(|s| (s / len) as f32);
-            self.gyro_spectral
-                .analyse_ring(&self.gyro_ring, self.gyro_ring_pos, gmean)
-        });
+        let accel = Ring {
+            samples: &self.dec_ring,
+            oldest: self.dec_pos,
+            mean,
+        };
+        let mut f;
+        if self.gyro_run >= self.gyro_ring.len() {
+            let gyro = Ring {
+                samples: &self.gyro_ring,
+                oldest: self.gyro_ring_pos,
+                mean: self.gyro_ring_sum.map(|s| (s / len) as f32),
+            };
+            let (a, g) = self
+                .spectral
+                .analyse_ring_pair(accel, &mut self.gyro_spectral, gyro);
+            f = a;
+            self.gyro_features = Some(g);
+        } else {
+            f = self
+                .spectral
+                .analyse_ring(accel.samples, accel.oldest, accel.mean);
+            self.gyro_features = None;
+        }
         // The autocorrelation is an inverse FFT; only two decisions read it: whether a tremor
         // candidate is periodic, and whether an open spasm run is rhythmic. Neither applies at
         // rest or in plain movement, which is most of a day.

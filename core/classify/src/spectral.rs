@@ -47,6 +47,26 @@ pub struct WindowFeatures {
     pub prominence: f32,
 }
 
+/// A ring buffer of one analyser's window: its samples, where the oldest is, and the per-axis mean.
+#[derive(Clone, Copy)]
+pub struct Ring<'a> {
+    pub samples: &'a [[f32; 3]],
+    pub oldest: usize,
+    pub mean: [f32; 3],
+}
+
+/// One axis of a window's two segments (oldest first), with the window's per-axis mean.
+type Axis<'a> = ([&'a [[f32; 3]]; 2], [f32; 3], usize);
+
+/// One axis of a window, its mean removed and Hann-weighted, oldest first.
+fn windowed<'a>((parts, mean, axis): Axis<'a>, hann: &'a [f32]) -> impl Iterator<Item = f32> + 'a {
+    parts
+        .into_iter()
+        .flatten()
+        .zip(hann)
+        .map(move |(s, w)| (s[axis] - mean[axis]) * w)
+}
+
 pub struct SpectralAnalyzer {
     fs_hz: f32,
     /// nfft / fs: `bin` runs a few dozen times per window.
@@ -179,6 +199,58 @@ impl SpectralAnalyzer {
         self.features()
     }
 
+    /// [`Self::analyse_ring`] for two rings at once, the accelerometer's (`self`) and the
+    /// gyroscope's (`other`), of analysers built alike: their z axes share one complex FFT (three
+    /// transforms instead of four; the same power spectra to float rounding). Analysers or rings
+    /// of another size are analysed one at a time.
+    pub fn analyse_ring_pair(
+        &mut self,
+        ring: Ring<'_>,
+        other: &mut SpectralAnalyzer,
+        other_ring: Ring<'_>,
+    ) -> (WindowFeatures, WindowFeatures) {
+        let alike = self.nfft == other.nfft && self.win_len == other.win_len;
+        let (Some(parts), Some(other_parts)) = (self.split(ring), other.split(other_ring)) else {
+            return (
+                self.analyse_ring(ring.samples, ring.oldest, ring.mean),
+                other.analyse_ring(other_ring.samples, other_ring.oldest, other_ring.mean),
+            );
+        };
+        if !alike {
+            self.transform(parts, ring.mean);
+            other.transform(other_parts, other_ring.mean);
+            return (self.features(), other.features());
+        }
+        self.xy_power(parts, ring.mean);
+        other.xy_power(other_parts, other_ring.mean);
+        // z of each into one transform, z_self + i·z_other. For two real signals packed so,
+        // X[k] = (Z[k] + conj Z[n−k]) / 2 and Y[k] = (Z[k] − conj Z[n−k]) / 2i.
+        self.fill_axes(
+            (parts, ring.mean, 2),
+            Some((other_parts, other_ring.mean, 2)),
+        );
+        self.fft
+            .process_with_scratch(&mut self.buf, &mut self.scratch);
+        let n = self.nfft;
+        for k in 0..self.power.len() {
+            let (zk, zc) = (self.buf[k], self.buf[(n - k) % n].conj());
+            self.power[k] += 0.25 * (zk + zc).norm_sqr();
+            other.power[k] += 0.25 * (zk - zc).norm_sqr();
+        }
+        self.accumulate();
+        other.accumulate();
+        (self.features(), other.features())
+    }
+
+    /// The ring as its two segments, oldest first, if it has this analyser's window length.
+    fn split<'r>(&self, ring: Ring<'r>) -> Option<[&'r [[f32; 3]]; 2]> {
+        if ring.samples.len() != self.win_len || ring.oldest >= ring.samples.len() {
+            return None;
+        }
+        let (newer, older) = ring.samples.split_at(ring.oldest);
+        Some([older, newer])
+    }
+
     /// Analyse `win_len` samples (oldest first); a window of another length gives default features.
     /// The autocorrelation (`periodicity`) is left at 0: call [`Self::periodicity`] when it matters.
     #[cfg(test)]
@@ -197,33 +269,37 @@ impl SpectralAnalyzer {
         self.features()
     }
 
-    /// Hann-window one axis pair of the two segments (oldest first) into the FFT buffer.
-    fn fill(&mut self, parts: [&[[f32; 3]]; 2], mean: [f32; 3], axes: (usize, Option<usize>)) {
-        let mut at = 0;
-        for part in parts {
-            let end = at + part.len();
-            let (Some(slots), Some(hann)) = (self.buf.get_mut(at..end), self.hann.get(at..end))
-            else {
-                return;
-            };
-            let (a, b) = axes;
-            for ((slot, s), w) in slots.iter_mut().zip(part).zip(hann) {
-                let im = b.map_or(0.0, |b| (s[b] - mean[b]) * w);
-                *slot = Complex::new((s[a] - mean[a]) * w, im);
+    /// Hann-window one axis of two segments (oldest first) into the FFT buffer's real part, and
+    /// optionally one axis of two other segments into its imaginary part.
+    fn fill_axes(&mut self, re: Axis<'_>, im: Option<Axis<'_>>) {
+        let hann = &self.hann[..];
+        let len = self.win_len.min(self.buf.len());
+        match im {
+            Some(im) => {
+                for (slot, (r, i)) in self
+                    .buf
+                    .iter_mut()
+                    .zip(windowed(re, hann).zip(windowed(im, hann)))
+                {
+                    *slot = Complex::new(r, i);
+                }
             }
-            at = end;
+            None => {
+                for (slot, r) in self.buf.iter_mut().zip(windowed(re, hann)) {
+                    *slot = Complex::new(r, 0.0);
+                }
+            }
         }
-        if let Some(tail) = self.buf.get_mut(at..) {
+        if let Some(tail) = self.buf.get_mut(len..) {
             tail.fill(Complex::default());
         }
     }
 
-    /// Power spectrum summed over the axes, and its prefix sums.
-    fn transform(&mut self, parts: [&[[f32; 3]]; 2], mean: [f32; 3]) {
+    /// Power of x and y, which share one complex FFT (x + iy): for two real signals the power
+    /// sum is |X|² + |Y|² = (|Z[k]|² + |Z[n−k]|²) / 2, no unpacking needed. Replaces `power`.
+    fn xy_power(&mut self, parts: [&[[f32; 3]]; 2], mean: [f32; 3]) {
         let n = self.nfft;
-        // x and y share one complex FFT (x + iy): for two real signals the power sum is
-        // |X|² + |Y|² = (|Z[k]|² + |Z[n−k]|²) / 2, no unpacking needed. z gets its own.
-        self.fill(parts, mean, (0, Some(1)));
+        self.fill_axes((parts, mean, 0), Some((parts, mean, 1)));
         self.fft
             .process_with_scratch(&mut self.buf, &mut self.scratch);
         let half = n / 2;
@@ -235,12 +311,22 @@ impl SpectralAnalyzer {
         for (p, (a, b)) in self.power[1..].iter_mut().zip(pairs) {
             *p = 0.5 * (a.norm_sqr() + b.norm_sqr());
         }
-        self.fill(parts, mean, (2, None));
+    }
+
+    /// Power spectrum summed over the axes, and its prefix sums.
+    fn transform(&mut self, parts: [&[[f32; 3]]; 2], mean: [f32; 3]) {
+        self.xy_power(parts, mean);
+        self.fill_axes((parts, mean, 2), None);
         self.fft
             .process_with_scratch(&mut self.buf, &mut self.scratch);
         for (p, c) in self.power.iter_mut().zip(&self.buf) {
             *p += c.norm_sqr();
         }
+        self.accumulate();
+    }
+
+    /// Prefix sums of `power`, so that every band sum is one subtraction.
+    fn accumulate(&mut self) {
         let mut acc = 0.0f64;
         for (c, p) in self
             .cum
@@ -462,6 +548,75 @@ mod tests {
             assert!(feat.concentration > 0.9);
             assert!(feat.voluntary_rms_g < 0.003);
         }
+    }
+
+    #[test]
+    fn two_rings_in_one_transform_give_each_ring_its_own_spectrum() {
+        let fs = 50.0;
+        // Different content on every axis of both, so a mix-up between the packed z axes shows.
+        let accel = window(fs, 200, |t| {
+            let s = 0.02 * (TAU * 6.1 * t).sin() + 0.01 * (TAU * 0.7 * t).cos();
+            [
+                s,
+                0.3 + 0.5 * s,
+                0.9 - 0.2 * s + 0.015 * (TAU * 1.3 * t).sin(),
+            ]
+        });
+        let gyro = window(fs, 200, |t| {
+            let s = 3.0 * (TAU * 4.4 * t).sin();
+            [
+                0.5 * s,
+                1.0 + s,
+                2.0 * (TAU * 9.7 * t).sin() + 0.8 * (TAU * 0.9 * t).cos(),
+            ]
+        });
+        let mean = |w: &[[f32; 3]]| [0, 1, 2].map(|k| w.iter().map(|v| v[k]).sum::<f32>() / 200.0);
+        let ring = |w: &[[f32; 3]], oldest: usize| {
+            let mut r = vec![[0.0f32; 3]; 200];
+            for (i, v) in w.iter().enumerate() {
+                r[(oldest + i) % 200] = *v;
+            }
+            r
+        };
+        let (ra, rg) = (ring(&accel, 37), ring(&gyro, 150));
+        let mut a = SpectralAnalyzer::new(fs, 200, (3.0, 12.0));
+        let mut g = SpectralAnalyzer::new(fs, 200, (3.0, 12.0));
+        let alone = (
+            a.analyse_ring(&ra, 37, mean(&accel)),
+            g.analyse_ring(&rg, 150, mean(&gyro)),
+        );
+        let alone_power = (a.power.clone(), g.power.clone());
+        let paired = a.analyse_ring_pair(
+            Ring {
+                samples: &ra,
+                oldest: 37,
+                mean: mean(&accel),
+            },
+            &mut g,
+            Ring {
+                samples: &rg,
+                oldest: 150,
+                mean: mean(&gyro),
+            },
+        );
+        for (alone, paired) in [(&alone_power.0, &a.power), (&alone_power.1, &g.power)] {
+            let scale = alone.iter().cloned().fold(0.0f32, f32::max);
+            for (k, (x, y)) in alone.iter().zip(paired).enumerate() {
+                assert!((x - y).abs() <= 1e-4 * scale, "bin {k}: {x} vs {y}");
+            }
+        }
+        for (x, y) in [(alone.0, paired.0), (alone.1, paired.1)] {
+            assert!(
+                (x.peak_freq_hz - y.peak_freq_hz).abs() < 1e-3,
+                "{x:?} {y:?}"
+            );
+            assert!((x.peak_amplitude_g / y.peak_amplitude_g - 1.0).abs() < 1e-3);
+            assert!((x.voluntary_rms_g / y.voluntary_rms_g - 1.0).abs() < 1e-3);
+            assert!((x.concentration - y.concentration).abs() < 1e-3);
+        }
+        assert!(
+            (alone.0.peak_freq_hz - 6.1).abs() < 0.2 && (alone.1.peak_freq_hz - 4.4).abs() < 0.2
+        );
     }
 
     #[test]
