@@ -58,13 +58,23 @@ pub struct Ring<'a> {
 /// One axis of a window's two segments (oldest first), with the window's per-axis mean.
 type Axis<'a> = ([&'a [[f32; 3]]; 2], [f32; 3], usize);
 
-/// One axis of a window, its mean removed and Hann-weighted, oldest first.
-fn windowed<'a>((parts, mean, axis): Axis<'a>, hann: &'a [f32]) -> impl Iterator<Item = f32> + 'a {
-    parts
-        .into_iter()
-        .flatten()
-        .zip(hann)
-        .map(move |(s, w)| (s[axis] - mean[axis]) * w)
+/// Write one axis of a window, its mean removed and Hann-weighted, oldest first, into `buf` with
+/// `put`. Segment by segment over plain slices (a flattened iterator does not vectorise).
+fn write_windowed(
+    buf: &mut [Complex<f32>],
+    hann: &[f32],
+    (parts, mean, axis): Axis<'_>,
+    put: impl Fn(&mut Complex<f32>, f32),
+) {
+    let mut at = 0;
+    for part in parts {
+        let end = (at + part.len()).min(buf.len()).min(hann.len());
+        let (slots, weights) = (&mut buf[at..end], &hann[at..end]);
+        for ((slot, s), w) in slots.iter_mut().zip(part).zip(weights) {
+            put(slot, (s[axis] - mean[axis]) * w);
+        }
+        at = end;
+    }
 }
 
 pub struct SpectralAnalyzer {
@@ -270,27 +280,15 @@ impl SpectralAnalyzer {
     }
 
     /// Hann-window one axis of two segments (oldest first) into the FFT buffer's real part, and
-    /// optionally one axis of two other segments into its imaginary part.
+    /// optionally one axis of two other segments into its imaginary part; the rest is zero.
     fn fill_axes(&mut self, re: Axis<'_>, im: Option<Axis<'_>>) {
-        let hann = &self.hann[..];
-        let len = self.win_len.min(self.buf.len());
-        match im {
-            Some(im) => {
-                for (slot, (r, i)) in self
-                    .buf
-                    .iter_mut()
-                    .zip(windowed(re, hann).zip(windowed(im, hann)))
-                {
-                    *slot = Complex::new(r, i);
-                }
-            }
-            None => {
-                for (slot, r) in self.buf.iter_mut().zip(windowed(re, hann)) {
-                    *slot = Complex::new(r, 0.0);
-                }
-            }
+        let win = self.win_len.min(self.buf.len());
+        let (buf, hann) = (&mut self.buf[..win], &self.hann[..]);
+        write_windowed(buf, hann, re, |slot, v| *slot = Complex::new(v, 0.0));
+        if let Some(im) = im {
+            write_windowed(buf, hann, im, |slot, v| slot.im = v);
         }
-        if let Some(tail) = self.buf.get_mut(len..) {
+        if let Some(tail) = self.buf.get_mut(win..) {
             tail.fill(Complex::default());
         }
     }
