@@ -6,7 +6,7 @@ use rand_chacha::ChaCha8Rng;
 use twitchwatch_classify::{
     ClassifierConfig, ClassifierOutput, ClassifyError, StreamingClassifier,
 };
-use twitchwatch_model::{MotorEventKind, SensorBatch};
+use twitchwatch_model::{MotorEvent, MotorEventKind, SensorBatch};
 
 const TAU: f32 = std::f32::consts::TAU;
 
@@ -75,6 +75,10 @@ fn run(fs: f32, samples: &[[f32; 3]]) -> ClassifierOutput {
     }
     c.finish(&mut out);
     out
+}
+
+fn of_kind(out: &ClassifierOutput, kind: MotorEventKind) -> Vec<&MotorEvent> {
+    out.events.iter().filter(|e| e.kind == kind).collect()
 }
 
 fn count(out: &ClassifierOutput, kind: MotorEventKind) -> usize {
@@ -169,11 +173,7 @@ fn tremor_bout_found_with_frequency_at_each_rate() {
             [a, 0.6 * a, 0.0]
         });
         let out = run(fs, &s);
-        let tremors: Vec<_> = out
-            .events
-            .iter()
-            .filter(|e| e.kind == MotorEventKind::Tremor)
-            .collect();
+        let tremors = of_kind(&out, MotorEventKind::Tremor);
         assert_eq!(tremors.len(), 1, "{fs} Hz: {:?}", out.events);
         let e = tremors[0];
         let f = e.dominant_freq_hz.unwrap_or(0.0);
@@ -221,11 +221,7 @@ fn intermittent_tremor_is_one_bout_and_a_new_tremor_another() {
         [a, 0.5 * a, 0.0]
     });
     let out = run(fs, &s);
-    let tremors: Vec<_> = out
-        .events
-        .iter()
-        .filter(|e| e.kind == MotorEventKind::Tremor)
-        .collect();
+    let tremors = of_kind(&out, MotorEventKind::Tremor);
     assert_eq!(tremors.len(), 3, "{tremors:?}");
     for (e, (start_s, end_s, f0)) in
         tremors
@@ -357,11 +353,7 @@ fn rate_change_mid_stream_reinitialises() {
         c.push_batch(&b, &mut out).unwrap();
     }
     c.finish(&mut out);
-    let tremors: Vec<_> = out
-        .events
-        .iter()
-        .filter(|e| e.kind == MotorEventKind::Tremor)
-        .collect();
+    let tremors = of_kind(&out, MotorEventKind::Tremor);
     assert_eq!(tremors.len(), 1, "{:?}", out.events);
     assert!(tremors[0].start_ms >= 29_000, "{:?}", tremors[0]);
     let received: u32 = out.minutes.iter().map(|m| m.samples_received).sum();
