@@ -1085,7 +1085,6 @@ impl EvalReport {
         }
     }
 
-    /// Lowest F1 of a class over the rates that have labels of it.
     /// Precision of class `k` (0 twitch, 1 tremor, 2 spasm) when further pieces of a bout already
     /// found count as false: one bout reported as three is two false reports to the user.
     pub fn precision_counting_fragments(&self, k: usize) -> f32 {
@@ -1096,6 +1095,7 @@ impl EvalReport {
         )
     }
 
+    /// Lowest F1 of a class over the rates that have labels of it.
     pub fn min_f1_over_rates(&self, kind: MotorEventKind) -> f32 {
         let k = class_index(Some(kind));
         self.per_rate

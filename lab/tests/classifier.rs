@@ -82,7 +82,7 @@ fn of_kind(out: &ClassifierOutput, kind: MotorEventKind) -> Vec<&MotorEvent> {
 }
 
 fn count(out: &ClassifierOutput, kind: MotorEventKind) -> usize {
-    out.events.iter().filter(|e| e.kind == kind).count()
+    of_kind(out, kind).len()
 }
 
 /// A twitch: a 25 Hz damped oscillation lasting ~40 ms, on x.

@@ -1034,32 +1034,29 @@ impl Engine {
                 .min(1.0);
             let conf = 0.5 + 0.25 * conc_margin + 0.25 * amp_margin;
             let w = f64::from(f.peak_amplitude_g);
-            if self.tremor.is_none() {
-                let continues_held = self.held_tremor.is_some_and(|held| {
+            let starts = self.tremor.is_none();
+            let continues_held = starts
+                && self.held_tremor.is_some_and(|held| {
                     start_ms.saturating_sub(held.end_ms) as f32 <= 1000.0 * cfg.tremor_merge_gap_s
                         && (held.freq_hz() - freq_hz).abs() <= cfg.tremor_merge_max_freq_diff_hz
                 });
-                if !continues_held {
-                    // Another tremor, or not soon: the held bout is complete.
-                    self.report_held_tremor(cfg, out);
-                }
-                self.tremor = Some(TremorRun {
-                    start_ms,
-                    end_ms,
-                    hops: 0,
-                    gap: 0,
-                    weighted_freq: 0.0,
-                    weight: 0.0,
-                    peak_g: 0.0,
-                    confidence_sum: 0.0,
-                    // A continuation is part of a bout already counted in its minute.
-                    counted: continues_held,
-                    continues_held,
-                });
+            if starts && !continues_held {
+                // Another tremor, or not soon: the held bout is complete.
+                self.report_held_tremor(cfg, out);
             }
-            let Some(run) = self.tremor.as_mut() else {
-                return;
-            };
+            let run = self.tremor.get_or_insert(TremorRun {
+                start_ms,
+                end_ms,
+                hops: 0,
+                gap: 0,
+                weighted_freq: 0.0,
+                weight: 0.0,
+                peak_g: 0.0,
+                confidence_sum: 0.0,
+                // A continuation is part of a bout already counted in its minute.
+                counted: continues_held,
+                continues_held,
+            });
             run.end_ms = end_ms;
             run.hops += 1;
             run.gap = 0;

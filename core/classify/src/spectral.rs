@@ -201,11 +201,14 @@ impl SpectralAnalyzer {
         oldest: usize,
         mean: [f32; 3],
     ) -> WindowFeatures {
-        if ring.len() != self.win_len || oldest >= ring.len() {
+        let Some(parts) = self.split(Ring {
+            samples: ring,
+            oldest,
+            mean,
+        }) else {
             return WindowFeatures::default();
-        }
-        let (newer, older) = ring.split_at(oldest);
-        self.transform([older, newer], mean);
+        };
+        self.transform(parts, mean);
         self.features()
     }
 
