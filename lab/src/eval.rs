@@ -1334,6 +1334,40 @@ pub struct TwitchLabelOutcome {
     pub neighbour_s: f32,
     /// Onset of the nearest candidate within ±1 s, relative to the label's, ms (empty if none).
     pub nearest_candidate_ms: Option<i64>,
+    /// Peak of the 3–30 Hz band-passed acceleration vector in the 400 ms from the label's onset, mg:
+    /// what is left of the twitch in the band the detector watches.
+    pub band_peak_mg: f32,
+    /// RMS of the same band over 2.5 s–0.3 s before the onset, mg: the wearer's floor there.
+    pub floor_rms_mg: f32,
+    /// Highest value of the same band over that stretch, mg: the floor's own largest peak.
+    pub floor_peak_mg: f32,
+}
+
+/// The 3–30 Hz band (30 Hz or 0.45 × the rate, whichever is lower) of an accelerometer stream,
+/// as the vector magnitude per sample; computed here, not by the classifier, so that a recall
+/// diagnosis says what the sensor saw.
+fn twitch_band_magnitude(accel: &[[f32; 3]], fs: f32) -> Vec<f32> {
+    use biquad::{Biquad, Coefficients, DirectForm2Transposed, ToHertz, Type, Q_BUTTERWORTH_F32};
+    let design = |kind, hz: f32| {
+        Coefficients::<f32>::from_params(kind, fs.hz(), hz.hz(), Q_BUTTERWORTH_F32)
+            .expect("corners below Nyquist at every simulated rate")
+    };
+    let high = design(Type::HighPass, 3.0);
+    let low = design(Type::LowPass, 30f32.min(0.45 * fs));
+    let mut filters = [(
+        DirectForm2Transposed::<f32>::new(high),
+        DirectForm2Transposed::<f32>::new(low),
+    ); 3];
+    accel
+        .iter()
+        .map(|a| {
+            let mut ss = 0.0;
+            for (v, (h, l)) in a.iter().zip(filters.iter_mut()) {
+                ss += l.run(h.run(*v)).powi(2);
+            }
+            ss.sqrt()
+        })
+        .collect()
 }
 
 /// Every twitch label of a split's twitch cases with what the classifier (`config`) did with it.
@@ -1352,7 +1386,20 @@ pub fn twitch_label_outcomes(
         if case.group != CaseGroup::Twitch {
             continue;
         }
-        let (labels, out, _) = run_case(&case, &config)?;
+        let mut accel = Vec::new();
+        let mut t0_ms = None;
+        let (sim, out, _) = run_case_observed(&case, &config, |batch| {
+            t0_ms.get_or_insert(batch.first_sample_us.div_euclid(1000));
+            accel.extend_from_slice(&batch.accel_g);
+        })?;
+        let labels = sim.labels();
+        let fs = case.sim.sample_rate_hz;
+        let band = twitch_band_magnitude(&accel, fs);
+        let index = |t_ms: i64| {
+            let i = ((t_ms - t0_ms.unwrap_or(t_ms)) as f32 * fs / 1000.0).max(0.0) as usize;
+            i.min(band.len())
+        };
+        let floor_before = |t_ms: i64| &band[index(t_ms - 2500)..index(t_ms - 300)];
         let twitches: Vec<&LabelledEvent> = labels
             .iter()
             .filter(|l| l.kind == MotorEventKind::Fasciculation)
@@ -1407,8 +1454,58 @@ pub fn twitch_label_outcomes(
                 bumps_around: f.bumps_around,
                 neighbour_s,
                 nearest_candidate_ms,
+                band_peak_mg: 1000.0
+                    * band[index(l.start_ms)..index(l.start_ms + 400)]
+                        .iter()
+                        .fold(0.0f32, |m, v| m.max(*v)),
+                floor_rms_mg: {
+                    let ss: f32 = floor_before(l.start_ms).iter().map(|v| v * v).sum();
+                    1000.0 * (ss / floor_before(l.start_ms).len().max(1) as f32).sqrt()
+                },
+                floor_peak_mg: 1000.0
+                    * floor_before(l.start_ms)
+                        .iter()
+                        .fold(0.0f32, |m, v| m.max(*v)),
             });
         }
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::twitch_band_magnitude;
+
+    /// The twitch-band magnitude of a 0.5 s stretch, after a 4 s settling run, for a sine of
+    /// `amplitude_g` at `hz` on one axis.
+    fn settled_peak(fs: f32, hz: f32, amplitude_g: f32) -> f32 {
+        let n = (4.5 * fs) as usize;
+        let accel: Vec<[f32; 3]> = (0..n)
+            .map(|i| {
+                let t = i as f32 / fs;
+                [
+                    amplitude_g * (std::f32::consts::TAU * hz * t).sin(),
+                    0.0,
+                    1.0,
+                ]
+            })
+            .collect();
+        let band = twitch_band_magnitude(&accel, fs);
+        band[(4.0 * fs) as usize..]
+            .iter()
+            .fold(0.0, |m, v| m.max(*v))
+    }
+
+    #[test]
+    fn the_twitch_band_keeps_10_hz_and_drops_gravity_and_slow_movement() {
+        for fs in [50.0, 100.0, 1000.0] {
+            let in_band = settled_peak(fs, 10.0, 0.010);
+            assert!(
+                (0.008..0.0105).contains(&in_band),
+                "{fs} Hz: 10 Hz kept as {in_band}"
+            );
+            let slow = settled_peak(fs, 0.5, 0.010);
+            assert!(slow < 0.0005, "{fs} Hz: 0.5 Hz and gravity left {slow}");
+        }
+    }
 }
