@@ -569,13 +569,21 @@ fn eating_and_drinking_from_rest_make_few_spasms() {
     );
 }
 
-/// Without a gyroscope, the minutes' spasm seconds are the time of the spasms reported: a recording
-/// whose spasms were all refused has (nearly) none, and one with spasm events has about their
-/// length, the first seconds of each included (decided before the spasm was known to last long
-/// enough). Spasms found only by the gyroscope's tremble do not reach the minutes yet
-/// (docs/classifier.md), so this holds for the accelerometer alone.
+/// The minutes' spasm seconds are the time of the spasms reported: a recording whose spasms were
+/// all refused has (nearly) none, and one with spasm events has about their length, the first
+/// seconds of each included (decided before the spasm was known to last long enough), and the
+/// seconds both the accelerometer's envelope and the gyroscope's tremble saw counted once.
 #[test]
 fn minute_spasm_seconds_follow_the_spasm_events_without_a_gyroscope() {
+    minute_spasm_seconds_follow_the_spasm_events(false);
+}
+
+#[test]
+fn minute_spasm_seconds_follow_the_spasm_events_with_a_gyroscope() {
+    minute_spasm_seconds_follow_the_spasm_events(true);
+}
+
+fn minute_spasm_seconds_follow_the_spasm_events(with_gyro: bool) {
     let (mut disagreements, mut total_event_s, mut total_minute_s) = (Vec::new(), 0.0f32, 0.0f32);
     for (i, rate) in [50.0f32, 100.0, 200.0].into_iter().enumerate() {
         for k in 0..12u64 {
@@ -585,7 +593,7 @@ fn minute_spasm_seconds_follow_the_spasm_events_without_a_gyroscope() {
             let config = SimConfig {
                 seed: 6100 + 20 * i as u64 + k,
                 sample_rate_hz: rate,
-                with_gyro: false,
+                with_gyro,
                 ..SimConfig::default()
             };
             let (batches, _) = simulate(&scenario, config);

@@ -1296,6 +1296,10 @@ impl Engine {
         if !spasm {
             return;
         }
+        // Its hops were decided before the run was known to be a spasm; the minutes still open
+        // (all but those over two seconds before the latest decision) get its time now. Time the
+        // envelope already called spasm is not counted twice.
+        out.minutes.add_spasm_time(run.start_ms, run.end_ms);
         let rate_margin =
             (c.reversals as f32 / dur_s / (2.0 * cfg.spasm_tremble_reversals_per_s)).min(1.0);
         let held = c.shifted_hops as f32 / n;

@@ -18,6 +18,58 @@ pub enum TickClass {
     Spasm,
 }
 
+/// Most separate spasm spans one minute keeps apart; a further one joins its nearest neighbour,
+/// so the gap between them counts as spasm (only with spasms every few seconds all minute).
+const SPASM_SPANS_PER_MINUTE: usize = 8;
+
+/// A minute's spasm time as a union of spans (ms), so that overlapping reports count once.
+#[derive(Debug, Clone, Copy, Default)]
+struct SpasmSpans {
+    spans: [(TimestampMs, TimestampMs); SPASM_SPANS_PER_MINUTE],
+    len: usize,
+}
+
+impl SpasmSpans {
+    fn insert(&mut self, mut start: TimestampMs, mut end: TimestampMs) {
+        if end <= start {
+            return;
+        }
+        // Absorb every span that overlaps or touches the new one.
+        let mut i = 0;
+        while i < self.len {
+            let (a, b) = self.spans[i];
+            if a <= end && start <= b {
+                (start, end) = (start.min(a), end.max(b));
+                self.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        if self.len == SPASM_SPANS_PER_MINUTE {
+            let gap = |&(a, b): &(TimestampMs, TimestampMs)| (a - end).max(start - b);
+            if let Some(j) = (0..self.len).min_by_key(|&j| gap(&self.spans[j])) {
+                let (a, b) = self.spans[j];
+                self.remove(j);
+                // The joined span may now reach others; there is room for it once they merge.
+                self.insert(start.min(a), end.max(b));
+            }
+            return;
+        }
+        self.spans[self.len] = (start, end);
+        self.len += 1;
+    }
+
+    fn remove(&mut self, i: usize) {
+        self.spans[i] = self.spans[self.len - 1];
+        self.len -= 1;
+    }
+
+    fn seconds(&self) -> f64 {
+        let ms: TimestampMs = self.spans[..self.len].iter().map(|(a, b)| b - a).sum();
+        ms as f64 / 1000.0
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 struct MinuteAcc {
     index: i64,
@@ -29,7 +81,7 @@ struct MinuteAcc {
     severity_s: [f64; 4],
     twitches: u32,
     tremor_events: u32,
-    spasm_s: f64,
+    spasm: SpasmSpans,
     received: u32,
     lost: u32,
 }
@@ -72,7 +124,7 @@ impl MinuteAcc {
                 no_data: (no_data_s / 60.0) as f32,
             },
             twitch_count: self.twitches,
-            spasm_seconds: self.spasm_s.min(60.0) as f32,
+            spasm_seconds: self.spasm.seconds().min(60.0) as f32,
             tremor_events: self.tremor_events,
             samples_received: self.received,
             samples_lost: self.lost,
@@ -150,8 +202,18 @@ impl MinuteBook {
         }
     }
 
+    /// Spasm time over `[start, end)`. Time already counted is not counted again: the
+    /// accelerometer's envelope and the gyroscope's tremble can both report the same seconds.
     pub fn add_spasm_time(&mut self, start_ms: TimestampMs, end_ms: TimestampMs) {
-        self.spread(start_ms, end_ms, |m, s| m.spasm_s += s);
+        let mut t = start_ms;
+        while t < end_ms {
+            let idx = t.div_euclid(MINUTE_MS);
+            let next = ((idx + 1) * MINUTE_MS).min(end_ms);
+            if let Some(m) = self.slot(idx) {
+                m.spasm.insert(t, next);
+            }
+            t = next;
+        }
     }
 
     pub fn add_tick(&mut self, start_ms: TimestampMs, end_ms: TimestampMs, class: TickClass) {
@@ -192,6 +254,48 @@ impl MinuteBook {
         while let Some(m) = self.open.pop_front() {
             self.emitted_through = Some(m.index);
             out.push(m.summary());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SpasmSpans;
+
+    #[test]
+    fn spasm_spans_count_overlapping_and_touching_time_once() {
+        let mut s = SpasmSpans::default();
+        s.insert(1_000, 3_000);
+        s.insert(2_000, 4_000);
+        s.insert(4_000, 4_500);
+        s.insert(10_000, 11_000);
+        s.insert(3_000, 2_000);
+        assert_eq!(s.len, 2);
+        assert!((s.seconds() - 4.5).abs() < 1e-9, "{}", s.seconds());
+        // A span covering both joins them.
+        s.insert(0, 20_000);
+        assert_eq!(s.len, 1);
+        assert!((s.seconds() - 20.0).abs() < 1e-9);
+        s.insert(30_000, 30_000);
+        assert!(
+            (s.seconds() - 20.0).abs() < 1e-9,
+            "an empty or reversed span adds nothing"
+        );
+    }
+
+    #[test]
+    fn a_full_minute_of_spans_joins_the_nearest_and_stays_bounded() {
+        let mut s = SpasmSpans::default();
+        // Nine 1 s spans 5 s apart; the ninth joins the eighth across its 4 s gap.
+        for k in 0..9 {
+            s.insert(k * 5_000, k * 5_000 + 1_000);
+        }
+        assert_eq!(s.len, super::SPASM_SPANS_PER_MINUTE);
+        assert!((s.seconds() - 13.0).abs() < 1e-9, "{}", s.seconds());
+        // Every later span fits or joins; the count never grows past the bound.
+        for k in 0..100 {
+            s.insert(k * 600 + 50_000, k * 600 + 50_100);
+            assert!(s.len <= super::SPASM_SPANS_PER_MINUTE);
         }
     }
 }
