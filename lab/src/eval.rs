@@ -19,6 +19,7 @@ use crate::simulator::{
     EverydayTask, FloorLevels, Involuntary, Placement, Scenario, Segment, SimConfig, Simulator,
     TwitchShape,
 };
+use crate::spasm_diagnosis::Recording;
 use twitchwatch_classify::{ClassifierConfig, ClassifierOutput, StreamingClassifier};
 use twitchwatch_model::{Activity, LabelledEvent, MotorEvent, MotorEventKind, SensorBatch};
 
@@ -1370,6 +1371,10 @@ fn twitch_band_magnitude(accel: &[[f32; 3]], fs: f32) -> Vec<f32> {
         .collect()
 }
 
+fn rms(s: &[f32]) -> f32 {
+    (s.iter().map(|v| v * v).sum::<f32>() / s.len().max(1) as f32).sqrt()
+}
+
 /// Every twitch label of a split's twitch cases with what the classifier (`config`) did with it.
 pub fn twitch_label_outcomes(
     split: Split,
@@ -1386,25 +1391,18 @@ pub fn twitch_label_outcomes(
         if case.group != CaseGroup::Twitch {
             continue;
         }
-        let mut accel = Vec::new();
-        let mut t0_ms = None;
-        let (sim, out, _) = run_case_observed(&case, &config, |batch| {
-            t0_ms.get_or_insert(batch.first_sample_us.div_euclid(1000));
-            accel.extend_from_slice(&batch.accel_g);
-        })?;
+        let mut rec = Recording::new(case.sim.sample_rate_hz);
+        let (sim, out, _) = run_case_observed(&case, &config, |batch| rec.observe(batch))?;
         let labels = sim.labels();
-        let fs = case.sim.sample_rate_hz;
-        let band = twitch_band_magnitude(&accel, fs);
-        let index = |t_ms: i64| {
-            let i = ((t_ms - t0_ms.unwrap_or(t_ms)) as f32 * fs / 1000.0).max(0.0) as usize;
-            i.min(band.len())
-        };
-        let floor_before = |t_ms: i64| &band[index(t_ms - 2500)..index(t_ms - 300)];
+        let band = twitch_band_magnitude(&rec.accel, rec.fs);
+        let span = |from_ms: i64, to_ms: i64| &band[rec.index(from_ms)..rec.index(to_ms)];
+        let peak = |s: &[f32]| s.iter().fold(0.0f32, |m, v| m.max(*v));
         let twitches: Vec<&LabelledEvent> = labels
             .iter()
             .filter(|l| l.kind == MotorEventKind::Fasciculation)
             .collect();
         for l in &twitches {
+            let floor = span(l.start_ms - 2500, l.start_ms - 300);
             let cand = out
                 .twitch_candidates
                 .iter()
@@ -1454,18 +1452,9 @@ pub fn twitch_label_outcomes(
                 bumps_around: f.bumps_around,
                 neighbour_s,
                 nearest_candidate_ms,
-                band_peak_mg: 1000.0
-                    * band[index(l.start_ms)..index(l.start_ms + 400)]
-                        .iter()
-                        .fold(0.0f32, |m, v| m.max(*v)),
-                floor_rms_mg: {
-                    let ss: f32 = floor_before(l.start_ms).iter().map(|v| v * v).sum();
-                    1000.0 * (ss / floor_before(l.start_ms).len().max(1) as f32).sqrt()
-                },
-                floor_peak_mg: 1000.0
-                    * floor_before(l.start_ms)
-                        .iter()
-                        .fold(0.0f32, |m, v| m.max(*v)),
+                band_peak_mg: 1000.0 * peak(span(l.start_ms, l.start_ms + 400)),
+                floor_rms_mg: 1000.0 * rms(floor),
+                floor_peak_mg: 1000.0 * peak(floor),
             });
         }
     }

@@ -5,7 +5,7 @@
 
 use biquad::{Biquad, Coefficients, DirectForm2Transposed, ToHertz, Type, Q_BUTTERWORTH_F32};
 use twitchwatch_classify::ClassifierConfig;
-use twitchwatch_model::{MotorEventKind, TimestampMs};
+use twitchwatch_model::{MotorEventKind, SensorBatch, TimestampMs};
 
 use crate::eval::{run_case_observed, suite, CaseGroup, EvalError, Split};
 use crate::simulator::Placement;
@@ -41,16 +41,35 @@ pub struct SpasmRow {
     pub gyro_rms_dps: f32,
 }
 
-struct Recording {
-    fs: f32,
+/// A simulated case's samples as the classifier was shown them, for measures computed beside it.
+pub(crate) struct Recording {
+    pub(crate) fs: f32,
     /// Time of the first sample (none before the first batch).
     t0_ms: Option<TimestampMs>,
-    accel: Vec<[f32; 3]>,
-    gyro: Vec<[f32; 3]>,
+    pub(crate) accel: Vec<[f32; 3]>,
+    pub(crate) gyro: Vec<[f32; 3]>,
 }
 
 impl Recording {
-    fn index(&self, t_ms: TimestampMs) -> usize {
+    pub(crate) fn new(fs: f32) -> Self {
+        Self {
+            fs,
+            t0_ms: None,
+            accel: Vec::new(),
+            gyro: Vec::new(),
+        }
+    }
+
+    /// Keep a batch (pass this to `run_case_observed`).
+    pub(crate) fn observe(&mut self, batch: &SensorBatch) {
+        self.t0_ms
+            .get_or_insert(batch.first_sample_us.div_euclid(1000));
+        self.accel.extend_from_slice(&batch.accel_g);
+        self.gyro.extend_from_slice(&batch.gyro_dps);
+    }
+
+    /// Index of the sample at `t_ms`, clamped to the recording.
+    pub(crate) fn index(&self, t_ms: TimestampMs) -> usize {
         let t0_ms = self.t0_ms.unwrap_or(t_ms);
         let i = ((t_ms - t0_ms) as f32 * self.fs / 1000.0).max(0.0) as usize;
         i.min(self.accel.len())
@@ -160,18 +179,8 @@ pub fn spasm_rows(split: Split, config: &ClassifierConfig) -> Result<Vec<SpasmRo
         if !labelled && !case.group.healthy_only() {
             continue;
         }
-        let mut rec = Recording {
-            fs: case.sim.sample_rate_hz,
-            t0_ms: None,
-            accel: Vec::new(),
-            gyro: Vec::new(),
-        };
-        let (sim, out, _) = run_case_observed(&case, config, |batch| {
-            rec.t0_ms
-                .get_or_insert(batch.first_sample_us.div_euclid(1000));
-            rec.accel.extend_from_slice(&batch.accel_g);
-            rec.gyro.extend_from_slice(&batch.gyro_dps);
-        })?;
+        let mut rec = Recording::new(case.sim.sample_rate_hz);
+        let (sim, out, _) = run_case_observed(&case, config, |batch| rec.observe(batch))?;
         let (labels, plans, events) = (sim.labels(), sim.spasm_plans(), out.events);
         let blocks = high_passed_block_rms(&rec);
         let wrist = case.sim.placement == Placement::Wrist;

@@ -184,19 +184,19 @@ impl MinuteBook {
         }
     }
 
-    /// Spread `[start, end)` over the minutes it touches, calling `f` with each part in seconds.
+    /// Spread `[start, end)` over the minutes it touches, calling `f` with each minute's part.
     fn spread(
         &mut self,
         start_ms: TimestampMs,
         end_ms: TimestampMs,
-        mut f: impl FnMut(&mut MinuteAcc, f64),
+        mut f: impl FnMut(&mut MinuteAcc, TimestampMs, TimestampMs),
     ) {
         let mut t = start_ms;
         while t < end_ms {
             let idx = t.div_euclid(MINUTE_MS);
             let next = ((idx + 1) * MINUTE_MS).min(end_ms);
             if let Some(m) = self.slot(idx) {
-                f(m, (next - t) as f64 / 1000.0);
+                f(m, t, next);
             }
             t = next;
         }
@@ -205,34 +205,29 @@ impl MinuteBook {
     /// Spasm time over `[start, end)`. Time already counted is not counted again: the
     /// accelerometer's envelope and the gyroscope's tremble can both report the same seconds.
     pub fn add_spasm_time(&mut self, start_ms: TimestampMs, end_ms: TimestampMs) {
-        let mut t = start_ms;
-        while t < end_ms {
-            let idx = t.div_euclid(MINUTE_MS);
-            let next = ((idx + 1) * MINUTE_MS).min(end_ms);
-            if let Some(m) = self.slot(idx) {
-                m.spasm.insert(t, next);
-            }
-            t = next;
-        }
+        self.spread(start_ms, end_ms, |m, from, to| m.spasm.insert(from, to));
     }
 
     pub fn add_tick(&mut self, start_ms: TimestampMs, end_ms: TimestampMs, class: TickClass) {
-        self.spread(start_ms, end_ms, |m, s| match class {
-            TickClass::Rest => {
-                m.at_rest_s += s;
-                m.none_s += s;
-            }
-            TickClass::Moving | TickClass::Spasm => {
-                m.moving_s += s;
-                m.unknown_s += s;
-            }
-            TickClass::NotWorn => {
-                m.not_worn_s += s;
-                m.unknown_s += s;
-            }
-            TickClass::Tremor(sev) => {
-                m.at_rest_s += s;
-                m.severity_s[usize::from(sev.min(3))] += s;
+        self.spread(start_ms, end_ms, |m, from, to| {
+            let s = (to - from) as f64 / 1000.0;
+            match class {
+                TickClass::Rest => {
+                    m.at_rest_s += s;
+                    m.none_s += s;
+                }
+                TickClass::Moving | TickClass::Spasm => {
+                    m.moving_s += s;
+                    m.unknown_s += s;
+                }
+                TickClass::NotWorn => {
+                    m.not_worn_s += s;
+                    m.unknown_s += s;
+                }
+                TickClass::Tremor(sev) => {
+                    m.at_rest_s += s;
+                    m.severity_s[usize::from(sev.min(3))] += s;
+                }
             }
         });
     }
