@@ -857,7 +857,6 @@ pub fn config_with_overrides(spec: &str) -> Result<ClassifierConfig, String> {
             "twitch_band_hi" => c.twitch_band_hz.1 = v,
             "twitch_refractory_ms" => c.twitch_refractory_ms = v,
             "voluntary_accel_rms_g" => c.voluntary_accel_rms_g = v,
-            "voluntary_accel_rms_gyro_g" => c.voluntary_accel_rms_gyro_g = v,
             "voluntary_gyro_rms_dps" => c.voluntary_gyro_rms_dps = v,
             "spasm_min_rms_g" => c.spasm_min_rms_g = v,
             "spasm_band_low_hz" => c.spasm_band_low_hz = v,

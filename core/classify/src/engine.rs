@@ -54,9 +54,6 @@ struct Tick {
     twitch_bumps: u32,
     class: Option<TickClass>,
     rhythmic: bool,
-    /// The window's slow (0.3–2.2 Hz) acceleration stayed within `voluntary_accel_rms_g`, with or
-    /// without a gyroscope: the stillness a twitch is judged in (see `decide_tick`).
-    slow_still: bool,
 }
 
 /// One axis of the reversal counter: the current lobe of the angular rate beyond the lobe
@@ -808,22 +805,13 @@ impl Engine {
         let rhythmic = rhythmic_window && tick_amp >= 0.5 * tf.peak_amplitude_g;
         // A strong tremor leaks a little below 2.2 Hz; only call it movement when the slow part
         // is large next to the rhythm.
-        // With a gyroscope the rotation of a resting hand is measured directly (its own limit
-        // below), and idle hands turn by up to 10 °/s (signals.md): one or two degrees of sway
-        // tilt gravity by 17–35 mg, so the accelerometer's slow band need only catch what the
-        // gyroscope cannot. Without one, the slow band is all there is and keeps the lower limit.
-        let accel_limit = if gyro_rms.is_some() {
-            cfg.voluntary_accel_rms_gyro_g
+        let vol_limit = if rhythmic_window {
+            cfg.voluntary_accel_rms_g.max(0.1 * f.peak_amplitude_g)
         } else {
             cfg.voluntary_accel_rms_g
         };
-        let vol_limit = if rhythmic_window {
-            accel_limit.max(0.1 * f.peak_amplitude_g)
-        } else {
-            accel_limit
-        };
         let moving = f.voluntary_rms_g > vol_limit
-            || f.harmonic_of_voluntary && f.voluntary_rms_g > 0.5 * accel_limit
+            || f.harmonic_of_voluntary && f.voluntary_rms_g > 0.5 * cfg.voluntary_accel_rms_g
             || gyro_rms.is_some_and(|g| g > cfg.voluntary_gyro_rms_dps);
         let not_worn = f.broadband_rms_g < cfg.not_worn_rms_g && gyro_rms.is_none_or(|g| g < 0.5);
         let (spasm_cover, spasm_near) = self.spasm_cover(cfg, tick.index);
@@ -848,7 +836,6 @@ impl Engine {
         if let Some(t) = self.ticks.get_mut(pos) {
             t.class = Some(class);
             t.rhythmic = rhythmic;
-            t.slow_still = f.voluntary_rms_g <= cfg.voluntary_accel_rms_g;
         }
         let (start_ms, end_ms) = (tick.start_us.div_euclid(1000), tick.end_us.div_euclid(1000));
         out.minutes.add_tick(start_ms, end_ms, class);
@@ -913,20 +900,16 @@ impl Engine {
             .sum();
         // The hand must also have been still for the hops just before (taps and clicks come in the
         // middle of activity, fasciculations at rest).
-        // Twitches keep the accelerometer's lower slow-band limit even with a gyroscope: a lone
-        // tap or scroll on a hand that sways a little looks like a twitch, where a tremor shows
-        // its own persistent rhythm.
-        let still = |t: &Tick| {
-            t.class.is_none()
-                || t.slow_still
-                    && matches!(t.class, Some(TickClass::Rest) | Some(TickClass::NotWorn))
-        };
         let still_before = self
             .ticks
             .iter()
             .filter(|t| t.index < tick.index && t.index + TICK_HISTORY as u64 >= tick.index)
-            .all(still);
-        let hop_still = class == TickClass::Rest && f.voluntary_rms_g <= cfg.voluntary_accel_rms_g;
+            .all(|t| {
+                matches!(
+                    t.class,
+                    Some(TickClass::Rest) | Some(TickClass::NotWorn) | None
+                )
+            });
         // The hand must be otherwise still around the twitch: the hops around it (not its own hop
         // or the next, which the twitch itself fills) stay near the wearer's floor in the twitch
         // band. Typing, tapping and scrolling keep them raised between the impacts that cross the
@@ -970,7 +953,7 @@ impl Engine {
             let Some(c) = self.pending_twitches.pop_front() else {
                 break;
             };
-            let refused_by = if !hop_still {
+            let refused_by = if class != TickClass::Rest {
                 Some(TwitchGate::HopNotAtRest)
             } else if spasm_near {
                 Some(TwitchGate::SpasmNear)

@@ -94,8 +94,6 @@ pub struct ClassifierConfig {
 
     /// RMS acceleration in 0.3–2.2 Hz above which the arm is moving voluntarily, g.
     pub voluntary_accel_rms_g: f32,
-    /// The same limit while a gyroscope covers the window, g.
-    pub voluntary_accel_rms_gyro_g: f32,
     /// RMS of low-passed (<1.5 Hz) angular rate above which the arm is moving voluntarily, deg/s.
     pub voluntary_gyro_rms_dps: f32,
 
@@ -187,7 +185,6 @@ impl Default for ClassifierConfig {
             tremor_merge_max_freq_diff_hz: 1.5,
             tremor_severity_edges_g: [0.03, 0.1, 0.3],
             voluntary_accel_rms_g: 0.015,
-            voluntary_accel_rms_gyro_g: 0.025,
             voluntary_gyro_rms_dps: 8.0,
             spasm_band_low_hz: 3.0,
             spasm_block_ms: 25.0,
