@@ -6,7 +6,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use twitchwatch_classify::{ClassifierConfig, ClassifierOutput, StreamingClassifier};
 use twitchwatch_lab::simulator::{
-    builtin_scenario, EverydayTask, Involuntary, Placement, Scenario, Segment, SimConfig, Simulator,
+    builtin_scenario, EverydayTask, FloorLevels, Involuntary, Placement, Scenario, Segment,
+    SimConfig, Simulator,
 };
 use twitchwatch_model::{Activity, LabelledEvent, MotorEvent, MotorEventKind, SensorBatch};
 
@@ -673,4 +674,87 @@ fn a_rhythm_shorter_than_three_seconds_is_not_a_tremor_bout() {
             out.events
         );
     }
+}
+
+/// 15 s of rest, a 40 s rest tremor (5 Hz, `amplitude_mg`), 15 s of rest.
+fn rest_tremor_scene(amplitude_mg: f32) -> Scenario {
+    Scenario {
+        name: "rest-tremor".into(),
+        description: String::new(),
+        segments: vec![
+            Segment::new(15.0, Activity::Rest),
+            Segment::new(40.0, Activity::Rest).with(Involuntary::TremorContinuous {
+                freq_hz: 5.0,
+                amplitude_mg,
+            }),
+            Segment::new(15.0, Activity::Rest),
+        ],
+    }
+}
+
+/// Share of the recording called moving, from the minute summaries (weighted by their samples).
+fn moving_share(out: &ClassifierOutput) -> f32 {
+    let samples: f32 = out.minutes.iter().map(|m| m.samples_received as f32).sum();
+    let moving: f32 = out
+        .minutes
+        .iter()
+        .map(|m| m.wear.moving * m.samples_received as f32)
+        .sum();
+    moving / samples.max(1.0)
+}
+
+/// An idle hand turns by a few degrees a second (signals.md: 0.5–10 °/s), which tilts gravity by
+/// 15–30 mg in the slow band. With a gyroscope the tilt that its turning explains is not movement,
+/// and the rest tremor is found; with the accelerometer alone the same hand reads as moving most
+/// of the time (checked, so the scene really has more slow acceleration than the limit).
+#[test]
+fn a_rest_tremor_on_a_gently_swaying_hand_is_found_with_a_gyroscope() {
+    let floor = FloorLevels {
+        sway_dps: 6.0,
+        breathing_tilt_deg: 0.2,
+        ..FloorLevels::none()
+    };
+    let config = SimConfig {
+        seed: 7,
+        sample_rate_hz: 100.0,
+        orientation_drift_deg: 0.0,
+        floor,
+        ..SimConfig::default()
+    };
+    let (b, l) = simulate(&rest_tremor_scene(15.0), config.clone());
+    let out = classify(&b);
+    assert_eq!(
+        found(&out.events, &l, MotorEventKind::Tremor),
+        1,
+        "{:?}",
+        out.events
+    );
+    assert!(
+        unlabelled(&out.events, &l).is_empty(),
+        "nothing else on a resting hand: {:?}",
+        out.events
+    );
+    let seconds: f32 = out
+        .events
+        .iter()
+        .filter(|e| e.kind == MotorEventKind::Tremor)
+        .map(|e| (e.end_ms - e.start_ms) as f32 / 1000.0)
+        .sum();
+    assert!(
+        seconds > 25.0,
+        "tremor events cover {seconds:.1} s of the 40 s bout"
+    );
+
+    let (b, _) = simulate(
+        &rest_tremor_scene(15.0),
+        SimConfig {
+            with_gyro: false,
+            ..config
+        },
+    );
+    let moving = moving_share(&classify(&b));
+    assert!(
+        moving > 0.5,
+        "without a gyroscope the sway should read as movement (moving {moving:.2})"
+    );
 }

@@ -26,6 +26,10 @@ const PENDING_SPASM_CAP: usize = 8;
 const SPASM_MERGE_MS: i64 = 3_000;
 /// A candidate twitch within this long after a data gap is a splice artefact.
 const GAP_GUARD_S: f32 = 0.08;
+/// The band in which the arm's own movement is judged, Hz (as `WindowFeatures::voluntary_rms_g`).
+const SLOW_BAND_HZ: (f32, f32) = (0.3, 2.2);
+/// Time constant of the leak on the integrated turning, s: longer than the slow band's periods.
+const TILT_LEAK_S: f32 = 5.0;
 
 /// What a finished hop of samples accumulated.
 #[derive(Debug, Clone, Copy, Default)]
@@ -54,6 +58,15 @@ struct Tick {
     twitch_bumps: u32,
     class: Option<TickClass>,
     rhythmic: bool,
+    /// Slow-band (0.3–2.2 Hz) energy of the acceleration and of the gravity change that the
+    /// gyroscope's turning explains (g², summed over axes), over `tilt_n` decimated samples that
+    /// had a gyroscope.
+    slow_accel_ss: f32,
+    tilt_ss: f32,
+    tilt_n: u32,
+    /// The window's slow acceleration stayed within `voluntary_accel_rms_g` before any of it was
+    /// put down to turning: the stillness a twitch is judged in.
+    slow_still: bool,
 }
 
 /// One axis of the reversal counter: the current lobe of the angular rate beyond the lobe
@@ -242,6 +255,13 @@ struct Engine {
     /// Gyro context runs at the decimated rate on block means: it only needs < 1.5 Hz.
     gyro_hp: Cascade3,
     gyro_lp: Cascade3,
+    /// The turning about horizontal axes, integrated to an angle (rad, leaky so that what is left
+    /// of a bias cannot build up), and the slow band of it and of the acceleration.
+    tilt_angle: [f32; 3],
+    tilt_leak: f32,
+    tilt_dt_s: f32,
+    tilt_band: Cascade3,
+    slow_accel_band: Cascade3,
     gyro_primed: bool,
     gyro_sum: [f32; 3],
     gyro_count: u32,
@@ -347,6 +367,11 @@ impl Engine {
             tremor_band: Cascade3::new(Cascade::band(fs_t, 2.5, 13.0)),
             gyro_hp: Cascade3::new(Cascade::butterworth2(Type::HighPass, fs_t, 0.05)),
             gyro_lp: Cascade3::new(Cascade::butterworth4(Type::LowPass, fs_t, 1.5)),
+            tilt_angle: [0.0; 3],
+            tilt_leak: 1.0 - 1.0 / (TILT_LEAK_S * fs_t),
+            tilt_dt_s: 1.0 / fs_t,
+            tilt_band: Cascade3::new(Cascade::band(fs_t, SLOW_BAND_HZ.0, SLOW_BAND_HZ.1)),
+            slow_accel_band: Cascade3::new(Cascade::band(fs_t, SLOW_BAND_HZ.0, SLOW_BAND_HZ.1)),
             gyro_primed: false,
             gyro_sum: [0.0; 3],
             gyro_count: 0,
@@ -450,7 +475,7 @@ impl Engine {
         if self.decim_phase == self.decim {
             self.decim_phase = 0;
             if self.gyro_count > 0 {
-                self.push_gyro_mean(cfg);
+                self.push_gyro_mean(cfg, d);
             } else {
                 self.gyro_run = 0;
             }
@@ -486,7 +511,7 @@ impl Engine {
     }
 
     /// One decimated gyro sample: the mean of the block (a boxcar anti-alias, ample for < 1.5 Hz).
-    fn push_gyro_mean(&mut self, cfg: &ClassifierConfig) {
+    fn push_gyro_mean(&mut self, cfg: &ClassifierConfig, accel: [f32; 3]) {
         let k = 1.0 / self.gyro_count as f32;
         let g = self.gyro_sum.map(|v| v * k);
         self.gyro_sum = [0.0; 3];
@@ -496,11 +521,42 @@ impl Engine {
             // Start the bias high-pass in its steady state, as the accelerometer paths do.
             self.gyro_primed = true;
             self.gyro_hp.prime(g);
+            self.slow_accel_band.prime(accel);
         }
-        let g = self.gyro_lp.run(self.gyro_hp.run(g));
+        let unbiased = self.gyro_hp.run(g);
+        self.push_tilt(unbiased, accel);
+        let g = self.gyro_lp.run(unbiased);
         self.cur.gyro_ss += g[0] * g[0] + g[1] * g[1] + g[2] * g[2];
         self.cur.gyro_n += 1;
         self.count_reversals(cfg, g);
+    }
+
+    /// How much of the slow acceleration the turning explains. Turning about a horizontal axis by
+    /// θ moves gravity by about θ g (θ in radians); turning about the vertical moves it not at all.
+    /// The angle about horizontal axes is the integral of the angular rate less its part along
+    /// gravity (the window's mean acceleration; the gyroscope's axes are the accelerometer's, as
+    /// on every IMU). Energies, not signals, are compared, so its sign convention does not matter.
+    /// (Assumes turning and translation are uncorrelated; a translation that goes with a turn is
+    /// partly excused.)
+    fn push_tilt(&mut self, rate_dps: [f32; 3], accel: [f32; 3]) {
+        let filled = self.dec_filled.max(1) as f64;
+        let mean = self.dec_sum.map(|v| (v / filled) as f32);
+        let norm = (mean[0] * mean[0] + mean[1] * mean[1] + mean[2] * mean[2]).sqrt();
+        let down = if norm > 0.1 {
+            mean.map(|v| v / norm)
+        } else {
+            [0.0; 3]
+        };
+        let along = rate_dps[0] * down[0] + rate_dps[1] * down[1] + rate_dps[2] * down[2];
+        for (i, angle) in self.tilt_angle.iter_mut().enumerate() {
+            let horizontal = (rate_dps[i] - along * down[i]).to_radians();
+            *angle = *angle * self.tilt_leak + horizontal * self.tilt_dt_s;
+        }
+        let t = self.tilt_band.run(self.tilt_angle);
+        let a = self.slow_accel_band.run(accel);
+        self.cur.tilt_ss += t[0] * t[0] + t[1] * t[1] + t[2] * t[2];
+        self.cur.slow_accel_ss += a[0] * a[0] + a[1] * a[1] + a[2] * a[2];
+        self.cur.tilt_n += 1;
     }
 
     /// The tremor path of the angular rate: the window ring and the hop's tremor-band energy.
@@ -725,6 +781,23 @@ impl Engine {
         f
     }
 
+    /// The window's slow acceleration (RMS, g) less the part its turning explains, when a
+    /// gyroscope covered every hop of it.
+    fn window_translation_rms(&self) -> Option<f32> {
+        let (a, t, n, hops) = self.ticks.iter().rev().take(TICKS_PER_WINDOW).fold(
+            (0.0f32, 0.0f32, 0u32, 0usize),
+            |(a, t, n, h), k| {
+                (
+                    a + k.slow_accel_ss,
+                    t + k.tilt_ss,
+                    n + k.tilt_n,
+                    h + usize::from(k.tilt_n > 0),
+                )
+            },
+        );
+        (hops == TICKS_PER_WINDOW && n > 0).then(|| ((a - t).max(0.0) / n as f32).sqrt())
+    }
+
     fn window_gyro_rms(&self) -> Option<f32> {
         let (ss, n) = self
             .ticks
@@ -744,13 +817,14 @@ impl Engine {
         out: &mut Sink,
     ) {
         let gyro_rms = self.window_gyro_rms();
+        let translation_rms = self.window_translation_rms();
         while self.next_to_decide <= through {
             let m = self.next_to_decide;
             self.next_to_decide += 1;
             let Some(pos) = self.ticks.iter().position(|t| t.index == m) else {
                 continue;
             };
-            self.decide_tick(cfg, pos, f, gyro_rms, out);
+            self.decide_tick(cfg, pos, f, gyro_rms, translation_rms, out);
         }
         // Forget ticks no longer needed by the burst check.
         while self
@@ -786,6 +860,7 @@ impl Engine {
         pos: usize,
         f: &WindowFeatures,
         gyro_rms: Option<f32>,
+        translation_rms: Option<f32>,
         out: &mut Sink,
     ) {
         let Some(tick) = self.ticks.get(pos).copied() else {
@@ -810,8 +885,12 @@ impl Engine {
         } else {
             cfg.voluntary_accel_rms_g
         };
-        let moving = f.voluntary_rms_g > vol_limit
-            || f.harmonic_of_voluntary && f.voluntary_rms_g > 0.5 * cfg.voluntary_accel_rms_g
+        // A resting hand turns by a few degrees a second (signals.md: idle hands 0.5–10 °/s, which
+        // the gyroscope's own limit bounds), and a degree or two of slow turning tilts gravity by
+        // 17–35 mg. With a gyroscope, what that turning explains is not counted as the arm moving.
+        let slow_rms = translation_rms.map_or(f.voluntary_rms_g, |t| t.min(f.voluntary_rms_g));
+        let moving = slow_rms > vol_limit
+            || f.harmonic_of_voluntary && slow_rms > 0.5 * cfg.voluntary_accel_rms_g
             || gyro_rms.is_some_and(|g| g > cfg.voluntary_gyro_rms_dps);
         let not_worn = f.broadband_rms_g < cfg.not_worn_rms_g && gyro_rms.is_none_or(|g| g < 0.5);
         let (spasm_cover, spasm_near) = self.spasm_cover(cfg, tick.index);
@@ -836,6 +915,7 @@ impl Engine {
         if let Some(t) = self.ticks.get_mut(pos) {
             t.class = Some(class);
             t.rhythmic = rhythmic;
+            t.slow_still = f.voluntary_rms_g <= cfg.voluntary_accel_rms_g;
         }
         let (start_ms, end_ms) = (tick.start_us.div_euclid(1000), tick.end_us.div_euclid(1000));
         out.minutes.add_tick(start_ms, end_ms, class);
@@ -900,16 +980,20 @@ impl Engine {
             .sum();
         // The hand must also have been still for the hops just before (taps and clicks come in the
         // middle of activity, fasciculations at rest).
+        // Twitches are judged in the slow band before any of it is put down to turning: a lone
+        // tap or scroll on a hand that sways a little looks like a twitch, where a tremor shows
+        // its own persistent rhythm.
+        let still = |t: &Tick| {
+            t.class.is_none()
+                || t.slow_still
+                    && matches!(t.class, Some(TickClass::Rest) | Some(TickClass::NotWorn))
+        };
         let still_before = self
             .ticks
             .iter()
             .filter(|t| t.index < tick.index && t.index + TICK_HISTORY as u64 >= tick.index)
-            .all(|t| {
-                matches!(
-                    t.class,
-                    Some(TickClass::Rest) | Some(TickClass::NotWorn) | None
-                )
-            });
+            .all(still);
+        let hop_still = class == TickClass::Rest && f.voluntary_rms_g <= cfg.voluntary_accel_rms_g;
         // The hand must be otherwise still around the twitch: the hops around it (not its own hop
         // or the next, which the twitch itself fills) stay near the wearer's floor in the twitch
         // band. Typing, tapping and scrolling keep them raised between the impacts that cross the
@@ -953,7 +1037,7 @@ impl Engine {
             let Some(c) = self.pending_twitches.pop_front() else {
                 break;
             };
-            let refused_by = if class != TickClass::Rest {
+            let refused_by = if !hop_still {
                 Some(TwitchGate::HopNotAtRest)
             } else if spasm_near {
                 Some(TwitchGate::SpasmNear)
