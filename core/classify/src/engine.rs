@@ -535,7 +535,8 @@ impl Engine {
     /// θ moves gravity by about θ g (θ in radians); turning about the vertical moves it not at all.
     /// The angle about horizontal axes is the integral of the angular rate less its part along
     /// gravity (the window's mean acceleration; the gyroscope's axes are the accelerometer's, as
-    /// on every IMU). Energies, not signals, are compared, so its sign convention does not matter.
+    /// on every IMU). Energies, not signals, are compared, so neither its sign convention nor a
+    /// mirrored mounting matters (docs/imu-motion-facts.md).
     /// (Assumes turning and translation are uncorrelated; a translation that goes with a turn is
     /// partly excused.)
     fn push_tilt(&mut self, rate_dps: [f32; 3], accel: [f32; 3]) {
