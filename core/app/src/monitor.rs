@@ -686,15 +686,6 @@ impl Monitor {
             .map(|c| c.batches)
     }
 
-    /// Whether the caller runs on the session's own thread (inside a listener): there, a stop can only
-    /// be asked for, since waiting for the session to end would wait for the caller itself.
-    pub fn is_session_thread(&self) -> bool {
-        lock(&self.shared.session)
-            .as_ref()
-            .and_then(|s| s.thread.as_ref())
-            .is_some_and(|t| t.thread().id() == std::thread::current().id())
-    }
-
     /// Waits for the running session to end by itself (used by the CLI and tests).
     pub fn wait(&self) {
         let thread = lock(&self.shared.session)
