@@ -7,7 +7,9 @@ use biquad::Type;
 
 use super::filters::{Cascade, Cascade3};
 use super::minute::{MinuteBook, TickClass};
-use super::spectral::{Ring, SpectralAnalyzer, WindowFeatures};
+use super::spectral::{
+    Ring, SpectralAnalyzer, WindowFeatures, VOLUNTARY_HIGH_HZ, VOLUNTARY_LOW_HZ,
+};
 use super::twitch::{TwitchCandidate, TwitchDetector, TwitchParams};
 use super::{
     validate, ClassifierConfig, ClassifierOutput, ClassifyError, TwitchCandidateRecord,
@@ -26,8 +28,6 @@ const PENDING_SPASM_CAP: usize = 8;
 const SPASM_MERGE_MS: i64 = 3_000;
 /// A candidate twitch within this long after a data gap is a splice artefact.
 const GAP_GUARD_S: f32 = 0.08;
-/// The band in which the arm's own movement is judged, Hz (as `WindowFeatures::voluntary_rms_g`).
-const SLOW_BAND_HZ: (f32, f32) = (0.3, 2.2);
 /// Time constant of the leak on the integrated turning, s: longer than the slow band's periods.
 const TILT_LEAK_S: f32 = 5.0;
 
@@ -64,8 +64,7 @@ struct Tick {
     slow_accel_ss: f32,
     tilt_ss: f32,
     tilt_n: u32,
-    /// The window's slow acceleration stayed within `voluntary_accel_rms_g` before any of it was
-    /// put down to turning: the stillness a twitch is judged in.
+    /// `slow_still` of the window that decided this hop.
     slow_still: bool,
 }
 
@@ -227,6 +226,12 @@ fn tremor_candidate(
     }
 }
 
+/// The window's slow acceleration, before any of it is put down to turning, is within the
+/// voluntary limit: the stillness a twitch is judged in.
+fn slow_still(cfg: &ClassifierConfig, f: &WindowFeatures) -> bool {
+    f.voluntary_rms_g <= cfg.voluntary_accel_rms_g
+}
+
 /// Hops a tremor run needs before it is an event. A small rhythm at rest is no voluntary act, so
 /// a few hops do; scratching, drumming the fingers or cutting food are rhythms of tens of mg or
 /// more that last seconds, so a rhythm that large must outlast such bursts.
@@ -370,8 +375,12 @@ impl Engine {
             tilt_angle: [0.0; 3],
             tilt_leak: 1.0 - 1.0 / (TILT_LEAK_S * fs_t),
             tilt_dt_s: 1.0 / fs_t,
-            tilt_band: Cascade3::new(Cascade::band(fs_t, SLOW_BAND_HZ.0, SLOW_BAND_HZ.1)),
-            slow_accel_band: Cascade3::new(Cascade::band(fs_t, SLOW_BAND_HZ.0, SLOW_BAND_HZ.1)),
+            tilt_band: Cascade3::new(Cascade::band(fs_t, VOLUNTARY_LOW_HZ, VOLUNTARY_HIGH_HZ)),
+            slow_accel_band: Cascade3::new(Cascade::band(
+                fs_t,
+                VOLUNTARY_LOW_HZ,
+                VOLUNTARY_HIGH_HZ,
+            )),
             gyro_primed: false,
             gyro_sum: [0.0; 3],
             gyro_count: 0,
@@ -916,7 +925,7 @@ impl Engine {
         if let Some(t) = self.ticks.get_mut(pos) {
             t.class = Some(class);
             t.rhythmic = rhythmic;
-            t.slow_still = f.voluntary_rms_g <= cfg.voluntary_accel_rms_g;
+            t.slow_still = slow_still(cfg, f);
         }
         let (start_ms, end_ms) = (tick.start_us.div_euclid(1000), tick.end_us.div_euclid(1000));
         out.minutes.add_tick(start_ms, end_ms, class);
@@ -994,7 +1003,7 @@ impl Engine {
             .iter()
             .filter(|t| t.index < tick.index && t.index + TICK_HISTORY as u64 >= tick.index)
             .all(still);
-        let hop_still = class == TickClass::Rest && f.voluntary_rms_g <= cfg.voluntary_accel_rms_g;
+        let hop_still = class == TickClass::Rest && slow_still(cfg, f);
         // The hand must be otherwise still around the twitch: the hops around it (not its own hop
         // or the next, which the twitch itself fills) stay near the wearer's floor in the twitch
         // band. Typing, tapping and scrolling keep them raised between the impacts that cross the

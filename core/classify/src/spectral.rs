@@ -9,9 +9,9 @@ use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftDirection};
 
 /// Lower edge of the voluntary-movement band; below it is gravity and orientation drift.
-const VOLUNTARY_LOW_HZ: f32 = 0.3;
+pub(crate) const VOLUNTARY_LOW_HZ: f32 = 0.3;
 /// Upper edge of the voluntary band. Kept below the 3 Hz tremor floor by one Hann main lobe (0.5 Hz at 4 s).
-const VOLUNTARY_HIGH_HZ: f32 = 2.2;
+pub(crate) const VOLUNTARY_HIGH_HZ: f32 = 2.2;
 /// Half-width of the band around a spectral peak that counts as "the peak" (Hann main lobe + drift).
 const PEAK_HALF_WIDTH_HZ: f32 = 0.6;
 
